@@ -1,0 +1,82 @@
+package sqlt
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// PgxQuerier is what *pgxpool.Pool, *pgx.Conn and pgx.Tx have in common.
+type PgxQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// FromPgx adapts a pgx pool, connection or transaction (anything with
+// Query, Exec and Begin). Statements run natively through pgx, not through
+// database/sql. The handle does not own q: Close leaves it open. Begin on a
+// handle made from a pgx.Tx opens a savepoint, as pgx does.
+func FromPgx(q PgxQuerier) *DB {
+	return &DB{conn: pgxConn{q: q}, dialect: Postgres}
+}
+
+type pgxConn struct{ q PgxQuerier }
+
+func (c pgxConn) query(ctx context.Context, sql string, args []any) (driverRows, error) {
+	r, err := c.q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return &pgxRows{r: r}, nil
+}
+
+func (c pgxConn) exec(ctx context.Context, sql string, args []any) (int64, error) {
+	tag, err := c.q.Exec(ctx, sql, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (c pgxConn) begin(ctx context.Context) (driverTx, error) {
+	tx, err := c.q.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pgxTx{pgxConn: pgxConn{q: tx}, tx: tx}, nil
+}
+
+type pgxTx struct {
+	pgxConn
+	tx pgx.Tx
+}
+
+func (t pgxTx) commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
+func (t pgxTx) rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
+
+// pgxRows adapts pgx.Rows to the database/sql-shaped interface relkit scans.
+type pgxRows struct {
+	r    pgx.Rows
+	cols []string
+}
+
+func (r *pgxRows) Columns() ([]string, error) {
+	if r.cols == nil {
+		fds := r.r.FieldDescriptions()
+		r.cols = make([]string, len(fds))
+		for i, fd := range fds {
+			r.cols[i] = fd.Name
+		}
+	}
+	return r.cols, nil
+}
+
+func (r *pgxRows) Next() bool             { return r.r.Next() }
+func (r *pgxRows) Scan(dest ...any) error { return r.r.Scan(dest...) }
+func (r *pgxRows) Err() error             { return r.r.Err() }
+func (r *pgxRows) Close() error {
+	r.r.Close()
+	return r.r.Err()
+}

@@ -1,0 +1,194 @@
+package sqlt
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Dialect describes the SQL differences relkit cares about between
+// databases. relkit builds every statement with "?" placeholders and asks
+// the dialect to rewrite them once, at the outermost statement.
+//
+// SQLite and PostgreSQL are built in; a third database (MySQL, say) is a new
+// value implementing this interface.
+type Dialect interface {
+	// Name is a short lower-case name: "sqlite", "postgres".
+	Name() string
+	// Quote quotes one identifier (no dots), doubling embedded quotes.
+	Quote(ident string) string
+	// Rebind rewrites "?" placeholders into the dialect's form. "??" is
+	// an escaped literal question mark.
+	Rebind(query string) string
+	// Returning reports whether INSERT … RETURNING is supported.
+	Returning() bool
+	// KeyList renders a membership test "col in (…)" for a list of keys
+	// (already normalised: all int64 or all string), as SQL with "?"
+	// placeholders and its arguments. Implementations keep the number of
+	// bound parameters bounded, whatever the number of keys.
+	KeyList(qualifiedCol string, keys []any) (string, []any)
+	// Upsert renders the conflict clause of an insert that updates the
+	// given columns when the conflict columns collide (quoted already).
+	Upsert(conflict []string, update []string) string
+}
+
+// SQLite is the dialect of SQLite (mattn/go-sqlite3).
+var SQLite Dialect = sqliteDialect{}
+
+// Postgres is the dialect of PostgreSQL (jackc/pgx/v5).
+var Postgres Dialect = postgresDialect{}
+
+// QuoteIdent quotes a possibly dotted identifier with d ("a.b" → "a"."b").
+func QuoteIdent(d Dialect, ident string) string {
+	if t, c, ok := strings.Cut(ident, "."); ok {
+		if c == "*" {
+			return d.Quote(t) + ".*"
+		}
+		return d.Quote(t) + "." + d.Quote(c)
+	}
+	return d.Quote(ident)
+}
+
+func quoteDouble(ident string) string {
+	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
+}
+
+// sqliteInlineMax is the largest key list that SQLite gets as individual
+// placeholders; longer lists travel as one JSON array parameter, read with
+// json_each, so one statement serves any number of keys and never meets
+// SQLite's bound-parameter limit.
+const sqliteInlineMax = 500
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) Name() string              { return "sqlite" }
+func (sqliteDialect) Quote(ident string) string { return quoteDouble(ident) }
+func (sqliteDialect) Rebind(query string) string {
+	return strings.ReplaceAll(query, "??", "?")
+}
+func (sqliteDialect) Returning() bool { return true }
+func (sqliteDialect) KeyList(col string, keys []any) (string, []any) {
+	if len(keys) <= sqliteInlineMax {
+		return col + " in (" + placeholders(len(keys)) + ")", keys
+	}
+	return col + " in (select value from json_each(?))", []any{jsonArray(keys)}
+}
+func (sqliteDialect) Upsert(conflict, update []string) string {
+	return upsertClause(conflict, update)
+}
+
+type postgresDialect struct{}
+
+func (postgresDialect) Name() string              { return "postgres" }
+func (postgresDialect) Quote(ident string) string { return quoteDouble(ident) }
+func (postgresDialect) Rebind(query string) string {
+	return rebindDollar(query)
+}
+func (postgresDialect) Returning() bool { return true }
+func (postgresDialect) KeyList(col string, keys []any) (string, []any) {
+	// One array parameter: the SQL text is the same for any number of keys.
+	if len(keys) > 0 {
+		if _, ok := keys[0].(string); ok {
+			arr := make([]string, len(keys))
+			for i, k := range keys {
+				arr[i] = k.(string)
+			}
+			return col + " = any(?)", []any{arr}
+		}
+	}
+	arr := make([]int64, len(keys))
+	for i, k := range keys {
+		arr[i], _ = k.(int64)
+	}
+	return col + " = any(?)", []any{arr}
+}
+func (postgresDialect) Upsert(conflict, update []string) string {
+	return upsertClause(conflict, update)
+}
+
+func upsertClause(conflict, update []string) string {
+	var b strings.Builder
+	b.WriteString(" on conflict (")
+	b.WriteString(strings.Join(conflict, ", "))
+	b.WriteString(")")
+	if len(update) == 0 {
+		b.WriteString(" do nothing")
+		return b.String()
+	}
+	b.WriteString(" do update set ")
+	for i, c := range update {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " = excluded." + c)
+	}
+	return b.String()
+}
+
+// placeholders returns "?, ?, …" with n marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// rebindDollar turns ? into $1, $2, … skipping quoted strings and
+// identifiers; "??" becomes a literal "?".
+func rebindDollar(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+			b.WriteByte(c)
+		case c == '\'' || c == '"':
+			quote = c
+			b.WriteByte(c)
+		case c == '?':
+			if i+1 < len(q) && q[i+1] == '?' {
+				b.WriteByte('?')
+				i++
+				continue
+			}
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func jsonArray(keys []any) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		switch v := k.(type) {
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		case string:
+			enc, _ := json.Marshal(v)
+			b.Write(enc)
+		default:
+			enc, _ := json.Marshal(fmt.Sprint(v))
+			b.Write(enc)
+		}
+	}
+	b.WriteByte(']')
+	return b.String()
+}

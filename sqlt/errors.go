@@ -1,0 +1,98 @@
+package sqlt
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNotFound is returned when a query that expects a row finds none.
+// It also matches [sql.ErrNoRows], so code written against database/sql
+// keeps working: errors.Is(err, sql.ErrNoRows) is true as well.
+var ErrNotFound = &notFoundError{}
+
+type notFoundError struct{}
+
+func (*notFoundError) Error() string { return "relkit: no rows found" }
+
+// Is makes ErrNotFound match sql.ErrNoRows (and pgx.ErrNoRows, which wraps it).
+func (*notFoundError) Is(target error) bool { return target == sql.ErrNoRows }
+
+// ErrInvalidIdentifier is matched by every error about a table or column
+// name that is not a plain SQL identifier (for example "id; drop table x").
+var ErrInvalidIdentifier = errors.New("relkit: invalid identifier")
+
+// ErrUnknownColumn is matched by every error about a column that the mapped
+// struct does not have.
+var ErrUnknownColumn = errors.New("relkit: unknown column")
+
+// ErrNoPrimaryKey is returned when an operation needs a primary key and the
+// struct has none.
+var ErrNoPrimaryKey = errors.New("relkit: no primary key")
+
+// ErrNotStruct is returned when a type parameter or value is not a struct
+// (or pointer to struct) where one is required.
+var ErrNotStruct = errors.New("relkit: not a struct")
+
+// ErrNilValue is returned when a nil pointer is passed where a value is needed.
+var ErrNilValue = errors.New("relkit: nil value")
+
+// UnknownColumnError reports a column that is not mapped on a struct type.
+// It matches ErrUnknownColumn.
+type UnknownColumnError struct {
+	Type   string // Go type name
+	Column string
+}
+
+func (e *UnknownColumnError) Error() string {
+	return fmt.Sprintf("relkit: unknown column %q for %s", e.Column, e.Type)
+}
+
+// Is reports whether target is ErrUnknownColumn.
+func (e *UnknownColumnError) Is(target error) bool { return target == ErrUnknownColumn }
+
+// InvalidIdentifierError reports a string that was rejected as an identifier.
+// It matches ErrInvalidIdentifier.
+type InvalidIdentifierError struct {
+	Ident string
+}
+
+func (e *InvalidIdentifierError) Error() string {
+	return fmt.Sprintf("relkit: invalid identifier %q", e.Ident)
+}
+
+// Is reports whether target is ErrInvalidIdentifier.
+func (e *InvalidIdentifierError) Is(target error) bool { return target == ErrInvalidIdentifier }
+
+// ValidIdentifier reports whether s is a plain identifier: a letter or
+// underscore followed by letters, digits or underscores.
+func ValidIdentifier(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// CheckIdentifier returns an *InvalidIdentifierError unless s is a plain
+// identifier or two plain identifiers joined by a dot ("table.column").
+func CheckIdentifier(s string) error {
+	table, col, ok := strings.Cut(s, ".")
+	if ok {
+		if ValidIdentifier(table) && ValidIdentifier(col) {
+			return nil
+		}
+	} else if ValidIdentifier(s) {
+		return nil
+	}
+	return &InvalidIdentifierError{Ident: s}
+}

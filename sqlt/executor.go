@@ -1,0 +1,306 @@
+package sqlt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Executor runs SQL. Everything in relkit that talks to a database takes an
+// Executor as its second argument, after the context. [*DB] and [*Transaction]
+// implement it; obtain one with [Open] or one of the adapters ([FromDB],
+// [FromTx], [FromConn], [FromPgx]).
+//
+// Statements are written with "?" placeholders; the executor's dialect
+// rewrites them (to $1, $2, … on PostgreSQL) before they are sent.
+type Executor interface {
+	// Dialect is the SQL dialect of the database behind the executor.
+	Dialect() Dialect
+	// Query runs a statement that returns rows. The caller must close them.
+	Query(ctx context.Context, query string, args ...any) (*Rows, error)
+	// Exec runs a statement that returns no rows.
+	Exec(ctx context.Context, query string, args ...any) (Result, error)
+	// Begin starts a transaction, or a savepoint inside one.
+	Begin(ctx context.Context) (*Transaction, error)
+}
+
+// Result is what Exec reports.
+type Result struct {
+	// RowsAffected is the number of rows inserted, updated or deleted.
+	RowsAffected int64
+}
+
+// driverConn is the small surface relkit needs from a database driver.
+// The adapters in this package implement it for database/sql and pgx.
+type driverConn interface {
+	query(ctx context.Context, sql string, args []any) (driverRows, error)
+	exec(ctx context.Context, sql string, args []any) (int64, error)
+	begin(ctx context.Context) (driverTx, error)
+}
+
+type driverTx interface {
+	driverConn
+	commit(ctx context.Context) error
+	rollback(ctx context.Context) error
+}
+
+type driverRows interface {
+	Columns() ([]string, error)
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// DB is a database handle: a connection pool (or connection) with a
+// dialect and query hooks. It is safe for concurrent use.
+type DB struct {
+	conn    driverConn
+	dialect Dialect
+	hooks   []Hook
+	close   func() error
+}
+
+// Dialect returns the database's SQL dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// WithHook returns a handle on the same database that also reports every
+// statement to h. The receiver is not changed.
+func (db *DB) WithHook(h Hook) *DB {
+	c := *db
+	c.hooks = append(c.hooks[:len(c.hooks):len(c.hooks)], h)
+	c.close = nil // only the original handle owns the pool
+	return &c
+}
+
+// Close closes the pool if this handle opened it (through [Open]). Handles
+// made by adapters, or by WithHook, leave the pool to its owner.
+func (db *DB) Close() error {
+	if db.close == nil {
+		return nil
+	}
+	return db.close()
+}
+
+// Query runs a statement that returns rows.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	return doQuery(ctx, db.conn, db.dialect, db.hooks, query, args)
+}
+
+// Exec runs a statement that returns no rows.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, error) {
+	return doExec(ctx, db.conn, db.dialect, db.hooks, query, args)
+}
+
+// Begin starts a transaction.
+func (db *DB) Begin(ctx context.Context) (*Transaction, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	t, err := db.conn.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return &Transaction{conn: t, dialect: db.dialect, hooks: db.hooks}, nil
+}
+
+// Transaction is a transaction (or a savepoint inside one). It is an [Executor]:
+// pass it wherever a *DB goes. Calling Begin on a Transaction opens a savepoint.
+// A Transaction must not be used by several goroutines at once.
+type Transaction struct {
+	conn    driverTx
+	dialect Dialect
+	hooks   []Hook
+	done    bool
+}
+
+// Dialect returns the database's SQL dialect.
+func (tx *Transaction) Dialect() Dialect { return tx.dialect }
+
+// Query runs a statement that returns rows inside the transaction.
+func (tx *Transaction) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	return doQuery(ctx, tx.conn, tx.dialect, tx.hooks, query, args)
+}
+
+// Exec runs a statement that returns no rows inside the transaction.
+func (tx *Transaction) Exec(ctx context.Context, query string, args ...any) (Result, error) {
+	return doExec(ctx, tx.conn, tx.dialect, tx.hooks, query, args)
+}
+
+// Begin opens a savepoint; Commit releases it and Rollback rolls back to it.
+func (tx *Transaction) Begin(ctx context.Context) (*Transaction, error) {
+	if tx.done {
+		return nil, fmt.Errorf("begin savepoint: %w", ErrTxDone)
+	}
+	t, err := tx.conn.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin savepoint: %w", err)
+	}
+	return &Transaction{conn: t, dialect: tx.dialect, hooks: tx.hooks}, nil
+}
+
+// Commit commits the transaction or releases the savepoint.
+func (tx *Transaction) Commit(ctx context.Context) error {
+	if tx.done {
+		return fmt.Errorf("commit: %w", ErrTxDone)
+	}
+	tx.done = true
+	if err := tx.conn.commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback rolls the transaction back (or back to the savepoint). Calling
+// it after Commit or Rollback returns ErrTxDone.
+func (tx *Transaction) Rollback(ctx context.Context) error {
+	if tx.done {
+		return fmt.Errorf("rollback: %w", ErrTxDone)
+	}
+	tx.done = true
+	if err := tx.conn.rollback(ctx); err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	return nil
+}
+
+// ErrTxDone is returned when a finished transaction is used again.
+var ErrTxDone = errors.New("relkit: transaction already committed or rolled back")
+
+// Tx runs fn inside a transaction on ex: it commits when fn returns nil
+// and rolls back when fn returns an error or panics (the panic is then
+// re-raised). When ex is already a transaction, fn runs inside a savepoint,
+// so nested calls compose.
+func Tx(ctx context.Context, ex Executor, fn func(tx Executor) error) (err error) {
+	if ex == nil {
+		return fmt.Errorf("transaction: %w", ErrNilValue)
+	}
+	tx, err := ex.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			// Roll back with a fresh context: ctx may be the reason we panicked.
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			panic(p)
+		}
+	}()
+	if err = fn(tx); err != nil {
+		if rbErr := tx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, ErrTxDone) {
+			return errors.Join(err, rbErr)
+		}
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func doQuery(ctx context.Context, c driverConn, d Dialect, hooks []Hook, query string, args []any) (*Rows, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	sqlText := d.Rebind(query)
+	start := time.Now()
+	if len(hooks) > 0 {
+		ctx = hookStart(ctx, hooks, sqlText, args)
+	}
+	r, err := c.query(ctx, sqlText, args)
+	if err != nil {
+		if len(hooks) > 0 {
+			hookEnd(ctx, hooks, QueryEnd{SQL: sqlText, Args: args, Duration: time.Since(start), Err: err})
+		}
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	return &Rows{r: r, hooks: hooks, ctx: ctx, sql: sqlText, args: args, start: start}, nil
+}
+
+func doExec(ctx context.Context, c driverConn, d Dialect, hooks []Hook, query string, args []any) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("exec: %w", err)
+	}
+	sqlText := d.Rebind(query)
+	start := time.Now()
+	if len(hooks) > 0 {
+		ctx = hookStart(ctx, hooks, sqlText, args)
+	}
+	n, err := c.exec(ctx, sqlText, args)
+	if len(hooks) > 0 {
+		hookEnd(ctx, hooks, QueryEnd{SQL: sqlText, Args: args, Duration: time.Since(start), Rows: n, Err: err})
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("exec: %w", err)
+	}
+	return Result{RowsAffected: n}, nil
+}
+
+// Rows is the result of a query. Iterate with Next and Scan, and always
+// Close (the typed scanning helpers close for you).
+type Rows struct {
+	r     driverRows
+	hooks []Hook
+	ctx   context.Context
+	sql   string
+	args  []any
+	start time.Time
+	n     int64
+	cols  []string
+	done  bool
+}
+
+// Columns returns the result's column names.
+func (r *Rows) Columns() ([]string, error) {
+	if r.cols == nil {
+		c, err := r.r.Columns()
+		if err != nil {
+			return nil, fmt.Errorf("columns: %w", err)
+		}
+		r.cols = c
+	}
+	return r.cols, nil
+}
+
+// Next advances to the next row.
+func (r *Rows) Next() bool {
+	if r.r.Next() {
+		r.n++
+		return true
+	}
+	return false
+}
+
+// Scan copies the current row into dest.
+func (r *Rows) Scan(dest ...any) error {
+	if err := r.r.Scan(dest...); err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	return nil
+}
+
+// Err returns the error met while iterating, if any.
+func (r *Rows) Err() error {
+	if err := r.r.Err(); err != nil {
+		return fmt.Errorf("rows: %w", err)
+	}
+	return nil
+}
+
+// Close releases the rows and reports the statement to the hooks. It is
+// safe to call more than once.
+func (r *Rows) Close() error {
+	if r.done {
+		return nil
+	}
+	r.done = true
+	err := r.r.Close()
+	if err == nil {
+		err = r.r.Err()
+	}
+	if len(r.hooks) > 0 {
+		hookEnd(r.ctx, r.hooks, QueryEnd{SQL: r.sql, Args: r.args, Duration: time.Since(r.start), Rows: r.n, Err: err})
+	}
+	if err != nil {
+		return fmt.Errorf("rows: %w", err)
+	}
+	return nil
+}

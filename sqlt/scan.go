@@ -1,0 +1,231 @@
+package sqlt
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// ScanAll reads every row into a new slice and closes rows. T is a struct
+// (columns map to fields by name; a column with no field is an error that
+// names it) or a single-column value such as int64 or string.
+func ScanAll[T any](rows *Rows) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	err := scanRows(rows, reflect.TypeFor[T](), func() reflect.Value {
+		var zero T
+		out = append(out, zero)
+		return reflect.ValueOf(&out[len(out)-1]).Elem()
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []T{}
+	}
+	return out, nil
+}
+
+// ScanOne reads the first row into a T and closes rows. No row gives an
+// error matching [ErrNotFound] (and sql.ErrNoRows).
+func ScanOne[T any](rows *Rows) (T, error) {
+	defer rows.Close()
+	var out T
+	found := false
+	err := scanRows(rows, reflect.TypeFor[T](), func() reflect.Value {
+		if found {
+			return reflect.Value{}
+		}
+		found = true
+		return reflect.ValueOf(&out).Elem()
+	}, nil)
+	if err != nil {
+		return out, err
+	}
+	if err := rows.Close(); err != nil {
+		return out, err
+	}
+	if !found {
+		return out, ErrNotFound
+	}
+	return out, nil
+}
+
+// ScanEach reads rows one at a time into a reused T and calls fn for each;
+// fn returning false stops early. It closes rows.
+func ScanEach[T any](rows *Rows, fn func(T) bool) error {
+	defer rows.Close()
+	var cur T
+	stop := false
+	err := scanRows(rows, reflect.TypeFor[T](), func() reflect.Value {
+		if stop {
+			return reflect.Value{}
+		}
+		var zero T
+		cur = zero
+		return reflect.ValueOf(&cur).Elem()
+	}, func(reflect.Value, []any) error {
+		if !fn(cur) {
+			stop = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// Extra selects result columns that are not mapped on the struct but
+// handed to the caller, such as the pivot columns of a many-to-many load.
+// Columns for which Want returns true are scanned into fresh `any` values
+// and passed to Row after each row, in column order.
+type Extra struct {
+	Want func(col string) bool
+	Row  func(elem reflect.Value, cols []string, vals []any) error
+}
+
+// ScanInto reads all rows into the slice that slicePtr points to (a
+// *[]S or *[]*S for a struct type S), appending. extra may be nil. It
+// closes rows.
+func ScanInto(rows *Rows, slicePtr reflect.Value, extra *Extra) error {
+	defer rows.Close()
+	sv := slicePtr.Elem()
+	et := sv.Type().Elem()
+	ptr := et.Kind() == reflect.Pointer
+	st := et
+	if ptr {
+		st = et.Elem()
+	}
+	var cb func(reflect.Value, []any) error
+	var extraCols []string
+	if extra != nil && extra.Row != nil {
+		cb = func(elem reflect.Value, vals []any) error { return extra.Row(elem, extraCols, vals) }
+	}
+	err := scanRowsExtra(rows, st, func() reflect.Value {
+		if ptr {
+			p := reflect.New(st)
+			sv.Set(reflect.Append(sv, p))
+			return p.Elem()
+		}
+		sv.Set(reflect.Append(sv, reflect.Zero(st)))
+		return sv.Index(sv.Len() - 1)
+	}, cb, extra, &extraCols)
+	if err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+func scanRows(rows *Rows, t reflect.Type, next func() reflect.Value, after func(reflect.Value, []any) error) error {
+	return scanRowsExtra(rows, t, next, after, nil, nil)
+}
+
+// scanRowsExtra is the scanning loop. The column plan is computed once per
+// (type, columns) and cached on the model; per row only field addresses are
+// taken, into a reused destination slice.
+func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after func(reflect.Value, []any) error, extra *Extra, extraCols *[]string) error {
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	if !isStructTarget(t) {
+		if len(cols) != 1 {
+			return fmt.Errorf("scan into %s: want 1 column, got %d", t, len(cols))
+		}
+		for rows.Next() {
+			v := next()
+			if !v.IsValid() {
+				break
+			}
+			if err := rows.Scan(v.Addr().Interface()); err != nil {
+				return err
+			}
+			if after != nil {
+				if err := after(v, nil); err != nil {
+					return err
+				}
+			}
+		}
+		return rows.Err()
+	}
+	m, err := ModelOf(t)
+	if err != nil {
+		return err
+	}
+	var plan []*Field
+	var extraIdx []int
+	if extra == nil {
+		plan, err = m.columnPlan(cols)
+		if err != nil {
+			return err
+		}
+	} else {
+		plan = make([]*Field, len(cols))
+		for i, c := range cols {
+			if extra.Want != nil && extra.Want(c) {
+				extraIdx = append(extraIdx, i)
+				*extraCols = append(*extraCols, c)
+				continue
+			}
+			f, ok := m.cols[c]
+			if !ok {
+				return fmt.Errorf("scan into %s: %w", t, &UnknownColumnError{Type: t.String(), Column: c})
+			}
+			plan[i] = f
+		}
+	}
+	dest := make([]any, len(cols))
+	var extraVals []any
+	for rows.Next() {
+		v := next()
+		if !v.IsValid() {
+			break
+		}
+		for i, f := range plan {
+			if f != nil {
+				dest[i] = f.Set(v).Addr().Interface()
+			}
+		}
+		if extraIdx != nil {
+			extraVals = make([]any, len(extraIdx))
+			for j, i := range extraIdx {
+				dest[i] = &extraVals[j]
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("scan into %s: %w", t, err)
+		}
+		if after != nil {
+			if err := after(v, extraVals); err != nil {
+				return err
+			}
+		}
+	}
+	return rows.Err()
+}
+
+func isStructTarget(t reflect.Type) bool {
+	return t.Kind() == reflect.Struct && !isValueType(t)
+}
+
+// columnPlan maps result columns to fields, once per column list.
+func (m *Model) columnPlan(cols []string) ([]*Field, error) {
+	key := strings.Join(cols, "\x00")
+	if p, ok := m.colPlans.Load(key); ok {
+		return p.([]*Field), nil
+	}
+	plan := make([]*Field, len(cols))
+	for i, c := range cols {
+		f, ok := m.cols[c]
+		if !ok {
+			return nil, fmt.Errorf("scan into %s: %w", m.Type, &UnknownColumnError{Type: m.Type.String(), Column: c})
+		}
+		plan[i] = f
+	}
+	m.colPlans.Store(key, plan)
+	return plan, nil
+}
