@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Run the relkit test suite: ./scripts/test.sh [go test args]
+# (default args: -race -count=1 ./...)
+#
+# Sets up everything the tests need on a fresh Debian 12 machine:
+#   - a running local PostgreSQL cluster with role/password relkit and
+#     database relkit_test (skipped if RELKIT_PG_DSN is already set, or if
+#     RELKIT_SKIP_PG=1 outside CI);
+#   - gcc, because cgo is needed by github.com/mattn/go-sqlite3.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+[ "$#" -eq 0 ] && set -- -race -count=1 ./...
+
+log() { echo "test.sh: $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# Commands that need root: run directly as root, else through sudo.
+if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+need_root() {
+  [ "${#SUDO[@]}" -eq 0 ] || command -v sudo >/dev/null ||
+    die "$1 needs root, and sudo is not available; run as root or install it yourself"
+}
+
+# apt-get install, running 'apt-get update' once per script run.
+APT_UPDATED=0
+apt_install() {
+  need_root "installing $*"
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    log "apt-get update"
+    "${SUDO[@]}" apt-get update -qq
+    APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Run a command as the postgres OS user (PostgreSQL refuses to run as root;
+# psql as postgres authenticates by peer over the Unix socket). cd / avoids
+# "could not change directory" warnings.
+as_postgres() {
+  if [ "$(id -un)" = postgres ]; then (cd / && "$@")
+  elif [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null; then (cd / && runuser -u postgres -- "$@")
+  elif [ "$(id -u)" -eq 0 ]; then (cd / && su postgres -s /bin/sh -c "$(printf '%q ' "$@")")
+  else need_root "running commands as postgres"; (cd / && sudo -u postgres -- "$@")
+  fi
+}
+
+# Print "<version> <name> <port> <status>" of the cluster to use: the one
+# named main (highest version), else the first one; nothing if none exists.
+cluster_info() {
+  local all; all="$(pg_lsclusters -h 2>/dev/null || true)"
+  { awk '$2 == "main"' <<<"$all" | tail -n 1; head -n 1 <<<"$all"; } |
+    awk 'NF { print $1, $2, $3, $4; exit }'
+}
+
+setup_postgres() {
+  local t0=$SECONDS
+
+  # 1. Install PostgreSQL if the cluster tools or server binaries are missing.
+  if ! command -v pg_ctlcluster >/dev/null ||
+     ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+    apt_install postgresql
+  fi
+
+  # 2. Create a cluster if there is none (the package normally creates one).
+  if [ -z "$(cluster_info)" ]; then
+    local ver
+    ver="$(ls /usr/lib/postgresql | sort -n | tail -n 1)"
+    log "creating PostgreSQL cluster $ver/main"
+    need_root "pg_createcluster"
+    "${SUDO[@]}" pg_createcluster "$ver" main >/dev/null
+  fi
+
+  local ver name port status
+  read -r ver name port status < <(cluster_info)
+
+  # 3. Start the cluster if it is down (pg_ctlcluster switches to the
+  #    postgres user when run as root; fall back to running it as postgres).
+  if [[ "$status" != online* ]]; then
+    log "starting PostgreSQL cluster $ver/$name"
+    "${SUDO[@]}" pg_ctlcluster "$ver" "$name" start ||
+      as_postgres pg_ctlcluster "$ver" "$name" start ||
+      die "could not start PostgreSQL cluster $ver/$name (see /var/log/postgresql/)"
+  fi
+
+  # 4. Wait (at most ~30 s) until it accepts TCP connections on 127.0.0.1.
+  local i
+  for ((i = 0; i < 60; i++)); do
+    pg_isready -q -h 127.0.0.1 -p "$port" && break
+    sleep 0.5
+  done
+  pg_isready -q -h 127.0.0.1 -p "$port" ||
+    die "PostgreSQL $ver/$name is not ready on 127.0.0.1:$port after 30 s"
+
+  # 5. Create (or reset) role relkit and database relkit_test, idempotently.
+  #    SUPERUSER because the tests create and drop schemas.
+  as_postgres psql -q -X -v ON_ERROR_STOP=1 -p "$port" -d postgres <<'SQL' >/dev/null
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'relkit') THEN
+    CREATE ROLE relkit LOGIN SUPERUSER PASSWORD 'relkit';
+  ELSE
+    ALTER ROLE relkit LOGIN SUPERUSER PASSWORD 'relkit';
+  END IF;
+END $$;
+SELECT 'CREATE DATABASE relkit_test OWNER relkit'
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'relkit_test') \gexec
+SQL
+
+  # 6. Check that password login over TCP works, as the tests will use it.
+  PGPASSWORD=relkit psql -X -q -At -h 127.0.0.1 -p "$port" -U relkit -d relkit_test \
+    -c 'select 1' >/dev/null ||
+    die "cannot log in as relkit on 127.0.0.1:$port (check pg_hba.conf)"
+
+  export RELKIT_PG_DSN="postgres://relkit:relkit@127.0.0.1:$port/relkit_test?sslmode=disable"
+  log "PostgreSQL $ver/$name ready ($((SECONDS - t0)) s)"
+}
+
+# PostgreSQL: use the caller's DSN if given; optionally skip locally.
+if [ -n "${RELKIT_PG_DSN:-}" ]; then
+  log "using RELKIT_PG_DSN from the environment; skipping PostgreSQL set-up"
+elif [ "${RELKIT_SKIP_PG:-}" = 1 ] && [ "${CI:-}" != true ]; then
+  log "RELKIT_SKIP_PG=1: skipping PostgreSQL set-up (PostgreSQL tests will skip)"
+else
+  [ "${RELKIT_SKIP_PG:-}" = 1 ] && log "CI=true: ignoring RELKIT_SKIP_PG=1"
+  setup_postgres
+fi
+
+# cgo toolchain for mattn/go-sqlite3.
+command -v gcc >/dev/null || apt_install gcc libc6-dev
+export CGO_ENABLED=1
+
+# Go is installed under /usr/local/go on our machines; use it if not on PATH.
+command -v go >/dev/null || PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null || die "go not found on PATH (nor in /usr/local/go/bin)"
+
+if [ -n "${RELKIT_PG_DSN:-}" ]; then
+  # Hide the password: scheme://user:****@host...
+  log "PostgreSQL DSN: $(sed -E 's#^([a-z]+://[^:/@]*):[^@]*@#\1:****@#' <<<"$RELKIT_PG_DSN")"
+else
+  log "PostgreSQL DSN: (none)"
+fi
+
+cd "$ROOT"
+log "go test $*"
+exec go test "$@"
