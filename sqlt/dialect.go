@@ -192,3 +192,17 @@ func jsonArray(keys []any) string {
 	b.WriteByte(']')
 	return b.String()
 }
+
+// Ident quotes a possibly dotted identifier with SQL-standard double quotes
+// ("posts.user_id" → "posts"."user_id"; "posts.*" → "posts".*). relkit's
+// builders render SQL before the executor is known, so they use this form,
+// which SQLite and PostgreSQL both read.
+func Ident(ident string) string {
+	if t, c, ok := strings.Cut(ident, "."); ok {
+		if c == "*" {
+			return quoteDouble(t) + ".*"
+		}
+		return quoteDouble(t) + "." + quoteDouble(c)
+	}
+	return quoteDouble(ident)
+}

@@ -1,0 +1,664 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"reflect"
+	"strings"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// ErrBadArgument is matched by errors about invalid builder arguments
+// (an unknown operator, an empty raw expression, …).
+var ErrBadArgument = errors.New("relkit: bad argument")
+
+// Query is a typed, immutable SELECT builder for the table of T. Every
+// method returns a new Query and leaves the receiver unchanged, so a
+// partially built query can be shared and extended safely.
+//
+// The first error met while building (an unknown column, say) is kept and
+// returned by the method that runs the query; building never panics.
+type Query[T any] struct {
+	model    *sqlt.Model
+	err      error
+	distinct bool
+	columns  []string     // rendered select items; empty means "table".*
+	selects  []sq.Sqlizer // extra select expressions (aggregates, raw)
+	joins    []sq.Sqlizer
+	scope    []sq.Sqlizer // relation scope: always ANDed, never grouped with user conditions
+	wheres   []cond
+	groupBy  []string
+	havings  []cond
+	orders   []sq.Sqlizer
+	limit    *uint64
+	offset   *uint64
+	none     bool           // the result is known to be empty: run nothing
+	attrs    map[string]any // column values that writes through a relation set
+	loaders  []Loader[T]
+	pivot    *rel.Meta // belongsToMany scope: scan pivot_* columns into the pivot field
+}
+
+type cond struct {
+	or bool
+	s  sq.Sqlizer
+}
+
+// Mod changes a query; agg's aggregates are Mods. Apply them with
+// [Query.Apply].
+type Mod[T any] interface {
+	Apply(q *Query[T]) *Query[T]
+}
+
+// Loader eager-loads relations into fetched rows. Package load implements
+// it; add loaders with [Query.With].
+type Loader[T any] interface {
+	LoadInto(ctx context.Context, ex sqlt.Executor, rows []T) error
+}
+
+// From starts a query on the table of T.
+func From[T any]() *Query[T] {
+	m, err := sqlt.ModelFor[T]()
+	q := &Query[T]{model: m}
+	if err != nil {
+		q.err = fmt.Errorf("query: %w", err)
+	}
+	return q
+}
+
+// Model returns the mapping of T (nil if T cannot be mapped).
+func (q *Query[T]) Model() *sqlt.Model { return q.model }
+
+// Err returns the first error met while building the query.
+func (q *Query[T]) Err() error { return q.err }
+
+// clone copies q; slices are clipped so that appending to the copy never
+// writes into q's arrays.
+func (q *Query[T]) clone() *Query[T] {
+	c := *q
+	c.columns = clip(q.columns)
+	c.selects = clip(q.selects)
+	c.joins = clip(q.joins)
+	c.scope = clip(q.scope)
+	c.wheres = clip(q.wheres)
+	c.groupBy = clip(q.groupBy)
+	c.havings = clip(q.havings)
+	c.orders = clip(q.orders)
+	c.loaders = clip(q.loaders)
+	return &c
+}
+
+func clip[S ~[]E, E any](s S) S { return s[:len(s):len(s)] }
+
+func (q *Query[T]) with(f func(c *Query[T]) error) *Query[T] {
+	if q.err != nil {
+		return q
+	}
+	c := q.clone()
+	if err := f(c); err != nil {
+		c.err = err
+	}
+	return c
+}
+
+// SetErr returns a copy of q that fails with err when run (for Mods that
+// find a problem while building).
+func (q *Query[T]) SetErr(err error) *Query[T] {
+	if q.err != nil || err == nil {
+		return q
+	}
+	c := q.clone()
+	c.err = err
+	return c
+}
+
+// column validates a caller-supplied column ("name" or "table.name") and
+// returns it quoted. Unqualified names and names qualified with T's table
+// must be mapped on T; names qualified with another table (a join, the
+// pivot table) must be plain identifiers.
+func (q *Query[T]) column(col string) (string, error) {
+	col = strings.TrimSpace(col)
+	if err := sqlt.CheckIdentifier(col); err != nil {
+		return "", err
+	}
+	if t, c, ok := strings.Cut(col, "."); ok && t != q.model.Table {
+		if q.pivot != nil && t == q.pivot.PivotTable {
+			return sqlt.Ident(col), nil
+		}
+		if len(q.joins) > 0 {
+			return sqlt.Ident(col), nil // joined tables are not mapped: identifier check only
+		}
+		return "", &sqlt.UnknownColumnError{Type: q.model.Type.String(), Column: col}
+	} else if ok {
+		col = c
+	}
+	if _, err := q.model.CheckColumn(col); err != nil {
+		return "", err
+	}
+	return sqlt.Ident(q.model.Table + "." + col), nil
+}
+
+// Select chooses the columns to read (mapped columns of T, or columns of
+// joined tables qualified with their table). Without Select a query reads
+// "table".*.
+func (q *Query[T]) Select(columns ...string) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		for _, col := range columns {
+			qc, err := c.column(col)
+			if err != nil {
+				return fmt.Errorf("select: %w", err)
+			}
+			c.columns = append(c.columns, qc)
+		}
+		return nil
+	})
+}
+
+// AddSelect appends a select expression (with its arguments) after the
+// columns; aggregates use it. The expression is trusted SQL: never build it
+// from user input.
+func (q *Query[T]) AddSelect(expr sq.Sqlizer) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		if expr == nil {
+			return fmt.Errorf("add select: nil expression: %w", ErrBadArgument)
+		}
+		c.selects = append(c.selects, expr)
+		return nil
+	})
+}
+
+// SelectRaw appends a raw select expression with bound arguments.
+func (q *Query[T]) SelectRaw(sql string, args ...any) *Query[T] {
+	return q.AddSelect(sq.Expr(sql, args...))
+}
+
+// Distinct makes the query SELECT DISTINCT.
+func (q *Query[T]) Distinct() *Query[T] {
+	return q.with(func(c *Query[T]) error { c.distinct = true; return nil })
+}
+
+// Join adds a raw join clause ("join roles on …") with bound arguments.
+func (q *Query[T]) Join(clause string, args ...any) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		c.joins = append(c.joins, sq.Expr(clause, args...))
+		return nil
+	})
+}
+
+// Where adds conditions joined with AND. Each is a squirrel condition
+// (sq.Eq{"active": 1}, sq.Gt{…}, sq.Like{…}, sq.Or{…}, sq.Expr(…), or a
+// relkit condition such as query.Has). Column names inside squirrel
+// conditions are written by squirrel as given: they come from your code,
+// not from user input.
+func (q *Query[T]) Where(conds ...sq.Sqlizer) *Query[T] {
+	return q.addWhere(false, conds)
+}
+
+// OrWhere adds conditions joined to the previous ones with OR (several
+// conditions in one call are ANDed together first).
+func (q *Query[T]) OrWhere(conds ...sq.Sqlizer) *Query[T] {
+	return q.addWhere(true, conds)
+}
+
+func (q *Query[T]) addWhere(or bool, conds []sq.Sqlizer) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		var s sq.Sqlizer
+		switch len(conds) {
+		case 0:
+			return nil
+		case 1:
+			s = conds[0]
+		default:
+			s = sq.And(conds)
+		}
+		if s == nil {
+			return fmt.Errorf("where: nil condition: %w", ErrBadArgument)
+		}
+		c.wheres = append(c.wheres, cond{or: or, s: s})
+		return nil
+	})
+}
+
+// WhereRaw adds a raw condition with bound arguments, ANDed.
+func (q *Query[T]) WhereRaw(sql string, args ...any) *Query[T] {
+	if strings.TrimSpace(sql) == "" {
+		return q.SetErr(fmt.Errorf("where raw: empty: %w", ErrBadArgument))
+	}
+	return q.Where(sq.Expr(sql, args...))
+}
+
+// OrWhereRaw adds a raw condition with bound arguments, ORed.
+func (q *Query[T]) OrWhereRaw(sql string, args ...any) *Query[T] {
+	if strings.TrimSpace(sql) == "" {
+		return q.SetErr(fmt.Errorf("where raw: empty: %w", ErrBadArgument))
+	}
+	return q.OrWhere(sq.Expr(sql, args...))
+}
+
+// WhereGroup adds a parenthesised group of conditions built by fn, ANDed:
+// q.WhereGroup(func(g *Query[T]) *Query[T] { return g.Where(a).OrWhere(b) })
+// renders "… and (a or b)".
+func (q *Query[T]) WhereGroup(fn func(g *Query[T]) *Query[T]) *Query[T] {
+	return q.group(false, fn)
+}
+
+// OrWhereGroup is WhereGroup joined with OR.
+func (q *Query[T]) OrWhereGroup(fn func(g *Query[T]) *Query[T]) *Query[T] {
+	return q.group(true, fn)
+}
+
+func (q *Query[T]) group(or bool, fn func(g *Query[T]) *Query[T]) *Query[T] {
+	if q.err != nil {
+		return q
+	}
+	g := fn(&Query[T]{model: q.model, pivot: q.pivot, joins: q.joins})
+	if g == nil {
+		return q.SetErr(fmt.Errorf("where group: nil query: %w", ErrBadArgument))
+	}
+	if g.err != nil {
+		return q.SetErr(g.err)
+	}
+	w := renderConds(g.wheres)
+	if w == nil {
+		return q
+	}
+	return q.addWhere(or, []sq.Sqlizer{w})
+}
+
+func (q *Query[T]) whereCol(or bool, col string, f func(qc string) (sq.Sqlizer, error)) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		qc, err := c.column(col)
+		if err != nil {
+			return fmt.Errorf("where: %w", err)
+		}
+		s, err := f(qc)
+		if err != nil {
+			return err
+		}
+		c.wheres = append(c.wheres, cond{or: or, s: s})
+		return nil
+	})
+}
+
+var operators = map[string]string{
+	"=": "=", "<>": "<>", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
+	"like": "like", "not like": "not like", "ilike": "ilike",
+}
+
+// WhereOp adds "column op ?" with a validated column and operator
+// (=, <>, !=, <, <=, >, >=, like, not like, ilike).
+func (q *Query[T]) WhereOp(column, op string, value any) *Query[T] {
+	return q.whereCol(false, column, func(qc string) (sq.Sqlizer, error) { return opCond(qc, op, value) })
+}
+
+// OrWhereOp is WhereOp joined with OR.
+func (q *Query[T]) OrWhereOp(column, op string, value any) *Query[T] {
+	return q.whereCol(true, column, func(qc string) (sq.Sqlizer, error) { return opCond(qc, op, value) })
+}
+
+func opCond(qc, op string, value any) (sq.Sqlizer, error) {
+	o, ok := operators[strings.ToLower(strings.TrimSpace(op))]
+	if !ok {
+		return nil, fmt.Errorf("where: operator %q: %w", op, ErrBadArgument)
+	}
+	return sq.Expr(qc+" "+o+" ?", value), nil
+}
+
+// WhereIn adds "column in (…)". An empty list matches nothing.
+func (q *Query[T]) WhereIn(column string, values ...any) *Query[T] {
+	return q.whereCol(false, column, func(qc string) (sq.Sqlizer, error) { return inCond(qc, false, values), nil })
+}
+
+// WhereNotIn adds "column not in (…)". An empty list matches everything.
+func (q *Query[T]) WhereNotIn(column string, values ...any) *Query[T] {
+	return q.whereCol(false, column, func(qc string) (sq.Sqlizer, error) { return inCond(qc, true, values), nil })
+}
+
+func inCond(qc string, not bool, values []any) sq.Sqlizer {
+	values = flatten(values)
+	if len(values) == 0 {
+		if not {
+			return sq.Expr("1 = 1")
+		}
+		return sq.Expr("1 = 0")
+	}
+	op := " in ("
+	if not {
+		op = " not in ("
+	}
+	return sq.Expr(qc+op+placeholders(len(values))+")", values...)
+}
+
+// WhereNull adds "column is null".
+func (q *Query[T]) WhereNull(column string) *Query[T] {
+	return q.whereCol(false, column, func(qc string) (sq.Sqlizer, error) { return sq.Expr(qc + " is null"), nil })
+}
+
+// WhereNotNull adds "column is not null".
+func (q *Query[T]) WhereNotNull(column string) *Query[T] {
+	return q.whereCol(false, column, func(qc string) (sq.Sqlizer, error) { return sq.Expr(qc + " is not null"), nil })
+}
+
+// WhereBetween adds "column between ? and ?".
+func (q *Query[T]) WhereBetween(column string, low, high any) *Query[T] {
+	return q.whereCol(false, column, func(qc string) (sq.Sqlizer, error) {
+		return sq.Expr(qc+" between ? and ?", low, high), nil
+	})
+}
+
+// WhereNotBetween adds "column not between ? and ?".
+func (q *Query[T]) WhereNotBetween(column string, low, high any) *Query[T] {
+	return q.whereCol(false, column, func(qc string) (sq.Sqlizer, error) {
+		return sq.Expr(qc+" not between ? and ?", low, high), nil
+	})
+}
+
+// OrderBy orders by a validated column, ascending, or in the direction
+// given ("asc" or "desc").
+func (q *Query[T]) OrderBy(column string, direction ...string) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		qc, err := c.column(column)
+		if err != nil {
+			return fmt.Errorf("order by: %w", err)
+		}
+		dir := "asc"
+		if len(direction) > 0 {
+			dir = strings.ToLower(strings.TrimSpace(direction[0]))
+			if dir != "asc" && dir != "desc" {
+				return fmt.Errorf("order by %s: direction %q: %w", column, direction[0], ErrBadArgument)
+			}
+		}
+		c.orders = append(c.orders, sq.Expr(qc+" "+dir))
+		return nil
+	})
+}
+
+// OrderByDesc orders by a validated column, descending.
+func (q *Query[T]) OrderByDesc(column string) *Query[T] { return q.OrderBy(column, "desc") }
+
+// OrderByRaw orders by a raw expression with bound arguments.
+func (q *Query[T]) OrderByRaw(sql string, args ...any) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		c.orders = append(c.orders, sq.Expr(sql, args...))
+		return nil
+	})
+}
+
+// Latest orders by created_at (or the column given), newest first.
+func (q *Query[T]) Latest(column ...string) *Query[T] {
+	col := "created_at"
+	if len(column) > 0 {
+		col = column[0]
+	}
+	return q.OrderBy(col, "desc")
+}
+
+// Oldest orders by created_at (or the column given), oldest first.
+func (q *Query[T]) Oldest(column ...string) *Query[T] {
+	col := "created_at"
+	if len(column) > 0 {
+		col = column[0]
+	}
+	return q.OrderBy(col, "asc")
+}
+
+// Limit caps the number of rows.
+func (q *Query[T]) Limit(n uint64) *Query[T] {
+	return q.with(func(c *Query[T]) error { c.limit = &n; return nil })
+}
+
+// Offset skips rows.
+func (q *Query[T]) Offset(n uint64) *Query[T] {
+	return q.with(func(c *Query[T]) error { c.offset = &n; return nil })
+}
+
+// GroupBy groups by validated columns.
+func (q *Query[T]) GroupBy(columns ...string) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		for _, col := range columns {
+			qc, err := c.column(col)
+			if err != nil {
+				return fmt.Errorf("group by: %w", err)
+			}
+			c.groupBy = append(c.groupBy, qc)
+		}
+		return nil
+	})
+}
+
+// Having adds HAVING conditions, ANDed.
+func (q *Query[T]) Having(conds ...sq.Sqlizer) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		for _, s := range conds {
+			c.havings = append(c.havings, cond{s: s})
+		}
+		return nil
+	})
+}
+
+// Apply applies mods (such as agg.WithCount) in order.
+func (q *Query[T]) Apply(mods ...Mod[T]) *Query[T] {
+	for _, m := range mods {
+		if q.err != nil {
+			return q
+		}
+		if m == nil {
+			return q.SetErr(fmt.Errorf("apply: nil mod: %w", ErrBadArgument))
+		}
+		q = m.Apply(q)
+	}
+	return q
+}
+
+// With adds eager loaders (see package load) run after Get, First, Find
+// and FindMany.
+func (q *Query[T]) With(loaders ...Loader[T]) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		for _, l := range loaders {
+			if l == nil {
+				return fmt.Errorf("with: nil loader: %w", ErrBadArgument)
+			}
+		}
+		c.loaders = append(c.loaders, loaders...)
+		return nil
+	})
+}
+
+// Scope adds a condition that is always ANDed in front of the user's
+// conditions and cannot be escaped by OrWhere (relation queries use it).
+func (q *Query[T]) Scope(conds ...sq.Sqlizer) *Query[T] {
+	return q.with(func(c *Query[T]) error {
+		c.scope = append(c.scope, conds...)
+		return nil
+	})
+}
+
+// renderConds joins conditions with AND/OR, parenthesising each one that
+// contains OR so that precedence is what the calls say.
+func renderConds(cs []cond) sq.Sqlizer {
+	if len(cs) == 0 {
+		return nil
+	}
+	return condList(cs)
+}
+
+type condList []cond
+
+func (l condList) ToSql() (string, []any, error) {
+	var b strings.Builder
+	var args []any
+	for i, c := range l {
+		s, a, err := c.s.ToSql()
+		if err != nil {
+			return "", nil, err
+		}
+		if i > 0 {
+			if c.or {
+				b.WriteString(" or ")
+			} else {
+				b.WriteString(" and ")
+			}
+		}
+		if needParens(s) {
+			s = "(" + s + ")"
+		}
+		b.WriteString(s)
+		args = append(args, a...)
+	}
+	return b.String(), args, nil
+}
+
+// needParens reports whether s may contain a top-level OR.
+func needParens(s string) bool {
+	l := strings.ToLower(s)
+	if !strings.Contains(l, " or ") {
+		return false
+	}
+	return !(strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") && balanced(s[1:len(s)-1]))
+}
+
+func balanced(s string) bool {
+	depth := 0
+	for _, r := range s {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth < 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0
+}
+
+// whereClause is scope AND (user conditions).
+func (q *Query[T]) whereClause() sq.Sqlizer {
+	var parts []cond
+	for _, s := range q.scope {
+		parts = append(parts, cond{s: s})
+	}
+	if user := renderConds(q.wheres); user != nil {
+		if len(parts) > 0 && len(q.wheres) > 1 {
+			user = parenExpr{q.wheres}
+		}
+		parts = append(parts, cond{s: user})
+	}
+	return renderConds(parts)
+}
+
+// parenExpr renders a user condition list in parentheses when it follows a
+// scope, so OrWhere can never escape the scope.
+type parenExpr struct{ cs []cond }
+
+func (p parenExpr) ToSql() (string, []any, error) {
+	s, a, err := condList(p.cs).ToSql()
+	if err != nil {
+		return "", nil, err
+	}
+	return "(" + s + ")", a, nil
+}
+
+// ToSql renders the SELECT with "?" placeholders; the executor rewrites
+// them for its dialect. Query implements squirrel's Sqlizer, so it can be
+// used as a subquery.
+func (q *Query[T]) ToSql() (string, []any, error) {
+	if q.err != nil {
+		return "", nil, q.err
+	}
+	b := q.selectBuilder()
+	s, args, err := b.ToSql()
+	if err != nil {
+		return "", nil, fmt.Errorf("build select: %w", err)
+	}
+	return s, args, nil
+}
+
+func (q *Query[T]) selectBuilder() sq.SelectBuilder {
+	cols := q.columns
+	if len(cols) == 0 {
+		cols = []string{sqlt.Ident(q.model.Table + ".*")}
+	}
+	b := sq.Select(cols...).From(sqlt.Ident(q.model.Table))
+	for _, s := range q.selects {
+		b = b.Column(s)
+	}
+	if q.distinct {
+		b = b.Distinct()
+	}
+	for _, j := range q.joins {
+		b = b.JoinClause(j)
+	}
+	if w := q.whereClause(); w != nil {
+		b = b.Where(w)
+	}
+	if len(q.groupBy) > 0 {
+		b = b.GroupBy(q.groupBy...)
+	}
+	if h := renderConds(q.havings); h != nil {
+		b = b.Having(h)
+	}
+	for _, o := range q.orders {
+		b = b.OrderByClause(o)
+	}
+	if q.limit != nil {
+		b = b.Limit(*q.limit)
+	}
+	if q.offset != nil {
+		b = b.Offset(*q.offset)
+	}
+	return b
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func flatten(values []any) []any {
+	var out []any
+	for _, v := range values {
+		rv := reflect.ValueOf(v)
+		if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8 {
+			for i := 0; i < rv.Len(); i++ {
+				out = append(out, rv.Index(i).Interface())
+			}
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// Iter streams the rows one at a time without holding the result in
+// memory; eager loaders are not run. Stop early by breaking out of the
+// loop. Each yielded T is a fresh value.
+func (q *Query[T]) Iter(ctx context.Context, ex sqlt.Executor) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		if q.none {
+			return
+		}
+		rows, err := q.run(ctx, ex)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		stopped := false
+		err = sqlt.ScanEach(rows, func(v T) bool {
+			if !yield(v, nil) {
+				stopped = true
+				return false
+			}
+			return true
+		})
+		if err != nil && !stopped {
+			yield(zero, fmt.Errorf("iterate %s: %w", q.model.Table, err))
+		}
+	}
+}

@@ -1,0 +1,606 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// ErrUnsupported is returned for a write the query cannot do (writing
+// through a belongsToMany query: use package pivot).
+var ErrUnsupported = errors.New("relkit: unsupported operation")
+
+func (q *Query[T]) writable(op string) error {
+	if q.err != nil {
+		return fmt.Errorf("%s %s: %w", op, q.tableName(), q.err)
+	}
+	if q.pivot != nil {
+		return fmt.Errorf("%s %s through belongsToMany %s: use package pivot: %w", op, q.tableName(), q.pivot.Name, ErrUnsupported)
+	}
+	return nil
+}
+
+// applyAttrs sets the relation's foreign key (and other scope attributes)
+// on v.
+func (q *Query[T]) applyAttrs(v reflect.Value) error {
+	for col, val := range q.attrs {
+		f, ok := q.model.Column(col)
+		if !ok {
+			return &sqlt.UnknownColumnError{Type: q.model.Type.String(), Column: col}
+		}
+		if err := rel.SetKey(f.Set(v), val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func pkIsZero(m *sqlt.Model, v reflect.Value) bool {
+	if m.PK == nil {
+		return true
+	}
+	return m.PK.Get(v).IsZero()
+}
+
+// insertSQL renders an INSERT of the given rows; withPK includes the
+// primary key column. It returns the SQL and its arguments.
+func insertSQL(m *sqlt.Model, rows []reflect.Value, withPK bool, returning bool) (string, []any) {
+	var cols []*sqlt.Field
+	for _, f := range m.Fields {
+		if f.ReadOnly || (f.PK && !withPK) {
+			continue
+		}
+		cols = append(cols, f)
+	}
+	var b strings.Builder
+	b.WriteString("insert into " + sqlt.Ident(m.Table) + " (")
+	for i, f := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(sqlt.Ident(f.Column))
+	}
+	b.WriteString(") values ")
+	args := make([]any, 0, len(cols)*len(rows))
+	row := "(" + placeholders(len(cols)) + ")"
+	for i, v := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+		for _, f := range cols {
+			args = append(args, f.Get(v).Interface())
+		}
+	}
+	if returning && m.PK != nil {
+		b.WriteString(" returning " + sqlt.Ident(m.PK.Column))
+	}
+	return b.String(), args
+}
+
+func touch(m *sqlt.Model, v reflect.Value, creating bool) {
+	now := sqlt.Now()
+	if creating && m.CreatedAt != nil && m.CreatedAt.Get(v).IsZero() {
+		sqlt.SetTime(m.CreatedAt.Set(v), now)
+	}
+	if m.UpdatedAt != nil && (!creating || m.UpdatedAt.Get(v).IsZero()) {
+		sqlt.SetTime(m.UpdatedAt.Set(v), now)
+	}
+}
+
+// Insert inserts the row that v points to and stores the generated primary
+// key back into it. A zero primary key is left to the database; created_at
+// and updated_at are set when the struct has them and they are zero. On a
+// relation query the foreign key is set first.
+func (q *Query[T]) Insert(ctx context.Context, ex sqlt.Executor, v *T) error {
+	if err := q.writable("insert"); err != nil {
+		return err
+	}
+	if v == nil {
+		return fmt.Errorf("insert %s: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	if ex == nil {
+		return fmt.Errorf("insert %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	rv := reflect.ValueOf(v).Elem()
+	if err := q.applyAttrs(rv); err != nil {
+		return fmt.Errorf("insert %s: %w", q.tableName(), err)
+	}
+	touch(q.model, rv, true)
+	if err := insertRows(ctx, ex, q.model, []reflect.Value{rv}); err != nil {
+		return fmt.Errorf("insert %s: %w", q.tableName(), err)
+	}
+	return nil
+}
+
+// maxInsertParams bounds the bound parameters of one multi-row INSERT
+// (SQLite allows 32766, PostgreSQL 65535).
+const maxInsertParams = 30000
+
+// insertRows inserts rows in as few statements as the parameter limit
+// allows, reading generated keys back in order.
+func insertRows(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []reflect.Value) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	withPK := m.PK != nil
+	for _, r := range rows {
+		if pkIsZero(m, r) {
+			withPK = false
+			break
+		}
+	}
+	if !withPK && m.PK != nil {
+		// Mixed explicit and generated keys: the explicit ones go one by one.
+		var gen []reflect.Value
+		for _, r := range rows {
+			if pkIsZero(m, r) {
+				gen = append(gen, r)
+				continue
+			}
+			if err := insertBatch(ctx, ex, m, []reflect.Value{r}, true); err != nil {
+				return err
+			}
+		}
+		rows = gen
+	}
+	per := maxInsertParams / max(1, len(m.Fields))
+	for start := 0; start < len(rows); start += per {
+		end := min(start+per, len(rows))
+		if err := insertBatch(ctx, ex, m, rows[start:end], withPK); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []reflect.Value, withPK bool) error {
+	returning := !withPK && m.PK != nil && ex.Dialect().Returning()
+	s, args := insertSQL(m, rows, withPK, returning)
+	if !returning {
+		_, err := ex.Exec(ctx, s, args...)
+		return err
+	}
+	rs, err := ex.Query(ctx, s, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	i := 0
+	for rs.Next() {
+		if i >= len(rows) {
+			break
+		}
+		if err := rs.Scan(m.PK.Set(rows[i]).Addr().Interface()); err != nil {
+			return err
+		}
+		i++
+	}
+	if err := rs.Close(); err != nil {
+		return err
+	}
+	if i != len(rows) {
+		return fmt.Errorf("insert returned %d keys for %d rows", i, len(rows))
+	}
+	return nil
+}
+
+// InsertMany inserts rows (a []T or []*T, or a pointer to either) in one
+// transaction, with batched multi-row INSERTs, and stores generated keys
+// back when the rows are addressable (a []*T, a *[]T or a []T, whose
+// elements are updated in place). If one row fails, none is written.
+func (q *Query[T]) InsertMany(ctx context.Context, ex sqlt.Executor, rows any) error {
+	if err := q.writable("insert many"); err != nil {
+		return err
+	}
+	vals, err := elems[T](rows)
+	if err != nil {
+		return fmt.Errorf("insert many %s: %w", q.tableName(), err)
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	if ex == nil {
+		return fmt.Errorf("insert many %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	for _, v := range vals {
+		if err := q.applyAttrs(v); err != nil {
+			return fmt.Errorf("insert many %s: %w", q.tableName(), err)
+		}
+		touch(q.model, v, true)
+	}
+	err = sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error { return insertRows(ctx, tx, q.model, vals) })
+	if err != nil {
+		return fmt.Errorf("insert many %s: %w", q.tableName(), err)
+	}
+	return nil
+}
+
+// elems returns addressable struct values for a []T, []*T, *[]T or *[]*T.
+func elems[T any](rows any) ([]reflect.Value, error) {
+	rv := reflect.ValueOf(rows)
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil, sqlt.ErrNilValue
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Slice {
+		return nil, fmt.Errorf("want a slice of %s, got %T: %w", reflect.TypeFor[T](), rows, ErrBadArgument)
+	}
+	t := reflect.TypeFor[T]()
+	out := make([]reflect.Value, 0, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		e := rv.Index(i)
+		switch {
+		case e.Type() == t:
+			out = append(out, e) // slice elements are addressable
+		case e.Type() == reflect.PointerTo(t):
+			if e.IsNil() {
+				return nil, fmt.Errorf("element %d: %w", i, sqlt.ErrNilValue)
+			}
+			out = append(out, e.Elem())
+		default:
+			return nil, fmt.Errorf("want a slice of %s, got %T: %w", t, rows, ErrBadArgument)
+		}
+	}
+	return out, nil
+}
+
+// Update writes every column of the row v points to, by primary key, and
+// sets updated_at when the struct has it. It returns sqlt.ErrNotFound when
+// no row has that key.
+func (q *Query[T]) Update(ctx context.Context, ex sqlt.Executor, v *T) error {
+	if err := q.writable("update"); err != nil {
+		return err
+	}
+	if v == nil {
+		return fmt.Errorf("update %s: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	n, err := q.update(ctx, ex, reflect.ValueOf(v).Elem())
+	if err != nil {
+		return fmt.Errorf("update %s: %w", q.tableName(), err)
+	}
+	if n == 0 {
+		return fmt.Errorf("update %s: %w", q.tableName(), sqlt.ErrNotFound)
+	}
+	return nil
+}
+
+func (q *Query[T]) update(ctx context.Context, ex sqlt.Executor, rv reflect.Value) (int64, error) {
+	m := q.model
+	if m.PK == nil {
+		return 0, sqlt.ErrNoPrimaryKey
+	}
+	if ex == nil {
+		return 0, fmt.Errorf("nil executor: %w", sqlt.ErrNilValue)
+	}
+	if err := q.applyAttrs(rv); err != nil {
+		return 0, err
+	}
+	touch(m, rv, false)
+	var sets []string
+	var args []any
+	for _, f := range m.Fields {
+		if f.PK || f.ReadOnly {
+			continue
+		}
+		sets = append(sets, sqlt.Ident(f.Column)+" = ?")
+		args = append(args, f.Get(rv).Interface())
+	}
+	args = append(args, m.PK.Get(rv).Interface())
+	res, err := ex.Exec(ctx, "update "+sqlt.Ident(m.Table)+" set "+strings.Join(sets, ", ")+" where "+sqlt.Ident(m.PK.Column)+" = ?", args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected, nil
+}
+
+// Save inserts v when its primary key is zero, and updates it otherwise
+// (inserting it with its key when no row has that key).
+func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
+	if err := q.writable("save"); err != nil {
+		return err
+	}
+	if v == nil {
+		return fmt.Errorf("save %s: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	rv := reflect.ValueOf(v).Elem()
+	if pkIsZero(q.model, rv) {
+		return q.Insert(ctx, ex, v)
+	}
+	n, err := q.update(ctx, ex, rv)
+	if err != nil {
+		return fmt.Errorf("save %s: %w", q.tableName(), err)
+	}
+	if n == 0 {
+		return q.Insert(ctx, ex, v)
+	}
+	return nil
+}
+
+// SaveMany saves every row (a []*T, *[]T or []T) in one transaction.
+func (q *Query[T]) SaveMany(ctx context.Context, ex sqlt.Executor, rows any) error {
+	if err := q.writable("save many"); err != nil {
+		return err
+	}
+	vals, err := elems[T](rows)
+	if err != nil {
+		return fmt.Errorf("save many %s: %w", q.tableName(), err)
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+		for _, v := range vals {
+			if err := q.Save(ctx, tx, v.Addr().Interface().(*T)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Create inserts a copy of v (setting the relation's foreign key on a
+// relation query) and returns it with its generated key.
+func (q *Query[T]) Create(ctx context.Context, ex sqlt.Executor, v T) (T, error) {
+	if err := q.Insert(ctx, ex, &v); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
+// CreateMany inserts copies of rows in one transaction and returns them
+// with their keys. If one fails, none is written.
+func (q *Query[T]) CreateMany(ctx context.Context, ex sqlt.Executor, rows []T) ([]T, error) {
+	out := append([]T(nil), rows...)
+	if err := q.InsertMany(ctx, ex, out); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []T{}
+	}
+	return out, nil
+}
+
+// Delete deletes the row v points to, by primary key. It returns
+// sqlt.ErrNotFound when no row has that key.
+func (q *Query[T]) Delete(ctx context.Context, ex sqlt.Executor, v *T) error {
+	if err := q.writable("delete"); err != nil {
+		return err
+	}
+	if v == nil {
+		return fmt.Errorf("delete %s: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	if q.model.PK == nil {
+		return fmt.Errorf("delete %s: %w", q.tableName(), sqlt.ErrNoPrimaryKey)
+	}
+	if ex == nil {
+		return fmt.Errorf("delete %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	rv := reflect.ValueOf(v).Elem()
+	res, err := ex.Exec(ctx, "delete from "+sqlt.Ident(q.model.Table)+" where "+sqlt.Ident(q.model.PK.Column)+" = ?", q.model.PK.Get(rv).Interface())
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", q.tableName(), err)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete %s: %w", q.tableName(), sqlt.ErrNotFound)
+	}
+	return nil
+}
+
+// whereSQL renders the query's WHERE clause (scope and conditions) for a
+// mass UPDATE or DELETE on the table, without joins.
+func (q *Query[T]) whereSQL() (string, []any, error) {
+	w := q.whereClause()
+	if w == nil {
+		return "", nil, nil
+	}
+	s, args, err := w.ToSql()
+	if err != nil {
+		return "", nil, err
+	}
+	return " where " + s, args, nil
+}
+
+// UpdateAll sets columns on every row the query matches (its conditions
+// and, for a relation query, its scope) and returns the rows affected.
+// Column names are validated; updated_at is set when the struct has it and
+// values does not.
+func (q *Query[T]) UpdateAll(ctx context.Context, ex sqlt.Executor, values map[string]any) (int64, error) {
+	if err := q.writable("update all"); err != nil {
+		return 0, err
+	}
+	if q.none {
+		return 0, ctx.Err()
+	}
+	if len(values) == 0 {
+		return 0, nil
+	}
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		if _, err := q.model.CheckColumn(k); err != nil {
+			return 0, fmt.Errorf("update all %s: %w", q.tableName(), err)
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sets []string
+	var args []any
+	for _, k := range keys {
+		sets = append(sets, sqlt.Ident(k)+" = ?")
+		args = append(args, values[k])
+	}
+	if u := q.model.UpdatedAt; u != nil {
+		if _, given := values[u.Column]; !given {
+			sets = append(sets, sqlt.Ident(u.Column)+" = ?")
+			args = append(args, sqlt.Now())
+		}
+	}
+	w, wargs, err := q.whereSQL()
+	if err != nil {
+		return 0, fmt.Errorf("update all %s: %w", q.tableName(), err)
+	}
+	if ex == nil {
+		return 0, fmt.Errorf("update all %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	res, err := ex.Exec(ctx, "update "+sqlt.Ident(q.model.Table)+" set "+strings.Join(sets, ", ")+w, append(args, wargs...)...)
+	if err != nil {
+		return 0, fmt.Errorf("update all %s: %w", q.tableName(), err)
+	}
+	return res.RowsAffected, nil
+}
+
+// DeleteAll deletes every row the query matches and returns how many.
+func (q *Query[T]) DeleteAll(ctx context.Context, ex sqlt.Executor) (int64, error) {
+	if err := q.writable("delete all"); err != nil {
+		return 0, err
+	}
+	if q.none {
+		return 0, ctx.Err()
+	}
+	w, args, err := q.whereSQL()
+	if err != nil {
+		return 0, fmt.Errorf("delete all %s: %w", q.tableName(), err)
+	}
+	if ex == nil {
+		return 0, fmt.Errorf("delete all %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	res, err := ex.Exec(ctx, "delete from "+sqlt.Ident(q.model.Table)+w, args...)
+	if err != nil {
+		return 0, fmt.Errorf("delete all %s: %w", q.tableName(), err)
+	}
+	return res.RowsAffected, nil
+}
+
+// fill sets columns of v from attrs (validated column names).
+func (q *Query[T]) fill(v reflect.Value, attrs ...map[string]any) error {
+	for _, a := range attrs {
+		for col, val := range a {
+			c, err := q.model.CheckColumn(col)
+			if err != nil {
+				return err
+			}
+			f, _ := q.model.Column(c)
+			if err := sqlt.Assign(f.Set(v), val); err != nil {
+				return fmt.Errorf("column %s: %w", col, err)
+			}
+		}
+	}
+	return nil
+}
+
+// whereAttrs adds "column = value" for each attribute (validated).
+func (q *Query[T]) whereAttrs(attrs map[string]any) *Query[T] {
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		q = q.WhereOp(k, "=", attrs[k])
+	}
+	return q
+}
+
+// FirstOrNew returns the first row matching attrs (column → value), or a
+// new, unsaved T filled with attrs and then values. On a relation query the
+// lookup is scoped to the parent and the new T carries the foreign key.
+func (q *Query[T]) FirstOrNew(ctx context.Context, ex sqlt.Executor, attrs map[string]any, values ...map[string]any) (T, error) {
+	v, _, err := q.firstOrNew(ctx, ex, attrs, values)
+	if err != nil {
+		return v, fmt.Errorf("first or new %s: %w", q.tableName(), err)
+	}
+	return v, nil
+}
+
+func (q *Query[T]) firstOrNew(ctx context.Context, ex sqlt.Executor, attrs map[string]any, values []map[string]any) (T, bool, error) {
+	var zero T
+	if err := q.writable("first or new"); err != nil {
+		return zero, false, err
+	}
+	v, err := q.whereAttrs(attrs).First(ctx, ex)
+	if err == nil {
+		return v, true, nil
+	}
+	if !errors.Is(err, sqlt.ErrNotFound) {
+		return zero, false, err
+	}
+	rv := reflect.ValueOf(&v).Elem()
+	if err := q.fill(rv, append([]map[string]any{attrs}, values...)...); err != nil {
+		return zero, false, err
+	}
+	if err := q.applyAttrs(rv); err != nil {
+		return zero, false, err
+	}
+	return v, false, nil
+}
+
+// FirstOrCreate returns the first row matching attrs, or inserts one made
+// of attrs and values (with the foreign key on a relation query).
+func (q *Query[T]) FirstOrCreate(ctx context.Context, ex sqlt.Executor, attrs map[string]any, values ...map[string]any) (T, error) {
+	v, found, err := q.firstOrNew(ctx, ex, attrs, values)
+	if err != nil {
+		return v, fmt.Errorf("first or create %s: %w", q.tableName(), err)
+	}
+	if !found {
+		if err := q.Insert(ctx, ex, &v); err != nil {
+			var zero T
+			return zero, err
+		}
+	}
+	return v, nil
+}
+
+// UpdateOrCreate updates the first row matching attrs with values, or
+// inserts one made of attrs and values.
+func (q *Query[T]) UpdateOrCreate(ctx context.Context, ex sqlt.Executor, attrs map[string]any, values map[string]any) (T, error) {
+	v, found, err := q.firstOrNew(ctx, ex, attrs, []map[string]any{values})
+	if err != nil {
+		return v, fmt.Errorf("update or create %s: %w", q.tableName(), err)
+	}
+	if !found {
+		if err := q.Insert(ctx, ex, &v); err != nil {
+			var zero T
+			return zero, err
+		}
+		return v, nil
+	}
+	rv := reflect.ValueOf(&v).Elem()
+	if err := q.fill(rv, values); err != nil {
+		var zero T
+		return zero, fmt.Errorf("update or create %s: %w", q.tableName(), err)
+	}
+	if err := q.Update(ctx, ex, &v); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
+// FindOrNew returns the row with primary key id (within the relation on a
+// relation query), or a new, unsaved T carrying the foreign key.
+func (q *Query[T]) FindOrNew(ctx context.Context, ex sqlt.Executor, id any) (T, error) {
+	v, err := q.Find(ctx, ex, id)
+	if err == nil {
+		return v, nil
+	}
+	var zero T
+	if !errors.Is(err, sqlt.ErrNotFound) {
+		return zero, err
+	}
+	if err := q.writable("find or new"); err != nil {
+		return zero, err
+	}
+	if err := q.applyAttrs(reflect.ValueOf(&zero).Elem()); err != nil {
+		return zero, fmt.Errorf("find or new %s: %w", q.tableName(), err)
+	}
+	return zero, nil
+}

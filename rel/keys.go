@@ -1,0 +1,177 @@
+package rel
+
+import (
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+)
+
+// ErrUnsupportedKey is matched by errors about a key value or key type that
+// relkit cannot use to relate rows (floats, structs, mixed int/string).
+var ErrUnsupportedKey = errors.New("relkit: unsupported key type")
+
+// NormKey normalises a key value so that keys compare across Go types:
+// every integer (int, int32, uint16, sql.NullInt64, *int64, …) becomes an
+// int64 and every string or []byte a string. ok is false for NULL (a nil
+// pointer, an invalid sql.Null*). Other types give ErrUnsupportedKey.
+//
+// Zero and "" are valid keys (Laravel's review of PR #48606): only NULL is
+// skipped.
+func NormKey(v any) (key any, ok bool, err error) {
+	switch k := v.(type) {
+	case nil:
+		return nil, false, nil
+	case int64:
+		return k, true, nil
+	case int:
+		return int64(k), true, nil
+	case int32:
+		return int64(k), true, nil
+	case string:
+		return k, true, nil
+	}
+	if dv, isValuer := v.(driver.Valuer); isValuer {
+		rv := reflect.ValueOf(v)
+		if rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return nil, false, nil
+		}
+		val, err := dv.Value()
+		if err != nil {
+			return nil, false, fmt.Errorf("key value: %w", err)
+		}
+		return NormKey(val)
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return nil, false, nil
+		}
+		return NormKey(rv.Elem().Interface())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int(), true, nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		u := rv.Uint()
+		if u > math.MaxInt64 {
+			return nil, false, fmt.Errorf("key %d overflows int64: %w", u, ErrUnsupportedKey)
+		}
+		return int64(u), true, nil
+	case reflect.String:
+		return rv.String(), true, nil
+	case reflect.Slice:
+		if rv.Type().Elem().Kind() == reflect.Uint8 {
+			return string(rv.Bytes()), true, nil
+		}
+	}
+	return nil, false, fmt.Errorf("key of type %T: %w", v, ErrUnsupportedKey)
+}
+
+// keyClass is the comparable class of a key column's Go type.
+type keyClass uint8
+
+const (
+	classUnknown keyClass = iota
+	classInt
+	classString
+)
+
+func classOf(t reflect.Type) keyClass {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return classInt
+	case reflect.String:
+		return classString
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return classString
+		}
+	case reflect.Struct:
+		// sql.NullInt64, sql.NullString and friends: judge by the Valid+value field.
+		if f, ok := t.FieldByName("Int64"); ok && t.NumField() == 2 {
+			return classOf(f.Type)
+		}
+		if f, ok := t.FieldByName("Int32"); ok && t.NumField() == 2 {
+			return classOf(f.Type)
+		}
+		if f, ok := t.FieldByName("String"); ok && t.NumField() == 2 {
+			return classOf(f.Type)
+		}
+		if f, ok := t.FieldByName("V"); ok && t.NumField() == 2 { // sql.Null[T]
+			return classOf(f.Type)
+		}
+	}
+	return classUnknown
+}
+
+// checkKeyTypes fails when two key columns cannot hold equal keys.
+func checkKeyTypes(a, b reflect.Type, what string) error {
+	ca, cb := classOf(a), classOf(b)
+	if ca == classUnknown || cb == classUnknown {
+		return nil // a custom type: compared at run time, after normalising
+	}
+	if ca != cb {
+		return fmt.Errorf("%s: %s and %s cannot be compared: %w", what, a, b, ErrUnsupportedKey)
+	}
+	return nil
+}
+
+// SetKey stores a key (as returned by NormKey, or nil for NULL) into a
+// field of any integer, string, pointer or sql.Scanner type.
+func SetKey(field reflect.Value, key any) error {
+	if key == nil {
+		field.Set(reflect.Zero(field.Type()))
+		return nil
+	}
+	if field.Kind() == reflect.Pointer {
+		p := reflect.New(field.Type().Elem())
+		if err := SetKey(p.Elem(), key); err != nil {
+			return err
+		}
+		field.Set(p)
+		return nil
+	}
+	if sc, ok := field.Addr().Interface().(interface{ Scan(any) error }); ok {
+		if err := sc.Scan(key); err != nil {
+			return fmt.Errorf("set key %v into %s: %w", key, field.Type(), err)
+		}
+		return nil
+	}
+	kv := reflect.ValueOf(key)
+	switch field.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if kv.Kind() != reflect.Int64 {
+			return fmt.Errorf("set key %q into %s: %w", key, field.Type(), ErrUnsupportedKey)
+		}
+		if field.CanInt() {
+			if field.OverflowInt(kv.Int()) {
+				return fmt.Errorf("set key %v into %s: overflow: %w", key, field.Type(), ErrUnsupportedKey)
+			}
+			field.SetInt(kv.Int())
+		} else {
+			if kv.Int() < 0 || field.OverflowUint(uint64(kv.Int())) {
+				return fmt.Errorf("set key %v into %s: overflow: %w", key, field.Type(), ErrUnsupportedKey)
+			}
+			field.SetUint(uint64(kv.Int()))
+		}
+		return nil
+	case reflect.String:
+		s, ok := key.(string)
+		if !ok {
+			return fmt.Errorf("set key %v into %s: %w", key, field.Type(), ErrUnsupportedKey)
+		}
+		field.SetString(s)
+		return nil
+	}
+	if kv.Type().AssignableTo(field.Type()) {
+		field.Set(kv)
+		return nil
+	}
+	return fmt.Errorf("set key %v into %s: %w", key, field.Type(), ErrUnsupportedKey)
+}

@@ -1,0 +1,53 @@
+package rel
+
+import (
+	"strings"
+
+	sq "github.com/Masterminds/squirrel"
+)
+
+// PivotFilter renders the relation's recorded pivot filters (WherePivot…,
+// WithPivotValue) as one condition on the qualified pivot columns, or nil
+// when there are none. Filters are joined in order with AND/OR, as
+// Laravel's wherePivot/orWherePivot are.
+func (m *Meta) PivotFilter() sq.Sqlizer {
+	if len(m.PivotWheres) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	var args []any
+	for i, w := range m.PivotWheres {
+		if i > 0 {
+			if w.Or {
+				b.WriteString(" or ")
+			} else {
+				b.WriteString(" and ")
+			}
+		}
+		col := m.PivotColumn(w.Column)
+		switch w.Op {
+		case "null":
+			b.WriteString(col + " is null")
+		case "not null":
+			b.WriteString(col + " is not null")
+		case "between", "not between":
+			b.WriteString(col + " " + w.Op + " ? and ?")
+			args = append(args, w.Values...)
+		case "in", "not in":
+			if len(w.Values) == 0 {
+				if w.Op == "in" {
+					b.WriteString("1 = 0")
+				} else {
+					b.WriteString("1 = 1")
+				}
+				continue
+			}
+			b.WriteString(col + " " + w.Op + " (" + strings.TrimSuffix(strings.Repeat("?, ", len(w.Values)), ", ") + ")")
+			args = append(args, w.Values...)
+		default:
+			b.WriteString(col + " " + w.Op + " ?")
+			args = append(args, w.Values...)
+		}
+	}
+	return sq.Expr("("+b.String()+")", args...)
+}

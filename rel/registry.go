@@ -1,0 +1,154 @@
+package rel
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// ErrUnknownRelation is matched by *UnknownRelationError.
+var ErrUnknownRelation = errors.New("relkit: unknown relation")
+
+// UnknownRelationError reports a relation name that is not declared on a
+// type. Known lists the names that are.
+type UnknownRelationError struct {
+	Type  string
+	Name  string
+	Known []string
+}
+
+func (e *UnknownRelationError) Error() string {
+	known := "none"
+	if len(e.Known) > 0 {
+		known = strings.Join(e.Known, ", ")
+	}
+	return fmt.Sprintf("relkit: %s has no relation %q (known: %s)", e.Type, e.Name, known)
+}
+
+// Is reports whether target is ErrUnknownRelation.
+func (e *UnknownRelationError) Is(target error) bool { return target == ErrUnknownRelation }
+
+// The registry maps (parent type, relation name) to the relation declared
+// under that name, for string paths ("posts.comments"). Declaring a
+// relation registers it:
+//   - the first relation declared under a name keeps it; a later
+//     declaration of the same name does not replace it, except a value
+//     derived from it by a builder method (WithPivot, WithDefault, …);
+//   - a relation narrowed by Where or WherePivot… is registered only when
+//     it has a name of its own (Named or Field), so that "posts" never
+//     silently means "active posts".
+var registry struct {
+	sync.RWMutex
+	m map[reflect.Type]map[string]*Meta
+}
+
+func register(m *Meta, _ bool) {
+	if m.err != nil || m.Parent == nil {
+		return
+	}
+	constrained := len(m.Wheres) > 0 || len(m.PivotWheres) > 0 || len(m.PivotValues) > 0
+	if constrained && !m.explicit {
+		return
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if registry.m == nil {
+		registry.m = map[reflect.Type]map[string]*Meta{}
+	}
+	byName := registry.m[m.Parent.Type]
+	if byName == nil {
+		byName = map[string]*Meta{}
+		registry.m[m.Parent.Type] = byName
+	}
+	if cur, ok := byName[m.Name]; ok && !isAncestor(cur, m) {
+		return
+	}
+	byName[m.Name] = m
+}
+
+func isAncestor(a, m *Meta) bool {
+	for p := m.from; p != nil; p = p.from {
+		if p == a {
+			return true
+		}
+	}
+	return false
+}
+
+// unregisterChain removes the registrations of m and its ancestors: a
+// chain that ends in Named or Field registers only under its final name.
+func unregisterChain(m *Meta) {
+	registry.Lock()
+	defer registry.Unlock()
+	for p := m; p != nil; p = p.from {
+		if p.Parent == nil {
+			continue
+		}
+		if byName := registry.m[p.Parent.Type]; byName != nil && byName[p.Name] == p {
+			delete(byName, p.Name)
+		}
+	}
+}
+
+// Lookup finds the relation named name on the struct type parent (or a
+// pointer to it). An unknown name gives an *UnknownRelationError listing
+// the type's relations.
+func Lookup(parent reflect.Type, name string) (Relation, error) {
+	for parent != nil && parent.Kind() == reflect.Pointer {
+		parent = parent.Elem()
+	}
+	registry.RLock()
+	m, ok := registry.m[parent][name]
+	registry.RUnlock()
+	if !ok {
+		tn := "<nil>"
+		if parent != nil {
+			tn = parent.Name()
+		}
+		return nil, &UnknownRelationError{Type: tn, Name: name, Known: Names(parent)}
+	}
+	return metaRelation{m}, nil
+}
+
+// Find is Lookup for a parent type given as a type parameter.
+func Find[P any](name string) (Of[P], error) {
+	r, err := Lookup(reflect.TypeFor[P](), name)
+	if err != nil {
+		return nil, err
+	}
+	return ofP[P]{r.Meta()}, nil
+}
+
+// Names lists the relation names registered on parent, sorted.
+func Names(parent reflect.Type) []string {
+	for parent != nil && parent.Kind() == reflect.Pointer {
+		parent = parent.Elem()
+	}
+	registry.RLock()
+	defer registry.RUnlock()
+	names := make([]string, 0, len(registry.m[parent]))
+	for n := range registry.m[parent] {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// metaRelation is a type-erased relation found by name.
+type metaRelation struct{ m *Meta }
+
+func (r metaRelation) Meta() *Meta { return r.m }
+
+type ofP[P any] struct{ m *Meta }
+
+func (r ofP[P]) Meta() *Meta { return r.m }
+
+func (r ofP[P]) ParentKey(parent *P) (any, bool, error) {
+	if parent == nil {
+		return nil, false, fmt.Errorf("relation %s: nil parent: %w", r.m.Name, ErrBadRelation)
+	}
+	return r.m.ParentKeyOf(reflect.ValueOf(parent))
+}

@@ -1,0 +1,495 @@
+package rel
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/relkit/relkit/sqlt"
+)
+
+// ErrNoDestination is matched by errors about a relation whose parent
+// struct has no field (or several candidate fields) to load it into.
+var ErrNoDestination = errors.New("relkit: relation has no destination field")
+
+// ErrBadRelation is matched by declaration errors (a key column that the
+// model does not map, a bad identifier, too many arguments, …).
+var ErrBadRelation = errors.New("relkit: invalid relation")
+
+// Relation is any declared relation.
+type Relation interface {
+	// Meta returns the relation's description.
+	Meta() *Meta
+}
+
+// Of is a relation declared on parent type P. Functions that accept
+// relations of mixed kinds and related types (load.With, the string-path
+// registry) take Of[P].
+type Of[P any] interface {
+	Relation
+	// ParentKey returns the parent's key for this relation, normalised
+	// (see NormKey); ok is false when it is NULL.
+	ParentKey(parent *P) (key any, ok bool, err error)
+}
+
+// Typed is a relation from P to C of any kind.
+type Typed[P, C any] interface {
+	Of[P]
+	// Default returns the WithDefault value for the parent, and whether
+	// the relation has one.
+	Default(parent *P) (C, bool)
+}
+
+type base[P, C any] struct{ m *Meta }
+
+// Meta returns the relation's description.
+func (b base[P, C]) Meta() *Meta { return b.m }
+
+// ParentKey returns the parent's key for this relation.
+func (b base[P, C]) ParentKey(parent *P) (any, bool, error) {
+	if parent == nil {
+		return nil, false, fmt.Errorf("relation %s: nil parent: %w", b.m.Name, sqlt.ErrNilValue)
+	}
+	return b.m.ParentKeyOf(reflect.ValueOf(parent))
+}
+
+// Default returns the WithDefault value for parent, if the relation has one.
+func (b base[P, C]) Default(parent *P) (C, bool) {
+	var zero C
+	if b.m.Default == nil || parent == nil {
+		return zero, false
+	}
+	return *b.m.Default(reflect.ValueOf(parent)).Interface().(*C), true
+}
+
+// String describes the relation.
+func (b base[P, C]) String() string { return b.m.String() }
+
+// HasOneRelation is a one-to-one relation whose foreign key is on C.
+// Make one with [HasOne].
+type HasOneRelation[P, C any] struct{ base[P, C] }
+
+// HasManyRelation is a one-to-many relation whose foreign key is on C.
+// Make one with [HasMany].
+type HasManyRelation[P, C any] struct{ base[P, C] }
+
+// BelongsToRelation is the inverse of HasOne/HasMany: the foreign key is on
+// P and points at C. Make one with [BelongsTo].
+type BelongsToRelation[P, C any] struct{ base[P, C] }
+
+// BelongsToManyRelation is a many-to-many relation through a pivot table.
+// Make one with [BelongsToMany].
+type BelongsToManyRelation[P, C any] struct{ base[P, C] }
+
+// HasOne declares that P has one C: C's foreign key (default
+// snake(P)+"_"+P's primary key, e.g. "user_id") holds P's local key
+// (default P's primary key). keys are the optional foreign key, then local
+// key, as in Sutando's hasOne(Related, foreignKey, localKey).
+func HasOne[P, C any](keys ...string) HasOneRelation[P, C] {
+	return HasOneRelation[P, C]{base[P, C]{declare[P, C](KindHasOne, keys)}}
+}
+
+// HasMany declares that P has many C; keys as for [HasOne].
+func HasMany[P, C any](keys ...string) HasManyRelation[P, C] {
+	return HasManyRelation[P, C]{base[P, C]{declare[P, C](KindHasMany, keys)}}
+}
+
+// BelongsTo declares that P belongs to C: P's foreign key (default
+// snake(C)+"_"+C's primary key, e.g. "user_id") holds C's owner key
+// (default C's primary key). keys are the optional foreign key, then owner
+// key.
+func BelongsTo[P, C any](keys ...string) BelongsToRelation[P, C] {
+	return BelongsToRelation[P, C]{base[P, C]{declare[P, C](KindBelongsTo, keys)}}
+}
+
+// BelongsToMany declares a many-to-many relation between P and C through a
+// pivot table. keys are optional, in Sutando's (and Laravel's) order:
+// pivot table (default: the two snake names sorted and joined by "_", e.g.
+// "role_user"), foreign pivot key (default "user_id"), related pivot key
+// (default "role_id"), parent key and related key (default: the primary
+// keys).
+func BelongsToMany[P, C any](keys ...string) BelongsToManyRelation[P, C] {
+	return BelongsToManyRelation[P, C]{base[P, C]{declare[P, C](KindBelongsToMany, keys)}}
+}
+
+func declare[P, C any](kind Kind, keys []string) *Meta {
+	m := &Meta{Kind: kind}
+	pm, err := sqlt.ModelFor[P]()
+	if err != nil {
+		m.err = fmt.Errorf("declare %s relation: parent: %w", kind, err)
+		return m
+	}
+	cm, err := sqlt.ModelFor[C]()
+	if err != nil {
+		m.err = fmt.Errorf("declare %s relation on %s: related: %w", kind, pm.Type.Name(), err)
+		return m
+	}
+	m.Parent, m.Related = pm, cm
+	if err := m.setKeys(keys); err != nil {
+		m.err = fmt.Errorf("declare %s: %w", m, err)
+		return m
+	}
+	m.resolveDest("")
+	register(m, false)
+	return m
+}
+
+func pkColumn(m *sqlt.Model) (string, error) {
+	if m.PK == nil {
+		return "", fmt.Errorf("%s: %w", m.Type.Name(), sqlt.ErrNoPrimaryKey)
+	}
+	return m.PK.Column, nil
+}
+
+func arg(keys []string, i int) string {
+	if i < len(keys) {
+		return keys[i]
+	}
+	return ""
+}
+
+func (m *Meta) setKeys(keys []string) error {
+	max := map[Kind]int{KindHasOne: 2, KindHasMany: 2, KindBelongsTo: 2, KindBelongsToMany: 5}[m.Kind]
+	if len(keys) > max {
+		return fmt.Errorf("%d keys given, at most %d: %w", len(keys), max, ErrBadRelation)
+	}
+	for _, k := range keys {
+		if k != "" && !sqlt.ValidIdentifier(k) {
+			return &sqlt.InvalidIdentifierError{Ident: k}
+		}
+	}
+	P, C := m.Parent, m.Related
+	var err error
+	switch m.Kind {
+	case KindHasOne, KindHasMany:
+		m.LocalKey = arg(keys, 1)
+		if m.LocalKey == "" {
+			if m.LocalKey, err = pkColumn(P); err != nil {
+				return err
+			}
+		}
+		m.ForeignKey = arg(keys, 0)
+		if m.ForeignKey == "" {
+			pk, err := pkColumn(P)
+			if err != nil {
+				return err
+			}
+			m.ForeignKey = sqlt.Snake(P.Type.Name()) + "_" + pk
+		}
+		return checkPair(P, m.LocalKey, C, m.ForeignKey)
+	case KindBelongsTo:
+		m.OwnerKey = arg(keys, 1)
+		if m.OwnerKey == "" {
+			if m.OwnerKey, err = pkColumn(C); err != nil {
+				return err
+			}
+		}
+		m.ForeignKey = arg(keys, 0)
+		if m.ForeignKey == "" {
+			pk, err := pkColumn(C)
+			if err != nil {
+				return err
+			}
+			m.ForeignKey = sqlt.Snake(C.Type.Name()) + "_" + pk
+		}
+		return checkPair(P, m.ForeignKey, C, m.OwnerKey)
+	case KindBelongsToMany:
+		ps, cs := sqlt.Snake(P.Type.Name()), sqlt.Snake(C.Type.Name())
+		m.PivotTable = arg(keys, 0)
+		if m.PivotTable == "" {
+			names := []string{ps, cs}
+			sort.Strings(names)
+			m.PivotTable = strings.ToLower(names[0] + "_" + names[1])
+		}
+		if m.ParentKey = arg(keys, 3); m.ParentKey == "" {
+			if m.ParentKey, err = pkColumn(P); err != nil {
+				return err
+			}
+		}
+		if m.RelatedKey = arg(keys, 4); m.RelatedKey == "" {
+			if m.RelatedKey, err = pkColumn(C); err != nil {
+				return err
+			}
+		}
+		if m.ForeignPivotKey = arg(keys, 1); m.ForeignPivotKey == "" {
+			pk, err := pkColumn(P)
+			if err != nil {
+				return err
+			}
+			m.ForeignPivotKey = ps + "_" + pk
+		}
+		if m.RelatedPivotKey = arg(keys, 2); m.RelatedPivotKey == "" {
+			pk, err := pkColumn(C)
+			if err != nil {
+				return err
+			}
+			m.RelatedPivotKey = cs + "_" + pk
+		}
+		m.PivotAs = "pivot"
+		m.CreatedAtColumn, m.UpdatedAtColumn = "created_at", "updated_at"
+		if _, ok := P.Column(m.ParentKey); !ok {
+			return &sqlt.UnknownColumnError{Type: P.Type.String(), Column: m.ParentKey}
+		}
+		if _, ok := C.Column(m.RelatedKey); !ok {
+			return &sqlt.UnknownColumnError{Type: C.Type.String(), Column: m.RelatedKey}
+		}
+	}
+	return nil
+}
+
+// checkPair checks that both key columns are mapped and comparable.
+func checkPair(a *sqlt.Model, acol string, b *sqlt.Model, bcol string) error {
+	fa, ok := a.Column(acol)
+	if !ok {
+		return fmt.Errorf("key column: %w", &sqlt.UnknownColumnError{Type: a.Type.String(), Column: acol})
+	}
+	fb, ok := b.Column(bcol)
+	if !ok {
+		return fmt.Errorf("key column: %w", &sqlt.UnknownColumnError{Type: b.Type.String(), Column: bcol})
+	}
+	return checkKeyTypes(fa.Type, fb.Type, fmt.Sprintf("keys %s.%s and %s.%s", a.Type.Name(), acol, b.Type.Name(), bcol))
+}
+
+// resolveDest finds the destination field: the one named field, or else the
+// only field of P whose type holds C in the relation's shape.
+func (m *Meta) resolveDest(field string) {
+	m.Dest, m.DestShape, m.destErr = nil, 0, nil
+	ct := m.Related.Type
+	shapeOf := func(t reflect.Type) DestShape {
+		if m.Kind.ToMany() {
+			switch {
+			case t.Kind() == reflect.Slice && t.Elem() == ct:
+				return DestSlice
+			case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Pointer && t.Elem().Elem() == ct:
+				return DestSlicePtr
+			}
+			return 0
+		}
+		switch {
+		case t == ct:
+			return DestValue
+		case t.Kind() == reflect.Pointer && t.Elem() == ct:
+			return DestPtr
+		}
+		return 0
+	}
+	want := "*" + ct.Name() + " or " + ct.Name()
+	if m.Kind.ToMany() {
+		want = "[]" + ct.Name() + " or []*" + ct.Name()
+	}
+	var found []reflect.StructField
+	for _, sf := range reflect.VisibleFields(m.Parent.Type) {
+		if !sf.IsExported() || sf.Anonymous {
+			continue
+		}
+		if field != "" {
+			if sf.Name == field {
+				found = append(found, sf)
+				break
+			}
+			continue
+		}
+		if shapeOf(sf.Type) != 0 {
+			found = append(found, sf)
+		}
+	}
+	pname := m.Parent.Type.Name()
+	switch {
+	case field != "" && len(found) == 0:
+		m.err = fmt.Errorf("relation %s: %s has no field %s: %w", m.Name, pname, field, ErrNoDestination)
+		return
+	case field != "" && shapeOf(found[0].Type) == 0:
+		m.err = fmt.Errorf("relation %s: field %s.%s is %s, want %s: %w", m.Name, pname, field, found[0].Type, want, ErrNoDestination)
+		return
+	case len(found) == 1:
+		m.Dest = found[0].Index
+		m.DestShape = shapeOf(found[0].Type)
+		if m.Name == "" || field != "" {
+			m.Name = sqlt.Snake(found[0].Name)
+		}
+	case len(found) == 0:
+		m.destErr = fmt.Errorf("relation %s: %s has no field of type %s: %w", m.defaultName(), pname, want, ErrNoDestination)
+	default:
+		names := make([]string, len(found))
+		for i, f := range found {
+			names[i] = f.Name
+		}
+		m.destErr = fmt.Errorf("relation %s: %s has several fields of type %s (%s); choose one with Field: %w",
+			m.defaultName(), pname, want, strings.Join(names, ", "), ErrNoDestination)
+	}
+	if m.Name == "" {
+		m.Name = m.defaultName()
+	}
+	if m.Kind == KindBelongsToMany {
+		m.resolvePivotDest()
+	}
+}
+
+func (m *Meta) defaultName() string {
+	n := sqlt.Snake(m.Related.Type.Name())
+	if m.Kind.ToMany() {
+		return sqlt.Plural(n)
+	}
+	return n
+}
+
+// resolvePivotDest finds the field of C named after the pivot accessor
+// ("Pivot" for "pivot", "Subscription" for As("subscription")).
+func (m *Meta) resolvePivotDest() {
+	m.PivotDest, m.PivotType = nil, nil
+	for _, sf := range reflect.VisibleFields(m.Related.Type) {
+		if sf.IsExported() && !sf.Anonymous && sqlt.Snake(sf.Name) == m.PivotAs {
+			t := sf.Type
+			ok := t.Kind() == reflect.Map && t.Key().Kind() == reflect.String ||
+				t.Kind() == reflect.Struct ||
+				t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct
+			if !ok {
+				m.err = fmt.Errorf("relation %s: pivot field %s.%s is %s; want map[string]any, a struct or a pointer to one: %w",
+					m.Name, m.Related.Type.Name(), sf.Name, t, ErrBadRelation)
+				return
+			}
+			m.PivotDest, m.PivotType = sf.Index, t
+			return
+		}
+	}
+}
+
+// derive copies m, applies f, and registers the result.
+func derive(m *Meta, f func(*Meta)) *Meta {
+	if m.err != nil {
+		return m
+	}
+	c := m.clone()
+	f(c)
+	register(c, false)
+	return c
+}
+
+func whereMeta(m *Meta, conds []sq.Sqlizer) *Meta {
+	return derive(m, func(c *Meta) {
+		for _, w := range conds {
+			if w == nil {
+				c.err = fmt.Errorf("relation %s: Where(nil): %w", c.Name, ErrBadRelation)
+				return
+			}
+		}
+		c.Wheres = append(c.Wheres, conds...)
+	})
+}
+
+func fieldMeta(m *Meta, field string) *Meta {
+	return derive(m, func(c *Meta) {
+		unregisterChain(c.from)
+		c.resolveDest(field)
+		c.explicit = true
+	})
+}
+
+func namedMeta(m *Meta, name string) *Meta {
+	return derive(m, func(c *Meta) {
+		if !sqlt.ValidIdentifier(name) {
+			c.err = fmt.Errorf("relation name: %w", &sqlt.InvalidIdentifierError{Ident: name})
+			return
+		}
+		unregisterChain(c.from)
+		c.Name = name
+		c.explicit = true
+	})
+}
+
+// Where returns a copy of the relation constrained by conds (squirrel
+// conditions on the related table). The constraint is part of the relation:
+// it applies to reading, eager loading, existence tests and aggregates.
+// Give a constrained relation its own name (Named or Field) to find it by
+// name.
+func (r HasOneRelation[P, C]) Where(conds ...sq.Sqlizer) HasOneRelation[P, C] {
+	return HasOneRelation[P, C]{base[P, C]{whereMeta(r.m, conds)}}
+}
+
+// Field returns a copy that loads into the named field of P (its relation
+// name becomes the field's snake_case name).
+func (r HasOneRelation[P, C]) Field(name string) HasOneRelation[P, C] {
+	return HasOneRelation[P, C]{base[P, C]{fieldMeta(r.m, name)}}
+}
+
+// Named returns a copy with the given relation name (used by string paths
+// and aggregate aliases).
+func (r HasOneRelation[P, C]) Named(name string) HasOneRelation[P, C] {
+	return HasOneRelation[P, C]{base[P, C]{namedMeta(r.m, name)}}
+}
+
+// Where returns a copy constrained by conds; see HasOneRelation.Where.
+func (r HasManyRelation[P, C]) Where(conds ...sq.Sqlizer) HasManyRelation[P, C] {
+	return HasManyRelation[P, C]{base[P, C]{whereMeta(r.m, conds)}}
+}
+
+// Field returns a copy that loads into the named field of P.
+func (r HasManyRelation[P, C]) Field(name string) HasManyRelation[P, C] {
+	return HasManyRelation[P, C]{base[P, C]{fieldMeta(r.m, name)}}
+}
+
+// Named returns a copy with the given relation name.
+func (r HasManyRelation[P, C]) Named(name string) HasManyRelation[P, C] {
+	return HasManyRelation[P, C]{base[P, C]{namedMeta(r.m, name)}}
+}
+
+// Where returns a copy constrained by conds; see HasOneRelation.Where.
+func (r BelongsToRelation[P, C]) Where(conds ...sq.Sqlizer) BelongsToRelation[P, C] {
+	return BelongsToRelation[P, C]{base[P, C]{whereMeta(r.m, conds)}}
+}
+
+// Field returns a copy that loads into the named field of P.
+func (r BelongsToRelation[P, C]) Field(name string) BelongsToRelation[P, C] {
+	return BelongsToRelation[P, C]{base[P, C]{fieldMeta(r.m, name)}}
+}
+
+// Named returns a copy with the given relation name.
+func (r BelongsToRelation[P, C]) Named(name string) BelongsToRelation[P, C] {
+	return BelongsToRelation[P, C]{base[P, C]{namedMeta(r.m, name)}}
+}
+
+// Where returns a copy constrained by conds on the related table; see
+// HasOneRelation.Where.
+func (r BelongsToManyRelation[P, C]) Where(conds ...sq.Sqlizer) BelongsToManyRelation[P, C] {
+	return BelongsToManyRelation[P, C]{base[P, C]{whereMeta(r.m, conds)}}
+}
+
+// Field returns a copy that loads into the named field of P.
+func (r BelongsToManyRelation[P, C]) Field(name string) BelongsToManyRelation[P, C] {
+	return BelongsToManyRelation[P, C]{base[P, C]{fieldMeta(r.m, name)}}
+}
+
+// Named returns a copy with the given relation name.
+func (r BelongsToManyRelation[P, C]) Named(name string) BelongsToManyRelation[P, C] {
+	return BelongsToManyRelation[P, C]{base[P, C]{namedMeta(r.m, name)}}
+}
+
+// ToOne is a relation that yields at most one C: HasOne or BelongsTo.
+type ToOne[P, C any] interface {
+	Typed[P, C]
+	// IsToOne marks the to-one kinds; it does nothing.
+	IsToOne()
+}
+
+// ToMany is a relation that yields a list of C: HasMany or BelongsToMany.
+type ToMany[P, C any] interface {
+	Typed[P, C]
+	// IsToMany marks the to-many kinds; it does nothing.
+	IsToMany()
+}
+
+// IsToOne marks HasOneRelation as a ToOne relation.
+func (HasOneRelation[P, C]) IsToOne() {}
+
+// IsToOne marks BelongsToRelation as a ToOne relation.
+func (BelongsToRelation[P, C]) IsToOne() {}
+
+// IsToMany marks HasManyRelation as a ToMany relation.
+func (HasManyRelation[P, C]) IsToMany() {}
+
+// IsToMany marks BelongsToManyRelation as a ToMany relation.
+func (BelongsToManyRelation[P, C]) IsToMany() {}
