@@ -92,8 +92,8 @@ type Meta struct {
 
 	destErr  error // why no destination could be found, if so
 	explicit bool  // named by Named or Field
-	err     error // declaration error: returned by every use
-	from    *Meta // the value this one was derived from (registry)
+	err      error // declaration error: returned by every use
+	from     *Meta // the value this one was derived from (registry)
 }
 
 // PivotWhere is a recorded wherePivot… filter. It applies to reads of the

@@ -1,0 +1,73 @@
+package rel
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/relkit/relkit/sqlt"
+)
+
+// Path is a chain of relations, each declared on the related type of the
+// one before: posts → comments → images.
+type Path []*Meta
+
+// ChainOf builds a Path from relations given in order, checking that each
+// one starts where the previous one ends.
+func ChainOf(rels ...Relation) (Path, error) {
+	if len(rels) == 0 {
+		return nil, fmt.Errorf("relation path: empty: %w", ErrBadRelation)
+	}
+	p := make(Path, 0, len(rels))
+	for i, r := range rels {
+		if r == nil {
+			return nil, fmt.Errorf("relation path: element %d is nil: %w", i, sqlt.ErrNilValue)
+		}
+		m := r.Meta()
+		if err := m.Err(); err != nil {
+			return nil, err
+		}
+		if i > 0 && p[i-1].Related.Type != m.Parent.Type {
+			return nil, fmt.Errorf("relation path: %s does not start at %s: %w", m, p[i-1].Related.Type.Name(), ErrBadRelation)
+		}
+		p = append(p, m)
+	}
+	return p, nil
+}
+
+// ParsePath resolves a dotted path of relation names ("comments.images")
+// starting at parent, through the registry. Unknown names give an
+// *UnknownRelationError; empty segments or other characters are rejected.
+func ParsePath(parent reflect.Type, path string) (Path, error) {
+	for parent != nil && parent.Kind() == reflect.Pointer {
+		parent = parent.Elem()
+	}
+	if parent == nil {
+		return nil, fmt.Errorf("relation path %q: nil type: %w", path, sqlt.ErrNilValue)
+	}
+	segs := strings.Split(path, ".")
+	p := make(Path, 0, len(segs))
+	cur := parent
+	for _, s := range segs {
+		if !sqlt.ValidIdentifier(s) {
+			return nil, fmt.Errorf("relation path %q: %w", path, &sqlt.InvalidIdentifierError{Ident: s})
+		}
+		r, err := Lookup(cur, s)
+		if err != nil {
+			return nil, fmt.Errorf("relation path %q: %w", path, err)
+		}
+		m := r.Meta()
+		p = append(p, m)
+		cur = m.Related.Type
+	}
+	return p, nil
+}
+
+// String renders the path as dotted relation names.
+func (p Path) String() string {
+	names := make([]string, len(p))
+	for i, m := range p {
+		names[i] = m.Name
+	}
+	return strings.Join(names, ".")
+}
