@@ -504,7 +504,7 @@ func (l condList) ToSql() (string, []any, error) {
 				b.WriteString(" and ")
 			}
 		}
-		if needParens(s) {
+		if len(l) > 1 && needParens(s) {
 			s = "(" + s + ")"
 		}
 		b.WriteString(s)

@@ -1,0 +1,228 @@
+package query_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	sq "github.com/Masterminds/squirrel"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	. "github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/testdb"
+	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/sqlt"
+)
+
+func norm(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func TestSQLShapes(t *testing.T) {
+	ann := User{ID: 1}
+	cases := []struct {
+		name string
+		q    interface {
+			ToSql() (string, []any, error)
+		}
+		sql  string
+		args []any
+	}{
+		{"select all", query.From[Post](), `SELECT "posts".* FROM "posts"`, nil},
+		{"columns validated and quoted", query.From[Post]().Select("id", "posts.title"), `SELECT "posts"."id", "posts"."title" FROM "posts"`, nil},
+		{"where and or where", query.From[Post]().Where(sq.Eq{"votes": 1}).OrWhere(sq.Gt{"votes": 5}),
+			`SELECT "posts".* FROM "posts" WHERE votes = ? or votes > ?`, []any{1, 5}},
+		{"or inside a condition is parenthesised", query.From[Post]().Where(sq.Or{sq.Eq{"a": 1}, sq.Eq{"b": 2}}).Where(sq.Eq{"c": 3}),
+			`SELECT "posts".* FROM "posts" WHERE (a = ? OR b = ?) and c = ?`, []any{1, 2, 3}},
+		{"where group", query.From[Post]().Where(sq.Eq{"a": 1}).WhereGroup(func(g *query.Query[Post]) *query.Query[Post] {
+			return g.WhereOp("votes", ">", 1).OrWhereOp("title", "like", "x%")
+		}), `SELECT "posts".* FROM "posts" WHERE a = ? and ("posts"."votes" > ? or "posts"."title" like ?)`, []any{1, 1, "x%"}},
+		{"in, null, between", query.From[Post]().WhereIn("id", []int{1, 2}).WhereNull("user_id").WhereBetween("votes", 1, 9).WhereNotIn("id"),
+			`SELECT "posts".* FROM "posts" WHERE "posts"."id" in (?, ?) and "posts"."user_id" is null and "posts"."votes" between ? and ? and 1 = 1`, []any{1, 2, 1, 9}},
+		{"empty in matches nothing", query.From[Post]().WhereIn("id"), `SELECT "posts".* FROM "posts" WHERE 1 = 0`, nil},
+		{"order, limit, offset", query.From[Post]().OrderBy("votes", "desc").Latest().Limit(5).Offset(10),
+			`SELECT "posts".* FROM "posts" ORDER BY "posts"."votes" desc, "posts"."created_at" desc LIMIT 5 OFFSET 10`, nil},
+		{"group by having distinct", query.From[Post]().Distinct().Select("user_id").GroupBy("user_id").Having(sq.Expr("count(*) > ?", 1)),
+			`SELECT DISTINCT "posts"."user_id" FROM "posts" GROUP BY "posts"."user_id" HAVING count(*) > ?`, []any{1}},
+		{"relation scope is kept apart from or where", query.Related(UserPosts, &ann).Where(sq.Eq{"active": 1}).OrWhere(sq.GtOrEq{"votes": 100}),
+			`SELECT "posts".* FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and (active = ? or votes >= ?)`, []any{int64(1), 1, 100}},
+		{"belongs to many joins the pivot", query.Related(UserRoles, &ann).OrderBy("name"),
+			`SELECT "roles".*, "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" FROM "roles" join "role_user" on "roles"."id" = "role_user"."role_id" WHERE "role_user"."user_id" = ? ORDER BY "roles"."name" asc`, []any{int64(1)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, args, err := c.q.ToSql()
+			require.NoError(t, err)
+			assert.Equal(t, norm(c.sql), norm(s))
+			assert.Equal(t, c.args, args)
+		})
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	for name, q := range map[string]*query.Query[Post]{
+		"select injection":   query.From[Post]().Select("id; drop table posts"),
+		"unknown column":     query.From[Post]().Select("nope"),
+		"order injection":    query.From[Post]().OrderBy("id desc; drop table posts"),
+		"order direction":    query.From[Post]().OrderBy("id", "sideways"),
+		"other table":        query.From[Post]().Select("users.name"),
+		"where op injection": query.From[Post]().WhereOp("votes", "= 1 or 1 =", 1),
+		"where column":       query.From[Post]().WhereIn("x) or (1", 1),
+		"group by":           query.From[Post]().GroupBy("1; drop"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.Error(t, q.Err())
+			_, _, err := q.ToSql()
+			require.Error(t, err)
+			// The error sticks through later builder calls and reaches the run.
+			_, err = q.Where(sq.Eq{"id": 1}).Get(context.Background(), nil)
+			require.Error(t, err)
+		})
+	}
+	_, err := query.From[Post]().Select("id; drop table posts").Get(context.Background(), nil)
+	assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
+	_, err = query.From[Post]().OrderBy("nope").Get(context.Background(), nil)
+	assert.ErrorIs(t, err, sqlt.ErrUnknownColumn)
+
+	type NoStruct int
+	_, err = query.From[NoStruct]().Get(context.Background(), nil)
+	assert.ErrorIs(t, err, sqlt.ErrNotStruct)
+
+	type NoPK struct {
+		Name string
+	}
+	_, err = query.From[NoPK]().Find(context.Background(), nil, 1)
+	assert.ErrorIs(t, err, sqlt.ErrNoPrimaryKey)
+}
+
+func TestImmutable(t *testing.T) {
+	base := query.From[Post]().Where(sq.Eq{"a": 1})
+	x := base.Where(sq.Eq{"b": 2})
+	y := base.Where(sq.Eq{"c": 3})
+	sx, _, _ := x.ToSql()
+	sy, _, _ := y.ToSql()
+	sb, _, _ := base.ToSql()
+	assert.Contains(t, sx, "b = ?")
+	assert.NotContains(t, sx, "c = ?")
+	assert.Contains(t, sy, "c = ?")
+	assert.NotContains(t, sb, "b = ?")
+}
+
+func TestReads(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+
+		posts, err := query.From[Post]().Where(sq.Gt{"votes": 2}).OrderByDesc("votes").Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, posts, 3)
+		assert.Equal(t, []string{"hello", "orphan", "code tips"}, []string{posts[0].Title, posts[1].Title, posts[2].Title})
+		assert.Nil(t, posts[1].UserID)
+		assert.Equal(t, 2024, posts[0].CreatedAt.Year())
+
+		none, err := query.From[Post]().Where(sq.Eq{"votes": 12345}).Get(ctx, db)
+		require.NoError(t, err)
+		assert.NotNil(t, none)
+		assert.Empty(t, none)
+
+		first, err := query.From[Post]().OrderBy("id").First(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, "hello", first.Title)
+		_, err = query.From[Post]().Where(sq.Eq{"votes": 12345}).First(ctx, db)
+		assert.ErrorIs(t, err, sqlt.ErrNotFound)
+
+		many, err := query.From[Post]().OrderBy("id").FindMany(ctx, db, []int64{1, 3, 99})
+		require.NoError(t, err)
+		require.Len(t, many, 2)
+		assert.Equal(t, int64(3), many[1].ID)
+
+		n, err := query.From[Post]().Where(sq.NotEq{"user_id": nil}).Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(3), n)
+		n, err = query.From[Post]().Select("user_id").GroupBy("user_id").Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(3), n, "groups: ann, bob, NULL")
+
+		ok, err := query.From[Post]().Where(sq.Eq{"title": "news"}).Exists(ctx, db)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		ok, err = query.From[Post]().Where(sq.Eq{"title": "nope"}).Exists(ctx, db)
+		require.NoError(t, err)
+		assert.False(t, ok)
+
+		titles, err := query.Pluck[string](ctx, db, query.From[Post]().OrderBy("id"), "title")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"hello", "code tips", "news", "orphan"}, titles)
+
+		var seen []int64
+		for p, err := range query.From[Post]().OrderBy("id").Iter(ctx, db) {
+			require.NoError(t, err)
+			seen = append(seen, p.ID)
+			if len(seen) == 3 {
+				break
+			}
+		}
+		assert.Equal(t, []int64{1, 2, 3}, seen)
+
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = query.From[Post]().Get(cctx, db)
+		assert.ErrorIs(t, err, context.Canceled)
+	})
+}
+
+func TestWrites(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		p := Post{Title: "new"}
+		require.NoError(t, query.From[Post]().Insert(ctx, db, &p))
+		assert.Equal(t, int64(5), p.ID)
+		assert.False(t, p.CreatedAt.IsZero(), "created_at is set")
+		assert.Equal(t, p.CreatedAt, p.UpdatedAt)
+
+		p.Title = "renamed"
+		require.NoError(t, query.From[Post]().Save(ctx, db, &p))
+		got, err := query.From[Post]().Find(ctx, db, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "renamed", got.Title)
+
+		batch := make([]Post, 1200)
+		for i := range batch {
+			batch[i].Title = "bulk"
+		}
+		db.Counter.Reset()
+		require.NoError(t, query.From[Post]().InsertMany(ctx, db, batch))
+		assert.Equal(t, int64(6), batch[0].ID)
+		assert.Equal(t, int64(1205), batch[1199].ID)
+		assert.LessOrEqual(t, db.Counter.Count(), 2, "batched: %s", db.Counter)
+
+		n, err := query.From[Post]().Where(sq.Eq{"title": "bulk"}).UpdateAll(ctx, db, map[string]any{"votes": 2})
+		require.NoError(t, err)
+		assert.Equal(t, int64(1200), n)
+		_, err = query.From[Post]().UpdateAll(ctx, db, map[string]any{"votes = 0; drop table posts; --": 1})
+		assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
+
+		n, err = query.From[Post]().Where(sq.Eq{"title": "bulk"}).DeleteAll(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1200), n)
+
+		require.NoError(t, query.From[Post]().Delete(ctx, db, &p))
+		assert.ErrorIs(t, query.From[Post]().Delete(ctx, db, &p), sqlt.ErrNotFound)
+		assert.ErrorIs(t, query.From[Post]().Insert(ctx, db, nil), sqlt.ErrNilValue)
+
+		// A failing row leaves none of the batch behind.
+		bad := []Comment{{PostID: 1, Content: "ok"}, {PostID: 999, Content: "no such post"}}
+		err = query.From[Comment]().InsertMany(ctx, db, bad)
+		require.Error(t, err)
+		c, err := query.From[Comment]().Where(sq.Eq{"content": "ok"}).Count(ctx, db)
+		require.NoError(t, err)
+		assert.Zero(t, c)
+
+		u, err := query.From[User]().UpdateOrCreate(ctx, db, map[string]any{"name": "dee"}, map[string]any{})
+		require.NoError(t, err)
+		assert.NotZero(t, u.ID)
+		u2, err := query.From[User]().FirstOrCreate(ctx, db, map[string]any{"name": "dee"})
+		require.NoError(t, err)
+		assert.Equal(t, u.ID, u2.ID)
+	})
+}
