@@ -1,0 +1,49 @@
+// Package query is relkit's typed query builder over squirrel: reads,
+// writes, relation-scoped queries and relation existence conditions.
+//
+// # Building and running
+//
+//	posts, err := query.From[Post]().
+//		Where(sq.Gt{"votes": 10}).
+//		OrderByDesc("created_at").
+//		Limit(20).
+//		Get(ctx, db)
+//
+// [From] starts a [Query] on T's table. Queries are immutable: every method
+// returns a new value, so a base query can be shared. Conditions are
+// squirrel Sqlizers (sq.Eq, sq.Gt, sq.Or, sq.Expr …) or the validated
+// helpers ([Query.WhereOp], [Query.WhereIn], [Query.WhereNull],
+// [Query.WhereBetween], [Query.WhereGroup]); raw SQL goes through the Raw
+// variants. Column names given as strings (Select, OrderBy, GroupBy, the
+// Where helpers, attribute maps) are checked against T's mapping, so a
+// string such as "id; drop table posts" is rejected before any statement
+// runs. Values are always bound parameters.
+//
+// Reads: [Query.Get], [Query.First], [Query.Find], [Query.FindMany],
+// [Query.Count], [Query.Exists], [Pluck], and [Query.Iter] to stream a
+// large result. Writes: [Query.Insert] (fills the generated key),
+// [Query.InsertMany] (batched, one transaction), [Query.Update],
+// [Query.Save], [Query.Delete], [Query.UpdateAll], [Query.DeleteAll],
+// [Query.FirstOrNew], [Query.FirstOrCreate], [Query.UpdateOrCreate],
+// [Query.FindOrNew]; created_at and updated_at are maintained where the
+// struct has them.
+//
+// # Relations
+//
+// [Related] scopes a query to one parent's related rows (Sutando's
+// user.related('posts')):
+//
+//	posts, err := query.Related(UserPosts, &user).Where(sq.Eq{"active": 1}).Get(ctx, db)
+//
+// The relation's scope is kept apart from your conditions: Where(a).OrWhere(b)
+// renders `scope and (a or b)`. This deliberately differs from Sutando,
+// whose documentation warns that orWhere escapes the relation. Writes on a
+// related query set the foreign key ([Query.Create], [Query.Save],
+// [Query.FirstOrCreate] …). [GetOne] and [GetMany] return the related
+// value(s) in one call, honouring WithDefault.
+//
+// Existence conditions filter parents by their relations (see Has and
+// WhereHas in this package); eager loading lives in package load and
+// aggregates in package agg, which plug in through [Query.With] and
+// [Query.Apply].
+package query

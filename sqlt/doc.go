@@ -1,0 +1,59 @@
+// Package sqlt is relkit's execution layer: it runs SQL on SQLite (through
+// database/sql and mattn/go-sqlite3, the embedded default) and natively on
+// PostgreSQL (through pgx/v5), maps structs to tables, and scans rows into
+// structs.
+//
+// # Opening a database
+//
+//	db, err := sqlt.Open(ctx, "sqlite::memory:")            // or "file:app.db"
+//	db, err := sqlt.Open(ctx, "postgres://user:pw@host/db") // pgxpool, native
+//	defer db.Close()
+//
+// Existing handles are adapted with [FromDB], [FromConn], [FromTx] (any
+// database/sql driver, with its [Dialect]) and [FromPgx] (a pgxpool.Pool,
+// pgx.Conn or pgx.Tx). Everything in relkit takes an [Executor]: a [*DB] or
+// a [*Transaction].
+//
+// # Transactions
+//
+// [Tx] runs a function in a transaction, committing on nil and rolling back
+// on an error or a panic. Nested calls use savepoints, so a function that
+// needs atomicity can always call Tx, whether or not its caller already
+// opened a transaction.
+//
+//	err := sqlt.Tx(ctx, db, func(tx sqlt.Executor) error { … })
+//
+// # Mapping
+//
+// A struct maps to a table by convention ([ModelOf] computes the mapping
+// once per type and caches it):
+//
+//   - table: TableName() if the struct has it, else the snake_case plural of
+//     the type name (User → users, BlogPost → blog_posts, Person → people);
+//   - columns: the `db:"name"` tag, else the snake_case field name; `db:"-"`
+//     is not a column, and fields holding structs, slices or maps (loaded
+//     relations) are not columns unless tagged;
+//   - primary key: column id, or the field tagged `db:"code,pk"`, or the
+//     column named by a PrimaryKey() method;
+//   - `db:"comments_count,readonly"` is scanned but never written (aggregate
+//     columns);
+//   - embedded structs are flattened; pointer fields, sql.Null*, time.Time,
+//     []byte, sql.Scanner and driver.Valuer types are single columns.
+//
+// [ScanAll], [ScanOne] and [ScanEach] read rows into structs (or single
+// values). A result column with no field is an error naming it
+// ([UnknownColumnError]).
+//
+// # Observing statements
+//
+// [DB.WithHook] returns a handle that reports every statement to a [Hook]
+// (SQL, arguments, duration, rows, error); [SlogHook] logs them. Tests use a
+// hook to count statements.
+//
+// # Errors
+//
+// [ErrNotFound] (which also matches sql.ErrNoRows), [ErrUnknownColumn],
+// [ErrInvalidIdentifier], [ErrNoPrimaryKey], [ErrNotStruct], [ErrNilValue]
+// and [ErrTxDone] are matched with errors.Is; driver errors are wrapped with
+// %w, so *pgconn.PgError and sqlite3.Error stay reachable with errors.As.
+package sqlt
