@@ -1,0 +1,423 @@
+// Command blog is relkit's demo: it builds a small blog schema in an
+// in-memory SQLite database, seeds it, and runs the main calls of the
+// library, printing for each what it returns and the SQL it issued.
+//
+//	go run ./examples/blog
+//
+// It needs only Go and a C compiler (cgo, for the embedded SQLite driver);
+// no database server.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// The models are plain structs: `db` tags name the columns, `db:"-"`
+// fields hold loaded relations. Table names follow the type names
+// (User → users, Post → posts, Tag → tags); the json tags only shape the
+// demo's output.
+
+// User writes posts and has one phone.
+type User struct {
+	ID    int64  `db:"id" json:"id"`
+	Name  string `db:"name" json:"name"`
+	Email string `db:"email" json:"email,omitempty"`
+	Phone *Phone `db:"-" json:"phone,omitempty"`
+	Posts []Post `db:"-" json:"posts,omitempty"`
+}
+
+// Phone belongs to a user.
+type Phone struct {
+	ID     int64  `db:"id" json:"id"`
+	UserID int64  `db:"user_id" json:"user_id"`
+	Number string `db:"number" json:"number"`
+}
+
+// Post belongs to a user (NULL for an anonymous post), has many comments
+// and many tags.
+type Post struct {
+	ID        int64     `db:"id" json:"id"`
+	UserID    *int64    `db:"user_id" json:"user_id"`
+	Title     string    `db:"title" json:"title"`
+	Votes     int64     `db:"votes" json:"votes"`
+	Published bool      `db:"published" json:"published"`
+	CreatedAt time.Time `db:"created_at" json:"-"`
+	UpdatedAt time.Time `db:"updated_at" json:"-"`
+	Author    *User     `db:"-" json:"author,omitempty"`
+	Comments  []Comment `db:"-" json:"comments,omitempty"`
+	Tags      []Tag     `db:"-" json:"tags,omitempty"`
+}
+
+// Comment belongs to a post.
+type Comment struct {
+	ID     int64  `db:"id" json:"id"`
+	PostID int64  `db:"post_id" json:"post_id"`
+	Body   string `db:"body" json:"body"`
+	Votes  int64  `db:"votes" json:"votes"`
+}
+
+// Tag is shared by many posts through the pivot table post_tag; the pivot
+// row's columns are read into Pivot.
+type Tag struct {
+	ID    int64          `db:"id" json:"id"`
+	Name  string         `db:"name" json:"name"`
+	Pivot map[string]any `db:"-" json:"pivot,omitempty"`
+}
+
+// Relations are typed values, declared once next to the models. Keys
+// follow the conventions: posts.user_id = users.id, post_tag(post_id,
+// tag_id).
+var (
+	UserPhone = rel.HasOne[User, Phone]()
+	UserPosts = rel.HasMany[User, Post]()
+	// PostAuthor falls back to a "Guest Author" for anonymous posts.
+	PostAuthor   = rel.BelongsTo[Post, User]().WithDefault(User{Name: "Guest Author"})
+	PostComments = rel.HasMany[Post, Comment]()
+	PostTags     = rel.BelongsToMany[Post, Tag]().WithPivot("position").OrderByPivot("position")
+)
+
+var schema = []string{
+	`create table users (id integer primary key autoincrement, name text not null, email text not null default '')`,
+	`create table phones (id integer primary key autoincrement, user_id integer not null references users(id), number text not null)`,
+	`create table posts (id integer primary key autoincrement, user_id integer references users(id), title text not null,
+		votes integer not null default 0, published boolean not null default false,
+		created_at timestamp not null, updated_at timestamp not null)`,
+	`create table comments (id integer primary key autoincrement, post_id integer not null references posts(id),
+		body text not null, votes integer not null default 0)`,
+	`create table tags (id integer primary key autoincrement, name text not null unique)`,
+	`create table post_tag (post_id integer not null references posts(id), tag_id integer not null references tags(id),
+		position integer not null default 0, primary key (post_id, tag_id))`,
+}
+
+// sqlLog collects the statements the hook reports, to print after each call.
+type sqlLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *sqlLog) hook(_ context.Context, q sqlt.QueryEnd) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	line := q.SQL
+	if len(q.Args) > 0 {
+		line += "  -- " + formatArgs(q.Args)
+	}
+	if q.Err != nil {
+		line += "  -- error: " + q.Err.Error()
+	}
+	l.lines = append(l.lines, line)
+}
+
+func (l *sqlLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.lines
+	l.lines = nil
+	return out
+}
+
+func formatArgs(args []any) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			parts[i] = fmt.Sprintf("%q", v)
+		case time.Time:
+			parts[i] = v.Format(time.RFC3339)
+		case *int64:
+			if v == nil {
+				parts[i] = "NULL"
+			} else {
+				parts[i] = fmt.Sprint(*v)
+			}
+		default:
+			parts[i] = fmt.Sprint(v)
+		}
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// demo prints one call: its code, what it returned and the SQL it issued.
+type demo struct {
+	log *sqlLog
+	out *strings.Builder
+}
+
+func (d *demo) section(title string) {
+	fmt.Fprintf(d.out, "\n== %s ==\n", title)
+}
+
+func (d *demo) show(code string, result any, err error) {
+	fmt.Fprintf(d.out, "\n> %s\n", code)
+	if err != nil {
+		fmt.Fprintf(d.out, "  error: %v\n", err)
+	} else if result != nil {
+		b, jerr := json.Marshal(result)
+		if jerr != nil {
+			fmt.Fprintf(d.out, "  = %+v\n", result)
+		} else {
+			fmt.Fprintf(d.out, "  = %s\n", b)
+		}
+	}
+	lines := d.log.take()
+	if len(lines) == 0 {
+		fmt.Fprintln(d.out, "  (no SQL)")
+	}
+	for _, l := range lines {
+		fmt.Fprintf(d.out, "  sql: %s\n", l)
+	}
+	os.Stdout.WriteString(d.out.String())
+	d.out.Reset()
+}
+
+func main() {
+	if err := run(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context) error {
+	base, err := sqlt.Open(ctx, "sqlite::memory:")
+	if err != nil {
+		return err
+	}
+	defer base.Close()
+	for _, s := range schema {
+		if _, err := base.Exec(ctx, s); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+	}
+
+	// Every statement relkit sends goes through the hook.
+	l := &sqlLog{}
+	db := base.WithHook(sqlt.HookFunc(l.hook))
+	d := &demo{log: l, out: &strings.Builder{}}
+
+	fmt.Println("relkit demo: a blog in an in-memory SQLite database")
+
+	if err := writes(ctx, db, d); err != nil {
+		return err
+	}
+	if err := reads(ctx, db, d); err != nil {
+		return err
+	}
+	if err := related(ctx, db, d); err != nil {
+		return err
+	}
+	if err := relations(ctx, db, d); err != nil {
+		return err
+	}
+	badInput(ctx, db, d)
+	return nil
+}
+
+// writes seeds the database through the query builder.
+func writes(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Writes: Insert, InsertMany, Save")
+
+	ann := User{Name: "Ann", Email: "ann@example.com"}
+	err := query.From[User]().Insert(ctx, db, &ann)
+	d.show(`query.From[User]().Insert(ctx, db, &ann)  // fills ann.ID`, ann, err)
+	if err != nil {
+		return err
+	}
+
+	others := []User{{Name: "Bob", Email: "bob@example.com"}, {Name: "Cy"}}
+	err = query.From[User]().InsertMany(ctx, db, others)
+	d.show(`query.From[User]().InsertMany(ctx, db, []User{{Name: "Bob"}, {Name: "Cy"}})`, others, err)
+	if err != nil {
+		return err
+	}
+	bob := others[0]
+
+	phones := []Phone{{UserID: ann.ID, Number: "555-0101"}, {UserID: bob.ID, Number: "555-0102"}}
+	if err := query.From[Phone]().InsertMany(ctx, db, phones); err != nil {
+		return err
+	}
+	posts := []Post{
+		{UserID: &ann.ID, Title: "Hello, relkit", Votes: 12, Published: true},
+		{UserID: &ann.ID, Title: "Generics and relations", Votes: 30, Published: true},
+		{UserID: &ann.ID, Title: "Draft: eager loading", Votes: 0},
+		{UserID: &bob.ID, Title: "Bob's first post", Votes: 4, Published: true},
+		{UserID: nil, Title: "An anonymous note", Votes: 7, Published: true},
+	}
+	if err := query.From[Post]().InsertMany(ctx, db, posts); err != nil {
+		return err
+	}
+	comments := []Comment{
+		{PostID: posts[0].ID, Body: "Nice intro", Votes: 3},
+		{PostID: posts[0].ID, Body: "How does it compare to sqlx?", Votes: 5},
+		{PostID: posts[1].ID, Body: "Type parameters everywhere", Votes: 1},
+		{PostID: posts[3].ID, Body: "Welcome, Bob", Votes: 2},
+	}
+	if err := query.From[Comment]().InsertMany(ctx, db, comments); err != nil {
+		return err
+	}
+	tags := []Tag{{Name: "go"}, {Name: "sql"}, {Name: "news"}}
+	if err := query.From[Tag]().InsertMany(ctx, db, tags); err != nil {
+		return err
+	}
+	// The pivot table has no model of its own: seed it with plain SQL here.
+	for _, pt := range [][3]int64{{posts[0].ID, tags[0].ID, 2}, {posts[0].ID, tags[1].ID, 1}, {posts[1].ID, tags[0].ID, 1}} {
+		if _, err := db.Exec(ctx, `insert into post_tag (post_id, tag_id, position) values (?, ?, ?)`, pt[0], pt[1], pt[2]); err != nil {
+			return err
+		}
+	}
+	d.log.take()
+	fmt.Println("\n(seeded: 3 users, 2 phones, 5 posts, 4 comments, 3 tags, 3 post_tag rows)")
+
+	draft := posts[2]
+	draft.Title = "Eager loading, explained"
+	draft.Published = true
+	err = query.From[Post]().Save(ctx, db, &draft)
+	d.show(`query.From[Post]().Save(ctx, db, &draft)  // has an id: update`, draft, err)
+	return err
+}
+
+func reads(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Reads: Where, OrderBy, Get, Find, Count, Pluck")
+
+	popular, err := query.From[Post]().
+		Where(sq.Eq{"published": true}).
+		WhereOp("votes", ">=", 5).
+		OrderByDesc("votes").
+		Get(ctx, db)
+	d.show(`query.From[Post]().Where(sq.Eq{"published": true}).WhereOp("votes", ">=", 5).OrderByDesc("votes").Get(ctx, db)`, popular, err)
+	if err != nil {
+		return err
+	}
+
+	p, err := query.From[Post]().Find(ctx, db, 2)
+	d.show(`query.From[Post]().Find(ctx, db, 2)`, p, err)
+	if err != nil {
+		return err
+	}
+
+	_, err = query.From[Post]().Find(ctx, db, 99)
+	d.show(`query.From[Post]().Find(ctx, db, 99)  // errors.Is(err, sqlt.ErrNotFound) == true`, nil, err)
+	if !errors.Is(err, sqlt.ErrNotFound) {
+		return fmt.Errorf("find 99: want ErrNotFound, got %v", err)
+	}
+
+	n, err := query.From[Post]().Where(sq.Eq{"published": true}).Count(ctx, db)
+	d.show(`query.From[Post]().Where(sq.Eq{"published": true}).Count(ctx, db)`, n, err)
+	if err != nil {
+		return err
+	}
+
+	titles, err := query.Pluck[string](ctx, db, query.From[Post]().OrderBy("title"), "title")
+	d.show(`query.Pluck[string](ctx, db, query.From[Post]().OrderBy("title"), "title")`, titles, err)
+	return err
+}
+
+func related(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Relation-scoped queries: query.Related")
+
+	ann, err := query.From[User]().Where(sq.Eq{"name": "Ann"}).First(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+
+	posts, err := query.Related(UserPosts, &ann).
+		Where(sq.Eq{"published": true}).
+		OrWhere(sq.GtOrEq{"votes": 100}).
+		Get(ctx, db)
+	d.show(`query.Related(UserPosts, &ann).Where(sq.Eq{"published": true}).OrWhere(sq.GtOrEq{"votes": 100}).Get(ctx, db)
+  // the OR is grouped: the relation's scope cannot be escaped`, posts, err)
+	if err != nil {
+		return err
+	}
+
+	n, err := query.Related(UserPosts, &ann).Count(ctx, db)
+	d.show(`query.Related(UserPosts, &ann).Count(ctx, db)`, n, err)
+	if err != nil {
+		return err
+	}
+
+	c := Comment{Body: "Written through the relation", Votes: 1}
+	post := posts[0]
+	err = query.Related(PostComments, &post).Insert(ctx, db, &c)
+	d.show(`query.Related(PostComments, &post).Insert(ctx, db, &Comment{Body: "Written through the relation"})  // sets post_id`, c, err)
+	return err
+}
+
+func relations(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Reading relations: GetOne, GetMany")
+
+	ann, err := query.From[User]().Find(ctx, db, 1)
+	if err != nil {
+		return err
+	}
+	cy, err := query.From[User]().Where(sq.Eq{"name": "Cy"}).First(ctx, db)
+	if err != nil {
+		return err
+	}
+	anon, err := query.From[Post]().WhereNull("user_id").First(ctx, db)
+	if err != nil {
+		return err
+	}
+	hello, err := query.From[Post]().Find(ctx, db, 1)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+
+	phone, err := query.GetOne(ctx, db, UserPhone, &ann)
+	d.show(`query.GetOne(ctx, db, UserPhone, &ann)  // hasOne`, phone, err)
+	if err != nil {
+		return err
+	}
+
+	none, err := query.GetOne(ctx, db, UserPhone, &cy)
+	d.show(`query.GetOne(ctx, db, UserPhone, &cy)  // Cy has no phone: nil, no error`, none, err)
+	if err != nil {
+		return err
+	}
+
+	author, err := query.GetOne(ctx, db, PostAuthor, &hello)
+	d.show(`query.GetOne(ctx, db, PostAuthor, &hello)  // belongsTo`, author, err)
+	if err != nil {
+		return err
+	}
+
+	guest, err := query.GetOne(ctx, db, PostAuthor, &anon)
+	d.show(`query.GetOne(ctx, db, PostAuthor, &anon)  // user_id is NULL: WithDefault, no SQL`, guest, err)
+	if err != nil {
+		return err
+	}
+
+	comments, err := query.GetMany(ctx, db, PostComments, &hello)
+	d.show(`query.GetMany(ctx, db, PostComments, &hello)  // hasMany`, comments, err)
+	if err != nil {
+		return err
+	}
+
+	tags, err := query.GetMany(ctx, db, PostTags, &hello)
+	d.show(`query.GetMany(ctx, db, PostTags, &hello)  // belongsToMany, pivot columns in Tag.Pivot`, tags, err)
+	return err
+}
+
+func badInput(ctx context.Context, db *sqlt.DB, d *demo) {
+	d.section("Bad input is an error, never SQL")
+
+	_, err := query.From[Post]().OrderBy("id; drop table posts").Get(ctx, db)
+	d.show(`query.From[Post]().OrderBy("id; drop table posts").Get(ctx, db)`, nil, err)
+
+	_, err = query.From[Post]().Select("secret").Get(ctx, db)
+	d.show(`query.From[Post]().Select("secret").Get(ctx, db)  // errors.Is(err, sqlt.ErrUnknownColumn)`, nil, err)
+}
