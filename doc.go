@@ -1,0 +1,30 @@
+// Package relkit brings Eloquent-style relationships (the feature set of
+// the Node.js ORM Sutando) to plain Go structs, with generics: declare
+// relations as typed values next to your types, then query, load,
+// aggregate and sync through them, on SQLite or PostgreSQL.
+//
+// This root package holds only documentation and runnable examples. The
+// code lives in these packages, each importing only those above it:
+//
+//   - [github.com/relkit/relkit/sqlt]: the execution layer — Open for
+//     SQLite ("sqlite::memory:", "file:app.db") and PostgreSQL (pgx, native),
+//     adapters over database/sql and pgx handles, dialects, struct mapping
+//     and scanning, transactions with savepoints, query hooks, errors.
+//   - [github.com/relkit/relkit/rel]: relation declarations —
+//     rel.HasOne, rel.HasMany, rel.BelongsTo, rel.BelongsToMany — with their
+//     keys, defaults, pivot metadata, and the registry that resolves
+//     relation names in string paths.
+//   - [github.com/relkit/relkit/query]: the typed query builder
+//     query.From[T]() — reads, writes, relation-scoped queries
+//     (query.Related, query.GetOne, query.GetMany) and existence conditions.
+//
+// A minimal session:
+//
+//	db, err := sqlt.Open(ctx, "sqlite::memory:")
+//	…
+//	var UserPosts = rel.HasMany[User, Post]()
+//	users, err := query.From[User]().Where(sq.Gt{"id": 10}).Get(ctx, db)
+//	posts, err := query.Related(UserPosts, &users[0]).Get(ctx, db)
+//
+// See the examples below and README.md for a tour.
+package relkit
