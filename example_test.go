@@ -55,7 +55,8 @@ var (
 	UserPhone  = rel.HasOne[User, Phone]()                                    // phones.user_id = users.id
 	UserPosts  = rel.HasMany[User, Post]()                                    // posts.user_id = users.id
 	PostAuthor = rel.BelongsTo[Post, User]().WithDefault(User{Name: "Guest"}) // posts.user_id → users.id
-	PostTags   = rel.BelongsToMany[Post, Tag]().WithPivot("position")         // through post_tag
+	PostTags   = rel.BelongsToMany[Post, Tag]().                              // through post_tag
+			WithPivot("position").OrderByPivot("position")
 )
 
 // openBlog opens an in-memory SQLite database with a small blog:
@@ -233,7 +234,7 @@ func Example_getMany() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	tags, err := query.GetMany(ctx, db, PostTags.OrderByPivot("position"), &hello)
+	tags, err := query.GetMany(ctx, db, PostTags, &hello)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -283,4 +284,64 @@ func Example_badColumn() {
 	// Output:
 	// true
 	// true true
+}
+
+// The README's quickstart, run on the blog above.
+func Example_quickstart() {
+	ctx := context.Background()
+	db := openBlog(ctx)
+	defer db.Close()
+
+	users, err := query.From[User]().Where(sq.Like{"name": "a%"}).OrderBy("name").Get(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	posts, err := query.Related(UserPosts, &users[0]).
+		Where(sq.Gt{"votes": 5}).
+		OrWhere(sq.Eq{"title": "tips"}).
+		Get(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	author, err := query.GetOne(ctx, db, PostAuthor, &posts[0])
+	if err != nil {
+		log.Fatal(err)
+	}
+	tags, err := query.GetMany(ctx, db, PostTags, &posts[0])
+	if err != nil {
+		log.Fatal(err)
+	}
+	draft := Post{Title: "draft"}
+	err = query.Related(UserPosts, &users[0]).Insert(ctx, db, &draft)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, err := query.From[Post]().WhereNotNull("user_id").Count(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	titles, err := query.Pluck[string](ctx, db, query.From[Post]().OrderBy("title"), "title")
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := query.From[Post]().Find(ctx, db, 2)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	fmt.Println(len(users), users[0].Name)
+	fmt.Println(len(posts), posts[0].Title, posts[1].Title)
+	fmt.Println(author.Name)
+	fmt.Println(len(tags), tags[0].Name, tags[0].Pivot["position"])
+	fmt.Println(draft.ID, *draft.UserID)
+	fmt.Println(n, titles)
+	fmt.Println(p.Title)
+	// Output:
+	// 1 ann
+	// 2 hello tips
+	// ann
+	// 2 sql 1
+	// 5 1
+	// 4 [draft hello news note tips]
+	// tips
 }
