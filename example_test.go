@@ -55,8 +55,8 @@ var (
 	UserPhone  = rel.HasOne[User, Phone]()                                    // phones.user_id = users.id
 	UserPosts  = rel.HasMany[User, Post]()                                    // posts.user_id = users.id
 	PostAuthor = rel.BelongsTo[Post, User]().WithDefault(User{Name: "Guest"}) // posts.user_id → users.id
-	PostTags   = rel.BelongsToMany[Post, Tag]().                              // through post_tag
-			WithPivot("position").OrderByPivot("position")
+	// PostTags goes through the pivot table post_tag, ordered by its position.
+	PostTags = rel.BelongsToMany[Post, Tag]().WithPivot("position").OrderByPivot("position")
 )
 
 // openBlog opens an in-memory SQLite database with a small blog:
