@@ -1,0 +1,313 @@
+package pivot
+
+import (
+	"cmp"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// Record is one related key with its pivot attributes. A []Record is the
+// ordered form of the map form (map[K]map[string]any): Attach and Sync
+// handle records in slice order, whereas map keys are taken in ascending
+// order. Key is a key value or a related model (C or *C).
+type Record struct {
+	Key   any
+	Attrs map[string]any
+}
+
+// record is a parsed Record: Key is normalised and cast to the related
+// key's class.
+type record struct {
+	key   any
+	attrs map[string]any
+}
+
+// keyClass is the Go class of the related key column, which decides how
+// keys are cast (Laravel's castKey).
+type keyClass uint8
+
+const (
+	classOther  keyClass = iota // a custom type: keys kept as NormKey returns them
+	classInt                    // integer key: keys are int64
+	classString                 // string key: keys are string
+)
+
+var classes sync.Map // reflect.Type → keyClass
+
+func classOf(t reflect.Type) keyClass {
+	if c, ok := classes.Load(t); ok {
+		return c.(keyClass)
+	}
+	c := computeClass(t)
+	classes.Store(t, c)
+	return c
+}
+
+func computeClass(t reflect.Type) keyClass {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return classInt
+	case reflect.String:
+		return classString
+	case reflect.Struct:
+		// sql.NullInt64, sql.NullString, sql.Null[T], …: the value field.
+		if t.NumField() == 2 {
+			for _, name := range []string{"Int64", "Int32", "Int16", "String", "V"} {
+				if f, ok := t.FieldByName(name); ok {
+					return computeClass(f.Type)
+				}
+			}
+		}
+	}
+	return classOther
+}
+
+// castKey normalises v (rel.NormKey) and casts it to class c: "2" becomes
+// int64(2) for an integer key, 2 becomes "2" for a string key.
+func castKey(v any, c keyClass, col string) (any, error) {
+	k, ok, err := rel.NormKey(v)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("NULL key for %s: %w", col, rel.ErrUnsupportedKey)
+	}
+	switch c {
+	case classInt:
+		if s, isStr := k.(string); isStr {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("key %q for integer key %s: %w", s, col, rel.ErrUnsupportedKey)
+			}
+			return n, nil
+		}
+	case classString:
+		if n, isInt := k.(int64); isInt {
+			return strconv.FormatInt(n, 10), nil
+		}
+	}
+	return k, nil
+}
+
+func isZeroKey(k any) bool {
+	switch v := k.(type) {
+	case int64:
+		return v == 0
+	case string:
+		return v == ""
+	}
+	return k == nil
+}
+
+// collector turns the ids argument into records, deduplicated by key:
+// the first occurrence keeps its position, a later one with attributes
+// replaces the attributes (as PHP arrays keyed by id do in Laravel).
+type collector struct {
+	p    *plan
+	recs []record
+	pos  map[any]int
+}
+
+func (c *collector) add(key any, attrs map[string]any) error {
+	k, err := castKey(key, c.p.class, c.p.m.RelatedKey)
+	if err != nil {
+		return err
+	}
+	if i, ok := c.pos[k]; ok {
+		if attrs != nil {
+			c.recs[i].attrs = attrs
+		}
+		return nil
+	}
+	if c.pos == nil {
+		c.pos = make(map[any]int)
+	}
+	c.pos[k] = len(c.recs)
+	c.recs = append(c.recs, record{key: k, attrs: attrs})
+	return nil
+}
+
+// model adds the related key of a C (a struct value).
+func (c *collector) model(v reflect.Value, attrs map[string]any) error {
+	k, ok, err := rel.NormKey(c.p.relKey.Get(v).Interface())
+	if err != nil {
+		return err
+	}
+	if !ok || isZeroKey(k) {
+		return fmt.Errorf("%s has no %s (not saved?): %w", c.p.m.Related.Type.Name(), c.p.m.RelatedKey, ErrNoKey)
+	}
+	return c.add(k, attrs)
+}
+
+// item adds one key, model or Record.
+func item[C any](c *collector, x any, attrs map[string]any) error {
+	switch v := x.(type) {
+	case C:
+		return c.model(reflect.ValueOf(&v).Elem(), attrs)
+	case *C:
+		if v == nil {
+			return fmt.Errorf("nil *%s: %w", c.p.m.Related.Type.Name(), sqlt.ErrNilValue)
+		}
+		return c.model(reflect.ValueOf(v).Elem(), attrs)
+	case Record:
+		return item[C](c, v.Key, v.Attrs)
+	}
+	return c.add(x, attrs)
+}
+
+// parseIDs reads the ids argument of Attach, Detach, Sync, …: nil, a key,
+// a slice or array of keys, models (C, *C, []C, []*C), Records, or a map
+// key → attributes.
+func parseIDs[C any](p *plan, ids any) ([]record, error) {
+	c := &collector{p: p}
+	var err error
+	switch v := ids.(type) {
+	case nil:
+		return nil, nil
+	case []int64:
+		c.recs = make([]record, 0, len(v))
+		for _, k := range v {
+			if err = c.add(k, nil); err != nil {
+				break
+			}
+		}
+	case []int:
+		c.recs = make([]record, 0, len(v))
+		for _, k := range v {
+			if err = c.add(k, nil); err != nil {
+				break
+			}
+		}
+	case []string:
+		c.recs = make([]record, 0, len(v))
+		for _, k := range v {
+			if err = c.add(k, nil); err != nil {
+				break
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if err = item[C](c, x, nil); err != nil {
+				break
+			}
+		}
+	case []C:
+		for i := range v {
+			if err = c.model(reflect.ValueOf(&v[i]).Elem(), nil); err != nil {
+				break
+			}
+		}
+	case []*C:
+		for _, x := range v {
+			if err = item[C](c, x, nil); err != nil {
+				break
+			}
+		}
+	case []Record:
+		for _, r := range v {
+			if err = item[C](c, r.Key, r.Attrs); err != nil {
+				break
+			}
+		}
+	default:
+		err = parseReflect[C](c, ids)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.recs, nil
+}
+
+func parseReflect[C any](c *collector, ids any) error {
+	rv := reflect.ValueOf(ids)
+	switch rv.Kind() {
+	case reflect.Map:
+		return parseMap[C](c, rv)
+	case reflect.Slice, reflect.Array:
+		if rv.Type().Elem().Kind() == reflect.Uint8 {
+			break // []byte: one string key
+		}
+		for i := 0; i < rv.Len(); i++ {
+			if err := item[C](c, rv.Index(i).Interface(), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return item[C](c, ids, nil)
+}
+
+// parseMap reads key → attributes, in ascending key order.
+func parseMap[C any](c *collector, rv reflect.Value) error {
+	type entry struct {
+		key   any
+		attrs map[string]any
+	}
+	entries := make([]entry, 0, rv.Len())
+	it := rv.MapRange()
+	for it.Next() {
+		k, err := castKey(it.Key().Interface(), c.p.class, c.p.m.RelatedKey)
+		if err != nil {
+			return err
+		}
+		attrs, err := attrsOf(it.Value())
+		if err != nil {
+			return fmt.Errorf("attributes of key %v: %w", k, err)
+		}
+		entries = append(entries, entry{k, attrs})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return compareKeys(a.key, b.key) })
+	for _, e := range entries {
+		if err := c.add(e.key, e.attrs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func compareKeys(a, b any) int {
+	ai, aInt := a.(int64)
+	bi, bInt := b.(int64)
+	switch {
+	case aInt && bInt:
+		return cmp.Compare(ai, bi)
+	case aInt:
+		return -1
+	case bInt:
+		return 1
+	}
+	return cmp.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}
+
+// attrsOf reads a map value of the map form: map[string]any, any map with
+// string keys, or nil.
+func attrsOf(v reflect.Value) (map[string]any, error) {
+	for v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil, nil
+		}
+		v = v.Elem()
+	}
+	if m, ok := v.Interface().(map[string]any); ok {
+		return m, nil
+	}
+	if v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String {
+		out := make(map[string]any, v.Len())
+		it := v.MapRange()
+		for it.Next() {
+			out[it.Key().String()] = it.Value().Interface()
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%s: want map[string]any: %w", v.Type(), ErrBadAttributes)
+}

@@ -1,0 +1,446 @@
+package pivot
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// maxParams bounds the bound parameters of one statement (SQLite allows
+// 32766 since 3.32, PostgreSQL 65535).
+const maxParams = 30000
+
+// chunkKeys is the largest key list written as individual placeholders
+// when the key type has no array form (a custom key type).
+const chunkKeys = 500
+
+// plan is one operation's view of the relation and the parent.
+type plan struct {
+	m          *rel.Meta
+	parentKey  any         // normalised
+	relKey     *sqlt.Field // related key field on C
+	class      keyClass    // class of the related key
+	filterSQL  string      // " and (…)" or ""
+	filterArgs []any
+
+	writeCreated, writeUpdated bool
+	pivotValues                []rel.PivotValue // deduplicated, last wins
+
+	table, fpk, rpk string // quoted: pivot table, qualified pivot keys
+}
+
+type stmt struct {
+	sql  string
+	args []any
+}
+
+func (p *plan) name() string {
+	if p == nil || p.m == nil {
+		return "belongsToMany"
+	}
+	return p.m.Name
+}
+
+// prepare checks the arguments every operation shares and reads the
+// parent's key. It always returns a plan (for the error message).
+func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P) (*plan, error) {
+	m := r.Meta()
+	p := &plan{m: m}
+	switch {
+	case m == nil:
+		return p, fmt.Errorf("zero BelongsToManyRelation (declare it with rel.BelongsToMany): %w", sqlt.ErrNilValue)
+	case m.Err() != nil:
+		return p, m.Err()
+	case ctx == nil:
+		return p, fmt.Errorf("nil context: %w", sqlt.ErrNilValue)
+	case ex == nil:
+		return p, fmt.Errorf("nil executor: %w", sqlt.ErrNilValue)
+	case parent == nil:
+		return p, fmt.Errorf("nil parent: %w", sqlt.ErrNilValue)
+	}
+	if err := ctx.Err(); err != nil {
+		return p, err
+	}
+	key, ok, err := r.ParentKey(parent)
+	if err != nil {
+		return p, err
+	}
+	if !ok || isZeroKey(key) {
+		return p, fmt.Errorf("parent %s has no %s (not saved?): %w", m.Parent.Type.Name(), m.ParentKey, ErrNoKey)
+	}
+	p.parentKey = key
+	f, _ := m.Related.Column(m.RelatedKey)
+	p.relKey = f
+	p.class = classOf(f.Type)
+	if flt := m.PivotFilter(); flt != nil {
+		s, args, err := flt.ToSql()
+		if err != nil {
+			return p, fmt.Errorf("pivot filter: %w", err)
+		}
+		p.filterSQL, p.filterArgs = " and "+s, args
+	}
+	p.writeCreated = slices.Contains(m.PivotColumns, m.CreatedAtColumn)
+	p.writeUpdated = slices.Contains(m.PivotColumns, m.UpdatedAtColumn)
+	for _, pv := range m.PivotValues {
+		if i := slices.IndexFunc(p.pivotValues, func(x rel.PivotValue) bool { return x.Column == pv.Column }); i >= 0 {
+			p.pivotValues[i] = pv
+			continue
+		}
+		p.pivotValues = append(p.pivotValues, pv)
+	}
+	p.table = sqlt.Ident(m.PivotTable)
+	p.fpk = rel.Qualified(m.PivotTable, m.ForeignPivotKey)
+	p.rpk = rel.Qualified(m.PivotTable, m.RelatedPivotKey)
+	return p, nil
+}
+
+// checkAttrs validates attribute names: plain identifiers, not a pivot key.
+func (p *plan) checkAttrs(attrs map[string]any) error {
+	for k := range attrs {
+		if !sqlt.ValidIdentifier(k) {
+			return fmt.Errorf("pivot attribute: %w", &sqlt.InvalidIdentifierError{Ident: k})
+		}
+		if k == p.m.ForeignPivotKey || k == p.m.RelatedPivotKey {
+			return fmt.Errorf("attribute %q is a pivot key: %w", k, ErrBadAttributes)
+		}
+	}
+	return nil
+}
+
+// keyIn renders "rpk in (keys)" fragments: one for integer and string keys
+// (the dialect keeps the parameter count bounded), chunks of explicit
+// placeholders for custom key types.
+func (p *plan) keyIn(d sqlt.Dialect, keys []any) []stmt {
+	if p.class != classOther {
+		s, args := d.KeyList(p.rpk, keys)
+		return []stmt{{s, args}}
+	}
+	var out []stmt
+	for start := 0; start < len(keys); start += chunkKeys {
+		end := min(start+chunkKeys, len(keys))
+		out = append(out, stmt{p.rpk + " in (" + marks(end-start) + ")", keys[start:end]})
+	}
+	return out
+}
+
+// deletes renders the DELETE of the given related keys (nil: all of the
+// parent's rows).
+func (p *plan) deletes(d sqlt.Dialect, keys []any) []stmt {
+	head := "delete from " + p.table + " where " + p.fpk + " = ?"
+	if keys == nil {
+		return []stmt{{head + p.filterSQL, append([]any{p.parentKey}, p.filterArgs...)}}
+	}
+	var out []stmt
+	for _, in := range p.keyIn(d, keys) {
+		args := make([]any, 0, 1+len(in.args)+len(p.filterArgs))
+		args = append(append(append(args, p.parentKey), in.args...), p.filterArgs...)
+		out = append(out, stmt{head + " and " + in.sql + p.filterSQL, args})
+	}
+	return out
+}
+
+// updates renders the UPDATE of the given related keys' rows with attrs
+// (and updated_at under timestamps). changedOnly restricts it to rows
+// where an attribute differs and returns the related key of each row
+// updated. No statement when there is nothing to set.
+func (p *plan) updates(d sqlt.Dialect, keys []any, attrs map[string]any, now time.Time, changedOnly bool) []stmt {
+	names := sortedNames(attrs)
+	var set strings.Builder
+	var setArgs []any
+	for _, n := range names {
+		if set.Len() > 0 {
+			set.WriteString(", ")
+		}
+		set.WriteString(sqlt.Ident(n) + " = ?")
+		setArgs = append(setArgs, attrs[n])
+	}
+	if _, given := attrs[p.m.UpdatedAtColumn]; p.writeUpdated && !given {
+		if set.Len() > 0 {
+			set.WriteString(", ")
+		}
+		set.WriteString(sqlt.Ident(p.m.UpdatedAtColumn) + " = ?")
+		setArgs = append(setArgs, now)
+	}
+	if set.Len() == 0 || len(keys) == 0 {
+		return nil
+	}
+	var changed string
+	var changedArgs []any
+	if changedOnly && len(names) > 0 {
+		op := " is distinct from "
+		if d.Name() == "sqlite" {
+			op = " is not "
+		}
+		var b strings.Builder
+		b.WriteString(" and (")
+		for i, n := range names {
+			if i > 0 {
+				b.WriteString(" or ")
+			}
+			b.WriteString(rel.Qualified(p.m.PivotTable, n) + op + "?")
+			changedArgs = append(changedArgs, attrs[n])
+		}
+		b.WriteString(")")
+		changed = b.String()
+	}
+	head := "update " + p.table + " set " + set.String() + " where " + p.fpk + " = ? and "
+	var tail string
+	if changedOnly {
+		tail = " returning " + sqlt.Ident(p.m.RelatedPivotKey)
+	}
+	var out []stmt
+	for _, in := range p.keyIn(d, keys) {
+		args := make([]any, 0, len(setArgs)+1+len(in.args)+len(p.filterArgs)+len(changedArgs))
+		args = append(args, setArgs...)
+		args = append(args, p.parentKey)
+		args = append(args, in.args...)
+		args = append(args, p.filterArgs...)
+		args = append(args, changedArgs...)
+		out = append(out, stmt{head + in.sql + p.filterSQL + changed + tail, args})
+	}
+	return out
+}
+
+// updateChanged updates kept keys with their attributes, one statement per
+// attribute map (keys sharing a map share the statement), and returns the
+// keys whose row changed.
+func (p *plan) updateChanged(ctx context.Context, tx sqlt.Executor, recs []record, now time.Time) (map[any]struct{}, error) {
+	changed := make(map[any]struct{})
+	d := tx.Dialect()
+	if !d.Returning() {
+		for _, rc := range recs {
+			n, err := p.runCountIn(ctx, tx, p.updates(d, []any{rc.key}, rc.attrs, now, false))
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				changed[rc.key] = struct{}{}
+			}
+		}
+		return changed, nil
+	}
+	type group struct {
+		attrs map[string]any
+		keys  []any
+	}
+	var groups []*group
+	byMap := make(map[uintptr]*group)
+	for _, rc := range recs {
+		id := reflect.ValueOf(rc.attrs).Pointer()
+		g := byMap[id]
+		if g == nil {
+			g = &group{attrs: rc.attrs}
+			byMap[id] = g
+			groups = append(groups, g)
+		}
+		g.keys = append(g.keys, rc.key)
+	}
+	for _, g := range groups {
+		for _, s := range p.updates(d, g.keys, g.attrs, now, true) {
+			if err := p.scanKeys(ctx, tx, s, func(k any) { changed[k] = struct{}{} }); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return changed, nil
+}
+
+// current reads the parent's related keys (honouring the pivot filters).
+func (p *plan) current(ctx context.Context, tx sqlt.Executor) ([]any, error) {
+	s := stmt{
+		"select " + p.rpk + " from " + p.table + " where " + p.fpk + " = ?" + p.filterSQL,
+		append([]any{p.parentKey}, p.filterArgs...),
+	}
+	var out []any
+	err := p.scanKeys(ctx, tx, s, func(k any) { out = append(out, k) })
+	return out, err
+}
+
+// scanKeys runs a statement returning one key column and calls fn with
+// each key, normalised and cast to the related key's class.
+func (p *plan) scanKeys(ctx context.Context, ex sqlt.Executor, s stmt, fn func(any)) error {
+	rows, err := ex.Query(ctx, s.sql, s.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		switch p.class {
+		case classInt:
+			var k int64
+			if err := rows.Scan(&k); err != nil {
+				return err
+			}
+			fn(k)
+		case classString:
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return err
+			}
+			fn(k)
+		default:
+			var v any
+			if err := rows.Scan(&v); err != nil {
+				return err
+			}
+			k, err := castKey(v, p.class, p.m.RelatedPivotKey)
+			if err != nil {
+				return err
+			}
+			fn(k)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// inserts renders the INSERTs attaching recs: one multi-row statement per
+// set of attribute columns, split to stay under maxParams.
+func (p *plan) inserts(recs []record, now time.Time) ([]stmt, error) {
+	type group struct {
+		names []string
+		recs  []record
+	}
+	var groups []*group
+	bySig := make(map[string]*group)
+	for _, rc := range recs {
+		if err := p.checkAttrs(rc.attrs); err != nil {
+			return nil, err
+		}
+		names := sortedNames(rc.attrs)
+		sig := strings.Join(names, ",")
+		g := bySig[sig]
+		if g == nil {
+			g = &group{names: names}
+			bySig[sig] = g
+			groups = append(groups, g)
+		}
+		g.recs = append(g.recs, rc)
+	}
+	var out []stmt
+	for _, g := range groups {
+		cols := []string{p.m.RelatedPivotKey, p.m.ForeignPivotKey}
+		var base []any
+		add := func(col string, v any) {
+			if slices.Contains(cols, col) {
+				return
+			}
+			if _, found := slices.BinarySearch(g.names, col); found {
+				return // an attribute sets it
+			}
+			cols = append(cols, col)
+			base = append(base, v)
+		}
+		if p.writeCreated {
+			add(p.m.CreatedAtColumn, now)
+		}
+		if p.writeUpdated {
+			add(p.m.UpdatedAtColumn, now)
+		}
+		for _, pv := range p.pivotValues {
+			add(pv.Column, pv.Value)
+		}
+		cols = append(cols, g.names...)
+		var hb strings.Builder
+		hb.WriteString("insert into " + p.table + " (")
+		for i, c := range cols {
+			if i > 0 {
+				hb.WriteString(", ")
+			}
+			hb.WriteString(sqlt.Ident(c))
+		}
+		hb.WriteString(") values ")
+		head := hb.String()
+		row := "(" + marks(len(cols)) + ")"
+		per := max(1, maxParams/len(cols))
+		for start := 0; start < len(g.recs); start += per {
+			chunk := g.recs[start:min(start+per, len(g.recs))]
+			var b strings.Builder
+			b.Grow(len(head) + len(chunk)*(len(row)+2))
+			b.WriteString(head)
+			args := make([]any, 0, len(chunk)*len(cols))
+			for i, rc := range chunk {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(row)
+				args = append(args, rc.key, p.parentKey)
+				args = append(args, base...)
+				for _, n := range g.names {
+					args = append(args, rc.attrs[n])
+				}
+			}
+			out = append(out, stmt{b.String(), args})
+		}
+	}
+	return out, nil
+}
+
+// run executes stmts: one directly, several in one transaction.
+func (p *plan) run(ctx context.Context, ex sqlt.Executor, stmts []stmt) error {
+	_, err := p.runCount(ctx, ex, stmts)
+	return err
+}
+
+// runCount executes stmts (several in one transaction) and returns the
+// rows affected.
+func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (int64, error) {
+	switch len(stmts) {
+	case 0:
+		return 0, nil
+	case 1:
+		res, err := ex.Exec(ctx, stmts[0].sql, stmts[0].args...)
+		return res.RowsAffected, err
+	}
+	var n int64
+	err := sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+		var err error
+		n, err = p.runCountIn(ctx, tx, stmts)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// runCountIn executes stmts on ex as they come.
+func (p *plan) runCountIn(ctx context.Context, ex sqlt.Executor, stmts []stmt) (int64, error) {
+	var n int64
+	for _, s := range stmts {
+		res, err := ex.Exec(ctx, s.sql, s.args...)
+		if err != nil {
+			return 0, err
+		}
+		n += res.RowsAffected
+	}
+	return n, nil
+}
+
+func sortedNames(m map[string]any) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// marks returns "?, ?, …" with n marks.
+func marks(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
