@@ -21,6 +21,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/pivot"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -221,6 +222,9 @@ func run(ctx context.Context) error {
 	if err := relations(ctx, db, d); err != nil {
 		return err
 	}
+	if err := pivots(ctx, db, d); err != nil {
+		return err
+	}
 	badInput(ctx, db, d)
 	return nil
 }
@@ -409,6 +413,40 @@ func relations(ctx context.Context, db *sqlt.DB, d *demo) error {
 
 	tags, err := query.GetMany(ctx, db, PostTags, &hello)
 	d.show(`query.GetMany(ctx, db, PostTags, &hello)  // belongsToMany, pivot columns in Tag.Pivot`, tags, err)
+	return err
+}
+
+// pivots writes the many-to-many pivot table through package pivot.
+func pivots(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Many-to-many writes: pivot.Attach, Sync, Detach")
+
+	post, err := query.From[Post]().Where(sq.Eq{"title": "Generics and relations"}).First(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+
+	err = pivot.Attach(ctx, db, PostTags, &post, 2, map[string]any{"position": 2})
+	d.show(`pivot.Attach(ctx, db, PostTags, &post, 2, map[string]any{"position": 2})  // tag "sql"`, nil, err)
+	if err != nil {
+		return err
+	}
+
+	changes, err := pivot.Sync(ctx, db, PostTags, &post, map[int64]map[string]any{1: {"position": 2}, 3: {"position": 1}})
+	d.show(`pivot.Sync(ctx, db, PostTags, &post, map[int64]map[string]any{1: {"position": 2}, 3: {"position": 1}})
+  // keep "go" (moved to position 2), add "news", drop "sql"`, changes, err)
+	if err != nil {
+		return err
+	}
+
+	tags, err := query.GetMany(ctx, db, PostTags, &post)
+	d.show(`query.GetMany(ctx, db, PostTags, &post)`, tags, err)
+	if err != nil {
+		return err
+	}
+
+	n, err := pivot.Detach(ctx, db, PostTags, &post, []int64{3})
+	d.show(`pivot.Detach(ctx, db, PostTags, &post, []int64{3})  // rows deleted`, n, err)
 	return err
 }
 
