@@ -1,7 +1,7 @@
 // Package relkit brings Eloquent-style relationships (the feature set of
 // the Node.js ORM Sutando) to plain Go structs, with generics: declare
-// relations as typed values next to your types, then query, load,
-// aggregate and sync through them, on SQLite or PostgreSQL.
+// relations as typed values next to your types, then query and write
+// through them, on SQLite or PostgreSQL.
 //
 // This root package holds only documentation and runnable examples. The
 // code lives in these packages, each importing only those above it:
@@ -16,15 +16,19 @@
 //     relation names in string paths.
 //   - [github.com/relkit/relkit/query]: the typed query builder
 //     query.From[T]() — reads, writes, relation-scoped queries
-//     (query.Related, query.GetOne, query.GetMany) and existence conditions.
+//     (query.Related, query.GetOne, query.GetMany).
+//   - [github.com/relkit/relkit/pivot]: many-to-many writes with Laravel's
+//     semantics — pivot.Attach, pivot.Detach, pivot.Sync and siblings.
 //
 // A minimal session:
 //
 //	db, err := sqlt.Open(ctx, "sqlite::memory:")
 //	…
 //	var UserPosts = rel.HasMany[User, Post]()
+//	var UserRoles = rel.BelongsToMany[User, Role]()
 //	users, err := query.From[User]().Where(sq.Gt{"id": 10}).Get(ctx, db)
 //	posts, err := query.Related(UserPosts, &users[0]).Get(ctx, db)
+//	changes, err := pivot.Sync(ctx, db, UserRoles, &users[0], []int64{1, 2})
 //
 // See the examples below and README.md for a tour.
 package relkit

@@ -9,6 +9,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/pivot"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -270,6 +271,35 @@ func Example_insert() {
 	// 5 3 first
 }
 
+// pivot.Sync makes the given keys the only ones attached, and reports
+// what changed; pivot.Attach and pivot.Detach add and remove rows.
+func Example_sync() {
+	ctx := context.Background()
+	db := openBlog(ctx)
+	defer db.Close()
+
+	tips := Post{ID: 2} // tagged with nothing yet
+	if err := pivot.Attach(ctx, db, PostTags, &tips, 2, map[string]any{"position": 1}); err != nil {
+		log.Fatal(err)
+	}
+	changes, err := pivot.Sync(ctx, db, PostTags, &tips, map[int64]map[string]any{1: {"position": 2}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("attached %v, detached %v, updated %v\n", changes.Attached, changes.Detached, changes.Updated)
+
+	tags, err := query.GetMany(ctx, db, PostTags, &tips)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range tags {
+		fmt.Println(t.Name, t.Pivot["position"])
+	}
+	// Output:
+	// attached [1], detached [2], updated []
+	// go 2
+}
+
 // Column names given as strings are checked against the struct, so SQL
 // cannot be smuggled in through them.
 func Example_badColumn() {
@@ -316,6 +346,13 @@ func Example_quickstart() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	changes, err := pivot.Sync(ctx, db, PostTags, &posts[0], map[int64]map[string]any{
+		1: {"position": 1},
+		2: {"position": 2},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	n, err := query.From[Post]().WhereNotNull("user_id").Count(ctx, db)
 	if err != nil {
 		log.Fatal(err)
@@ -334,6 +371,7 @@ func Example_quickstart() {
 	fmt.Println(author.Name)
 	fmt.Println(len(tags), tags[0].Name, tags[0].Pivot["position"])
 	fmt.Println(draft.ID, *draft.UserID)
+	fmt.Println(changes.Attached, changes.Detached, changes.Updated)
 	fmt.Println(n, titles)
 	fmt.Println(p.Title)
 	// Output:
@@ -342,6 +380,7 @@ func Example_quickstart() {
 	// ann
 	// 2 sql 1
 	// 5 1
+	// [] [] [1 2]
 	// 4 [draft hello news note tips]
 	// tips
 }
