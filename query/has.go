@@ -1,0 +1,502 @@
+package query
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// Existence conditions: Has, DoesntHave, WhereHas, WhereRelation and their
+// nested forms. Each returns a squirrel condition to pass to Where or
+// OrWhere, or to combine with sq.And and sq.Or:
+//
+//	query.From[Post]().Where(query.Has(PostComments))            // exists (…)
+//	query.From[Post]().Where(query.Has(PostComments, ">=", 3))   // (select count(*) …) >= ?
+//	query.From[Post]().Where(sq.Eq{"votes": 0}).OrWhere(query.DoesntHave(PostComments))
+//
+// The subquery is correlated to the relation's parent table (the table of
+// the query the condition is used in), the relation's own Where and pivot
+// filters are part of it, and every value — the count included — is a
+// bound parameter. A condition built from an invalid relation, path,
+// operator or column carries the error: the query fails with it when run.
+
+// ReservedAlias prefixes the alias under which a subquery reads its table
+// when that table is also the enclosing one (a self-relation: posts with
+// child posts): "posts" as "relkit_reserved_0".
+const ReservedAlias = "relkit_reserved_"
+
+// existence is a rendered existence condition (or the error that stopped
+// it from being rendered). It is built once, when declared.
+type existence struct {
+	sql  string
+	args []any
+	err  error
+}
+
+// ToSql returns the condition with "?" placeholders and its arguments.
+func (e *existence) ToSql() (string, []any, error) {
+	if e.err != nil {
+		return "", nil, e.err
+	}
+	return e.sql, clip(e.args), nil
+}
+
+// constraint narrows the related rows of a subquery: it returns joins and
+// a condition on the related table, read through model (the related model,
+// aliased in a self-relation's subquery).
+type constraint func(model *sqlt.Model, m *rel.Meta) (joins []sq.Sqlizer, where sq.Sqlizer, err error)
+
+// typedConstraint turns a closure on a Query[C] into a constraint.
+func typedConstraint[C any](fn func(*Query[C]) *Query[C]) constraint {
+	if fn == nil {
+		return nil
+	}
+	return func(model *sqlt.Model, m *rel.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
+		if want := reflect.TypeFor[C](); model.Type != want {
+			return nil, nil, fmt.Errorf("constraint on %s for a relation to %s: %w", want, model.Type, ErrBadArgument)
+		}
+		q := &Query[C]{model: model}
+		if m.Kind == rel.KindBelongsToMany {
+			q.pivot = m // lets the closure name pivot columns ("role_user.active")
+		}
+		g := fn(q)
+		if g == nil {
+			return nil, nil, fmt.Errorf("constraint returned a nil query: %w", ErrBadArgument)
+		}
+		if g.err != nil {
+			return nil, nil, g.err
+		}
+		return g.joins, g.whereClause(), nil
+	}
+}
+
+// columnConstraint is WhereRelation's constraint: column op value, with
+// the column validated against the related model (or the pivot table).
+func columnConstraint(column, op string, value any) constraint {
+	return func(model *sqlt.Model, m *rel.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
+		q := &Query[struct{}]{model: model}
+		if m.Kind == rel.KindBelongsToMany {
+			q.pivot = m
+		}
+		q = q.WhereOp(column, op, value)
+		if q.err != nil {
+			return nil, nil, q.err
+		}
+		return nil, q.whereClause(), nil
+	}
+}
+
+// RelatedFrom is the related side of a relation inside a statement: what
+// to read from and what narrows it. Package agg builds its aggregate
+// statements from it.
+type RelatedFrom struct {
+	// Name is how the related table is known inside the statement (its
+	// table name, or an alias in a self-relation's subquery), unquoted.
+	Name string
+	// From is the FROM clause: the quoted related table (with its alias),
+	// the pivot join of a belongsToMany relation and the constraint's
+	// joins. FromArgs are its arguments.
+	From     string
+	FromArgs []any
+	// Where ANDs the relation's own conditions, its pivot filters and the
+	// constraint's conditions; "" when there are none. WhereArgs are its
+	// arguments.
+	Where     string
+	WhereArgs []any
+}
+
+// RelatedSide renders the related side of relation m for a statement
+// correlated to the enclosing table named outer (m.Parent.Table for a
+// subquery in a query on the parent; "" for a statement of its own). fn,
+// when not nil, narrows the related rows: it receives a query on C whose
+// conditions and joins are used (its select list, order and limit are
+// not).
+func RelatedSide[C any](m *rel.Meta, outer string, fn func(*Query[C]) *Query[C]) (RelatedFrom, error) {
+	if err := checkMeta(m); err != nil {
+		return RelatedFrom{}, err
+	}
+	alias := 0
+	return relatedSide(m, outer, &alias, typedConstraint(fn))
+}
+
+// RelationSubquery renders the correlated subquery of relation m, without
+// parentheses:
+//
+//	select <sel> from "comments" where "posts"."id" = "comments"."post_id" [and …]
+//
+// correlated to m.Parent.Table. sel receives the name by which the related
+// table is known inside the subquery (an alias for a self-relation) and
+// returns the select list ("count(*)", a quoted aggregate, "*"). fn, when
+// not nil, narrows the related rows as for [RelatedSide].
+func RelationSubquery[C any](m *rel.Meta, sel func(inner string) string, fn func(*Query[C]) *Query[C]) (string, []any, error) {
+	if err := checkMeta(m); err != nil {
+		return "", nil, err
+	}
+	if sel == nil {
+		return "", nil, fmt.Errorf("relation subquery %s: nil select: %w", m.Name, ErrBadArgument)
+	}
+	alias := 0
+	side, err := relatedSide(m, m.Parent.Table, &alias, typedConstraint(fn))
+	if err != nil {
+		return "", nil, err
+	}
+	s, args := subquery(m, m.Parent.Table, side, sel(side.Name))
+	return s, args, nil
+}
+
+// Correlation renders the condition tying the related table (known as
+// inner) to the enclosing parent table (known as outer):
+// hasOne/hasMany "posts"."id" = "comments"."post_id"; belongsTo
+// "posts"."user_id" = "users"."id"; belongsToMany "users"."id" =
+// "role_user"."user_id".
+func Correlation(m *rel.Meta, outer, inner string) string {
+	switch m.Kind {
+	case rel.KindBelongsTo:
+		return rel.Qualified(outer, m.ForeignKey) + " = " + rel.Qualified(inner, m.OwnerKey)
+	case rel.KindBelongsToMany:
+		return rel.Qualified(outer, m.ParentKey) + " = " + m.PivotColumn(m.ForeignPivotKey)
+	}
+	return rel.Qualified(outer, m.LocalKey) + " = " + rel.Qualified(inner, m.ForeignKey)
+}
+
+func checkMeta(m *rel.Meta) error {
+	if m == nil {
+		return fmt.Errorf("relation: %w", sqlt.ErrNilValue)
+	}
+	if err := m.Err(); err != nil {
+		return err
+	}
+	if m.Parent == nil || m.Related == nil {
+		return fmt.Errorf("relation %s: not declared: %w", m.Name, rel.ErrBadRelation)
+	}
+	return nil
+}
+
+// relatedSide renders the related side of m; alias counts the reserved
+// aliases taken so far in the statement.
+func relatedSide(m *rel.Meta, outer string, alias *int, cons constraint) (RelatedFrom, error) {
+	rt := m.Related.Table
+	side := RelatedFrom{Name: rt}
+	model := m.Related
+	var from strings.Builder
+	from.WriteString(sqlt.Ident(rt))
+	if outer != "" && rt == outer {
+		side.Name = ReservedAlias + strconv.Itoa(*alias)
+		*alias++
+		from.WriteString(" as " + sqlt.Ident(side.Name))
+		model = m.Related.Aliased(side.Name)
+	}
+	if m.Kind == rel.KindBelongsToMany {
+		from.WriteString(" join " + sqlt.Ident(m.PivotTable) + " on " +
+			rel.Qualified(side.Name, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
+	}
+	var conds []cond
+	for _, w := range m.Wheres {
+		conds = append(conds, cond{s: w})
+	}
+	if f := m.PivotFilter(); f != nil {
+		conds = append(conds, cond{s: f})
+	}
+	if cons != nil {
+		joins, w, err := cons(model, m)
+		if err != nil {
+			return RelatedFrom{}, err
+		}
+		for _, j := range joins {
+			s, a, err := j.ToSql()
+			if err != nil {
+				return RelatedFrom{}, fmt.Errorf("join: %w", err)
+			}
+			from.WriteString(" " + s)
+			side.FromArgs = append(side.FromArgs, a...)
+		}
+		if w != nil {
+			conds = append(conds, cond{s: w})
+		}
+	}
+	side.From = from.String()
+	if len(conds) > 0 {
+		s, a, err := condList(conds).ToSql()
+		if err != nil {
+			return RelatedFrom{}, err
+		}
+		side.Where, side.WhereArgs = s, a
+	}
+	return side, nil
+}
+
+// subquery renders "select <sel> from … where <correlation> [and …]".
+func subquery(m *rel.Meta, outer string, side RelatedFrom, sel string) (string, []any) {
+	var b strings.Builder
+	b.WriteString("select " + sel + " from " + side.From + " where " + Correlation(m, outer, side.Name))
+	args := append([]any(nil), side.FromArgs...)
+	if side.Where != "" {
+		b.WriteString(" and " + side.Where)
+		args = append(args, side.WhereArgs...)
+	}
+	return b.String(), args
+}
+
+// countOps are the operators a count may be compared with.
+var countOps = map[string]string{"=": "=", "<>": "<>", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+// opCount reads the optional operator and count of Has (default ">=", 1).
+func opCount(args []any) (string, int64, error) {
+	op, n := ">=", int64(1)
+	switch len(args) {
+	case 0:
+		return op, n, nil
+	case 1, 2:
+	default:
+		return "", 0, fmt.Errorf("operator and count: got %d arguments, want at most 2: %w", len(args), ErrBadArgument)
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return "", 0, fmt.Errorf("operator %v (%T): want a string such as \">=\": %w", args[0], args[0], ErrBadArgument)
+	}
+	if op, ok = countOps[strings.TrimSpace(s)]; !ok {
+		return "", 0, fmt.Errorf("operator %q: %w", s, ErrBadArgument)
+	}
+	if len(args) == 2 {
+		rv := reflect.ValueOf(args[1])
+		switch {
+		case rv.CanInt():
+			n = rv.Int()
+		case rv.CanUint() && rv.Uint() <= 1<<63-1:
+			n = int64(rv.Uint())
+		default:
+			return "", 0, fmt.Errorf("count %v (%T): want an integer: %w", args[1], args[1], ErrBadArgument)
+		}
+	}
+	return op, n, nil
+}
+
+// hasPath renders an existence test on a path: outer segments are
+// existence tests, the operator, count and constraint apply to the last
+// one; a "< 1" test on a nested path negates the whole chain (Laravel's
+// hasNested).
+func hasPath(what string, path rel.Path, cons constraint, opAndCount []any) sq.Sqlizer {
+	fail := func(err error) sq.Sqlizer { return &existence{err: fmt.Errorf("%s: %w", what, err)} }
+	op, n, err := opCount(opAndCount)
+	if err != nil {
+		return fail(err)
+	}
+	if len(path) == 0 {
+		return fail(fmt.Errorf("empty relation path: %w", ErrBadArgument))
+	}
+	for _, m := range path {
+		if err := checkMeta(m); err != nil {
+			return fail(err)
+		}
+	}
+	negate := len(path) > 1 && op == "<" && n == 1
+	if negate {
+		op = ">="
+	}
+	alias := 0
+	s, args, err := existsSQL(path, path[0].Parent.Table, &alias, cons, op, n)
+	if err != nil {
+		return fail(err)
+	}
+	if negate {
+		s = "not " + s
+	}
+	return &existence{sql: s, args: args}
+}
+
+func existsSQL(path rel.Path, outer string, alias *int, cons constraint, op string, n int64) (string, []any, error) {
+	m := path[0]
+	leaf := len(path) == 1
+	var c constraint
+	if leaf {
+		c = cons
+	}
+	side, err := relatedSide(m, outer, alias, c)
+	if err != nil {
+		return "", nil, err
+	}
+	exists := op == ">=" && n == 1 || op == "<" && n == 1
+	sel := "*"
+	if leaf && !exists {
+		sel = "count(*)"
+	}
+	s, args := subquery(m, outer, side, sel)
+	if !leaf {
+		inner, iargs, err := existsSQL(path[1:], side.Name, alias, cons, op, n)
+		if err != nil {
+			return "", nil, err
+		}
+		s += " and " + inner
+		args = append(args, iargs...)
+	}
+	switch {
+	case leaf && !exists:
+		return "(" + s + ") " + op + " ?", append(args, n), nil
+	case leaf && op == "<":
+		return "not exists (" + s + ")", args, nil
+	}
+	return "exists (" + s + ")", args, nil
+}
+
+func relationPath(what string, r rel.Relation) (rel.Path, string, error) {
+	if r == nil {
+		return nil, what, fmt.Errorf("%s: nil relation: %w", what, sqlt.ErrNilValue)
+	}
+	m := r.Meta()
+	if m == nil {
+		return nil, what, fmt.Errorf("%s: %w", what, checkMeta(m))
+	}
+	return rel.Path{m}, what + " " + m.Name, nil
+}
+
+func single(what string, r rel.Relation, cons constraint, opAndCount []any) sq.Sqlizer {
+	p, what, err := relationPath(what, r)
+	if err != nil {
+		return &existence{err: err}
+	}
+	return hasPath(what, p, cons, opAndCount)
+}
+
+// Has is an existence test on relation r: the parent has related rows
+// (Sutando's has). With no operator and count it renders
+//
+//	exists (select * from "comments" where "posts"."id" = "comments"."post_id")
+//
+// as does (">=", 1); ("<", 1) renders "not exists (…)"; any other test
+// compares the correlated count with a bound parameter:
+//
+//	(select count(*) from "comments" where "posts"."id" = "comments"."post_id") >= ?
+//
+// Operators: =, <>, !=, <, <=, >, >=. Use it in the Where of a query on
+// the relation's parent type; q.OrWhere(query.Has(…)) is Sutando's orHas.
+func Has(r rel.Relation, opAndCount ...any) sq.Sqlizer {
+	return single("has", r, nil, opAndCount)
+}
+
+// DoesntHave is Has(r, "<", 1): the parent has no related rows,
+// rendered "not exists (…)". Parents without any related row match.
+func DoesntHave(r rel.Relation) sq.Sqlizer {
+	return single("doesnt have", r, nil, []any{"<", 1})
+}
+
+// WhereHas is Has with the related rows narrowed by fn, which receives a
+// query on the related table (fn may be nil):
+//
+//	query.WhereHas(PostComments, func(q *query.Query[Comment]) *query.Query[Comment] {
+//		return q.WhereOp("content", "like", "code%")
+//	}, ">=", 2)
+//
+// The constraint's conditions (and joins) become part of the subquery,
+// after the correlation and the relation's own conditions; its bindings
+// are kept in every form, the count form included.
+func WhereHas[P, C any](r rel.Typed[P, C], fn func(*Query[C]) *Query[C], opAndCount ...any) sq.Sqlizer {
+	if r == nil {
+		return &existence{err: fmt.Errorf("where has: nil relation: %w", sqlt.ErrNilValue)}
+	}
+	return single("where has", r, typedConstraint(fn), opAndCount)
+}
+
+// WhereDoesntHave is WhereHas(r, fn, "<", 1): the parent has no related
+// row that matches fn.
+func WhereDoesntHave[P, C any](r rel.Typed[P, C], fn func(*Query[C]) *Query[C]) sq.Sqlizer {
+	if r == nil {
+		return &existence{err: fmt.Errorf("where doesnt have: nil relation: %w", sqlt.ErrNilValue)}
+	}
+	return single("where doesnt have", r, typedConstraint(fn), []any{"<", 1})
+}
+
+// WhereRelation is WhereHas with a single condition "column op value" on
+// the related table (Sutando's whereRelation). The column is validated
+// against the related model (a belongsToMany relation also accepts its
+// pivot table's columns, qualified: "role_user.active"); op is one of =,
+// <>, !=, <, <=, >, >=, like, not like, ilike.
+func WhereRelation(r rel.Relation, column, op string, value any) sq.Sqlizer {
+	return single("where relation", r, columnConstraint(column, op, value), nil)
+}
+
+// Chain is a nested relation path for existence tests, each relation
+// declared on the related type of the one before (posts → comments →
+// images). Make one from typed relations with [Nested] or from a dotted
+// name with [PathOf]. A Chain built from a bad path carries the error and
+// every condition made from it fails with it.
+type Chain struct {
+	path rel.Path
+	err  error
+}
+
+// Nested chains relations for a nested existence test:
+//
+//	query.Nested(UserPosts, PostComments).Has(">=", 2)
+//
+// renders exists (select * from "posts" where … and (select count(*) from
+// "comments" where …) >= ?).
+func Nested(rels ...rel.Relation) Chain {
+	p, err := rel.ChainOf(rels...)
+	if err != nil {
+		return Chain{err: fmt.Errorf("nested: %w", err)}
+	}
+	return Chain{path: p}
+}
+
+// PathOf resolves a dotted relation path on P ("comments.images") through
+// the relation registry (rel.ParsePath). An unknown name gives an error
+// matching rel.ErrUnknownRelation that lists P's relations.
+func PathOf[P any](path string) Chain {
+	p, err := rel.ParsePath(reflect.TypeFor[P](), path)
+	if err != nil {
+		return Chain{err: err}
+	}
+	return Chain{path: p}
+}
+
+// Path returns the chain's relations, or the error it was built with.
+func (c Chain) Path() (rel.Path, error) { return c.path, c.err }
+
+func (c Chain) has(what string, cons constraint, opAndCount []any) sq.Sqlizer {
+	if c.err != nil {
+		return &existence{err: fmt.Errorf("%s: %w", what, c.err)}
+	}
+	return hasPath(what+" "+c.path.String(), c.path, cons, opAndCount)
+}
+
+// Has is the nested existence test: every outer relation must have a
+// related row, and the last one is tested with the operator and count
+// (as query.Has). Nested(a, b).Has("<", 1) is DoesntHave.
+func (c Chain) Has(opAndCount ...any) sq.Sqlizer { return c.has("has", nil, opAndCount) }
+
+// DoesntHave negates the whole chain: not exists (a … and exists (b …)).
+func (c Chain) DoesntHave() sq.Sqlizer { return c.has("doesnt have", nil, []any{"<", 1}) }
+
+// WhereRelation is the nested WhereRelation: the condition applies to the
+// last relation's table.
+func (c Chain) WhereRelation(column, op string, value any) sq.Sqlizer {
+	return c.has("where relation", columnConstraint(column, op, value), nil)
+}
+
+// WhereHasNested is WhereHas on a chain: fn narrows the rows of the last
+// relation, whose related type must be C.
+func WhereHasNested[C any](c Chain, fn func(*Query[C]) *Query[C], opAndCount ...any) sq.Sqlizer {
+	return c.has("where has", typedConstraint(fn), opAndCount)
+}
+
+// HasPath is Has on a dotted relation path of P resolved through the
+// registry: query.HasPath[Post]("comments.images"). An unknown name or a
+// malformed path makes the query fail before any statement runs.
+func HasPath[P any](path string, opAndCount ...any) sq.Sqlizer {
+	return PathOf[P](path).Has(opAndCount...)
+}
+
+// DoesntHavePath is DoesntHave on a dotted relation path of P.
+func DoesntHavePath[P any](path string) sq.Sqlizer { return PathOf[P](path).DoesntHave() }
+
+// WhereHasPath is WhereHas on a dotted relation path of P; fn narrows the
+// rows of the last relation, whose related type must be C.
+func WhereHasPath[P, C any](path string, fn func(*Query[C]) *Query[C], opAndCount ...any) sq.Sqlizer {
+	return WhereHasNested(PathOf[P](path), fn, opAndCount...)
+}

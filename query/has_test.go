@@ -1,0 +1,363 @@
+package query_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	sq "github.com/Masterminds/squirrel"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	. "github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/testdb"
+	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// category is a self-referencing model: categories have child categories.
+type category struct {
+	ID       int64      `db:"id"`
+	ParentID *int64     `db:"parent_id"`
+	Name     string     `db:"name"`
+	Children []category `db:"-"`
+	Parent   *category  `db:"-"`
+}
+
+var (
+	categoryChildren = rel.HasMany[category, category]("parent_id")
+	categoryParent   = rel.BelongsTo[category, category]("parent_id")
+)
+
+// seedCategories: 1 root, 2 a (of root), 3 b (of root), 4 a1 (of a), 5 lone.
+func seedCategories(t *testing.T, db *testdb.DB) {
+	db.MustExec(t,
+		`create table categories (id {{pk}}, parent_id bigint references categories(id), name text not null)`,
+		`insert into categories (parent_id, name) values (null, 'root'), (1, 'a'), (1, 'b'), (2, 'a1'), (null, 'lone')`,
+	)
+}
+
+func squashSQL(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func idsOf[T any](rows []T, id func(T) int64) []int64 {
+	out := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, id(r))
+	}
+	return out
+}
+
+func hasPostIDs(ps []Post) []int64         { return idsOf(ps, func(p Post) int64 { return p.ID }) }
+func hasUserIDs(us []User) []int64         { return idsOf(us, func(u User) int64 { return u.ID }) }
+func hasCategoryIDs(cs []category) []int64 { return idsOf(cs, func(c category) int64 { return c.ID }) }
+
+func likeCodeComments(q *query.Query[Comment]) *query.Query[Comment] {
+	return q.WhereOp("content", "like", "code%")
+}
+
+// TestHasSQL pins the statements existence conditions render (whitespace
+// normalised), arguments included.
+func TestHasSQL(t *testing.T) {
+	const (
+		corr   = `"posts"."id" = "comments"."post_id"`
+		sel    = `SELECT "posts".* FROM "posts" WHERE `
+		usel   = `SELECT "users".* FROM "users" WHERE `
+		roles  = `from "roles" join "role_user" on "roles"."id" = "role_user"."role_id" where "users"."id" = "role_user"."user_id"`
+		images = `exists (select * from "images" where "comments"."id" = "images"."comment_id")`
+	)
+	cases := []struct {
+		name string
+		sql  string // statement on posts unless users is set
+		args []any
+		cond sq.Sqlizer
+		user bool
+	}{
+		{"has", sel + `exists (select * from "comments" where ` + corr + `)`, nil, query.Has(PostComments), false},
+		{"has >= 1 is exists", sel + `exists (select * from "comments" where ` + corr + `)`, nil, query.Has(PostComments, ">=", 1), false},
+		{"has >= 3 counts", sel + `(select count(*) from "comments" where ` + corr + `) >= ?`, []any{int64(3)}, query.Has(PostComments, ">=", 3), false},
+		{"has < 1 is not exists", sel + `not exists (select * from "comments" where ` + corr + `)`, nil, query.Has(PostComments, "<", 1), false},
+		{"doesnt have", sel + `not exists (select * from "comments" where ` + corr + `)`, nil, query.DoesntHave(PostComments), false},
+		{"has = 0 binds the count", sel + `(select count(*) from "comments" where ` + corr + `) = ?`, []any{int64(0)}, query.Has(PostComments, "=", 0), false},
+		{"has != uint8", sel + `(select count(*) from "comments" where ` + corr + `) <> ?`, []any{int64(2)}, query.Has(PostComments, "!=", uint8(2)), false},
+		{"where has", sel + `exists (select * from "comments" where ` + corr + ` and "comments"."content" like ?)`,
+			[]any{"code%"}, query.WhereHas(PostComments, likeCodeComments), false},
+		{"where has with count keeps bindings", sel + `(select count(*) from "comments" where ` + corr + ` and "comments"."content" like ?) >= ?`,
+			[]any{"code%", int64(2)}, query.WhereHas(PostComments, likeCodeComments, ">=", 2), false},
+		{"where doesnt have", sel + `not exists (select * from "comments" where ` + corr + ` and "comments"."content" like ?)`,
+			[]any{"code%"}, query.WhereDoesntHave(PostComments, likeCodeComments), false},
+		{"where relation", sel + `exists (select * from "comments" where ` + corr + ` and "comments"."votes" > ?)`,
+			[]any{3}, query.WhereRelation(PostComments, "votes", ">", 3), false},
+		{"relation-level where", sel + `(select count(*) from "comments" where ` + corr + ` and votes > ? and "comments"."content" like ?) = ?`,
+			[]any{1, "code%", int64(1)}, query.WhereHas(PostComments.Where(sq.Gt{"votes": 1}), likeCodeComments, "=", 1), false},
+		{"relation-level or is grouped", sel + `exists (select * from "comments" where ` + corr + ` and (votes > ? OR content = ?))`,
+			[]any{4, "meh"}, query.Has(PostComments.Where(sq.Or{sq.Gt{"votes": 4}, sq.Eq{"content": "meh"}})), false},
+		{"belongs to", sel + `exists (select * from "users" where "posts"."user_id" = "users"."id")`, nil, query.Has(PostAuthor), false},
+		{"belongs to count", sel + `(select count(*) from "users" where "posts"."user_id" = "users"."id") = ?`, []any{int64(0)}, query.Has(PostAuthor, "=", 0), false},
+		{"has one", usel + `exists (select * from "phones" where "users"."id" = "phones"."user_id")`, nil, query.Has(UserPhone), true},
+		{"belongs to many", usel + `exists (select * ` + roles + `)`, nil, query.Has(UserRoles), true},
+		{"belongs to many with pivot filter", usel + `(select count(*) ` + roles + ` and ("role_user"."active" = ?)) >= ?`,
+			[]any{true, int64(2)}, query.Has(UserRoles.WherePivot("active", true), ">=", 2), true},
+		{"belongs to many pivot column", usel + `exists (select * ` + roles + ` and "role_user"."active" = ?)`,
+			[]any{false}, query.WhereRelation(UserRoles, "role_user.active", "=", false), true},
+		{"nested string path", sel + `exists (select * from "comments" where ` + corr + ` and ` + images + `)`, nil, query.HasPath[Post]("comments.images"), false},
+		{"nested typed", sel + `exists (select * from "comments" where ` + corr + ` and ` + images + `)`, nil, query.Nested(PostComments, CommentImages).Has(), false},
+		{"nested count applies to the leaf", usel + `exists (select * from "posts" where "users"."id" = "posts"."user_id" and (select count(*) from "comments" where ` + corr + `) >= ?)`,
+			[]any{int64(2)}, query.Nested(UserPosts, PostComments).Has(">=", 2), true},
+		{"nested doesnt have negates the chain", usel + `not exists (select * from "posts" where "users"."id" = "posts"."user_id" and exists (select * from "comments" where ` + corr + `))`,
+			nil, query.DoesntHavePath[User]("posts.comments"), true},
+		{"nested where has", sel + `exists (select * from "comments" where ` + corr + ` and exists (select * from "images" where "comments"."id" = "images"."comment_id" and "images"."url" = ?))`,
+			[]any{"c.png"}, query.WhereHasPath[Post]("comments.images", func(q *query.Query[Image]) *query.Query[Image] { return q.WhereOp("url", "=", "c.png") }), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var s string
+			var args []any
+			var err error
+			if tc.user {
+				s, args, err = query.From[User]().Where(tc.cond).ToSql()
+			} else {
+				s, args, err = query.From[Post]().Where(tc.cond).ToSql()
+			}
+			require.NoError(t, err)
+			assert.Equal(t, squashSQL(tc.sql), squashSQL(s))
+			assert.Equal(t, tc.args, args)
+		})
+	}
+
+	t.Run("self relation aliases the inner table", func(t *testing.T) {
+		s, args, err := query.From[category]().Where(query.WhereHas(categoryChildren, func(q *query.Query[category]) *query.Query[category] {
+			return q.WhereOp("name", "=", "b")
+		})).ToSql()
+		require.NoError(t, err)
+		assert.Equal(t, squashSQL(`SELECT "categories".* FROM "categories" WHERE exists (select * from "categories" as "relkit_reserved_0"
+			where "categories"."id" = "relkit_reserved_0"."parent_id" and "relkit_reserved_0"."name" = ?)`), squashSQL(s))
+		assert.Equal(t, []any{"b"}, args)
+
+		s, _, err = query.From[category]().Where(query.Nested(categoryChildren, categoryChildren).Has()).ToSql()
+		require.NoError(t, err)
+		assert.Equal(t, squashSQL(`SELECT "categories".* FROM "categories" WHERE exists (select * from "categories" as "relkit_reserved_0"
+			where "categories"."id" = "relkit_reserved_0"."parent_id" and exists (select * from "categories"
+			where "relkit_reserved_0"."id" = "categories"."parent_id"))`), squashSQL(s))
+	})
+
+	t.Run("or has with a count keeps the or", func(t *testing.T) {
+		s, args, err := query.From[Post]().Where(sq.Eq{"votes": 0}).OrWhere(query.Has(PostComments, ">=", 3)).ToSql()
+		require.NoError(t, err)
+		assert.Equal(t, squashSQL(sel+`votes = ? or (select count(*) from "comments" where `+corr+`) >= ?`), squashSQL(s))
+		assert.Equal(t, []any{0, int64(3)}, args)
+	})
+
+	t.Run("squirrel and/or", func(t *testing.T) {
+		s, args, err := query.From[Post]().Where(sq.Or{
+			sq.And{query.Has(PostComments, ">", 1), sq.Gt{"votes": 5}},
+			query.WhereHas(PostComments, likeCodeComments, "=", 0),
+		}).ToSql()
+		require.NoError(t, err)
+		assert.Equal(t, squashSQL(sel+`(((select count(*) from "comments" where `+corr+`) > ? AND votes > ?) OR `+
+			`(select count(*) from "comments" where `+corr+` and "comments"."content" like ?) = ?)`), squashSQL(s))
+		assert.Equal(t, []any{int64(1), 5, "code%", int64(0)}, args)
+	})
+}
+
+func TestHas(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		posts := func(conds ...sq.Sqlizer) []int64 {
+			t.Helper()
+			db.Counter.Reset()
+			q := query.From[Post]().OrderBy("id")
+			for _, c := range conds {
+				q = q.Where(c)
+			}
+			got, err := q.Get(ctx, db)
+			require.NoError(t, err)
+			assert.Equal(t, 1, db.Counter.Count(), "one statement")
+			return hasPostIDs(got)
+		}
+		users := func(conds ...sq.Sqlizer) []int64 {
+			t.Helper()
+			db.Counter.Reset()
+			q := query.From[User]().OrderBy("id")
+			for _, c := range conds {
+				q = q.Where(c)
+			}
+			got, err := q.Get(ctx, db)
+			require.NoError(t, err)
+			assert.Equal(t, 1, db.Counter.Count(), "one statement")
+			return hasUserIDs(got)
+		}
+		// comments per post: 1 → 3, 2 → 1, 3 → 0, 4 → 0.
+		assert.Equal(t, []int64{1, 2}, posts(query.Has(PostComments)))
+		assert.Equal(t, []int64{1}, posts(query.Has(PostComments, ">=", 3)))
+		assert.Equal(t, []int64{1}, posts(query.Has(PostComments, ">", 1)))
+		assert.Equal(t, []int64{2}, posts(query.Has(PostComments, "=", 1)))
+		assert.Equal(t, []int64{2, 3, 4}, posts(query.Has(PostComments, "<=", 1)))
+		assert.Equal(t, []int64{3, 4}, posts(query.Has(PostComments, "<", 1)), "parents with no children at all")
+		assert.Equal(t, []int64{3, 4}, posts(query.DoesntHave(PostComments)))
+		assert.Equal(t, []int64{3, 4}, posts(query.Has(PostComments, "=", 0)), "Sutando bug 2: = 0 is bound")
+		assert.Equal(t, []int64{1, 2}, posts(query.Has(PostComments, "<>", 0)))
+
+		// whereHas, with a count: the constraint's binding survives (Sutando bug 1).
+		assert.Equal(t, []int64{1}, posts(query.WhereHas(PostComments, likeCodeComments)))
+		assert.Equal(t, []int64{1}, posts(query.WhereHas(PostComments, likeCodeComments, ">=", 2)))
+		assert.Empty(t, posts(query.WhereHas(PostComments, likeCodeComments, ">=", 3)))
+		assert.Equal(t, []int64{2, 3, 4}, posts(query.WhereHas(PostComments, likeCodeComments, "<", 1)))
+		assert.Equal(t, []int64{2, 3, 4}, posts(query.WhereDoesntHave(PostComments, likeCodeComments)))
+		assert.Equal(t, []int64{1, 2}, posts(query.WhereHas[Post, Comment](PostComments, nil)), "a nil constraint is Has")
+		assert.Equal(t, []int64{1}, posts(query.WhereRelation(PostComments, "votes", ">", 3)))
+		assert.Empty(t, posts(query.WhereRelation(PostComments, "content", "=", "nope")))
+
+		// orHas with a count keeps its OR (Sutando bug 3): votes = 0 (post 3) or 3+ comments (post 1).
+		db.Counter.Reset()
+		got, err := query.From[Post]().Where(sq.Eq{"votes": 0}).OrWhere(query.Has(PostComments, ">=", 3)).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, []int64{1, 3}, hasPostIDs(got))
+		got, err = query.From[Post]().Where(sq.Eq{"id": 4}).OrWhere(query.WhereHas(PostComments, likeCodeComments)).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, []int64{1, 4}, hasPostIDs(got))
+		assert.Equal(t, 2, db.Counter.Count())
+
+		// squirrel composition.
+		assert.Equal(t, []int64{1, 4}, posts(sq.Or{sq.And{query.Has(PostComments), sq.Gt{"votes": 5}}, query.Has(PostAuthor, "=", 0)}))
+
+		// A relation's own Where is part of every subquery (Sutando bug 4):
+		// post 1's comments have 5, 1, 2 votes; post 2's has 0.
+		voted := PostComments.Where(sq.Gt{"votes": 1})
+		assert.Equal(t, []int64{1}, posts(query.Has(voted)))
+		assert.Equal(t, []int64{1}, posts(query.Has(voted, "=", 2)))
+		assert.Equal(t, []int64{2, 3, 4}, posts(query.DoesntHave(voted)))
+		assert.Equal(t, []int64{1}, posts(query.WhereHas(voted, likeCodeComments, ">=", 2)))
+		assert.Empty(t, posts(query.WhereHas(PostComments.Where(sq.Gt{"votes": 4}), likeCodeComments, ">=", 2)))
+
+		// belongsTo: a count is 0 or 1; post 4 has no author.
+		assert.Equal(t, []int64{1, 2, 3}, posts(query.Has(PostAuthor)))
+		assert.Equal(t, []int64{1, 2, 3}, posts(query.Has(PostAuthor, "=", 1)))
+		assert.Equal(t, []int64{4}, posts(query.Has(PostAuthor, "=", 0)))
+		assert.Equal(t, []int64{4}, posts(query.DoesntHave(PostAuthor)))
+		assert.Equal(t, []int64{3}, posts(query.WhereRelation(PostAuthor, "name", "=", "bob")))
+
+		// hasOne.
+		assert.Equal(t, []int64{1, 2}, users(query.Has(UserPhone)))
+		assert.Equal(t, []int64{3}, users(query.DoesntHave(UserPhone)))
+
+		// belongsToMany: ann has admin (active) and editor (inactive), bob viewer (active).
+		assert.Equal(t, []int64{1, 2}, users(query.Has(UserRoles)))
+		assert.Equal(t, []int64{1}, users(query.Has(UserRoles, ">=", 2)))
+		assert.Equal(t, []int64{3}, users(query.DoesntHave(UserRoles)))
+		active := UserRoles.WherePivot("active", true)
+		assert.Empty(t, users(query.Has(active, ">=", 2)), "the pivot filter is part of the count")
+		assert.Equal(t, []int64{1, 2}, users(query.Has(active, "=", 1)))
+		assert.Equal(t, []int64{1}, users(query.WhereRelation(UserRoles, "name", "=", "editor")))
+		assert.Empty(t, users(query.WhereRelation(active, "name", "=", "editor")))
+		assert.Equal(t, []int64{1}, users(query.WhereRelation(UserRoles, "role_user.active", "=", false)))
+		assert.Equal(t, []int64{2}, users(query.WhereHas(UserRoles, func(q *query.Query[Role]) *query.Query[Role] {
+			return q.WhereOp("name", "like", "v%")
+		})))
+		assert.Equal(t, []int64{1}, users(query.Has(UserRoles.Where(sq.Eq{"name": "admin"}))))
+
+		// Nested paths: comment 1 (post 1) and comment 4 (post 2) have images.
+		assert.Equal(t, []int64{1, 2}, posts(query.HasPath[Post]("comments.images")))
+		assert.Equal(t, []int64{1, 2}, posts(query.Nested(PostComments, CommentImages).Has()))
+		assert.Equal(t, []int64{1}, posts(query.Nested(PostComments, CommentImages).Has(">=", 2)))
+		assert.Equal(t, []int64{3, 4}, posts(query.DoesntHavePath[Post]("comments.images")))
+		assert.Equal(t, []int64{2}, posts(query.WhereHasPath[Post]("comments.images", func(q *query.Query[Image]) *query.Query[Image] {
+			return q.WhereOp("url", "=", "c.png")
+		})))
+		assert.Equal(t, []int64{2}, posts(query.PathOf[Post]("comments.images").WhereRelation("url", "=", "c.png")))
+		assert.Equal(t, []int64{1}, users(query.Nested(UserPosts, PostComments).Has(">=", 2)))
+		assert.Equal(t, []int64{1}, users(query.HasPath[User]("posts.comments.images")))
+		assert.Equal(t, []int64{2, 3}, users(query.DoesntHavePath[User]("posts.comments")), "cy has no posts at all")
+		assert.Equal(t, []int64{1}, users(query.WhereHasNested(query.Nested(UserPosts, PostComments), likeCodeComments)))
+
+		// Existence conditions in a relation query and in Count/Exists.
+		ann, err := query.From[User]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		got, err = query.Related(UserPosts, &ann).Where(query.Has(PostComments, "=", 1)).Get(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, []int64{2}, hasPostIDs(got))
+		n, err := query.From[Post]().Where(query.DoesntHave(PostComments)).Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), n)
+		ok, err := query.From[Post]().Where(query.Has(PostComments, ">", 3)).Exists(ctx, db)
+		require.NoError(t, err)
+		assert.False(t, ok)
+	})
+}
+
+func TestHasSelfRelation(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		seedCategories(t, db)
+		cats := func(c sq.Sqlizer) []int64 {
+			t.Helper()
+			got, err := query.From[category]().Where(c).OrderBy("id").Get(ctx, db)
+			require.NoError(t, err)
+			return hasCategoryIDs(got)
+		}
+		assert.Equal(t, []int64{1, 2}, cats(query.Has(categoryChildren)))
+		assert.Equal(t, []int64{1}, cats(query.Has(categoryChildren, ">=", 2)))
+		assert.Equal(t, []int64{3, 4, 5}, cats(query.DoesntHave(categoryChildren)))
+		assert.Equal(t, []int64{2, 3, 4}, cats(query.Has(categoryParent)))
+		assert.Equal(t, []int64{1}, cats(query.Nested(categoryChildren, categoryChildren).Has()))
+		assert.Equal(t, []int64{4}, cats(query.Nested(categoryParent, categoryParent).Has()))
+		assert.Equal(t, []int64{1}, cats(query.WhereHas(categoryChildren, func(q *query.Query[category]) *query.Query[category] {
+			return q.WhereOp("name", "=", "b")
+		})))
+		assert.Equal(t, []int64{4}, cats(query.WhereRelation(categoryParent, "name", "=", "a")))
+	})
+}
+
+func TestHasErrors(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		run := func(c sq.Sqlizer) error {
+			t.Helper()
+			db.Counter.Reset()
+			_, err := query.From[Post]().Where(c).Get(ctx, db)
+			require.Error(t, err)
+			assert.Equal(t, 0, db.Counter.Count(), "no statement runs: %v", err)
+			return err
+		}
+
+		err := run(query.HasPath[Post]("comments.nope"))
+		assert.ErrorIs(t, err, rel.ErrUnknownRelation)
+		var ue *rel.UnknownRelationError
+		require.ErrorAs(t, err, &ue)
+		assert.Equal(t, "nope", ue.Name)
+		assert.Contains(t, ue.Known, "images")
+
+		assert.ErrorIs(t, run(query.HasPath[Post]("comments;drop table posts")), sqlt.ErrInvalidIdentifier)
+		assert.ErrorIs(t, run(query.HasPath[Post]("")), sqlt.ErrInvalidIdentifier)
+		assert.ErrorIs(t, run(query.Has(PostComments, "~", 1)), query.ErrBadArgument)
+		assert.ErrorIs(t, run(query.Has(PostComments, ">=", "1")), query.ErrBadArgument)
+		assert.ErrorIs(t, run(query.Has(PostComments, 3)), query.ErrBadArgument)
+		assert.ErrorIs(t, run(query.Has(PostComments, ">=", 1, 2)), query.ErrBadArgument)
+		assert.ErrorIs(t, run(query.Has(nil)), sqlt.ErrNilValue)
+		assert.Error(t, run(query.Has(rel.HasManyRelation[Post, Comment]{})), "an undeclared relation")
+		assert.ErrorIs(t, run(query.WhereRelation(PostComments, "votes; drop table posts", "=", 1)), sqlt.ErrInvalidIdentifier)
+		assert.ErrorIs(t, run(query.WhereRelation(PostComments, "nope", "=", 1)), sqlt.ErrUnknownColumn)
+		assert.ErrorIs(t, run(query.WhereRelation(PostComments, "votes", "= 1 or 1 =", 1)), query.ErrBadArgument)
+		assert.ErrorIs(t, run(query.WhereHas(PostComments, func(q *query.Query[Comment]) *query.Query[Comment] {
+			return q.WhereOp("nope", "=", 1)
+		}, ">=", 2)), sqlt.ErrUnknownColumn)
+		assert.ErrorIs(t, run(query.WhereHas(PostComments, func(*query.Query[Comment]) *query.Query[Comment] { return nil })), query.ErrBadArgument)
+		assert.ErrorIs(t, run(query.Nested(PostComments, UserPosts).Has()), rel.ErrBadRelation, "a chain that does not connect")
+		assert.ErrorIs(t, run(query.WhereHasPath[Post]("comments.images", func(q *query.Query[Comment]) *query.Query[Comment] { return q })),
+			query.ErrBadArgument, "a constraint on the wrong type")
+		assert.ErrorIs(t, run(sq.And{sq.Eq{"id": 1}, query.HasPath[Post]("nope")}), rel.ErrUnknownRelation, "inside sq.And")
+		assert.ErrorIs(t, run(sq.Or{sq.Eq{"id": 1}, query.Has(PostComments, "like", 1)}), query.ErrBadArgument, "inside sq.Or")
+
+		// The error also reaches Count, Exists and ToSql.
+		_, err = query.From[Post]().Where(query.HasPath[Post]("nope")).Count(ctx, db)
+		assert.ErrorIs(t, err, rel.ErrUnknownRelation)
+		_, err = query.From[Post]().Where(query.HasPath[Post]("nope")).Exists(ctx, db)
+		assert.ErrorIs(t, err, rel.ErrUnknownRelation)
+		_, _, err = query.From[Post]().OrWhere(query.HasPath[Post]("nope")).ToSql()
+		assert.True(t, errors.Is(err, rel.ErrUnknownRelation), "%v", err)
+		assert.Contains(t, err.Error(), `has: relation path "nope"`)
+	})
+}
