@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 
@@ -77,6 +78,8 @@ func ScopeRelation[C any](q *Query[C], m *rel.Meta, key any) *Query[C] {
 		case rel.KindHasOne, rel.KindHasMany:
 			fk := rel.Qualified(rt, m.ForeignKey)
 			c.scope = append(c.scope, sq.Expr(fk+" = ?", key), sq.Expr(fk+" is not null"))
+			// Copy: the map may be shared with the query c was cloned from.
+			c.attrs = maps.Clone(c.attrs)
 			if c.attrs == nil {
 				c.attrs = map[string]any{}
 			}

@@ -26,6 +26,16 @@ func (q *Query[T]) writable(op string) error {
 	return nil
 }
 
+// parentKeyed fails a write through a hasOne/hasMany relation whose parent
+// has a NULL or zero key (an unsaved parent): the row would get a foreign
+// key that points nowhere.
+func (q *Query[T]) parentKeyed(op string) error {
+	if q.none && len(q.attrs) > 0 {
+		return fmt.Errorf("%s %s: the parent has no key (save it first): %w", op, q.tableName(), ErrBadArgument)
+	}
+	return nil
+}
+
 // applyAttrs sets the relation's foreign key (and other scope attributes)
 // on v.
 func (q *Query[T]) applyAttrs(v reflect.Value) error {
@@ -100,6 +110,9 @@ func touch(m *sqlt.Model, v reflect.Value, creating bool) {
 // relation query the foreign key is set first.
 func (q *Query[T]) Insert(ctx context.Context, ex sqlt.Executor, v *T) error {
 	if err := q.writable("insert"); err != nil {
+		return err
+	}
+	if err := q.parentKeyed("insert"); err != nil {
 		return err
 	}
 	if v == nil {
@@ -199,6 +212,9 @@ func (q *Query[T]) InsertMany(ctx context.Context, ex sqlt.Executor, rows any) e
 	if err := q.writable("insert many"); err != nil {
 		return err
 	}
+	if err := q.parentKeyed("insert many"); err != nil {
+		return err
+	}
 	vals, err := elems[T](rows)
 	if err != nil {
 		return fmt.Errorf("insert many %s: %w", q.tableName(), err)
@@ -260,6 +276,9 @@ func (q *Query[T]) Update(ctx context.Context, ex sqlt.Executor, v *T) error {
 	if err := q.writable("update"); err != nil {
 		return err
 	}
+	if err := q.parentKeyed("update"); err != nil {
+		return err
+	}
 	if v == nil {
 		return fmt.Errorf("update %s: %w", q.tableName(), sqlt.ErrNilValue)
 	}
@@ -284,6 +303,12 @@ func (q *Query[T]) update(ctx context.Context, ex sqlt.Executor, rv reflect.Valu
 	if err := q.applyAttrs(rv); err != nil {
 		return 0, err
 	}
+	return updateRow(ctx, ex, m, rv)
+}
+
+// updateRow writes every column of rv (an addressable struct of model m)
+// by primary key, setting updated_at, and returns the rows affected.
+func updateRow(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rv reflect.Value) (int64, error) {
 	touch(m, rv, false)
 	var sets []string
 	var args []any
@@ -308,6 +333,9 @@ func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
 	if err := q.writable("save"); err != nil {
 		return err
 	}
+	if err := q.parentKeyed("save"); err != nil {
+		return err
+	}
 	if v == nil {
 		return fmt.Errorf("save %s: %w", q.tableName(), sqlt.ErrNilValue)
 	}
@@ -328,6 +356,9 @@ func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
 // SaveMany saves every row (a []*T, *[]T or []T) in one transaction.
 func (q *Query[T]) SaveMany(ctx context.Context, ex sqlt.Executor, rows any) error {
 	if err := q.writable("save many"); err != nil {
+		return err
+	}
+	if err := q.parentKeyed("save many"); err != nil {
 		return err
 	}
 	vals, err := elems[T](rows)

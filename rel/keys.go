@@ -68,6 +68,8 @@ func NormKey(v any) (key any, ok bool, err error) {
 	return nil, false, fmt.Errorf("key of type %T: %w", v, ErrUnsupportedKey)
 }
 
+var scannerType = reflect.TypeFor[interface{ Scan(any) error }]()
+
 // keyClass is the comparable class of a key column's Go type.
 type keyClass uint8
 
@@ -75,6 +77,7 @@ const (
 	classUnknown keyClass = iota
 	classInt
 	classString
+	classBad // floats, booleans, complex numbers: never keys
 )
 
 func classOf(t reflect.Type) keyClass {
@@ -87,6 +90,10 @@ func classOf(t reflect.Type) keyClass {
 		return classInt
 	case reflect.String:
 		return classString
+	case reflect.Float32, reflect.Float64, reflect.Bool, reflect.Complex64, reflect.Complex128:
+		if !reflect.PointerTo(t).Implements(scannerType) {
+			return classBad
+		}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return classString
@@ -112,6 +119,9 @@ func classOf(t reflect.Type) keyClass {
 // checkKeyTypes fails when two key columns cannot hold equal keys.
 func checkKeyTypes(a, b reflect.Type, what string) error {
 	ca, cb := classOf(a), classOf(b)
+	if ca == classBad || cb == classBad {
+		return fmt.Errorf("%s: %s and %s: %w", what, a, b, ErrUnsupportedKey)
+	}
 	if ca == classUnknown || cb == classUnknown {
 		return nil // a custom type: compared at run time, after normalising
 	}

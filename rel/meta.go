@@ -119,14 +119,23 @@ type PivotValue struct {
 	Value  any
 }
 
+// errZeroRelation is the declaration error of a zero relation value (a
+// HasManyRelation{} that no constructor made).
+var errZeroRelation = fmt.Errorf("relation not declared (use rel.HasOne, rel.HasMany, rel.BelongsTo or rel.BelongsToMany): %w", ErrBadRelation)
+
 // Err returns the declaration error, if the relation is unusable.
-func (m *Meta) Err() error { return m.err }
+func (m *Meta) Err() error {
+	if m == nil {
+		return errZeroRelation
+	}
+	return m.err
+}
 
 // DestErr returns the error of a relation with no destination field, or
 // nil. Loading such a relation fails with it.
 func (m *Meta) DestErr() error {
-	if m.err != nil {
-		return m.err
+	if m == nil || m.err != nil {
+		return m.Err()
 	}
 	return m.destErr
 }

@@ -36,7 +36,16 @@ func (e *UnknownRelationError) Is(target error) bool { return target == ErrUnkno
 // relation registers it:
 //   - the first relation declared under a name keeps it; a later
 //     declaration of the same name does not replace it, except a value
-//     derived from it by a builder method (WithPivot, WithDefault, …);
+//     derived from it by a builder method (WithPivot, WithDefault, …), or
+//     a relation named explicitly (Named or Field) replacing one that got
+//     its name by default;
+//   - Named or Field on a relation without constraints moves it to the
+//     new name: the relations it was derived from lose their registration,
+//     so rel.HasMany[User, Post]().Named("articles") does not also hold
+//     "posts". On a constrained relation they keep it, so naming an
+//     "active posts" variant of UserPosts leaves "posts" to UserPosts;
+//   - a constrained relation never takes a name held by an unconstrained
+//     one;
 //   - a relation narrowed by Where or WherePivot… is registered only when
 //     it has a name of its own (Named or Field), so that "posts" never
 //     silently means "active posts".
@@ -49,8 +58,7 @@ func register(m *Meta, _ bool) {
 	if m.err != nil || m.Parent == nil {
 		return
 	}
-	constrained := len(m.Wheres) > 0 || len(m.PivotWheres) > 0 || len(m.PivotValues) > 0
-	if constrained && !m.explicit {
+	if m.constrained() && !m.explicit {
 		return
 	}
 	registry.Lock()
@@ -63,10 +71,19 @@ func register(m *Meta, _ bool) {
 		byName = map[string]*Meta{}
 		registry.m[m.Parent.Type] = byName
 	}
-	if cur, ok := byName[m.Name]; ok && !isAncestor(cur, m) {
-		return
+	if cur, ok := byName[m.Name]; ok {
+		replace := isAncestor(cur, m) || m.explicit && !cur.explicit
+		if !replace || m.constrained() && !cur.constrained() {
+			return
+		}
 	}
 	byName[m.Name] = m
+}
+
+// constrained reports whether the relation narrows its rows (Where,
+// WherePivot…, WithPivotValue).
+func (m *Meta) constrained() bool {
+	return len(m.Wheres) > 0 || len(m.PivotWheres) > 0 || len(m.PivotValues) > 0
 }
 
 func isAncestor(a, m *Meta) bool {

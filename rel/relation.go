@@ -383,8 +383,10 @@ func whereMeta(m *Meta, conds []sq.Sqlizer) *Meta {
 
 func fieldMeta(m *Meta, field string) *Meta {
 	return derive(m, func(c *Meta) {
-		unregisterChain(c.from)
 		c.resolveDest(field)
+		if c.err == nil && !c.constrained() {
+			unregisterChain(c.from)
+		}
 		c.explicit = true
 	})
 }
@@ -395,7 +397,9 @@ func namedMeta(m *Meta, name string) *Meta {
 			c.err = fmt.Errorf("relation name: %w", &sqlt.InvalidIdentifierError{Ident: name})
 			return
 		}
-		unregisterChain(c.from)
+		if !c.constrained() {
+			unregisterChain(c.from)
+		}
 		c.Name = name
 		c.explicit = true
 	})

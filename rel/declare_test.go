@@ -1,0 +1,277 @@
+package rel_test
+
+import (
+	"database/sql"
+	"testing"
+
+	sq "github.com/Masterminds/squirrel"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+type decUser struct {
+	ID      int64        `db:"id"`
+	Code    string       `db:"code"`
+	Name    string       `db:"name"`
+	Phone   *decPhone    `db:"-"`
+	Posts   []decPost    `db:"-"`
+	Roles   []*decRole   `db:"-"`
+	Profile decProfile   `db:"-"`
+	Notes   []decNote    `db:"-"`
+	Badge   *decBadge    `db:"-"`
+	Stamps  []decStamp   `db:"-"`
+	Extra   map[int]bool `db:"-"`
+}
+
+type decPhone struct {
+	ID        int64  `db:"id"`
+	DecUserID int64  `db:"dec_user_id"`
+	OwnerCode string `db:"owner_code"`
+	Number    string `db:"number"`
+}
+
+type decPost struct {
+	ID        int64          `db:"id"`
+	DecUserID sql.NullInt64  `db:"dec_user_id"`
+	AuthorRef sql.NullString `db:"author_ref"`
+	Author    *decUser       `db:"-"`
+}
+
+type decRole struct {
+	ID    int64          `db:"id"`
+	Name  string         `db:"name"`
+	Pivot map[string]any `db:"-"`
+}
+
+type decProfile struct {
+	ID        int64 `db:"id"`
+	DecUserID int64 `db:"dec_user_id"`
+}
+
+type decNote struct {
+	ID        int64  `db:"id"`
+	DecUserID string `db:"dec_user_id"` // a string key against an int64 one
+}
+
+type decBadge struct {
+	ID        int64   `db:"id"`
+	DecUserID float64 `db:"dec_user_id"`
+}
+
+type decStamp struct {
+	ID        int64 `db:"id"`
+	DecUserID int64 `db:"dec_user_id"`
+	Pivot     int   `db:"-"` // not a usable pivot field
+}
+
+func TestDeclareConventions(t *testing.T) {
+	phone := rel.HasOne[decUser, decPhone]().Meta()
+	require.NoError(t, phone.Err())
+	assert.Equal(t, rel.KindHasOne, phone.Kind)
+	assert.Equal(t, "dec_user_id", phone.ForeignKey)
+	assert.Equal(t, "id", phone.LocalKey)
+	assert.Equal(t, "phone", phone.Name)
+	assert.Equal(t, rel.DestPtr, phone.DestShape)
+	assert.Equal(t, "decUser", phone.Parent.Type.Name())
+	assert.Equal(t, "dec_phones", phone.Related.Table)
+	assert.Equal(t, "dec_user_id", phone.RelatedKeyColumn())
+	assert.Equal(t, "id", phone.ParentKeyColumn())
+
+	custom := rel.HasOne[decUser, decPhone]("owner_code", "code").Meta()
+	require.NoError(t, custom.Err())
+	assert.Equal(t, "owner_code", custom.ForeignKey)
+	assert.Equal(t, "code", custom.LocalKey)
+
+	posts := rel.HasMany[decUser, decPost]().Meta()
+	require.NoError(t, posts.Err())
+	assert.Equal(t, "posts", posts.Name)
+	assert.Equal(t, rel.DestSlice, posts.DestShape)
+	assert.True(t, posts.Kind.ToMany())
+
+	author := rel.BelongsTo[decPost, decUser]().Meta()
+	require.NoError(t, author.Err())
+	assert.Equal(t, "dec_user_id", author.ForeignKey, "snake(owner type)_ownerPK")
+	assert.Equal(t, "id", author.OwnerKey)
+	assert.Equal(t, "author", author.Name)
+	assert.Equal(t, "dec_user_id", author.ParentKeyColumn())
+	assert.Equal(t, "id", author.RelatedKeyColumn())
+
+	byRef := rel.BelongsTo[decPost, decUser]("author_ref", "code").Meta()
+	require.NoError(t, byRef.Err(), "sql.NullString against string")
+	assert.Equal(t, "author_ref", byRef.ForeignKey)
+	assert.Equal(t, "code", byRef.OwnerKey)
+
+	roles := rel.BelongsToMany[decUser, decRole]().Meta()
+	require.NoError(t, roles.Err())
+	assert.Equal(t, "dec_role_dec_user", roles.PivotTable)
+	assert.Equal(t, "dec_user_id", roles.ForeignPivotKey)
+	assert.Equal(t, "dec_role_id", roles.RelatedPivotKey)
+	assert.Equal(t, "id", roles.ParentKey)
+	assert.Equal(t, "id", roles.RelatedKey)
+	assert.Equal(t, rel.DestSlicePtr, roles.DestShape)
+	assert.Equal(t, "pivot", roles.PivotAs)
+	assert.NotNil(t, roles.PivotDest)
+	assert.Equal(t, "dec_user_id", roles.RelatedKeyColumn(), "belongsToMany matches the parent key on the pivot")
+
+	members := rel.BelongsToMany[decUser, decRole]("members", "member_id", "group_id", "code", "name").Meta()
+	require.NoError(t, members.Err())
+	assert.Equal(t, "members", members.PivotTable)
+	assert.Equal(t, "member_id", members.ForeignPivotKey)
+	assert.Equal(t, "group_id", members.RelatedPivotKey)
+	assert.Equal(t, "code", members.ParentKey)
+	assert.Equal(t, "name", members.RelatedKey)
+	assert.Equal(t, `"members"."member_id"`, members.PivotColumn("member_id"))
+	assert.Equal(t, `"x"."y"`, members.PivotColumn("x.y"))
+
+	profile := rel.HasOne[decUser, decProfile]().Meta()
+	require.NoError(t, profile.DestErr())
+	assert.Equal(t, rel.DestValue, profile.DestShape)
+	assert.Contains(t, profile.String(), "hasOne decUser.profile")
+}
+
+func TestDeclareBadInput(t *testing.T) {
+	t.Run("malicious key", func(t *testing.T) {
+		for _, m := range []*rel.Meta{
+			rel.HasMany[decUser, decPost]("x; drop table y").Meta(),
+			rel.HasMany[decUser, decPost]("dec_user_id", `id" or 1=1 --`).Meta(),
+			rel.HasOne[decUser, decPhone]("dec_user_id)").Meta(),
+			rel.BelongsTo[decPost, decUser]("dec_user_id", "id;").Meta(),
+			rel.BelongsToMany[decUser, decRole]("role_user; drop table users").Meta(),
+			rel.BelongsToMany[decUser, decRole]("role_user", "user_id", "role id").Meta(),
+		} {
+			err := m.Err()
+			require.Error(t, err)
+			assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
+			var ie *sqlt.InvalidIdentifierError
+			assert.ErrorAs(t, err, &ie)
+		}
+	})
+	t.Run("unknown key column", func(t *testing.T) {
+		err := rel.HasMany[decUser, decPost]("owner_id").Meta().Err()
+		assert.ErrorIs(t, err, sqlt.ErrUnknownColumn)
+		assert.Contains(t, err.Error(), "owner_id")
+		err = rel.BelongsTo[decPost, decUser]("dec_user_id", "nope").Meta().Err()
+		assert.ErrorIs(t, err, sqlt.ErrUnknownColumn)
+		err = rel.BelongsToMany[decUser, decRole]("p", "a", "b", "nope").Meta().Err()
+		assert.ErrorIs(t, err, sqlt.ErrUnknownColumn)
+	})
+	t.Run("too many keys", func(t *testing.T) {
+		err := rel.HasMany[decUser, decPost]("dec_user_id", "id", "x").Meta().Err()
+		assert.ErrorIs(t, err, rel.ErrBadRelation)
+	})
+	t.Run("mismatched key types", func(t *testing.T) {
+		err := rel.HasMany[decUser, decNote]().Meta().Err()
+		require.Error(t, err, "int64 against string")
+		assert.ErrorIs(t, err, rel.ErrUnsupportedKey)
+		assert.Contains(t, err.Error(), "decUser.id")
+		assert.Contains(t, err.Error(), "decNote.dec_user_id")
+		err = rel.HasOne[decUser, decPhone]("owner_code").Meta().Err()
+		assert.ErrorIs(t, err, rel.ErrUnsupportedKey, "string fk against int64 id")
+		err = rel.BelongsTo[decPost, decUser]("dec_user_id", "code").Meta().Err()
+		assert.ErrorIs(t, err, rel.ErrUnsupportedKey, "sql.NullInt64 against string")
+	})
+	t.Run("unsupported key type", func(t *testing.T) {
+		err := rel.HasOne[decUser, decBadge]().Meta().Err()
+		assert.ErrorIs(t, err, rel.ErrUnsupportedKey, "a float64 foreign key")
+		assert.Contains(t, err.Error(), "float64")
+	})
+	t.Run("destination", func(t *testing.T) {
+		err := rel.HasMany[decUser, decPost]().Field("Name").Meta().Err()
+		assert.ErrorIs(t, err, rel.ErrNoDestination, "a string field cannot hold posts")
+		assert.Contains(t, err.Error(), "decUser.Name")
+		err = rel.HasMany[decUser, decPost]().Field("Phone").Meta().Err()
+		assert.ErrorIs(t, err, rel.ErrNoDestination, "a *decPhone field cannot hold posts")
+		err = rel.HasOne[decUser, decPhone]().Field("Posts").Meta().Err()
+		assert.ErrorIs(t, err, rel.ErrNoDestination, "a to-one relation needs a C or *C field")
+		err = rel.HasMany[decUser, decPost]().Field("Missing").Meta().Err()
+		assert.ErrorIs(t, err, rel.ErrNoDestination)
+		assert.Contains(t, err.Error(), "no field Missing")
+
+		// No field at all: declared, fails when used for loading.
+		m := rel.HasMany[decPhone, decPost]("dec_user_id").Meta()
+		require.NoError(t, m.Err())
+		assert.ErrorIs(t, m.DestErr(), rel.ErrNoDestination)
+		assert.Nil(t, m.Dest)
+	})
+	t.Run("pivot field of the wrong type", func(t *testing.T) {
+		err := rel.BelongsToMany[decUser, decStamp]().Meta().Err()
+		assert.ErrorIs(t, err, rel.ErrBadRelation)
+		err = rel.BelongsToMany[decUser, decRole]().As("membership").Meta().Err()
+		assert.ErrorIs(t, err, rel.ErrNoDestination, "As names a field the related type lacks")
+		err = rel.BelongsToMany[decUser, decRole]().As("x y").Meta().Err()
+		assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
+	})
+	t.Run("builder arguments", func(t *testing.T) {
+		roles := rel.BelongsToMany[decUser, decRole]()
+		assert.ErrorIs(t, roles.WithPivot("a; b").Meta().Err(), sqlt.ErrInvalidIdentifier)
+		assert.ErrorIs(t, roles.WherePivot("active", "; drop", 1).Meta().Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, roles.WherePivot("active").Meta().Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, roles.WherePivot("x)y", 1).Meta().Err(), sqlt.ErrInvalidIdentifier)
+		assert.ErrorIs(t, roles.OrderByPivot("created_at", "sideways").Meta().Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, roles.WithTimestamps("only_one").Meta().Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, roles.Named("bad name").Meta().Err(), sqlt.ErrInvalidIdentifier)
+		assert.ErrorIs(t, rel.HasMany[decUser, decPost]().Where(nil).Meta().Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, rel.HasOne[decUser, decPhone]().WithDefault(decPhone{}, decPhone{}).Meta().Err(), rel.ErrBadRelation)
+		// A broken relation stays broken through further builder calls.
+		broken := rel.HasMany[decUser, decPost]("bad key")
+		assert.ErrorIs(t, broken.Where(sq.Eq{"a": 1}).Named("ok").Meta().Err(), sqlt.ErrInvalidIdentifier)
+	})
+	t.Run("not a struct", func(t *testing.T) {
+		err := rel.HasMany[decUser, int]().Meta().Err()
+		assert.ErrorIs(t, err, sqlt.ErrNotStruct)
+		err = rel.HasMany[string, decPost]().Meta().Err()
+		assert.ErrorIs(t, err, sqlt.ErrNotStruct)
+	})
+	t.Run("zero relation value", func(t *testing.T) {
+		var zero rel.HasManyRelation[decUser, decPost]
+		assert.ErrorIs(t, zero.Meta().Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, zero.Meta().DestErr(), rel.ErrBadRelation)
+	})
+}
+
+func TestBuildersReturnCopies(t *testing.T) {
+	roles := rel.BelongsToMany[decUser, decRole]("dec_role_dec_user").WithPivot("a")
+	b := roles.WithPivot("b")
+	c := roles.WithPivot("c")
+	assert.Equal(t, []string{"a"}, roles.Meta().PivotColumns)
+	assert.Equal(t, []string{"a", "b"}, b.Meta().PivotColumns)
+	assert.Equal(t, []string{"a", "c"}, c.Meta().PivotColumns, "appending to one copy never writes into another")
+
+	posts := rel.HasMany[decUser, decPost]()
+	w1 := posts.Where(sq.Eq{"a": 1})
+	w2 := w1.Where(sq.Eq{"b": 2})
+	w3 := w1.Where(sq.Eq{"c": 3})
+	assert.Empty(t, posts.Meta().Wheres)
+	assert.Len(t, w1.Meta().Wheres, 1)
+	s2, _, _ := w2.Meta().Wheres[1].ToSql()
+	s3, _, _ := w3.Meta().Wheres[1].ToSql()
+	assert.Equal(t, "b = ?", s2)
+	assert.Equal(t, "c = ?", s3)
+
+	p := roles.WherePivot("active", 1).OrWherePivot("priority", ">", 2).WherePivotIn("kind", []string{"a", "b"}).WherePivotNull("deleted_at")
+	s, args, err := p.Meta().PivotFilter().ToSql()
+	require.NoError(t, err)
+	assert.Equal(t, `("dec_role_dec_user"."active" = ? or "dec_role_dec_user"."priority" > ? and "dec_role_dec_user"."kind" in (?, ?) and "dec_role_dec_user"."deleted_at" is null)`, s)
+	assert.Equal(t, []any{1, 2, "a", "b"}, args)
+	assert.Nil(t, roles.Meta().PivotFilter())
+}
+
+func TestPathOf(t *testing.T) {
+	posts := rel.HasMany[decUser, decPost]()
+	author := rel.BelongsTo[decPost, decUser]()
+	p, err := rel.ChainOf(posts, author, posts)
+	require.NoError(t, err)
+	assert.Equal(t, "posts.author.posts", p.String())
+
+	_, err = rel.ChainOf(posts, posts)
+	assert.ErrorIs(t, err, rel.ErrBadRelation, "posts does not start at decPost")
+	_, err = rel.ChainOf()
+	assert.ErrorIs(t, err, rel.ErrBadRelation)
+	_, err = rel.ChainOf(posts, nil)
+	assert.ErrorIs(t, err, sqlt.ErrNilValue)
+	_, err = rel.ChainOf(rel.HasMany[decUser, decPost]("bad key"))
+	assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
+}

@@ -1,0 +1,103 @@
+package rel_test
+
+import (
+	"database/sql"
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/relkit/relkit/rel"
+)
+
+type myID int32
+
+func TestNormKey(t *testing.T) {
+	i64 := int64(9)
+	var nilPtr *int64
+	cases := []struct {
+		in   any
+		want any
+		ok   bool
+	}{
+		{int(7), int64(7), true},
+		{int8(-3), int64(-3), true},
+		{int32(7), int64(7), true},
+		{int64(7), int64(7), true},
+		{uint16(7), int64(7), true},
+		{uint64(7), int64(7), true},
+		{myID(5), int64(5), true},
+		{&i64, int64(9), true},
+		{nilPtr, nil, false},
+		{nil, nil, false},
+		{"abc", "abc", true},
+		{"", "", true},
+		{0, int64(0), true},
+		{[]byte("k"), "k", true},
+		{sql.NullInt64{Int64: 4, Valid: true}, int64(4), true},
+		{sql.NullInt64{}, nil, false},
+		{sql.NullString{String: "s", Valid: true}, "s", true},
+		{sql.Null[int32]{V: 3, Valid: true}, int64(3), true},
+		{&sql.NullInt64{Int64: 2, Valid: true}, int64(2), true},
+		{(*sql.NullInt64)(nil), nil, false},
+	}
+	for _, c := range cases {
+		got, ok, err := rel.NormKey(c.in)
+		require.NoError(t, err, "%T %v", c.in, c.in)
+		assert.Equal(t, c.want, got, "%T %v", c.in, c.in)
+		assert.Equal(t, c.ok, ok, "%T %v", c.in, c.in)
+	}
+	for _, bad := range []any{1.5, true, struct{}{}, []int{1}, uint64(math.MaxUint64), sql.NullFloat64{Float64: 1, Valid: true}} {
+		_, _, err := rel.NormKey(bad)
+		assert.ErrorIs(t, err, rel.ErrUnsupportedKey, "%T", bad)
+	}
+}
+
+func TestSetKey(t *testing.T) {
+	var s struct {
+		I    int
+		I8   int8
+		U    uint32
+		I64P *int64
+		S    string
+		NI   sql.NullInt64
+		NS   sql.NullString
+		ID   myID
+		F    float64
+	}
+	v := reflect.ValueOf(&s).Elem()
+	require.NoError(t, rel.SetKey(v.FieldByName("I"), int64(42)))
+	require.NoError(t, rel.SetKey(v.FieldByName("U"), int64(42)))
+	require.NoError(t, rel.SetKey(v.FieldByName("I64P"), int64(43)))
+	require.NoError(t, rel.SetKey(v.FieldByName("S"), "k"))
+	require.NoError(t, rel.SetKey(v.FieldByName("NI"), int64(44)))
+	require.NoError(t, rel.SetKey(v.FieldByName("NS"), "n"))
+	require.NoError(t, rel.SetKey(v.FieldByName("ID"), int64(45)))
+	assert.Equal(t, 42, s.I)
+	assert.Equal(t, uint32(42), s.U)
+	require.NotNil(t, s.I64P)
+	assert.Equal(t, int64(43), *s.I64P)
+	assert.Equal(t, "k", s.S)
+	assert.Equal(t, sql.NullInt64{Int64: 44, Valid: true}, s.NI)
+	assert.Equal(t, sql.NullString{String: "n", Valid: true}, s.NS)
+	assert.Equal(t, myID(45), s.ID)
+
+	// nil is NULL: a nil pointer, an invalid sql.Null*, or the zero value.
+	require.NoError(t, rel.SetKey(v.FieldByName("I64P"), nil))
+	require.NoError(t, rel.SetKey(v.FieldByName("NI"), nil))
+	require.NoError(t, rel.SetKey(v.FieldByName("I"), nil))
+	assert.Nil(t, s.I64P)
+	assert.False(t, s.NI.Valid)
+	assert.Zero(t, s.I)
+
+	// Overflow and class mismatches are errors, and leave the field alone.
+	s.I8 = 1
+	assert.ErrorIs(t, rel.SetKey(v.FieldByName("I8"), int64(1000)), rel.ErrUnsupportedKey)
+	assert.Equal(t, int8(1), s.I8)
+	assert.ErrorIs(t, rel.SetKey(v.FieldByName("U"), int64(-1)), rel.ErrUnsupportedKey)
+	assert.ErrorIs(t, rel.SetKey(v.FieldByName("I"), "7"), rel.ErrUnsupportedKey)
+	assert.ErrorIs(t, rel.SetKey(v.FieldByName("S"), int64(7)), rel.ErrUnsupportedKey)
+	assert.ErrorIs(t, rel.SetKey(v.FieldByName("F"), int64(7)), rel.ErrUnsupportedKey)
+}

@@ -1,0 +1,344 @@
+package rel_test
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+
+	sq "github.com/Masterminds/squirrel"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// Each registry test declares relations on types of its own: the registry
+// is process-wide, and sharing types between tests would make them depend
+// on their order.
+
+type regWriter struct {
+	ID     int64      `db:"id"`
+	Name   string     `db:"name"`
+	Novels []regNovel `db:"-"`
+}
+
+type regNovel struct {
+	ID          int64  `db:"id"`
+	RegWriterID int64  `db:"reg_writer_id"`
+	EditorID    int64  `db:"editor_id"`
+	Active      bool   `db:"active"`
+	Title       string `db:"title"`
+}
+
+func TestRegistryNamesAndFirstWins(t *testing.T) {
+	first := rel.HasMany[regWriter, regNovel]()
+	require.NoError(t, first.Meta().Err())
+	assert.Equal(t, "novels", first.Meta().Name, "the name is the snake_case destination field")
+
+	second := rel.HasMany[regWriter, regNovel]("editor_id")
+	require.NoError(t, second.Meta().Err())
+	assert.Equal(t, "novels", second.Meta().Name)
+
+	got, err := rel.Lookup(reflect.TypeFor[regWriter](), "novels")
+	require.NoError(t, err)
+	assert.Same(t, first.Meta(), got.Meta(), "the first declaration keeps the name")
+	assert.Equal(t, "reg_writer_id", got.Meta().ForeignKey)
+
+	// A pointer type finds the same relations.
+	got, err = rel.Lookup(reflect.TypeFor[*regWriter](), "novels")
+	require.NoError(t, err)
+	assert.Same(t, first.Meta(), got.Meta())
+
+	typed, err := rel.Find[regWriter]("novels")
+	require.NoError(t, err)
+	assert.Same(t, first.Meta(), typed.Meta())
+	key, ok, err := typed.ParentKey(&regWriter{ID: 7})
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, int64(7), key)
+	_, _, err = typed.ParentKey(nil)
+	assert.Error(t, err, "a nil parent is an error, not a panic")
+
+	assert.Contains(t, rel.Names(reflect.TypeFor[regWriter]()), "novels")
+	assert.Empty(t, rel.Names(reflect.TypeFor[regNovel]()), "nothing is declared on regNovel")
+}
+
+type regMember struct {
+	ID    int64     `db:"id"`
+	Clubs []regClub `db:"-"`
+	Desk  *regDesk  `db:"-"`
+}
+
+type regClub struct {
+	ID    int64          `db:"id"`
+	Pivot map[string]any `db:"-"`
+}
+
+type regDesk struct {
+	ID          int64  `db:"id"`
+	RegMemberID int64  `db:"reg_member_id"`
+	Label       string `db:"label"`
+}
+
+func TestRegistryDerivedValueReplacesAncestor(t *testing.T) {
+	clubs := rel.BelongsToMany[regMember, regClub]().WithPivot("active").WithTimestamps()
+	require.NoError(t, clubs.Meta().Err())
+	got, err := rel.Lookup(reflect.TypeFor[regMember](), "clubs")
+	require.NoError(t, err)
+	assert.Same(t, clubs.Meta(), got.Meta(), "the end of the chain holds the name")
+	assert.Equal(t, []string{"active", "created_at", "updated_at"}, got.Meta().PivotColumns)
+	assert.Equal(t, "reg_club_reg_member", got.Meta().PivotTable)
+
+	desk := rel.HasOne[regMember, regDesk]()
+	withDefault := desk.WithDefault(regDesk{Label: "spare"})
+	got, err = rel.Lookup(reflect.TypeFor[regMember](), "desk")
+	require.NoError(t, err)
+	assert.Same(t, withDefault.Meta(), got.Meta())
+	assert.NotNil(t, got.Meta().Default)
+
+	// The ancestor itself is unchanged: builder methods return copies.
+	assert.Nil(t, desk.Meta().Default)
+	_, has := desk.Default(&regMember{ID: 1})
+	assert.False(t, has)
+	d, has := withDefault.Default(&regMember{ID: 1})
+	assert.True(t, has)
+	assert.Equal(t, regDesk{RegMemberID: 1, Label: "spare"}, d)
+}
+
+type regBlog struct {
+	ID       int64        `db:"id"`
+	Entries  []regEntry   `db:"-"`
+	Drafts   []regEntry   `db:"-"`
+	Sponsors []regSponsor `db:"-"`
+}
+
+type regEntry struct {
+	ID        int64 `db:"id"`
+	RegBlogID int64 `db:"reg_blog_id"`
+	Active    bool  `db:"active"`
+}
+
+type regSponsor struct {
+	ID        int64 `db:"id"`
+	RegBlogID int64 `db:"reg_blog_id"`
+	Active    bool  `db:"active"`
+	Gold      bool  `db:"gold"`
+}
+
+func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
+	blog := reflect.TypeFor[regBlog]()
+
+	// Two candidate fields: no destination until Field picks one.
+	ambiguous := rel.HasMany[regBlog, regEntry]()
+	require.NoError(t, ambiguous.Meta().Err(), "an ambiguous destination fails at use, not at declaration")
+	assert.ErrorIs(t, ambiguous.Meta().DestErr(), rel.ErrNoDestination)
+	assert.Contains(t, ambiguous.Meta().DestErr().Error(), "Entries, Drafts")
+
+	entries := rel.HasMany[regBlog, regEntry]().Field("Entries")
+	require.NoError(t, entries.Meta().DestErr())
+	drafts := rel.HasMany[regBlog, regEntry]().Field("Drafts")
+	require.NoError(t, drafts.Meta().DestErr())
+	got, err := rel.Lookup(blog, "entries")
+	require.NoError(t, err)
+	assert.Same(t, entries.Meta(), got.Meta(), "an explicit name replaces a default one")
+	got, err = rel.Lookup(blog, "drafts")
+	require.NoError(t, err)
+	assert.Same(t, drafts.Meta(), got.Meta())
+
+	// A constraint without a name of its own is not registered: "entries"
+	// never silently means "active entries".
+	active := entries.Where(sq.Eq{"active": true})
+	require.NoError(t, active.Meta().Err())
+	got, err = rel.Lookup(blog, "entries")
+	require.NoError(t, err)
+	assert.Same(t, entries.Meta(), got.Meta())
+
+	// Named: registered under its name, and the relation it narrows keeps
+	// its own.
+	namedActive := entries.Where(sq.Eq{"active": true}).Named("active_entries")
+	got, err = rel.Lookup(blog, "active_entries")
+	require.NoError(t, err)
+	assert.Same(t, namedActive.Meta(), got.Meta())
+	assert.Len(t, got.Meta().Wheres, 1)
+	got, err = rel.Lookup(blog, "entries")
+	require.NoError(t, err)
+	assert.Same(t, entries.Meta(), got.Meta(), "naming a constrained variant leaves the base relation registered")
+
+	// Field on a constrained relation: the field's name.
+	sponsors := rel.HasMany[regBlog, regSponsor]()
+	gold := sponsors.Where(sq.Eq{"gold": true}).Field("Sponsors").Named("gold_sponsors")
+	got, err = rel.Lookup(blog, "gold_sponsors")
+	require.NoError(t, err)
+	assert.Same(t, gold.Meta(), got.Meta())
+	got, err = rel.Lookup(blog, "sponsors")
+	require.NoError(t, err)
+	assert.Same(t, sponsors.Meta(), got.Meta())
+
+	// Named on an unconstrained relation moves it: the temporary default
+	// declaration does not keep "sponsors".
+	renamed := rel.HasMany[regBlog, regSponsor]("reg_blog_id").Named("backers")
+	got, err = rel.Lookup(blog, "backers")
+	require.NoError(t, err)
+	assert.Same(t, renamed.Meta(), got.Meta())
+	got, err = rel.Lookup(blog, "sponsors")
+	require.NoError(t, err)
+	assert.Same(t, sponsors.Meta(), got.Meta(), "a later default declaration does not take the name")
+
+	// A failing Field does not disturb the registry.
+	bad := entries.Field("Nope")
+	assert.ErrorIs(t, bad.Meta().Err(), rel.ErrNoDestination)
+	got, err = rel.Lookup(blog, "entries")
+	require.NoError(t, err)
+	assert.Same(t, entries.Meta(), got.Meta())
+
+	_, err = rel.Lookup(blog, "active")
+	assert.ErrorIs(t, err, rel.ErrUnknownRelation)
+}
+
+func TestUnknownRelation(t *testing.T) {
+	_ = rel.HasMany[regWriter, regNovel]()
+	_, err := rel.Lookup(reflect.TypeFor[regWriter](), "poems")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, rel.ErrUnknownRelation)
+	var ue *rel.UnknownRelationError
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, "regWriter", ue.Type)
+	assert.Equal(t, "poems", ue.Name)
+	assert.Contains(t, ue.Known, "novels")
+	assert.Contains(t, err.Error(), "regWriter")
+	assert.Contains(t, err.Error(), `"poems"`)
+	assert.Contains(t, err.Error(), "novels")
+
+	_, err = rel.Find[regWriter]("poems")
+	assert.ErrorIs(t, err, rel.ErrUnknownRelation)
+	require.ErrorAs(t, err, &ue)
+	assert.Contains(t, ue.Known, "novels")
+
+	// A type without relations says so.
+	_, err = rel.Find[regNovel]("writer")
+	require.ErrorAs(t, err, &ue)
+	assert.Empty(t, ue.Known)
+	assert.Contains(t, err.Error(), "known: none")
+
+	// Through a path, the error stays matchable.
+	_, err = rel.ParsePath(reflect.TypeFor[regWriter](), "novels.chapters")
+	assert.ErrorIs(t, err, rel.ErrUnknownRelation)
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, "regNovel", ue.Type)
+
+	_, err = rel.ParsePath(reflect.TypeFor[regWriter](), "novels; drop table x")
+	assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
+	_, err = rel.ParsePath(reflect.TypeFor[regWriter](), "novels..x")
+	assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
+	_, err = rel.ParsePath(nil, "novels")
+	assert.ErrorIs(t, err, sqlt.ErrNilValue)
+	_, err = rel.Lookup(nil, "novels")
+	assert.ErrorIs(t, err, rel.ErrUnknownRelation)
+}
+
+type regHub struct {
+	ID     int64       `db:"id"`
+	Spokes []regSpoke  `db:"-"`
+	Lamp   *regLamp    `db:"-"`
+	Rims   []regRim    `db:"-"`
+	Extra  []*regSpoke `db:"-"`
+}
+
+type regSpoke struct {
+	ID       int64 `db:"id"`
+	RegHubID int64 `db:"reg_hub_id"`
+	Length   int64 `db:"length"`
+}
+
+type regLamp struct {
+	ID       int64  `db:"id"`
+	RegHubID int64  `db:"reg_hub_id"`
+	Color    string `db:"color"`
+}
+
+type regRim struct {
+	ID    int64          `db:"id"`
+	Pivot map[string]any `db:"-"`
+}
+
+// TestRegistryConcurrency uses shared relation values and declares new ones
+// from many goroutines at once; run it with -race.
+func TestRegistryConcurrency(t *testing.T) {
+	spokes := rel.HasMany[regHub, regSpoke]().Field("Spokes")
+	lamp := rel.HasOne[regHub, regLamp]()
+	rims := rel.BelongsToMany[regHub, regRim]().WithPivot("size")
+	hub := reflect.TypeFor[regHub]()
+	const workers = 32
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- func() error {
+				h := &regHub{ID: int64(i + 1)}
+				// Shared values: read-only use from every goroutine.
+				s, args, err := query.Related(spokes, h).Where(sq.Gt{"length": i}).OrWhere(sq.Eq{"length": 0}).ToSql()
+				if err != nil {
+					return err
+				}
+				if len(args) != 3 || args[0] != int64(i+1) {
+					return fmt.Errorf("args %v for %s", args, s)
+				}
+				if _, _, err := query.Related(rims, h).ToSql(); err != nil {
+					return err
+				}
+				// Derived values and fresh declarations.
+				d := lamp.WithDefault(regLamp{Color: fmt.Sprint(i)})
+				if v, ok := d.Default(h); !ok || v.Color != fmt.Sprint(i) || v.RegHubID != int64(i+1) {
+					return fmt.Errorf("default %+v", v)
+				}
+				w := spokes.Where(sq.Eq{"length": i}).Named(fmt.Sprintf("spokes_%d", i))
+				if err := w.Meta().Err(); err != nil {
+					return err
+				}
+				if err := rel.HasMany[regHub, regSpoke]().Field("Extra").Meta().DestErr(); err != nil {
+					return err
+				}
+				_ = rims.WherePivot("size", ">", i)
+				_ = rel.BelongsToMany[regHub, regRim]().WithPivot(fmt.Sprintf("c%d", i))
+				got, err := rel.Lookup(hub, fmt.Sprintf("spokes_%d", i))
+				if err != nil {
+					return err
+				}
+				if got.Meta() != w.Meta() {
+					return errors.New("lookup returned another relation")
+				}
+				if _, err := rel.Lookup(hub, "spokes"); err != nil {
+					return err
+				}
+				_ = rel.Names(hub)
+				if _, err := rel.ParsePath(hub, "lamp"); err != nil {
+					return err
+				}
+				return nil
+			}()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	// The shared values are unchanged.
+	assert.Empty(t, spokes.Meta().Wheres)
+	assert.Nil(t, lamp.Meta().Default)
+	assert.Equal(t, []string{"size"}, rims.Meta().PivotColumns)
+	assert.Empty(t, rims.Meta().PivotWheres)
+	names := rel.Names(hub)
+	for i := range workers {
+		assert.Contains(t, names, fmt.Sprintf("spokes_%d", i))
+	}
+	got, err := rel.Lookup(hub, "spokes")
+	require.NoError(t, err)
+	assert.Same(t, spokes.Meta(), got.Meta())
+}
