@@ -1,0 +1,71 @@
+// Package load eager-loads relations into plain structs: the end of the
+// N+1 problem. Given the rows you already have, it fills their relation
+// fields with one statement per relation per level, however many rows
+// there are.
+//
+// # Loading relations
+//
+// Declare relations with package rel, fetch parents with package query
+// (or any other way), then call [With]:
+//
+//	var (
+//		UserPosts    = rel.HasMany[User, Post]()
+//		UserPhone    = rel.HasOne[User, Phone]()
+//		PostComments = rel.HasMany[Post, Comment]()
+//	)
+//
+//	users, err := query.From[User]().Get(ctx, db)
+//	err = load.With(ctx, db, users, UserPosts, UserPhone)
+//
+// runs two statements, whatever len(users) is:
+//
+//	select "posts".* from "posts" where "posts"."user_id" in (?, ?, ?)
+//	select "phones".* from "phones" where "phones"."user_id" in (?, ?, ?)
+//
+// On PostgreSQL the keys travel as one array parameter ("user_id" =
+// any($1)), so the SQL text is the same for any number of keys. On SQLite
+// up to 500 keys are bound one by one and longer lists travel as one JSON
+// array read with json_each, so a load of 100,000 parents is still one
+// statement and never meets SQLite's bound-parameter limit.
+//
+// Parents may be a []P, a []*P, a *[]P or a single *P. Loading again
+// replaces what was loaded (Sutando's load() on fetched models). To-many
+// fields get a non-nil slice ([] in JSON, not null); to-one fields get the
+// row, the relation's WithDefault value, or nil.
+//
+// # Specs
+//
+// Besides plain relations, [With] takes specs built from them, in any
+// combination:
+//
+//   - [Nested] loads a chain level by level (with('posts.comments.images')):
+//     load.Nested(UserPosts, PostComments, CommentImages).
+//   - [Columns] reads chosen columns (with('author:id,name')); the keys
+//     that stitching and nested levels need are added for you.
+//   - [Where] narrows the related query with the typed builder
+//     (with({posts: q => q.where(…)})):
+//     load.Where(UserPosts, func(q *query.Query[Post]) *query.Query[Post] { return q.OrderByDesc("votes") }).
+//
+// A constraint on a nested level goes inside the chain:
+// load.Nested(UserPosts, load.Where(PostComments, …)).
+//
+// # String paths
+//
+// For includes chosen at run time, [Paths] resolves dotted names through
+// the relation registry, with an optional column list for the last one:
+//
+//	err := load.Paths(ctx, db, books, "author.contacts", "publisher:id,name")
+//
+// Unknown relations, unmapped columns and malformed paths are rejected
+// with a [*PathError] before any statement runs.
+//
+// # From a query
+//
+// [Eager] and [PathsLoader] make loaders for query.Query.With, so loading
+// can be written on the query:
+//
+//	books, err := query.From[Book]().With(load.Eager(BookAuthor)).Get(ctx, db)
+//
+// [Refresh] reloads one model by primary key and loads relations on it
+// again.
+package load

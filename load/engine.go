@@ -1,0 +1,365 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// level is the result of loading one node over one set of parents. A load
+// runs every statement first (fetch) and only then writes into the
+// parents (assign), so a failing statement leaves the caller's structs as
+// they were.
+type level struct {
+	n       *node
+	parents parentSet
+	pg      []int32       // parent → group (one per distinct key); -1: no key
+	scanned reflect.Value // []C as read; invalid when no statement ran
+	first   []int32       // to-one: group → index in scanned; -1: no row
+	backing reflect.Value // to-many: []C or []*C with each group's rows together
+	off     []int32       // to-many: group g is backing[off[g]:off[g+1]]
+	sub     []*level
+}
+
+// fetch runs the statements of n and its subtree for the parents ps.
+func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level, error) {
+	lv := &level{n: n, parents: ps}
+	m := n.m
+	pf, _ := m.Parent.Column(m.ParentKeyColumn())
+	var cls keyClass
+	if pf != nil {
+		cls = classOf(pf.Type)
+	}
+	if cls == classUnknown && m.Kind != rel.KindBelongsToMany {
+		if cf, ok := m.Related.Column(m.RelatedKeyColumn()); ok {
+			cls = classOf(cf.Type)
+		}
+	}
+	if cls == classUnknown {
+		cls = probeClass(m, pf, ps)
+	}
+	var err error
+	if cls == classString {
+		err = fetchK[string](ctx, ex, lv, pf)
+	} else {
+		err = fetchK[int64](ctx, ex, lv, pf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return lv, nil
+}
+
+// probeClass decides the key class of a custom key type from the first
+// parent key that is set.
+func probeClass(m *rel.Meta, pf *sqlt.Field, ps parentSet) keyClass {
+	if pf == nil {
+		return classInt
+	}
+	for i := 0; i < ps.len(); i++ {
+		k, ok, err := rel.NormKey(pf.Get(ps.at(i)).Interface())
+		if err != nil || !ok {
+			continue
+		}
+		if _, s := k.(string); s {
+			return classString
+		}
+		return classInt
+	}
+	return classInt
+}
+
+func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sqlt.Field) error {
+	n := lv.n
+	m := n.m
+	np := lv.parents.len()
+	if pf == nil {
+		return fmt.Errorf("load %s: %s has no column %s: %w", n.path, m.Parent.Type.Name(), m.ParentKeyColumn(), rel.ErrBadRelation)
+	}
+
+	// Keys: deduplicated, NULL and zero skipped; each distinct key is a
+	// group that the children are matched to.
+	read := readerFor[K](pf)
+	lv.pg = make([]int32, np)
+	groups := make(map[K]int32, min(np, 4096))
+	var keys []K
+	for i := 0; i < np; i++ {
+		k, ok, err := read(lv.parents.at(i))
+		if err != nil {
+			return fmt.Errorf("load %s: parent %d: %s: %w", n.path, i, m.ParentKeyColumn(), err)
+		}
+		if !ok {
+			lv.pg[i] = -1
+			continue
+		}
+		g, seen := groups[k]
+		if !seen {
+			g = int32(len(keys))
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		lv.pg[i] = g
+	}
+	if len(keys) == 0 {
+		return nil // no statement: nothing can match
+	}
+	slices.Sort(keys) // the groups are numbered already; sorted keys read better in logs and indexes
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+
+	s := &stmt{m: m, cols: n.cols, need: n.need}
+	s.keySQL, s.keyArgs = ex.Dialect().KeyList(keyColumn(m), args)
+	var sqlText string
+	var sqlArgs []any
+	var err error
+	if n.where != nil {
+		sqlText, sqlArgs, err = n.where(s)
+	} else {
+		sqlText, sqlArgs, err = s.plainSQL()
+	}
+	if err != nil {
+		return fmt.Errorf("load %s: %w", n.path, err)
+	}
+	rows, err := ex.Query(ctx, sqlText, sqlArgs...)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", n.path, err)
+	}
+	st := reflect.SliceOf(m.Related.Type)
+	sp := reflect.New(st)
+	if !m.Kind.ToMany() {
+		sp.Elem().Set(reflect.MakeSlice(st, 0, len(keys)))
+	}
+	var pivotKeys []K
+	var extra *sqlt.Extra
+	if m.Kind == rel.KindBelongsToMany {
+		extra = pivotExtra(m, &pivotKeys)
+	}
+	if err := sqlt.ScanInto(rows, sp, extra); err != nil {
+		return fmt.Errorf("load %s: %w", n.path, err)
+	}
+	lv.scanned = sp.Elem()
+	nc := lv.scanned.Len()
+
+	// Match each child to its group.
+	cg := make([]int32, nc)
+	if m.Kind == rel.KindBelongsToMany {
+		for j, k := range pivotKeys {
+			if g, ok := groups[k]; ok {
+				cg[j] = g
+			} else {
+				cg[j] = -1
+			}
+		}
+	} else {
+		cf, _ := m.Related.Column(m.RelatedKeyColumn())
+		readc := readerFor[K](cf)
+		for j := 0; j < nc; j++ {
+			k, ok, err := readc(lv.scanned.Index(j))
+			if err != nil {
+				return fmt.Errorf("load %s: row %d: %s: %w", n.path, j, m.RelatedKeyColumn(), err)
+			}
+			g, found := groups[k]
+			if !ok || !found {
+				g = -1
+			}
+			cg[j] = g
+		}
+	}
+
+	var next parentSet
+	if m.Kind.ToMany() {
+		lv.group(cg, len(keys))
+		next = parentSet{v: lv.backing, ptr: m.DestShape == rel.DestSlicePtr}
+	} else {
+		lv.first = make([]int32, len(keys))
+		for g := range lv.first {
+			lv.first[g] = -1
+		}
+		for j, g := range cg {
+			if g >= 0 && lv.first[g] < 0 {
+				lv.first[g] = int32(j)
+			}
+		}
+		next = parentSet{v: lv.scanned}
+	}
+
+	for _, c := range n.children {
+		if next.len() == 0 {
+			lv.sub = append(lv.sub, &level{n: c, parents: next})
+			continue
+		}
+		sub, err := fetch(ctx, ex, c, next)
+		if err != nil {
+			return err
+		}
+		lv.sub = append(lv.sub, sub)
+	}
+	return nil
+}
+
+// group lays the children out so that each group's rows are contiguous,
+// keeping the query's order within a group (a stable counting sort): every
+// parent then gets a sub-slice of one backing array, one allocation for
+// the whole level. When the rows already arrive grouped (ordered by the
+// key, as an index scan gives them), the scanned slice is the backing.
+func (lv *level) group(cg []int32, ngroups int) {
+	off := make([]int32, ngroups+1)
+	matched := 0
+	for _, g := range cg {
+		if g >= 0 {
+			off[g+1]++
+			matched++
+		}
+	}
+	for g := 0; g < ngroups; g++ {
+		off[g+1] += off[g]
+	}
+	cur := make([]int32, ngroups)
+	copy(cur, off[:ngroups])
+	inPlace := matched == len(cg)
+	for j, g := range cg {
+		if g < 0 {
+			continue
+		}
+		p := cur[g]
+		cur[g]++
+		cg[j] = p // cg now holds each child's position
+		if int(p) != j {
+			inPlace = false
+		}
+	}
+	lv.off = off
+	m := lv.n.m
+	switch {
+	case m.DestShape == rel.DestSlicePtr:
+		b := reflect.MakeSlice(reflect.SliceOf(reflect.PointerTo(m.Related.Type)), matched, matched)
+		for j, p := range cg {
+			if p >= 0 {
+				b.Index(int(p)).Set(lv.scanned.Index(j).Addr())
+			}
+		}
+		lv.backing = b
+	case inPlace:
+		lv.backing = lv.scanned
+	default:
+		b := reflect.MakeSlice(lv.scanned.Type(), matched, matched)
+		for j, p := range cg {
+			if p >= 0 {
+				b.Index(int(p)).Set(lv.scanned.Index(j))
+			}
+		}
+		lv.backing = b
+	}
+}
+
+// assign writes the loaded rows into the parents, deepest levels first so
+// that a to-one value copied into its parent carries its own relations.
+func (lv *level) assign() {
+	for _, s := range lv.sub {
+		s.assign()
+	}
+	m := lv.n.m
+	np := lv.parents.len()
+	if np == 0 {
+		return
+	}
+	switch m.DestShape {
+	case rel.DestSlice, rel.DestSlicePtr:
+		var empty reflect.Value
+		for i := 0; i < np; i++ {
+			dest := fieldAt(lv.parents.at(i), m.Dest)
+			g := int32(-1)
+			if lv.pg != nil {
+				g = lv.pg[i]
+			}
+			if g < 0 || lv.off == nil || lv.off[g] == lv.off[g+1] {
+				if !empty.IsValid() {
+					// One shared empty, non-nil slice (JSON [] rather
+					// than null); appending to it allocates afresh.
+					empty = reflect.MakeSlice(dest.Type(), 0, 0)
+				}
+				dest.Set(empty)
+				continue
+			}
+			a, b := int(lv.off[g]), int(lv.off[g+1])
+			dest.Set(lv.backing.Slice3(a, b, b))
+		}
+	case rel.DestPtr, rel.DestValue:
+		for i := 0; i < np; i++ {
+			p := lv.parents.at(i)
+			dest := fieldAt(p, m.Dest)
+			j := int32(-1)
+			if lv.pg != nil && lv.pg[i] >= 0 && lv.first != nil {
+				j = lv.first[lv.pg[i]]
+			}
+			switch {
+			case j >= 0 && m.DestShape == rel.DestPtr:
+				dest.Set(lv.scanned.Index(int(j)).Addr())
+			case j >= 0:
+				dest.Set(lv.scanned.Index(int(j)))
+			case m.Default != nil:
+				d := m.Default(p.Addr())
+				if m.DestShape == rel.DestPtr {
+					dest.Set(d)
+				} else {
+					dest.Set(d.Elem())
+				}
+			default:
+				dest.SetZero()
+			}
+		}
+	}
+}
+
+var mapStringAny = reflect.TypeFor[map[string]any]()
+
+// pivotExtra reads the pivot_* columns of a belongsToMany load: it records
+// each row's foreign pivot key (the match key) in *keys, then stores the
+// pivot columns in the related model's pivot field, as query.PivotExtra
+// does (directly for the common map[string]any field).
+func pivotExtra[K key](m *rel.Meta, keys *[]K) *sqlt.Extra {
+	fk := query.PivotAlias(m.ForeignPivotKey)
+	at := -1
+	var names []string
+	return &sqlt.Extra{
+		Want: func(col string) bool { return strings.HasPrefix(col, "pivot_") },
+		Row: func(elem reflect.Value, cols []string, vals []any) error {
+			if at < 0 {
+				at = slices.Index(cols, fk)
+				if at < 0 {
+					return fmt.Errorf("result has no column %s: %w", fk, rel.ErrBadRelation)
+				}
+				names = make([]string, len(cols))
+				for i, c := range cols {
+					names[i] = strings.TrimPrefix(c, "pivot_")
+				}
+			}
+			k, _, err := normTo[K](vals[at])
+			if err != nil {
+				return fmt.Errorf("pivot key %s: %w", m.ForeignPivotKey, err)
+			}
+			*keys = append(*keys, k)
+			if m.PivotDest == nil {
+				return nil
+			}
+			fv := fieldAt(elem, m.PivotDest)
+			if m.PivotType == mapStringAny {
+				pv := make(map[string]any, len(names))
+				for i, name := range names {
+					pv[name] = vals[i]
+				}
+				fv.Set(reflect.ValueOf(pv))
+				return nil
+			}
+			return query.SetPivot(m, fv, cols, vals)
+		},
+	}
+}

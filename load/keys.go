@@ -1,0 +1,154 @@
+package load
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"math"
+	"reflect"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// key is a normalised key (see rel.NormKey): every integer width is an
+// int64, every string or []byte a string. Stitching is generic over it so
+// that the maps hold plain values, never interfaces.
+type key interface{ int64 | string }
+
+// keyReader reads the normalised key of a struct value (addressable);
+// ok is false for NULL and for the zero key (an unsaved row), which match
+// nothing and are never sent.
+type keyReader[K key] func(v reflect.Value) (k K, ok bool, err error)
+
+var valuerType = reflect.TypeFor[driver.Valuer]()
+
+// readerFor returns a reader of field f. The common field types (integers,
+// strings and pointers to them) are read without boxing; anything else
+// goes through rel.NormKey.
+func readerFor[K key](f *sqlt.Field) keyReader[K] {
+	var zero K
+	if _, isInt := any(zero).(int64); isInt {
+		return any(intReader(f)).(keyReader[K])
+	}
+	return any(strReader(f)).(keyReader[K])
+}
+
+func customValuer(t reflect.Type) bool {
+	return t.Implements(valuerType) || reflect.PointerTo(t).Implements(valuerType)
+}
+
+func intReader(f *sqlt.Field) keyReader[int64] {
+	t := f.Type
+	ptr := t.Kind() == reflect.Pointer
+	if ptr {
+		t = t.Elem()
+	}
+	if !customValuer(f.Type) && !customValuer(t) {
+		switch t.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			return func(v reflect.Value) (int64, bool, error) {
+				fv := f.Get(v)
+				if ptr {
+					if fv.IsNil() {
+						return 0, false, nil
+					}
+					fv = fv.Elem()
+				}
+				x := fv.Int()
+				return x, x != 0, nil
+			}
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			return func(v reflect.Value) (int64, bool, error) {
+				fv := f.Get(v)
+				if ptr {
+					if fv.IsNil() {
+						return 0, false, nil
+					}
+					fv = fv.Elem()
+				}
+				u := fv.Uint()
+				if u > math.MaxInt64 {
+					return 0, false, fmt.Errorf("key %d overflows int64: %w", u, rel.ErrUnsupportedKey)
+				}
+				return int64(u), u != 0, nil
+			}
+		}
+	}
+	return func(v reflect.Value) (int64, bool, error) {
+		return normTo[int64](f.Get(v).Interface())
+	}
+}
+
+func strReader(f *sqlt.Field) keyReader[string] {
+	t := f.Type
+	ptr := t.Kind() == reflect.Pointer
+	if ptr {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.String && !customValuer(f.Type) && !customValuer(t) {
+		return func(v reflect.Value) (string, bool, error) {
+			fv := f.Get(v)
+			if ptr {
+				if fv.IsNil() {
+					return "", false, nil
+				}
+				fv = fv.Elem()
+			}
+			s := fv.String()
+			return s, s != "", nil
+		}
+	}
+	return func(v reflect.Value) (string, bool, error) {
+		return normTo[string](f.Get(v).Interface())
+	}
+}
+
+// normTo normalises v with rel.NormKey and requires the result to be a K.
+func normTo[K key](v any) (K, bool, error) {
+	var zero K
+	nk, ok, err := rel.NormKey(v)
+	if err != nil || !ok {
+		return zero, false, err
+	}
+	k, isK := nk.(K)
+	if !isK {
+		return zero, false, fmt.Errorf("key %v (%T) where %T keys are expected: %w", v, v, zero, rel.ErrUnsupportedKey)
+	}
+	return k, k != zero, nil
+}
+
+// keyClass is the class of normalised keys a column's Go type yields.
+type keyClass uint8
+
+const (
+	classUnknown keyClass = iota
+	classInt
+	classString
+)
+
+func classOf(t reflect.Type) keyClass {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return classInt
+	case reflect.String:
+		return classString
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return classString
+		}
+	case reflect.Struct:
+		// sql.NullInt64, sql.NullString, sql.Null[T], …: a value and Valid.
+		if t.NumField() == 2 {
+			for _, name := range []string{"Int64", "Int32", "Int16", "Byte", "String", "V"} {
+				if f, ok := t.FieldByName(name); ok {
+					return classOf(f.Type)
+				}
+			}
+		}
+	}
+	return classUnknown
+}

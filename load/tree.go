@@ -1,0 +1,200 @@
+package load
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// node is one relation to load at one level of a load call, with the
+// relations to load on its rows below it. Nodes are built afresh for every
+// call (specs are shared and immutable), merged by relation: specs that
+// share a prefix share its statements.
+type node struct {
+	m        *rel.Meta
+	path     string // dotted relation names from the root, for errors
+	cols     []string
+	where    constraint
+	children []*node
+	need     []string // columns of the related model that stitching needs
+}
+
+// buildTree checks every chain against the parent type and merges them
+// into a forest. Every error a spec can have is reported here, before any
+// statement runs.
+func buildTree(parent reflect.Type, chains [][]step) ([]*node, error) {
+	var roots []*node
+	for _, chain := range chains {
+		at := parent
+		list := &roots
+		path := ""
+		for i, st := range chain {
+			if st.err != nil {
+				return nil, st.err
+			}
+			m := st.m
+			if m == nil {
+				return nil, fmt.Errorf("relation not declared (use rel.HasOne, rel.HasMany, rel.BelongsTo or rel.BelongsToMany): %w", rel.ErrBadRelation)
+			}
+			if err := m.DestErr(); err != nil {
+				return nil, err
+			}
+			if m.Parent.Type != at {
+				if i == 0 {
+					return nil, fmt.Errorf("relation %s is declared on %s, not on %s: %w", m, m.Parent.Type.Name(), at.Name(), rel.ErrBadRelation)
+				}
+				return nil, fmt.Errorf("nested relation %s does not start at %s, where %s ends: %w", m, at.Name(), path, rel.ErrBadRelation)
+			}
+			if path == "" {
+				path = m.Name
+			} else {
+				path += "." + m.Name
+			}
+			var n *node
+			for _, c := range *list {
+				if c.m == m {
+					n = c
+					break
+				}
+			}
+			if n == nil {
+				n = &node{m: m, path: path}
+				*list = append(*list, n)
+			}
+			// A later explicit setting wins; a plain step keeps what an
+			// earlier spec asked for (posts:id,title and posts.comments).
+			if st.cols != nil {
+				n.cols = st.cols
+			}
+			if st.where != nil {
+				n.where = st.where
+			}
+			at = m.Related.Type
+			list = &n.children
+		}
+	}
+	for _, n := range roots {
+		n.finish()
+	}
+	return roots, nil
+}
+
+// finish computes, for the whole subtree, the related columns the loader
+// needs whatever columns were chosen: the key matched against the parents
+// and the keys the nested relations start from.
+func (n *node) finish() {
+	m := n.m
+	switch m.Kind {
+	case rel.KindHasOne, rel.KindHasMany:
+		n.need = append(n.need, m.ForeignKey)
+	case rel.KindBelongsTo:
+		n.need = append(n.need, m.OwnerKey)
+	case rel.KindBelongsToMany:
+		// Matched on the pivot key, which is always read; the related key
+		// keeps the loaded rows usable (pivot.Sync, Related).
+		n.need = append(n.need, m.RelatedKey)
+	}
+	for _, c := range n.children {
+		n.need = appendUnique(n.need, c.m.ParentKeyColumn())
+		c.finish()
+	}
+}
+
+// parentSet is the rows a level loads into: a slice of structs or of
+// pointers to structs, elements addressable.
+type parentSet struct {
+	v   reflect.Value
+	ptr bool
+}
+
+func (s parentSet) len() int {
+	if !s.v.IsValid() {
+		return 0
+	}
+	return s.v.Len()
+}
+
+func (s parentSet) at(i int) reflect.Value {
+	e := s.v.Index(i)
+	if s.ptr {
+		e = e.Elem()
+	}
+	return e
+}
+
+// setOf turns the parents argument (a []P, []*P, *[]P or *P, or a named
+// slice type) into a parentSet of struct type t. nil elements are errors.
+func setOf(parents any, t reflect.Type) (parentSet, error) {
+	v := reflect.ValueOf(parents)
+	if !v.IsValid() {
+		return parentSet{}, fmt.Errorf("nil parents: %w", sqlt.ErrNilValue)
+	}
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return parentSet{}, fmt.Errorf("nil %s: %w", v.Type(), sqlt.ErrNilValue)
+		}
+		if v.Type().Elem() == t {
+			one := reflect.MakeSlice(reflect.SliceOf(v.Type()), 1, 1)
+			one.Index(0).Set(v)
+			return parentSet{v: one, ptr: true}, nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Slice {
+		return parentSet{}, fmt.Errorf("parents of type %T: want []%s, []*%s, *[]%s or *%s: %w", parents, t.Name(), t.Name(), t.Name(), t.Name(), sqlt.ErrNotStruct)
+	}
+	switch et := v.Type().Elem(); {
+	case et == t:
+		return parentSet{v: v}, nil
+	case et.Kind() == reflect.Pointer && et.Elem() == t:
+		for i := 0; i < v.Len(); i++ {
+			if v.Index(i).IsNil() {
+				return parentSet{}, fmt.Errorf("parent %d is nil: %w", i, sqlt.ErrNilValue)
+			}
+		}
+		return parentSet{v: v, ptr: true}, nil
+	}
+	return parentSet{}, fmt.Errorf("parents of type %T: want []%s, []*%s, *[]%s or *%s: %w", parents, t.Name(), t.Name(), t.Name(), t.Name(), sqlt.ErrNotStruct)
+}
+
+// elemType returns the struct type of a parents argument given as any
+// (for string paths, where P is not known statically).
+func elemType(parents any) (reflect.Type, error) {
+	t := reflect.TypeOf(parents)
+	if t == nil {
+		return nil, fmt.Errorf("nil parents: %w", sqlt.ErrNilValue)
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Slice {
+		t = t.Elem()
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+	}
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("parents of type %T: want a slice of structs, of pointers to structs, or a pointer to either: %w", parents, sqlt.ErrNotStruct)
+	}
+	return t, nil
+}
+
+// fieldAt returns the field at index path idx of the addressable struct
+// v, allocating nil embedded pointers on the way.
+func fieldAt(v reflect.Value, idx []int) reflect.Value {
+	if len(idx) == 1 {
+		return v.Field(idx[0])
+	}
+	for i, x := range idx {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	return v
+}
