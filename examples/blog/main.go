@@ -222,6 +222,9 @@ func run(ctx context.Context) error {
 	if err := relations(ctx, db, d); err != nil {
 		return err
 	}
+	if err := existence(ctx, db, d); err != nil {
+		return err
+	}
 	if err := pivots(ctx, db, d); err != nil {
 		return err
 	}
@@ -414,6 +417,59 @@ func relations(ctx context.Context, db *sqlt.DB, d *demo) error {
 	tags, err := query.GetMany(ctx, db, PostTags, &hello)
 	d.show(`query.GetMany(ctx, db, PostTags, &hello)  // belongsToMany, pivot columns in Tag.Pivot`, tags, err)
 	return err
+}
+
+// existence filters parents by their relations (Sutando's has, whereHas).
+func existence(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Existence: query.Has, DoesntHave, WhereHas, WhereRelation")
+
+	withComments, err := query.From[Post]().Where(query.Has(PostComments)).Get(ctx, db)
+	d.show(`query.From[Post]().Where(query.Has(PostComments)).Get(ctx, db)`, titlesOf(withComments), err)
+	if err != nil {
+		return err
+	}
+
+	busy, err := query.From[Post]().Where(query.Has(PostComments, ">=", 2)).Get(ctx, db)
+	d.show(`query.From[Post]().Where(query.Has(PostComments, ">=", 2)).Get(ctx, db)  // a count, not exists`, titlesOf(busy), err)
+	if err != nil {
+		return err
+	}
+
+	quiet, err := query.From[Post]().Where(query.DoesntHave(PostComments)).Get(ctx, db)
+	d.show(`query.From[Post]().Where(query.DoesntHave(PostComments)).Get(ctx, db)`, titlesOf(quiet), err)
+	if err != nil {
+		return err
+	}
+
+	asked, err := query.From[Post]().Where(query.WhereHas(PostComments, func(q *query.Query[Comment]) *query.Query[Comment] {
+		return q.WhereOp("body", "like", "%sqlx%")
+	})).Get(ctx, db)
+	d.show(`query.From[Post]().Where(query.WhereHas(PostComments, func(q *query.Query[Comment]) *query.Query[Comment] {
+      return q.WhereOp("body", "like", "%sqlx%")
+  })).Get(ctx, db)`, titlesOf(asked), err)
+	if err != nil {
+		return err
+	}
+
+	authors, err := query.From[User]().
+		Where(query.WhereRelation(UserPosts, "votes", ">", 20)).
+		OrWhere(query.Has(UserPhone, "<", 1)).
+		Get(ctx, db)
+	names := make([]string, len(authors))
+	for i, u := range authors {
+		names[i] = u.Name
+	}
+	d.show(`query.From[User]().Where(query.WhereRelation(UserPosts, "votes", ">", 20)).OrWhere(query.Has(UserPhone, "<", 1)).Get(ctx, db)
+  // users with a post above 20 votes, or without a phone`, names, err)
+	return err
+}
+
+func titlesOf(posts []Post) []string {
+	out := make([]string, len(posts))
+	for i, p := range posts {
+		out[i] = p.Title
+	}
+	return out
 }
 
 // pivots writes the many-to-many pivot table through package pivot.
