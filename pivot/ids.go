@@ -75,6 +75,16 @@ func computeClass(t reflect.Type) keyClass {
 // castKey normalises v (rel.NormKey) and casts it to class c: "2" becomes
 // int64(2) for an integer key, 2 becomes "2" for a string key.
 func castKey(v any, c keyClass, col string) (any, error) {
+	switch v.(type) { // already normalised: keep the same interface value
+	case int64:
+		if c != classString {
+			return v, nil
+		}
+	case string:
+		if c != classInt {
+			return v, nil
+		}
+	}
 	k, ok, err := rel.NormKey(v)
 	if err != nil {
 		return nil, err
@@ -115,7 +125,7 @@ func isZeroKey(k any) bool {
 type collector struct {
 	p    *plan
 	recs []record
-	pos  map[any]int
+	pos  keyIndex
 }
 
 func (c *collector) add(key any, attrs map[string]any) error {
@@ -123,18 +133,80 @@ func (c *collector) add(key any, attrs map[string]any) error {
 	if err != nil {
 		return err
 	}
-	if i, ok := c.pos[k]; ok {
+	if i, ok := c.pos.get(k); ok {
 		if attrs != nil {
 			c.recs[i].attrs = attrs
 		}
 		return nil
 	}
-	if c.pos == nil {
-		c.pos = make(map[any]int)
-	}
-	c.pos[k] = len(c.recs)
+	c.pos.put(k, len(c.recs))
 	c.recs = append(c.recs, record{key: k, attrs: attrs})
 	return nil
+}
+
+// keyIndex maps normalised keys to positions, in typed maps for integer
+// and string keys (cheaper to hash than interface keys).
+type keyIndex struct {
+	ints  map[int64]int
+	strs  map[string]int
+	other map[any]int
+}
+
+func newKeyIndex(n int, c keyClass) keyIndex {
+	switch c {
+	case classInt:
+		return keyIndex{ints: make(map[int64]int, n)}
+	case classString:
+		return keyIndex{strs: make(map[string]int, n)}
+	}
+	return keyIndex{other: make(map[any]int, n)}
+}
+
+func (x *keyIndex) get(k any) (int, bool) {
+	var i int
+	var ok bool
+	switch v := k.(type) {
+	case int64:
+		i, ok = x.ints[v]
+	case string:
+		i, ok = x.strs[v]
+	default:
+		i, ok = x.other[k]
+	}
+	return i, ok
+}
+
+func (x *keyIndex) has(k any) bool {
+	_, ok := x.get(k)
+	return ok
+}
+
+func (x *keyIndex) put(k any, i int) {
+	switch v := k.(type) {
+	case int64:
+		x.putInt(v, i)
+	case string:
+		x.putStr(v, i)
+	default:
+		if x.other == nil {
+			x.other = make(map[any]int)
+		}
+		x.other[k] = i
+	}
+}
+
+func (x *keyIndex) putInt(k int64, i int) {
+	if x.ints == nil {
+		x.ints = make(map[int64]int)
+	}
+	x.ints[k] = i
+}
+
+func (x *keyIndex) putStr(k string, i int) {
+	if x.strs == nil {
+		x.strs = make(map[string]int)
+	}
+	x.strs[k] = i
 }
 
 // model adds the related key of a C (a struct value).
@@ -169,13 +241,21 @@ func item[C any](c *collector, x any, attrs map[string]any) error {
 // a slice or array of keys, models (C, *C, []C, []*C), Records, or a map
 // key → attributes.
 func parseIDs[C any](p *plan, ids any) ([]record, error) {
+	recs, _, err := parseIndexed[C](p, ids)
+	return recs, err
+}
+
+// parseIndexed is parseIDs that also returns the keys' index (key →
+// position in the records).
+func parseIndexed[C any](p *plan, ids any) ([]record, keyIndex, error) {
 	c := &collector{p: p}
 	var err error
 	switch v := ids.(type) {
 	case nil:
-		return nil, nil
+		return nil, keyIndex{}, nil
 	case []int64:
 		c.recs = make([]record, 0, len(v))
+		c.pos = newKeyIndex(len(v), p.class)
 		for _, k := range v {
 			if err = c.add(k, nil); err != nil {
 				break
@@ -183,6 +263,7 @@ func parseIDs[C any](p *plan, ids any) ([]record, error) {
 		}
 	case []int:
 		c.recs = make([]record, 0, len(v))
+		c.pos = newKeyIndex(len(v), p.class)
 		for _, k := range v {
 			if err = c.add(k, nil); err != nil {
 				break
@@ -190,6 +271,7 @@ func parseIDs[C any](p *plan, ids any) ([]record, error) {
 		}
 	case []string:
 		c.recs = make([]record, 0, len(v))
+		c.pos = newKeyIndex(len(v), p.class)
 		for _, k := range v {
 			if err = c.add(k, nil); err != nil {
 				break
@@ -223,9 +305,9 @@ func parseIDs[C any](p *plan, ids any) ([]record, error) {
 		err = parseReflect[C](c, ids)
 	}
 	if err != nil {
-		return nil, err
+		return nil, keyIndex{}, err
 	}
-	return c.recs, nil
+	return c.recs, c.pos, nil
 }
 
 func parseReflect[C any](c *collector, ids any) error {

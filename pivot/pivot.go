@@ -170,7 +170,7 @@ func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 	if err != nil {
 		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
-	recs, err := parseIDs[C](p, ids)
+	recs, want, err := parseIndexed[C](p, ids)
 	if err != nil {
 		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
@@ -193,20 +193,9 @@ func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 		if err != nil {
 			return err
 		}
-		have := make(map[any]struct{}, len(current))
-		for _, k := range current {
-			have[k] = struct{}{}
-		}
+		have := current.index(p.class)
 		if detaching {
-			want := make(map[any]struct{}, len(recs))
-			for _, rc := range recs {
-				want[rc.key] = struct{}{}
-			}
-			for _, k := range current {
-				if _, ok := want[k]; !ok {
-					ch.Detached = append(ch.Detached, k)
-				}
-			}
+			ch.Detached = current.missing(&want)
 			if len(ch.Detached) > 0 {
 				if _, err := p.runCountIn(ctx, tx, p.deletes(tx.Dialect(), ch.Detached)); err != nil {
 					return err
@@ -216,7 +205,7 @@ func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 		now := sqlt.Now()
 		var attach, update []record
 		for _, rc := range recs {
-			if _, ok := have[rc.key]; !ok {
+			if !have.has(rc.key) {
 				attach = append(attach, rc)
 				ch.Attached = append(ch.Attached, rc.key)
 			} else if len(rc.attrs) > 0 {

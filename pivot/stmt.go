@@ -251,15 +251,90 @@ func (p *plan) updateChanged(ctx context.Context, tx sqlt.Executor, recs []recor
 	return changed, nil
 }
 
-// current reads the parent's related keys (honouring the pivot filters).
-func (p *plan) current(ctx context.Context, tx sqlt.Executor) ([]any, error) {
-	s := stmt{
-		"select " + p.rpk + " from " + p.table + " where " + p.fpk + " = ?" + p.filterSQL,
-		append([]any{p.parentKey}, p.filterArgs...),
+// keyList is a list of keys read from the database, kept typed so that
+// reading 1,000 keys boxes none of them.
+type keyList struct {
+	ints  []int64
+	strs  []string
+	other []any
+}
+
+// index returns the keys as a set.
+func (l *keyList) index(c keyClass) keyIndex {
+	x := newKeyIndex(len(l.ints)+len(l.strs)+len(l.other), c)
+	for i, k := range l.ints {
+		x.putInt(k, i)
 	}
-	var out []any
-	err := p.scanKeys(ctx, tx, s, func(k any) { out = append(out, k) })
-	return out, err
+	for i, k := range l.strs {
+		x.putStr(k, i)
+	}
+	for i, k := range l.other {
+		x.put(k, i)
+	}
+	return x
+}
+
+// missing returns, in order, the keys that are not in want.
+func (l *keyList) missing(want *keyIndex) []any {
+	out := []any{}
+	for _, k := range l.ints {
+		if _, ok := want.ints[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	for _, k := range l.strs {
+		if _, ok := want.strs[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	for _, k := range l.other {
+		if !want.has(k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// current reads the parent's related keys (honouring the pivot filters).
+func (p *plan) current(ctx context.Context, tx sqlt.Executor) (keyList, error) {
+	var l keyList
+	rows, err := tx.Query(ctx, "select "+p.rpk+" from "+p.table+" where "+p.fpk+" = ?"+p.filterSQL,
+		append([]any{p.parentKey}, p.filterArgs...)...)
+	if err != nil {
+		return l, err
+	}
+	defer rows.Close()
+	var ik int64
+	var sk string
+	var ak any
+	dest := []any{&ak}
+	switch p.class {
+	case classInt:
+		dest[0] = &ik
+	case classString:
+		dest[0] = &sk
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return l, err
+		}
+		switch p.class {
+		case classInt:
+			l.ints = append(l.ints, ik)
+		case classString:
+			l.strs = append(l.strs, sk)
+		default:
+			k, err := castKey(ak, p.class, p.m.RelatedPivotKey)
+			if err != nil {
+				return l, err
+			}
+			l.other = append(l.other, k)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return l, err
+	}
+	return l, rows.Close()
 }
 
 // scanKeys runs a statement returning one key column and calls fn with
@@ -270,31 +345,17 @@ func (p *plan) scanKeys(ctx context.Context, ex sqlt.Executor, s stmt, fn func(a
 		return err
 	}
 	defer rows.Close()
+	var v any
+	dest := []any{&v}
 	for rows.Next() {
-		switch p.class {
-		case classInt:
-			var k int64
-			if err := rows.Scan(&k); err != nil {
-				return err
-			}
-			fn(k)
-		case classString:
-			var k string
-			if err := rows.Scan(&k); err != nil {
-				return err
-			}
-			fn(k)
-		default:
-			var v any
-			if err := rows.Scan(&v); err != nil {
-				return err
-			}
-			k, err := castKey(v, p.class, p.m.RelatedPivotKey)
-			if err != nil {
-				return err
-			}
-			fn(k)
+		if err := rows.Scan(dest...); err != nil {
+			return err
 		}
+		k, err := castKey(v, p.class, p.m.RelatedPivotKey)
+		if err != nil {
+			return err
+		}
+		fn(k)
 	}
 	if err := rows.Err(); err != nil {
 		return err

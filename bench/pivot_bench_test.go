@@ -1,0 +1,406 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/relkit/relkit/pivot"
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// PivotUser and PivotRole are the two sides of the pivot benchmarks.
+type PivotUser struct {
+	ID    int64       `db:"id"`
+	Roles []PivotRole `db:"-"`
+}
+
+// TableName names PivotUser's table.
+func (PivotUser) TableName() string { return "pivot_users" }
+
+// PivotRole is attached to PivotUser through pivot_role_user.
+type PivotRole struct {
+	ID    int64          `db:"id"`
+	Pivot map[string]any `db:"-"`
+}
+
+// TableName names PivotRole's table.
+func (PivotRole) TableName() string { return "pivot_roles" }
+
+var pivotUserRoles = rel.BelongsToMany[PivotUser, PivotRole]("pivot_role_user", "user_id", "role_id")
+
+// syncKeys is the size of each key set; the two sets overlap by half.
+const syncKeys = 1000
+
+// syncSets returns the two key sets the benchmark alternates between:
+// 1..1000 and 501..1500. Syncing from one to the other reads 1,000
+// current keys, detaches 500 and attaches 500.
+func syncSets() (a, b []int64) {
+	a, b = make([]int64, syncKeys), make([]int64, syncKeys)
+	for i := range a {
+		a[i] = int64(i + 1)
+		b[i] = int64(i + 1 + syncKeys/2)
+	}
+	return a, b
+}
+
+// seedPivot creates the tables, 1,500 roles, one user, and attaches set a.
+func seedPivot(b testing.TB, db *sqlt.DB) {
+	b.Helper()
+	mustExec(b, db,
+		`create table pivot_users (id {{pk}})`,
+		`create table pivot_roles (id {{pk}})`,
+		`create table pivot_role_user (user_id bigint not null references pivot_users(id),
+			role_id bigint not null references pivot_roles(id), primary key (user_id, role_id))`,
+		`insert into pivot_users (id) values (1)`,
+	)
+	var sb strings.Builder
+	sb.WriteString("insert into pivot_roles (id) values ")
+	for i := 1; i <= syncKeys*3/2; i++ {
+		if i > 1 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "(%d)", i)
+	}
+	mustExec(b, db, sb.String())
+	a, _ := syncSets()
+	if err := pivot.Attach(context.Background(), db, pivotUserRoles, &PivotUser{ID: 1}, a); err != nil {
+		b.Fatalf("seed pivot: %v", err)
+	}
+}
+
+// relkitSync is the code under test.
+func relkitSync(ctx context.Context, db *sqlt.DB, want []int64) (pivot.Changes, error) {
+	return pivot.Sync(ctx, db, pivotUserRoles, &PivotUser{ID: 1}, want)
+}
+
+// diff is what hand-written sync code computes between the current and
+// the wanted keys: the keys to detach (in current order) and to attach
+// (in wanted order).
+func diff(current, want []int64) (detach, attach []int64) {
+	wantSet := make(map[int64]struct{}, len(want))
+	for _, k := range want {
+		wantSet[k] = struct{}{}
+	}
+	have := make(map[int64]struct{}, len(current))
+	for _, k := range current {
+		have[k] = struct{}{}
+		if _, ok := wantSet[k]; !ok {
+			detach = append(detach, k)
+		}
+	}
+	for _, k := range want {
+		if _, ok := have[k]; !ok {
+			attach = append(attach, k)
+			have[k] = struct{}{}
+		}
+	}
+	return detach, attach
+}
+
+// stdlibSync is the hand-written database/sql equivalent of relkitSync:
+// the same three statements (select current keys, one delete with an IN
+// list, one multi-row insert) in one transaction.
+func stdlibSync(ctx context.Context, db *sql.DB, user int64, want []int64) (detach, attach []int64, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `select role_id from pivot_role_user where user_id = ?`, user)
+	if err != nil {
+		return nil, nil, err
+	}
+	var current []int64
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		current = append(current, k)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, nil, err
+	}
+	detach, attach = diff(current, want)
+	if len(detach) > 0 {
+		args := make([]any, 0, len(detach)+1)
+		args = append(args, user)
+		for _, k := range detach {
+			args = append(args, k)
+		}
+		q := "delete from pivot_role_user where user_id = ? and role_id in (" + strings.TrimSuffix(strings.Repeat("?, ", len(detach)), ", ") + ")"
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(attach) > 0 {
+		args := make([]any, 0, 2*len(attach))
+		for _, k := range attach {
+			args = append(args, k, user)
+		}
+		q := "insert into pivot_role_user (role_id, user_id) values " + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(attach)), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return nil, nil, err
+		}
+	}
+	return detach, attach, tx.Commit()
+}
+
+// pgxSync is the hand-written native pgx equivalent: the delete takes the
+// keys as one array parameter, the insert is one multi-row VALUES.
+func pgxSync(ctx context.Context, pool *pgxpool.Pool, user int64, want []int64) (detach, attach []int64, err error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, `select role_id from pivot_role_user where user_id = $1`, user)
+	if err != nil {
+		return nil, nil, err
+	}
+	var current []int64
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		current = append(current, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	detach, attach = diff(current, want)
+	if len(detach) > 0 {
+		if _, err := tx.Exec(ctx, `delete from pivot_role_user where user_id = $1 and role_id = any($2)`, user, detach); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(attach) > 0 {
+		args := make([]any, 0, 2*len(attach))
+		var sb strings.Builder
+		sb.WriteString("insert into pivot_role_user (role_id, user_id) values ")
+		for i, k := range attach {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "($%d, $%d)", 2*i+1, 2*i+2)
+			args = append(args, k, user)
+		}
+		if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
+			return nil, nil, err
+		}
+	}
+	return detach, attach, tx.Commit(ctx)
+}
+
+// currentRoles reads user 1's role ids, ascending.
+func currentRoles(t testing.TB, db *sqlt.DB) []int64 {
+	t.Helper()
+	rows, err := db.Query(context.Background(), `select role_id from pivot_role_user where user_id = 1 order by role_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sqlt.ScanAll[int64](rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func checkSync(t *testing.T, db *sqlt.DB, ch pivot.Changes, detach, attach []int64, want []int64) {
+	t.Helper()
+	toInt := func(ks []any) []int64 {
+		out := make([]int64, len(ks))
+		for i, k := range ks {
+			out[i] = k.(int64)
+		}
+		slices.Sort(out)
+		return out
+	}
+	slices.Sort(detach)
+	slices.Sort(attach)
+	if got := toInt(ch.Detached); !slices.Equal(got, detach) || len(got) != syncKeys/2 {
+		t.Fatalf("relkit detached %d keys, hand-written %d", len(got), len(detach))
+	}
+	if got := toInt(ch.Attached); !slices.Equal(got, attach) || len(got) != syncKeys/2 {
+		t.Fatalf("relkit attached %d keys, hand-written %d", len(got), len(attach))
+	}
+	if got := currentRoles(t, db); !slices.Equal(got, want) {
+		t.Fatalf("after sync: %d roles, want %d", len(got), len(want))
+	}
+}
+
+// TestSyncSameWork checks that relkit's sync and the hand-written code
+// detach and attach the same keys and leave the same rows.
+func TestSyncSameWork(t *testing.T) {
+	ctx := context.Background()
+	a, b := syncSets()
+	t.Run("sqlite", func(t *testing.T) {
+		db, sdb := sqliteRaw(t)
+		seedPivot(t, db)
+		ch, err := relkitSync(ctx, db, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = relkitSync(ctx, db, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		detach, attach, err := stdlibSync(ctx, sdb, 1, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSync(t, db, ch, detach, attach, b)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		db, pool := postgres(t)
+		seedPivot(t, db)
+		ch, err := relkitSync(ctx, db, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = relkitSync(ctx, db, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		detach, attach, err := pgxSync(ctx, pool, 1, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSync(t, db, ch, detach, attach, b)
+	})
+}
+
+// BenchmarkSync syncs a 1,000-key set against the existing 1,000 rows
+// with half overlap (alternating between two sets, so every operation
+// reads 1,000 keys, deletes 500 rows and inserts 500), with pivot.Sync and
+// with hand-written code issuing the same statements in one transaction:
+// database/sql on SQLite, native pgx on PostgreSQL.
+func BenchmarkSync(b *testing.B) {
+	ctx := context.Background()
+	a, bb := syncSets()
+	run := func(b *testing.B, sync func(want []int64) (int, int, error)) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			want := bb
+			if i%2 == 1 {
+				want = a
+			}
+			i++
+			d, at, err := sync(want)
+			if err != nil || d != syncKeys/2 || at != syncKeys/2 {
+				b.Fatalf("detached %d, attached %d: %v", d, at, err)
+			}
+		}
+		// Leave set a in place for the next sub-benchmark.
+		if i%2 == 1 {
+			if _, _, err := sync(a); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("sqlite", func(b *testing.B) {
+		db, sdb := sqliteRaw(b)
+		seedPivot(b, db)
+		b.Run("database_sql", func(b *testing.B) {
+			run(b, func(want []int64) (int, int, error) {
+				d, at, err := stdlibSync(ctx, sdb, 1, want)
+				return len(d), len(at), err
+			})
+		})
+		b.Run("relkit", func(b *testing.B) {
+			run(b, func(want []int64) (int, int, error) {
+				ch, err := relkitSync(ctx, db, want)
+				return len(ch.Detached), len(ch.Attached), err
+			})
+		})
+	})
+	b.Run("postgres", func(b *testing.B) {
+		db, pool := postgres(b)
+		seedPivot(b, db)
+		b.Run("pgx", func(b *testing.B) {
+			run(b, func(want []int64) (int, int, error) {
+				d, at, err := pgxSync(ctx, pool, 1, want)
+				return len(d), len(at), err
+			})
+		})
+		b.Run("relkit", func(b *testing.B) {
+			run(b, func(want []int64) (int, int, error) {
+				ch, err := relkitSync(ctx, db, want)
+				return len(ch.Detached), len(ch.Attached), err
+			})
+		})
+	})
+}
+
+// BenchmarkSyncInterleaved runs pivot.Sync and the hand-written code
+// alternately within one loop, so that both see the same machine load,
+// and reports each one's time per sync and their ratio
+// (relkit-ns/op ÷ hand-ns/op).
+func BenchmarkSyncInterleaved(b *testing.B) {
+	ctx := context.Background()
+	a, bb := syncSets()
+	run := func(b *testing.B, relkit, hand func(want []int64) error) {
+		var tr, th time.Duration
+		// timed syncs a → b and back, so every call starts from set a.
+		timed := func(f func([]int64) error, d *time.Duration) {
+			start := time.Now()
+			if err := f(bb); err != nil {
+				b.Fatal(err)
+			}
+			if err := f(a); err != nil {
+				b.Fatal(err)
+			}
+			*d += time.Since(start)
+		}
+		i := 0
+		for b.Loop() {
+			if i%2 == 0 { // alternate who goes first
+				timed(relkit, &tr)
+				timed(hand, &th)
+			} else {
+				timed(hand, &th)
+				timed(relkit, &tr)
+			}
+			i++
+		}
+		n := float64(2 * i)
+		b.ReportMetric(float64(tr.Nanoseconds())/n, "relkit-ns/sync")
+		b.ReportMetric(float64(th.Nanoseconds())/n, "hand-ns/sync")
+		b.ReportMetric(float64(tr)/float64(th), "ratio")
+	}
+	b.Run("sqlite", func(b *testing.B) {
+		db, sdb := sqliteRaw(b)
+		seedPivot(b, db)
+		run(b, func(want []int64) error {
+			_, err := relkitSync(ctx, db, want)
+			return err
+		}, func(want []int64) error {
+			_, _, err := stdlibSync(ctx, sdb, 1, want)
+			return err
+		})
+	})
+	b.Run("postgres", func(b *testing.B) {
+		db, pool := postgres(b)
+		seedPivot(b, db)
+		run(b, func(want []int64) error {
+			_, err := relkitSync(ctx, db, want)
+			return err
+		}, func(want []int64) error {
+			_, _, err := pgxSync(ctx, pool, 1, want)
+			return err
+		})
+	})
+}
