@@ -300,6 +300,37 @@ func Example_sync() {
 	// go 2
 }
 
+// query.Has filters parents by their relations: exists for "has any",
+// a correlated count for other tests. It combines with OrWhere like any
+// other condition.
+func Example_has() {
+	ctx := context.Background()
+	db := openBlog(ctx)
+	defer db.Close()
+
+	posts, err := query.From[Post]().
+		Where(query.Has(PostTags)).
+		OrWhere(query.WhereRelation(PostAuthor, "name", "=", "bob")).
+		OrderBy("id").
+		Get(ctx, printSQL(db))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range posts {
+		fmt.Println(p.ID, p.Title)
+	}
+	users, err := query.From[User]().Where(query.Has(UserPosts, ">=", 2)).Get(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(users), users[0].Name)
+	// Output:
+	// sql: SELECT "posts".* FROM "posts" WHERE exists (select * from "tags" join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id") or exists (select * from "users" where "posts"."user_id" = "users"."id" and "users"."name" = ?) ORDER BY "posts"."id" asc [bob]
+	// 1 hello
+	// 3 news
+	// 1 ann
+}
+
 // Column names given as strings are checked against the struct, so SQL
 // cannot be smuggled in through them.
 func Example_badColumn() {
@@ -330,6 +361,10 @@ func Example_quickstart() {
 		Where(sq.Gt{"votes": 5}).
 		OrWhere(sq.Eq{"title": "tips"}).
 		Get(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tagged, err := query.From[Post]().Where(query.Has(PostTags, ">=", 2)).Get(ctx, db)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -368,6 +403,7 @@ func Example_quickstart() {
 
 	fmt.Println(len(users), users[0].Name)
 	fmt.Println(len(posts), posts[0].Title, posts[1].Title)
+	fmt.Println(len(tagged), tagged[0].Title)
 	fmt.Println(author.Name)
 	fmt.Println(len(tags), tags[0].Name, tags[0].Pivot["position"])
 	fmt.Println(draft.ID, *draft.UserID)
@@ -377,6 +413,7 @@ func Example_quickstart() {
 	// Output:
 	// 1 ann
 	// 2 hello tips
+	// 1 hello
 	// ann
 	// 2 sql 1
 	// 5 1
