@@ -21,6 +21,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/pivot"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -222,6 +223,9 @@ func run(ctx context.Context) error {
 	if err := relations(ctx, db, d); err != nil {
 		return err
 	}
+	if err := eager(ctx, db, d); err != nil {
+		return err
+	}
 	if err := existence(ctx, db, d); err != nil {
 		return err
 	}
@@ -417,6 +421,108 @@ func relations(ctx context.Context, db *sqlt.DB, d *demo) error {
 	tags, err := query.GetMany(ctx, db, PostTags, &hello)
 	d.show(`query.GetMany(ctx, db, PostTags, &hello)  // belongsToMany, pivot columns in Tag.Pivot`, tags, err)
 	return err
+}
+
+// eager loads relations into fetched rows: one statement per relation per
+// level, however many parents.
+func eager(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Eager loading: load.With, Nested, Where, Columns, Paths")
+
+	users, err := query.From[User]().OrderBy("id").Get(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	err = load.With(ctx, db, users, UserPosts, UserPhone)
+	d.show(`load.With(ctx, db, users, UserPosts, UserPhone)  // 3 users, 2 statements`, summarizeUsers(users), err)
+	if err != nil {
+		return err
+	}
+
+	posts, err := query.From[Post]().OrderBy("id").Get(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	err = load.With(ctx, db, posts, PostAuthor, PostTags)
+	d.show(`load.With(ctx, db, posts, PostAuthor, PostTags)  // the anonymous post gets the WithDefault author`, summarizePosts(posts), err)
+	if err != nil {
+		return err
+	}
+
+	users, err = query.From[User]().
+		With(load.Eager(load.Nested(UserPosts, PostComments))).
+		OrderBy("id").
+		Get(ctx, db)
+	d.show(`query.From[User]().With(load.Eager(load.Nested(UserPosts, PostComments))).OrderBy("id").Get(ctx, db)
+  // one statement per level`, summarizeUsers(users), err)
+	if err != nil {
+		return err
+	}
+
+	err = load.With(ctx, db, users,
+		load.Where(UserPosts, func(q *query.Query[Post]) *query.Query[Post] {
+			return q.Where(sq.Eq{"published": true}).OrderByDesc("votes")
+		}),
+		load.Columns(UserPhone, "number"))
+	d.show(`load.With(ctx, db, users,
+      load.Where(UserPosts, func(q *query.Query[Post]) *query.Query[Post] {
+          return q.Where(sq.Eq{"published": true}).OrderByDesc("votes")
+      }),
+      load.Columns(UserPhone, "number"))  // the key columns are added for you`, summarizeUsers(users), err)
+	if err != nil {
+		return err
+	}
+
+	err = load.Paths(ctx, db, users, "posts.comments", "phone")
+	d.show(`load.Paths(ctx, db, users, "posts.comments", "phone")  // names chosen at run time, resolved through the registry`, summarizeUsers(users), err)
+	if err != nil {
+		return err
+	}
+
+	err = load.Paths(ctx, db, users, "posts.likes")
+	d.show(`load.Paths(ctx, db, users, "posts.likes")  // an unknown name: an error, no SQL`, nil, err)
+	return nil
+}
+
+// summarizeUsers shows users with their loaded relations in short.
+func summarizeUsers(users []User) []map[string]any {
+	out := make([]map[string]any, len(users))
+	for i, u := range users {
+		m := map[string]any{"name": u.Name}
+		if u.Phone != nil {
+			m["phone"] = u.Phone.Number
+		}
+		posts := []string{}
+		for _, p := range u.Posts {
+			t := p.Title
+			if p.Comments != nil {
+				t += fmt.Sprintf(" [comments: %d]", len(p.Comments))
+			}
+			posts = append(posts, t)
+		}
+		m["posts"] = posts
+		out[i] = m
+	}
+	return out
+}
+
+// summarizePosts shows posts with their author and tags in short.
+func summarizePosts(posts []Post) []map[string]any {
+	out := make([]map[string]any, len(posts))
+	for i, p := range posts {
+		m := map[string]any{"title": p.Title}
+		if p.Author != nil {
+			m["author"] = p.Author.Name
+		}
+		tags := []string{}
+		for _, t := range p.Tags {
+			tags = append(tags, t.Name)
+		}
+		m["tags"] = tags
+		out[i] = m
+	}
+	return out
 }
 
 // existence filters parents by their relations (Sutando's has, whereHas).
