@@ -9,6 +9,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/pivot"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -271,6 +272,33 @@ func Example_insert() {
 	// 5 3 first
 }
 
+// load.With fills relation fields of rows you already have, with one
+// statement per relation per level whatever the number of rows; to-one
+// relations get the row, the WithDefault value, or nil.
+func Example_load() {
+	ctx := context.Background()
+	db := openBlog(ctx)
+	defer db.Close()
+
+	posts, err := query.From[Post]().OrderBy("id").Get(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := load.With(ctx, printSQL(db), posts, PostAuthor, PostTags); err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range posts {
+		fmt.Println(p.Title, "by", p.Author.Name, "tags:", len(p.Tags))
+	}
+	// Output:
+	// sql: select "users".* from "users" where "users"."id" in (?, ?) [1 2]
+	// sql: select "tags".*, "post_tag"."post_id" as "pivot_post_id", "post_tag"."tag_id" as "pivot_tag_id", "post_tag"."position" as "pivot_position" from "post_tag" join "tags" on "tags"."id" = "post_tag"."tag_id" where "post_tag"."post_id" in (?, ?, ?, ?) order by "post_tag"."position" asc [1 2 3 4]
+	// hello by ann tags: 2
+	// tips by ann tags: 0
+	// news by bob tags: 0
+	// note by Guest tags: 0
+}
+
 // pivot.Sync makes the given keys the only ones attached, and reports
 // what changed; pivot.Attach and pivot.Detach add and remove rows.
 func Example_sync() {
@@ -364,6 +392,16 @@ func Example_quickstart() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	err = load.With(ctx, db, users, UserPhone, load.Nested(UserPosts, PostTags))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(users[0].Phone.Number, len(users[0].Posts), len(users[0].Posts[0].Tags))
+	users, err = query.From[User]().With(load.Eager(UserPosts)).Get(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(users), len(users[0].Posts), len(users[1].Posts))
 	tagged, err := query.From[Post]().Where(query.Has(PostTags, ">=", 2)).Get(ctx, db)
 	if err != nil {
 		log.Fatal(err)
@@ -401,7 +439,7 @@ func Example_quickstart() {
 		log.Fatal(err)
 	}
 
-	fmt.Println(len(users), users[0].Name)
+	fmt.Println(len(users), users[0].Name, users[1].Name)
 	fmt.Println(len(posts), posts[0].Title, posts[1].Title)
 	fmt.Println(len(tagged), tagged[0].Title)
 	fmt.Println(author.Name)
@@ -411,7 +449,9 @@ func Example_quickstart() {
 	fmt.Println(n, titles)
 	fmt.Println(p.Title)
 	// Output:
-	// 1 ann
+	// 555-0101 2 2
+	// 2 2 1
+	// 2 ann bob
 	// 2 hello tips
 	// 1 hello
 	// ann
