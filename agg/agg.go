@@ -1,0 +1,324 @@
+package agg
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// ErrNoField is matched by errors about an aggregate whose alias is not a
+// column of the parent struct (add a field tagged with the alias, or read
+// the values with [Values]).
+var ErrNoField = errors.New("relkit: no field for aggregate")
+
+// fn is an aggregate function.
+type fn uint8
+
+const (
+	fnCount fn = iota + 1
+	fnSum
+	fnMin
+	fnMax
+	fnAvg
+	fnExists
+)
+
+func (f fn) String() string {
+	return [...]string{"", "count", "sum", "min", "max", "avg", "exists"}[f]
+}
+
+// Aggregate is an aggregate over the rows related to each parent P
+// through one relation: a count, sum, min, max, avg or exists. Made by
+// [WithCount], [WithSum], [WithMin], [WithMax], [WithAvg] and
+// [WithExists], it is used two ways:
+//
+//   - as a select column: it is a query.Mod[P], so
+//     query.From[Post]().Apply(agg.WithCount(PostComments)) reads
+//     (select count(*) from "comments" where "posts"."id" =
+//     "comments"."post_id") as "comments_count" into the field of that
+//     column;
+//   - deferred, on parents already fetched: [Load] (and LoadCount, …)
+//     runs one grouped statement and sets the same fields; [Values]
+//     returns the values by parent key instead.
+//
+// An Aggregate is immutable and safe for concurrent use; its SQL is
+// rendered once, when it is made. One built from a bad relation or column
+// carries the error, and the query or load it is used in fails with it.
+type Aggregate[P any] struct{ s *spec }
+
+type spec struct {
+	name    string // "count comments", "sum comments.votes": for errors
+	m       *rel.Meta
+	fn      fn
+	column  string       // bare related column; "" for count and exists
+	colType reflect.Type // Go type of that column on the related struct
+	alias   string
+	sub     string // the correlated subquery, without parentheses
+	args    []any
+	side    func() (query.RelatedFrom, error) // related side of the grouped statement
+	narrow  bool                              // a constraint narrows the related rows
+	err     error
+}
+
+// Constraint narrows the related rows an aggregate reads: it receives a
+// query on the related table and returns it with conditions (and joins)
+// added; select list, order and limit are ignored.
+type Constraint[C any] = func(q *query.Query[C]) *query.Query[C]
+
+func build[P, C any](f fn, r rel.Typed[P, C], column string, constraint []Constraint[C]) Aggregate[P] {
+	s := &spec{fn: f, name: f.String()}
+	fail := func(err error) Aggregate[P] {
+		s.err = fmt.Errorf("with %s: %w", s.name, err)
+		return Aggregate[P]{s}
+	}
+	if r == nil {
+		return fail(fmt.Errorf("nil relation: %w", sqlt.ErrNilValue))
+	}
+	m := r.Meta()
+	if m == nil {
+		return fail(fmt.Errorf("relation not declared: %w", rel.ErrBadRelation))
+	}
+	if err := m.Err(); err != nil {
+		return fail(err)
+	}
+	s.m = m
+	s.name += " " + m.Name
+	if len(constraint) > 1 {
+		return fail(fmt.Errorf("%d constraints given, at most 1: %w", len(constraint), query.ErrBadArgument))
+	}
+	var narrow Constraint[C]
+	if len(constraint) == 1 {
+		narrow = constraint[0]
+	}
+	s.narrow = narrow != nil
+	if f != fnCount && f != fnExists {
+		s.name += "." + column
+		col, err := m.Related.CheckColumn(strings.TrimSpace(column))
+		if err != nil {
+			return fail(err)
+		}
+		fld, _ := m.Related.Column(col)
+		s.column, s.colType = col, fld.Type
+	}
+	s.alias = defaultAlias(m.Name, f, column)
+	sub, args, err := query.RelationSubquery(m, s.selectExpr, narrow)
+	if err != nil {
+		return fail(err)
+	}
+	s.sub, s.args = sub, args
+	s.side = func() (query.RelatedFrom, error) { return query.RelatedSide(m, "", narrow) }
+	return Aggregate[P]{s}
+}
+
+// defaultAlias is Laravel's alias: "{relation}_count", "{relation}_exists"
+// or "{relation}_{fn}_{column}", the column lower-cased with everything
+// but letters, digits and underscores removed ("comments.votes" →
+// "commentsvotes").
+func defaultAlias(relation string, f fn, column string) string {
+	switch f {
+	case fnCount, fnExists:
+		return relation + "_" + f.String()
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(column) {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return relation + "_" + f.String() + "_" + b.String()
+}
+
+// selectExpr is the select list of the correlated subquery.
+func (s *spec) selectExpr(inner string) string {
+	switch s.fn {
+	case fnCount:
+		return "count(*)"
+	case fnExists:
+		return "*"
+	}
+	return s.fn.String() + "(" + rel.Qualified(inner, s.column) + ")"
+}
+
+// groupedExpr is the aggregate in the grouped (deferred) statement.
+func (s *spec) groupedExpr(inner string) string {
+	if s.fn == fnExists {
+		return "count(*)"
+	}
+	return s.selectExpr(inner)
+}
+
+// WithCount counts the rows related through r: the alias is
+// "{relation}_count" (comments_count). constraint, if given, narrows the
+// rows counted. On belongsTo the count is 0 or 1; on belongsToMany it
+// counts the pivot rows that match, pivot filters included.
+func WithCount[P, C any](r rel.Typed[P, C], constraint ...Constraint[C]) Aggregate[P] {
+	return build(fnCount, r, "", constraint)
+}
+
+// WithSum sums a column of the related rows: "{relation}_sum_{column}"
+// (comments_sum_votes). The column must be mapped on C.
+func WithSum[P, C any](r rel.Typed[P, C], column string, constraint ...Constraint[C]) Aggregate[P] {
+	return build(fnSum, r, column, constraint)
+}
+
+// WithMin reads the smallest value of a column of the related rows:
+// "{relation}_min_{column}".
+func WithMin[P, C any](r rel.Typed[P, C], column string, constraint ...Constraint[C]) Aggregate[P] {
+	return build(fnMin, r, column, constraint)
+}
+
+// WithMax reads the largest value of a column of the related rows:
+// "{relation}_max_{column}".
+func WithMax[P, C any](r rel.Typed[P, C], column string, constraint ...Constraint[C]) Aggregate[P] {
+	return build(fnMax, r, column, constraint)
+}
+
+// WithAvg averages a column of the related rows:
+// "{relation}_avg_{column}". Read it into a float field.
+func WithAvg[P, C any](r rel.Typed[P, C], column string, constraint ...Constraint[C]) Aggregate[P] {
+	return build(fnAvg, r, column, constraint)
+}
+
+// WithExists reports whether related rows exist: "{relation}_exists",
+// read into a bool field (SQLite's 0/1 included).
+func WithExists[P, C any](r rel.Typed[P, C], constraint ...Constraint[C]) Aggregate[P] {
+	return build(fnExists, r, "", constraint)
+}
+
+// As returns a copy read under another column name (Sutando's
+// "comments as cc"), so that one relation can be aggregated several times:
+//
+//	q.Apply(agg.WithCount(PostComments), agg.WithCount(PostComments, onlyCode).As("code_count"))
+func (a Aggregate[P]) As(alias string) Aggregate[P] {
+	if a.s == nil || a.s.err != nil {
+		return a
+	}
+	c := *a.s
+	if !sqlt.ValidIdentifier(alias) {
+		c.err = fmt.Errorf("with %s as %q: %w", c.name, alias, &sqlt.InvalidIdentifierError{Ident: alias})
+	} else {
+		c.alias = alias
+	}
+	return Aggregate[P]{&c}
+}
+
+// Alias returns the column name the aggregate is read under.
+func (a Aggregate[P]) Alias() string {
+	if a.s == nil {
+		return ""
+	}
+	return a.s.alias
+}
+
+// Err returns the error the aggregate was built with, if any.
+func (a Aggregate[P]) Err() error {
+	if a.s == nil {
+		return errZero
+	}
+	return a.s.err
+}
+
+var errZero = fmt.Errorf("agg: zero Aggregate (use agg.WithCount, agg.WithSum, …): %w", query.ErrBadArgument)
+
+// field returns the parent's field for the aggregate's alias.
+func (s *spec) field() (*sqlt.Field, error) {
+	pm := s.m.Parent
+	f, ok := pm.Column(s.alias)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s has no field for column %q (declare one tagged `db:\"%s,readonly\"`, or read the values with agg.Values): %w",
+			s.name, pm.Type.Name(), s.alias, s.alias, ErrNoField)
+	}
+	return f, nil
+}
+
+// Apply adds the aggregate's correlated subquery to q's select list,
+// after the columns already selected ("posts".* when there are none), so
+// that calling it before or after Select gives the same statement:
+//
+//	select "posts".*, (select count(*) from "comments" where "posts"."id" = "comments"."post_id") as "comments_count" from "posts"
+//
+// P must have a field for the alias. For sum, min, max and avg a parent
+// without related rows reads NULL: a pointer or agg.Null field gets nil /
+// Valid=false, a plain number field gets 0 (the subquery is wrapped in
+// coalesce(…, 0)); see the package documentation.
+func (a Aggregate[P]) Apply(q *query.Query[P]) *query.Query[P] {
+	if q == nil {
+		return query.From[P]().SetErr(fmt.Errorf("agg: nil query: %w", sqlt.ErrNilValue))
+	}
+	if q.Err() != nil {
+		return q
+	}
+	s := a.s
+	if s == nil {
+		return q.SetErr(errZero)
+	}
+	if s.err != nil {
+		return q.SetErr(s.err)
+	}
+	f, err := s.field()
+	if err != nil {
+		return q.SetErr(err)
+	}
+	expr := "(" + s.sub + ")"
+	switch s.fn {
+	case fnExists:
+		expr = "exists (" + s.sub + ")"
+	case fnSum, fnMin, fnMax, fnAvg:
+		if z := zeroLiteral(f.Type, s.colType, s.fn); z != "" {
+			expr = "coalesce(" + expr + ", " + z + ")"
+		}
+	}
+	return q.AddSelect(sq.Expr(expr+" as "+sqlt.Ident(s.alias), s.args...))
+}
+
+var scannerType = reflect.TypeFor[sql.Scanner]()
+
+// zeroLiteral is the SQL literal standing for "no related rows" in a
+// field that cannot hold NULL, or "" to leave NULL (pointer, Scanner and
+// other fields).
+func zeroLiteral(field, column reflect.Type, f fn) string {
+	if reflect.PointerTo(field).Implements(scannerType) {
+		return ""
+	}
+	switch field.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "0"
+	case reflect.String:
+		if f == fnSum || f == fnAvg {
+			return "0"
+		}
+		if column == nil {
+			return ""
+		}
+		for column.Kind() == reflect.Pointer {
+			column = column.Elem()
+		}
+		switch {
+		case column.Kind() == reflect.String:
+			return "''"
+		case isNumberKind(column.Kind()):
+			return "0"
+		}
+	}
+	return ""
+}
+
+func isNumberKind(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,85 @@
+// Package agg reads aggregates of related rows — Sutando's withCount,
+// withSum, withMin, withMax, withAvg and withExists, and their deferred
+// forms loadCount, loadSum, … — into plain structs.
+//
+// # Declaring the fields
+//
+// An aggregate is read into the parent's field whose column is the
+// aggregate's alias: "{relation}_count", "{relation}_exists" or
+// "{relation}_{fn}_{column}" (the relation's name is its rel name, e.g.
+// "comments"). Tag those fields readonly: they are scanned but never
+// written by Insert, Update or Save, and a plain query (which does not
+// select them) leaves them at their zero value.
+//
+//	type Post struct {
+//		ID    int64  `db:"id"`
+//		Title string `db:"title"`
+//
+//		CommentsCount    int64               `db:"comments_count,readonly"`
+//		CommentsSumVotes int64               `db:"comments_sum_votes,readonly"`
+//		CommentsAvgVotes *float64            `db:"comments_avg_votes,readonly"`
+//		LastComment      agg.Null[time.Time] `db:"comments_max_created_at,readonly"`
+//		CommentsExists   bool                `db:"comments_exists,readonly"`
+//	}
+//
+//	var PostComments = rel.HasMany[Post, Comment]()
+//
+// # As select columns
+//
+// [WithCount] and its siblings return an [Aggregate], a query.Mod: apply it
+// to a query on the parent.
+//
+//	posts, err := query.From[Post]().Apply(agg.WithCount(PostComments)).Get(ctx, db)
+//
+// renders one statement, the aggregate as a correlated subquery after the
+// columns already selected ("posts".* when none were):
+//
+//	select "posts".*, (select count(*) from "comments" where "posts"."id" = "comments"."post_id") as "comments_count" from "posts"
+//
+// Calling Select before or after Apply gives the same statement. A
+// constraint narrows the rows aggregated, and [Aggregate.As] reads the
+// value under another alias, so one relation can be aggregated twice:
+//
+//	code := func(q *query.Query[Comment]) *query.Query[Comment] { return q.WhereOp("content", "like", "code%") }
+//	q.Apply(agg.WithCount(PostComments), agg.WithCount(PostComments, code).As("code_count"))
+//
+// The relation's own Where conditions and pivot filters are part of every
+// aggregate. On belongsTo a count is 0 or 1; on belongsToMany it counts the
+// matching pivot rows.
+//
+// # Deferred, on fetched parents
+//
+// [Load] (and [LoadCount], [LoadSum], [LoadMin], [LoadMax], [LoadAvg],
+// [LoadExists]) sets the same fields on parents already fetched with one
+// grouped statement per relation:
+//
+//	select "comments"."post_id", count(*) from "comments" where "comments"."post_id" in (?, ?) group by "comments"."post_id"
+//
+// (= any($1) on PostgreSQL). For structs without such fields, [Values]
+// returns the aggregate by parent key.
+//
+// # Types and NULL
+//
+//   - count: an integer field (int64, int, …).
+//   - exists: a bool field, on both databases (SQLite's 0/1 is converted).
+//   - avg: a float field (PostgreSQL's numeric average is converted).
+//   - sum, min, max keep the column's type where the field allows: an
+//     integer or float field, a string for decimals, time.Time for the
+//     min or max of a timestamp.
+//   - A parent without related rows gets count 0 and exists false. Sum, min,
+//     max and avg are then NULL: a pointer field gets nil and a [Null]
+//     field Valid=false; a plain number field gets 0, and a plain string
+//     field "0" (sum, avg, numeric columns) or "" (text columns), because
+//     relkit wraps the subquery in coalesce for such fields. Other plain
+//     fields (time.Time, bool) cannot hold NULL: use a pointer or [Null].
+//     The deferred forms give the same values.
+//   - SQLite returns the min or max of a timestamp column as text, which
+//     database/sql does not scan into a time.Time. The deferred forms parse
+//     it; in the select-column form declare the field as
+//     agg.Null[time.Time], whose Scan parses it (time.Time and *time.Time
+//     fields work there on PostgreSQL only).
+//
+// Column names given to aggregates are validated against the related
+// struct's mapped columns; a bad one, like a bad relation, makes the query
+// or load fail with a clear error before any statement runs.
+package agg

@@ -1,0 +1,339 @@
+package agg
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// Load computes aggregates for parents already fetched (Sutando's
+// loadCount, loadSum, …) and stores each in the parent's field for its
+// alias, as the select-column form would. Each relation costs one grouped
+// statement for the whole slice:
+//
+//	select "comments"."post_id", count(*) from "comments"
+//	where "comments"."post_id" in (?, ?, …) group by "comments"."post_id"
+//
+// (= any(?) with one array parameter on PostgreSQL). Aggregates of the same
+// relation without a constraint share one statement; a constrained one
+// runs its own. Keys are deduplicated and NULL keys skipped; a parent with
+// no related rows (or a NULL key) gets count 0, exists false, and NULL for
+// the others (the zero value, or nil for a pointer field). No parents: no
+// statement.
+func Load[P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, aggs ...Aggregate[P]) error {
+	specs := make([]*spec, 0, len(aggs))
+	fields := make([]*sqlt.Field, 0, len(aggs))
+	for _, a := range aggs {
+		if a.s == nil {
+			return fmt.Errorf("load aggregates: %w", errZero)
+		}
+		if a.s.err != nil {
+			return fmt.Errorf("load aggregates: %w", a.s.err)
+		}
+		f, err := a.s.field()
+		if err != nil {
+			return fmt.Errorf("load aggregates: %w", err)
+		}
+		specs = append(specs, a.s)
+		fields = append(fields, f)
+	}
+	if len(parents) == 0 || len(specs) == 0 {
+		return nil
+	}
+	if ex == nil {
+		return fmt.Errorf("load aggregates: nil executor: %w", sqlt.ErrNilValue)
+	}
+	pv := reflect.ValueOf(parents)
+	keyCache := map[*rel.Meta]parentKeys{}
+	groups := groupSpecs(specs)
+	results := make([]map[any][]any, len(groups))
+	// Run every statement before touching a parent, so that a failing
+	// one leaves the parents as they were.
+	for gi, g := range groups {
+		m := g[0].m
+		pk, ok := keyCache[m]
+		if !ok {
+			var err error
+			if pk, err = keysOf(m, pv); err != nil {
+				return fmt.Errorf("load %s: %w", g[0].name, err)
+			}
+			keyCache[m] = pk
+		}
+		res, err := fetch(ctx, ex, g, pk.unique)
+		if err != nil {
+			return fmt.Errorf("load %s: %w", g[0].name, err)
+		}
+		results[gi] = res
+	}
+	for gi, g := range groups {
+		pk := keyCache[g[0].m]
+		for i := 0; i < pv.Len(); i++ {
+			elem := pv.Index(i)
+			var vals []any
+			if k := pk.each[i]; k != nil {
+				vals = results[gi][k]
+			}
+			for j, s := range g {
+				src := absent(s.fn)
+				if vals != nil {
+					src = vals[j]
+				}
+				f := fields[indexOf(specs, s)]
+				if src == nil {
+					src = s.null(f.Type)
+				}
+				if err := assign(f.Set(elem), src); err != nil {
+					return fmt.Errorf("load %s into %s.%s: %w", s.name, elem.Type().Name(), f.Name, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func indexOf(specs []*spec, s *spec) int {
+	for i, x := range specs {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// groupSpecs groups unconstrained aggregates of the same relation (one
+// statement each group); a constrained aggregate is a group of its own.
+func groupSpecs(specs []*spec) [][]*spec {
+	var groups [][]*spec
+	at := map[*rel.Meta]int{}
+	for _, s := range specs {
+		if !s.narrow {
+			if i, ok := at[s.m]; ok {
+				groups[i] = append(groups[i], s)
+				continue
+			}
+			at[s.m] = len(groups)
+		}
+		groups = append(groups, []*spec{s})
+	}
+	return groups
+}
+
+// absent is the value of an aggregate over no rows.
+func absent(f fn) any {
+	switch f {
+	case fnCount:
+		return int64(0)
+	case fnExists:
+		return false
+	}
+	return nil
+}
+
+// null is what a NULL aggregate becomes in a field of type t: what the
+// select-column form's coalesce gives (0 or ""), else nil.
+func (s *spec) null(t reflect.Type) any {
+	switch zeroLiteral(t, s.colType, s.fn) {
+	case "0":
+		return int64(0)
+	case "''":
+		return ""
+	}
+	return nil
+}
+
+// parentKeys are the relation keys of each parent (nil for NULL) and the
+// distinct non-NULL keys in order of appearance.
+type parentKeys struct {
+	each   []any
+	unique []any
+}
+
+func keysOf(m *rel.Meta, pv reflect.Value) (parentKeys, error) {
+	n := pv.Len()
+	pk := parentKeys{each: make([]any, n)}
+	seen := make(map[any]struct{}, n)
+	for i := 0; i < n; i++ {
+		k, ok, err := m.ParentKeyOf(pv.Index(i).Addr())
+		if err != nil {
+			return pk, err
+		}
+		if !ok {
+			continue
+		}
+		pk.each[i] = k
+		if _, dup := seen[k]; !dup {
+			seen[k] = struct{}{}
+			pk.unique = append(pk.unique, k)
+		}
+	}
+	return pk, nil
+}
+
+// keyColumn is the column of the grouped statement that holds the parent
+// key: the foreign key (hasOne/hasMany), the owner key (belongsTo), the
+// pivot's foreign pivot key (belongsToMany).
+func keyColumn(m *rel.Meta, inner string) string {
+	switch m.Kind {
+	case rel.KindBelongsTo:
+		return rel.Qualified(inner, m.OwnerKey)
+	case rel.KindBelongsToMany:
+		return m.PivotColumn(m.ForeignPivotKey)
+	}
+	return rel.Qualified(inner, m.ForeignKey)
+}
+
+// fetch runs the grouped statement of a group of aggregates over one
+// relation and returns their values by normalised parent key.
+func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, keys []any) (map[any][]any, error) {
+	if len(keys) == 0 {
+		return nil, ctx.Err()
+	}
+	m := g[0].m
+	side, err := g[0].side()
+	if err != nil {
+		return nil, err
+	}
+	kc := keyColumn(m, side.Name)
+	var b strings.Builder
+	b.WriteString("select " + kc)
+	for _, s := range g {
+		b.WriteString(", " + s.groupedExpr(side.Name))
+	}
+	list, listArgs := ex.Dialect().KeyList(kc, keys)
+	b.WriteString(" from " + side.From + " where " + list)
+	args := make([]any, 0, len(side.FromArgs)+len(listArgs)+len(side.WhereArgs))
+	args = append(append(args, side.FromArgs...), listArgs...)
+	if side.Where != "" {
+		b.WriteString(" and " + side.Where)
+		args = append(args, side.WhereArgs...)
+	}
+	b.WriteString(" group by " + kc)
+	rows, err := ex.Query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[any][]any, len(keys))
+	holders := make([]raw, len(g)+1)
+	dest := make([]any, len(holders))
+	for i := range holders {
+		dest[i] = &holders[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		k, ok, err := rel.NormKey(holders[0].v)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		vals := make([]any, len(g))
+		for j := range g {
+			vals[j] = holders[j+1].v
+		}
+		out[k] = vals
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
+}
+
+// raw keeps a column's value as the driver returns it.
+type raw struct{ v any }
+
+func (r *raw) Scan(src any) error {
+	if b, ok := src.([]byte); ok {
+		src = string(b) // the driver may reuse the buffer
+	}
+	r.v = src
+	return nil
+}
+
+// Values computes one aggregate for parents already fetched, in one
+// statement, and returns it by parent key — for structs without a field
+// for the aggregate:
+//
+//	counts, err := agg.Values[int64](ctx, db, posts, agg.WithCount(PostComments))
+//	n := counts[post.ID]
+//
+// Keys are normalised as rel.NormKey does: int64 for integer keys, string
+// for string keys. Every parent with a non-NULL key is in the map; one
+// without related rows gets count 0, exists false, and for the others
+// V's zero value (nil if V is a pointer).
+func Values[V, P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, a Aggregate[P]) (map[any]V, error) {
+	if a.s == nil {
+		return nil, fmt.Errorf("aggregate values: %w", errZero)
+	}
+	s := a.s
+	if s.err != nil {
+		return nil, fmt.Errorf("aggregate values: %w", s.err)
+	}
+	out := map[any]V{}
+	if len(parents) == 0 {
+		return out, nil
+	}
+	if ex == nil {
+		return nil, fmt.Errorf("%s values: nil executor: %w", s.name, sqlt.ErrNilValue)
+	}
+	pk, err := keysOf(s.m, reflect.ValueOf(parents))
+	if err != nil {
+		return nil, fmt.Errorf("%s values: %w", s.name, err)
+	}
+	res, err := fetch(ctx, ex, []*spec{s}, pk.unique)
+	if err != nil {
+		return nil, fmt.Errorf("%s values: %w", s.name, err)
+	}
+	for _, k := range pk.unique {
+		src := absent(s.fn)
+		if vals, ok := res[k]; ok {
+			src = vals[0]
+		}
+		if src == nil {
+			src = s.null(reflect.TypeFor[V]())
+		}
+		var v V
+		if err := assign(reflect.ValueOf(&v).Elem(), src); err != nil {
+			return nil, fmt.Errorf("%s values: %w", s.name, err)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// LoadCount is Load with WithCount(r, constraint...).
+func LoadCount[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], constraint ...Constraint[C]) error {
+	return Load(ctx, ex, parents, WithCount(r, constraint...))
+}
+
+// LoadSum is Load with WithSum(r, column, constraint...).
+func LoadSum[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+	return Load(ctx, ex, parents, WithSum(r, column, constraint...))
+}
+
+// LoadMin is Load with WithMin(r, column, constraint...).
+func LoadMin[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+	return Load(ctx, ex, parents, WithMin(r, column, constraint...))
+}
+
+// LoadMax is Load with WithMax(r, column, constraint...).
+func LoadMax[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+	return Load(ctx, ex, parents, WithMax(r, column, constraint...))
+}
+
+// LoadAvg is Load with WithAvg(r, column, constraint...).
+func LoadAvg[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+	return Load(ctx, ex, parents, WithAvg(r, column, constraint...))
+}
+
+// LoadExists is Load with WithExists(r, constraint...).
+func LoadExists[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], constraint ...Constraint[C]) error {
+	return Load(ctx, ex, parents, WithExists(r, constraint...))
+}
