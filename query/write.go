@@ -69,7 +69,16 @@ func insertSQL(m *sqlt.Model, rows []reflect.Value, withPK bool, returning bool)
 		cols = append(cols, f)
 	}
 	var b strings.Builder
-	b.WriteString("insert into " + sqlt.Ident(m.Table) + " (")
+	b.WriteString("insert into " + sqlt.Ident(m.Table))
+	if len(cols) == 0 {
+		// Only a generated key: one row per statement (insertRows sees to it).
+		b.WriteString(" default values")
+		if returning && m.PK != nil {
+			b.WriteString(" returning " + sqlt.Ident(m.PK.Column))
+		}
+		return b.String(), nil
+	}
+	b.WriteString(" (")
 	for i, f := range cols {
 		if i > 0 {
 			b.WriteString(", ")
@@ -164,6 +173,9 @@ func insertRows(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []ref
 		rows = gen
 	}
 	per := maxInsertParams / max(1, len(m.Fields))
+	if !withPK && onlyKey(m) {
+		per = 1 // "default values" inserts a single row
+	}
 	for start := 0; start < len(rows); start += per {
 		end := min(start+per, len(rows))
 		if err := insertBatch(ctx, ex, m, rows[start:end], withPK); err != nil {
@@ -171,6 +183,16 @@ func insertRows(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []ref
 		}
 	}
 	return nil
+}
+
+// onlyKey reports whether m writes no column but its primary key.
+func onlyKey(m *sqlt.Model) bool {
+	for _, f := range m.Fields {
+		if !f.ReadOnly && !f.PK {
+			return false
+		}
+	}
+	return true
 }
 
 func insertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []reflect.Value, withPK bool) error {

@@ -130,7 +130,7 @@ func declare[P, C any](kind Kind, keys []string) *Meta {
 	}
 	m.Parent, m.Related = pm, cm
 	if err := m.setKeys(keys); err != nil {
-		m.err = fmt.Errorf("declare %s: %w", m, err)
+		m.err = fmt.Errorf("declare %s %s → %s: %w", kind, pm.Type.Name(), cm.Type.Name(), err)
 		return m
 	}
 	m.resolveDest("")
