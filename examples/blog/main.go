@@ -21,6 +21,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/agg"
 	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/pivot"
 	"github.com/relkit/relkit/query"
@@ -40,6 +41,10 @@ type User struct {
 	Email string `db:"email" json:"email,omitempty"`
 	Phone *Phone `db:"-" json:"phone,omitempty"`
 	Posts []Post `db:"-" json:"posts,omitempty"`
+
+	// Filled by agg.WithCount(UserPosts) or agg.LoadCount: readonly
+	// fields are read but never written.
+	PostsCount int64 `db:"posts_count,readonly" json:"posts_count,omitempty"`
 }
 
 // Phone belongs to a user.
@@ -62,6 +67,12 @@ type Post struct {
 	Author    *User     `db:"-" json:"author,omitempty"`
 	Comments  []Comment `db:"-" json:"comments,omitempty"`
 	Tags      []Tag     `db:"-" json:"tags,omitempty"`
+
+	// Aggregates of the comments and tags relations (package agg).
+	CommentsCount    int64 `db:"comments_count,readonly" json:"comments_count,omitempty"`
+	CommentsSumVotes int64 `db:"comments_sum_votes,readonly" json:"comments_sum_votes,omitempty"`
+	LikedCount       int64 `db:"liked_count,readonly" json:"liked_count,omitempty"`
+	TagsExists       bool  `db:"tags_exists,readonly" json:"tags_exists,omitempty"`
 }
 
 // Comment belongs to a post.
@@ -224,6 +235,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	if err := eager(ctx, db, d); err != nil {
+		return err
+	}
+	if err := aggregates(ctx, db, d); err != nil {
 		return err
 	}
 	if err := existence(ctx, db, d); err != nil {
@@ -523,6 +537,62 @@ func summarizePosts(posts []Post) []map[string]any {
 		out[i] = m
 	}
 	return out
+}
+
+// aggregates reads counts, sums and existence of related rows, as select
+// columns or on fetched rows.
+func aggregates(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Aggregates: agg.WithCount, WithSum, WithExists, LoadCount, Values")
+
+	liked := func(q *query.Query[Comment]) *query.Query[Comment] { return q.WhereOp("votes", ">=", 3) }
+	posts, err := query.From[Post]().
+		Select("id", "title").
+		Apply(
+			agg.WithCount(PostComments),
+			agg.WithSum(PostComments, "votes"),
+			agg.WithCount(PostComments, liked).As("liked_count"),
+			agg.WithExists(PostTags),
+		).
+		OrderBy("id").
+		Get(ctx, db)
+	out := make([]map[string]any, len(posts))
+	for i, p := range posts {
+		out[i] = map[string]any{"title": p.Title, "comments_count": p.CommentsCount,
+			"comments_sum_votes": p.CommentsSumVotes, "liked_count": p.LikedCount, "tags_exists": p.TagsExists}
+	}
+	d.show(`liked := func(q *query.Query[Comment]) *query.Query[Comment] { return q.WhereOp("votes", ">=", 3) }
+  query.From[Post]().Select("id", "title").Apply(
+      agg.WithCount(PostComments),
+      agg.WithSum(PostComments, "votes"),
+      agg.WithCount(PostComments, liked).As("liked_count"),
+      agg.WithExists(PostTags),
+  ).OrderBy("id").Get(ctx, db)  // one statement`, out, err)
+	if err != nil {
+		return err
+	}
+
+	users, err := query.From[User]().OrderBy("id").Get(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	err = agg.LoadCount(ctx, db, users, UserPosts)
+	counts := map[string]int64{}
+	for _, u := range users {
+		counts[u.Name] = u.PostsCount
+	}
+	d.show(`agg.LoadCount(ctx, db, users, UserPosts)  // on fetched users: one grouped statement`, counts, err)
+	if err != nil {
+		return err
+	}
+
+	votes, err := agg.Values[int64](ctx, db, users, agg.WithSum(UserPosts, "votes"))
+	byID := map[string]int64{}
+	for k, v := range votes {
+		byID[fmt.Sprint(k)] = v
+	}
+	d.show(`agg.Values[int64](ctx, db, users, agg.WithSum(UserPosts, "votes"))  // by user id, no field needed`, byID, err)
+	return err
 }
 
 // existence filters parents by their relations (Sutando's has, whereHas).
