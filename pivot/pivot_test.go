@@ -2,6 +2,7 @@ package pivot_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -829,5 +830,83 @@ func TestLargeSync(t *testing.T) {
 		assert.Len(t, ch.Detached, 19990)
 		assert.Equal(t, 2, db.Counter.Count())
 		assert.Equal(t, big[:10], roleIDs(t, db, 2))
+	})
+}
+
+func TestWherePivotNil(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		db.MustExec(t, `insert into podcast_user (user_id, podcast_id) values (3, 1)`)
+		require.NoError(t, pivot.Attach(ctx, db, UserPodcasts, user(3), 2))
+		// WherePivot(col, nil) is "is null" (Laravel), not "= NULL".
+		n, err := pivot.DetachAll(ctx, db, UserPodcasts.WherePivot("created_at", nil), user(3))
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, n)
+		subs := subscriptions(t, db, 3)
+		require.Len(t, subs, 1)
+		assert.Contains(t, subs, int64(2))
+		n, err = pivot.DetachAll(ctx, db, UserPodcasts.WherePivot("created_at", "<>", nil), user(3))
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, n)
+	})
+}
+
+// Code is a key type relkit does not classify (a struct implementing
+// driver.Valuer and sql.Scanner): keys go through rel.NormKey as they are.
+type Code struct{ s string }
+
+func (c Code) Value() (driver.Value, error) { return c.s, nil }
+
+func (c *Code) Scan(v any) error {
+	switch x := v.(type) {
+	case string:
+		c.s = x
+	case []byte:
+		c.s = string(x)
+	default:
+		return fmt.Errorf("scan %T into Code", v)
+	}
+	return nil
+}
+
+type Label struct {
+	Code  Code           `db:"code,pk"`
+	Pivot map[string]any `db:"-"`
+}
+
+var ArticleLabels = rel.BelongsToMany[Article, Label]("article_label", "article_id", "label_code")
+
+func TestCustomKeyType(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		db.MustExec(t,
+			`create table articles (id {{pk}})`,
+			`create table article_label (article_id bigint not null, label_code text not null, primary key (article_id, label_code))`,
+			`insert into articles (id) values (1)`,
+		)
+		a := &Article{ID: 1}
+		var many []Label
+		for i := 0; i < 1200; i++ {
+			many = append(many, Label{Code: Code{fmt.Sprintf("c%04d", i)}})
+		}
+		ch, err := pivot.Sync(ctx, db, ArticleLabels, a, many)
+		require.NoError(t, err)
+		require.Len(t, ch.Attached, 1200)
+		assert.Equal(t, "c0000", ch.Attached[0])
+
+		db.Counter.Reset()
+		ch, err = pivot.Sync(ctx, db, ArticleLabels, a, []any{Code{"c0001"}, "c0002", &Label{Code: Code{"new"}}})
+		require.NoError(t, err)
+		assert.Equal(t, []any{"new"}, ch.Attached)
+		assert.Len(t, ch.Detached, 1198)
+		assert.Equal(t, 5, db.Counter.Count(), "select, three chunked deletes, insert: %s", db.Counter)
+
+		n, err := pivot.UpdateExistingPivot(ctx, db, ArticleLabels, a, Code{"new"}, nil)
+		require.NoError(t, err)
+		assert.Zero(t, n, "no timestamps, nothing to set")
+		n, err = pivot.Detach(ctx, db, ArticleLabels, a, []Code{{"c0001"}, {"new"}})
+		require.NoError(t, err)
+		assert.EqualValues(t, 2, n)
 	})
 }

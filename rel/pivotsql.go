@@ -44,6 +44,18 @@ func (m *Meta) PivotFilter() sq.Sqlizer {
 			}
 			b.WriteString(col + " " + w.Op + " (" + strings.TrimSuffix(strings.Repeat("?, ", len(w.Values)), ", ") + ")")
 			args = append(args, w.Values...)
+		case "=", "<>", "!=":
+			// WherePivot(col, nil) means IS NULL, as Laravel's where does.
+			if len(w.Values) == 1 && w.Values[0] == nil {
+				if w.Op == "=" {
+					b.WriteString(col + " is null")
+				} else {
+					b.WriteString(col + " is not null")
+				}
+				continue
+			}
+			b.WriteString(col + " " + w.Op + " ?")
+			args = append(args, w.Values...)
 		default:
 			b.WriteString(col + " " + w.Op + " ?")
 			args = append(args, w.Values...)
