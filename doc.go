@@ -1,7 +1,7 @@
 // Package relkit brings Eloquent-style relationships (the feature set of
 // the Node.js ORM Sutando) to plain Go structs, with generics: declare
-// relations as typed values next to your types, then query, load and
-// write through them, on SQLite or PostgreSQL.
+// relations as typed values next to your types, then query, load,
+// aggregate and sync through them, on SQLite or PostgreSQL.
 //
 // This root package holds only documentation and runnable examples. The
 // code lives in these packages, each importing only those above it:
@@ -20,6 +20,9 @@
 //   - [github.com/relkit/relkit/load]: eager loading of relations into
 //     fetched rows, one statement per relation per level — load.With,
 //     load.Nested, load.Where, load.Columns, string paths with load.Paths.
+//   - [github.com/relkit/relkit/agg]: aggregates of related rows —
+//     agg.WithCount, agg.WithSum and siblings as select columns, and the
+//     deferred agg.LoadCount … on fetched rows.
 //   - [github.com/relkit/relkit/pivot]: many-to-many writes with Laravel's
 //     semantics — pivot.Attach, pivot.Detach, pivot.Sync and siblings.
 //
@@ -32,6 +35,7 @@
 //	users, err := query.From[User]().Where(sq.Gt{"id": 10}).Get(ctx, db)
 //	posts, err := query.Related(UserPosts, &users[0]).Get(ctx, db)
 //	err = load.With(ctx, db, users, UserPosts)
+//	posts, err = query.From[Post]().Apply(agg.WithCount(PostComments)).Get(ctx, db)
 //	changes, err := pivot.Sync(ctx, db, UserRoles, &users[0], []int64{1, 2})
 //
 // See the examples below and README.md for a tour.

@@ -9,6 +9,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/agg"
 	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/pivot"
 	"github.com/relkit/relkit/query"
@@ -26,6 +27,8 @@ type User struct {
 	Name  string `db:"name"`
 	Phone *Phone `db:"-"`
 	Posts []Post `db:"-"`
+
+	PostsCount int64 `db:"posts_count,readonly"` // an aggregate: read, never written
 }
 
 // Phone belongs to a user.
@@ -43,6 +46,8 @@ type Post struct {
 	Votes  int64  `db:"votes"`
 	Author *User  `db:"-"`
 	Tags   []Tag  `db:"-"`
+
+	TagsCount int64 `db:"tags_count,readonly"`
 }
 
 // Tag is shared by posts through post_tag.
@@ -284,19 +289,64 @@ func Example_load() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := load.With(ctx, printSQL(db), posts, PostAuthor, PostTags); err != nil {
+	statements := 0
+	counting := db.WithHook(sqlt.HookFunc(func(context.Context, sqlt.QueryEnd) { statements++ }))
+	if err := load.With(ctx, counting, posts, PostAuthor, PostTags); err != nil {
 		log.Fatal(err)
 	}
+	fmt.Println(len(posts), "posts,", statements, "statements")
 	for _, p := range posts {
 		fmt.Println(p.Title, "by", p.Author.Name, "tags:", len(p.Tags))
 	}
 	// Output:
-	// sql: select "users".* from "users" where "users"."id" in (?, ?) [1 2]
-	// sql: select "tags".*, "post_tag"."post_id" as "pivot_post_id", "post_tag"."tag_id" as "pivot_tag_id", "post_tag"."position" as "pivot_position" from "post_tag" join "tags" on "tags"."id" = "post_tag"."tag_id" where "post_tag"."post_id" in (?, ?, ?, ?) order by "post_tag"."position" asc [1 2 3 4]
+	// 4 posts, 2 statements
 	// hello by ann tags: 2
 	// tips by ann tags: 0
 	// news by bob tags: 0
 	// note by Guest tags: 0
+}
+
+// Aggregates of related rows: as select columns (one statement, correlated
+// subqueries) or on rows already fetched (one grouped statement).
+func Example_aggregates() {
+	ctx := context.Background()
+	db := openBlog(ctx)
+	defer db.Close()
+
+	posts, err := query.From[Post]().
+		Select("id", "title").
+		Apply(agg.WithCount(PostTags)).
+		OrderBy("id").
+		Get(ctx, printSQL(db))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range posts {
+		fmt.Println(p.Title, p.TagsCount)
+	}
+
+	users, err := query.From[User]().OrderBy("id").Get(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := agg.LoadCount(ctx, db, users, UserPosts); err != nil {
+		log.Fatal(err)
+	}
+	votes, err := agg.Values[int64](ctx, db, users, agg.WithSum(UserPosts, "votes"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, u := range users {
+		fmt.Println(u.Name, u.PostsCount, votes[u.ID])
+	}
+	// Output:
+	// sql: SELECT "posts"."id", "posts"."title", (select count(*) from "tags" join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id") as "tags_count" FROM "posts" ORDER BY "posts"."id" asc []
+	// hello 2
+	// tips 0
+	// news 0
+	// note 0
+	// ann 2 13
+	// bob 1 0
 }
 
 // pivot.Sync makes the given keys the only ones attached, and reports
@@ -406,6 +456,15 @@ func Example_quickstart() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	counted, err := query.From[Post]().Apply(agg.WithCount(PostTags)).Get(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = agg.LoadCount(ctx, db, users, UserPosts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(counted), counted[0].TagsCount, counted[1].TagsCount, users[0].PostsCount, users[1].PostsCount)
 	author, err := query.GetOne(ctx, db, PostAuthor, &posts[0])
 	if err != nil {
 		log.Fatal(err)
@@ -451,6 +510,7 @@ func Example_quickstart() {
 	// Output:
 	// 555-0101 2 2
 	// 2 2 1
+	// 4 2 0 2 1
 	// 2 ann bob
 	// 2 hello tips
 	// 1 hello
