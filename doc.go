@@ -28,10 +28,14 @@
 //
 // A minimal session:
 //
+//	var (
+//		UserPosts    = rel.HasMany[User, Post]()
+//		UserRoles    = rel.BelongsToMany[User, Role]()
+//		PostComments = rel.HasMany[Post, Comment]()
+//	)
+//
 //	db, err := sqlt.Open(ctx, "sqlite::memory:")
 //	…
-//	var UserPosts = rel.HasMany[User, Post]()
-//	var UserRoles = rel.BelongsToMany[User, Role]()
 //	users, err := query.From[User]().Where(sq.Gt{"id": 10}).Get(ctx, db)
 //	posts, err := query.Related(UserPosts, &users[0]).Get(ctx, db)
 //	err = load.With(ctx, db, users, UserPosts)
