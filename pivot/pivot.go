@@ -25,8 +25,8 @@ var ErrBadAttributes = errors.New("relkit: invalid pivot attributes")
 // key's type, normalised: int64 for every integer key type (so the string
 // "2" given for an integer key is reported as int64(2)) and string for
 // string keys. Attached and Updated follow the input order, Detached the
-// order in which the database returned the current rows. The slices are
-// never nil.
+// order in which the database returned the current rows. On success the
+// slices are never nil (they marshal to JSON as []).
 type Changes struct {
 	Attached []any `json:"attached"`
 	Detached []any `json:"detached"`
@@ -264,7 +264,7 @@ func UpdateExistingPivot[P, C any](ctx context.Context, ex sqlt.Executor, r rel.
 	if len(recs) == 0 {
 		return 0, nil
 	}
-	stmts := p.updates(ex.Dialect(), keysOf(recs), attrs, sqlt.Now(), false)
+	stmts := p.updates(ex.Dialect(), keysOf(recs), attrs, sqlt.Now(), false, false)
 	if len(stmts) == 0 {
 		return 0, nil
 	}

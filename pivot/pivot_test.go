@@ -2,15 +2,18 @@ package pivot_test
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for the RETURNING fallback test
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -908,5 +911,55 @@ func TestCustomKeyType(t *testing.T) {
 		n, err = pivot.Detach(ctx, db, ArticleLabels, a, []Code{{"c0001"}, {"new"}})
 		require.NoError(t, err)
 		assert.EqualValues(t, 2, n)
+	})
+}
+
+// noReturning is a dialect without INSERT/UPDATE … RETURNING (MySQL-like).
+type noReturning struct{ sqlt.Dialect }
+
+func (noReturning) Returning() bool { return false }
+
+// TestSyncWithoutReturning runs Sync's update step through the fallback
+// for dialects without RETURNING: one UPDATE per kept key, reported when
+// its row changed.
+func TestSyncWithoutReturning(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		var sdb *sql.DB
+		var err error
+		if db.Name == "sqlite" {
+			sdb, err = sql.Open("sqlite3", "file::memory:?_foreign_keys=1")
+			require.NoError(t, err)
+			sdb.SetMaxOpenConns(1)
+		} else {
+			rows, err := db.Query(ctx, `select current_schema()`)
+			require.NoError(t, err)
+			schema, err := sqlt.ScanOne[string](rows)
+			require.NoError(t, err)
+			u, err := url.Parse(testdb.PostgresDSN(t))
+			require.NoError(t, err)
+			q := u.Query()
+			q.Set("search_path", schema)
+			u.RawQuery = q.Encode()
+			sdb, err = sql.Open("pgx", u.String())
+			require.NoError(t, err)
+		}
+		t.Cleanup(func() { sdb.Close() })
+		ex := sqlt.FromDB(sdb, noReturning{db.Dialect()})
+		for _, s := range []string{
+			`create table role_user (user_id bigint not null, role_id bigint not null, active boolean not null default true, primary key (user_id, role_id))`,
+			`insert into role_user (user_id, role_id, active) values (1, 1, true), (1, 2, true), (1, 3, false)`,
+		} {
+			_, err := ex.Exec(ctx, s)
+			require.NoError(t, err)
+		}
+		ch, err := pivot.SyncWithPivotValues(ctx, ex, UserRoles, user(1), []int64{1, 2, 3, 4}, map[string]any{"active": false})
+		require.NoError(t, err)
+		assert.Equal(t, pivot.Changes{Attached: keys(4), Detached: []any{}, Updated: keys(1, 2)}, ch)
+		rows, err := ex.Query(ctx, `select count(*) from role_user where active = ?`, false)
+		require.NoError(t, err)
+		n, err := sqlt.ScanOne[int64](rows)
+		require.NoError(t, err)
+		assert.EqualValues(t, 4, n)
 	})
 }

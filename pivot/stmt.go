@@ -147,9 +147,10 @@ func (p *plan) deletes(d sqlt.Dialect, keys []any) []stmt {
 
 // updates renders the UPDATE of the given related keys' rows with attrs
 // (and updated_at under timestamps). changedOnly restricts it to rows
-// where an attribute differs and returns the related key of each row
-// updated. No statement when there is nothing to set.
-func (p *plan) updates(d sqlt.Dialect, keys []any, attrs map[string]any, now time.Time, changedOnly bool) []stmt {
+// where an attribute differs from its stored value; returning makes it
+// return the related key of each row updated. No statement when there is
+// nothing to set.
+func (p *plan) updates(d sqlt.Dialect, keys []any, attrs map[string]any, now time.Time, changedOnly, returning bool) []stmt {
 	names := sortedNames(attrs)
 	var set strings.Builder
 	var setArgs []any
@@ -191,7 +192,7 @@ func (p *plan) updates(d sqlt.Dialect, keys []any, attrs map[string]any, now tim
 	}
 	head := "update " + p.table + " set " + set.String() + " where " + p.fpk + " = ? and "
 	var tail string
-	if changedOnly {
+	if returning {
 		tail = " returning " + sqlt.Ident(p.m.RelatedPivotKey)
 	}
 	var out []stmt
@@ -215,7 +216,7 @@ func (p *plan) updateChanged(ctx context.Context, tx sqlt.Executor, recs []recor
 	d := tx.Dialect()
 	if !d.Returning() {
 		for _, rc := range recs {
-			n, err := p.runCountIn(ctx, tx, p.updates(d, []any{rc.key}, rc.attrs, now, false))
+			n, err := p.runCountIn(ctx, tx, p.updates(d, []any{rc.key}, rc.attrs, now, true, false))
 			if err != nil {
 				return nil, err
 			}
@@ -242,7 +243,7 @@ func (p *plan) updateChanged(ctx context.Context, tx sqlt.Executor, recs []recor
 		g.keys = append(g.keys, rc.key)
 	}
 	for _, g := range groups {
-		for _, s := range p.updates(d, g.keys, g.attrs, now, true) {
+		for _, s := range p.updates(d, g.keys, g.attrs, now, true, true) {
 			if err := p.scanKeys(ctx, tx, s, func(k any) { changed[k] = struct{}{} }); err != nil {
 				return nil, err
 			}
