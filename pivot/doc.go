@@ -25,10 +25,11 @@
 // keys (any integer width, or strings), related models (Role, *Role,
 // []Role, []*Role: their related key is used), a map key → pivot
 // attributes (map[int64]map[string]any, taken in ascending key order), or
-// a []Record (the same, in your order; see [Record]). Keys are normalised: a key
-// given twice counts once, and a string "2" for an integer key is the
-// integer 2. [Changes] reports keys as int64 for integer keys and string
-// for string keys. Floats, structs of another type and NULL keys fail
+// a slice of [Record] (the same, in your order). Keys are normalised: a
+// key given twice counts once, and a string "2" for an integer key is the
+// integer 2. [Changes] reports keys as int64 for integer keys (whatever
+// their Go width) and string for string keys; a kept key counts as
+// updated only when its attributes changed the stored row. Floats, structs of another type and NULL keys fail
 // with [rel.ErrUnsupportedKey]; a parent or model whose key is NULL or
 // zero (never saved) fails with [ErrNoKey]. Nothing runs in either case.
 //
