@@ -21,6 +21,7 @@ const (
 	KindBelongsToMany
 )
 
+// String returns the kind as Sutando names it ("hasMany").
 func (k Kind) String() string {
 	switch k {
 	case KindHasOne:
@@ -166,7 +167,7 @@ func (m *Meta) RelatedKeyColumn() string {
 	return m.ForeignKey
 }
 
-// ParentKey returns the normalised key of the parent (a struct value or
+// ParentKeyOf returns the normalised key of the parent (a struct value or
 // pointer to one) for this relation; ok is false when it is NULL.
 func (m *Meta) ParentKeyOf(parent reflect.Value) (key any, ok bool, err error) {
 	if m.err != nil {

@@ -20,6 +20,7 @@ type UnknownRelationError struct {
 	Known []string
 }
 
+// Error names the type, the relation asked for and the known ones.
 func (e *UnknownRelationError) Error() string {
 	known := "none"
 	if len(e.Known) > 0 {

@@ -1,0 +1,134 @@
+// Package rel declares relations between plain Go structs: Eloquent's
+// (and Sutando's) hasOne, hasMany, belongsTo and belongsToMany, as typed,
+// immutable values. rel only describes; the packages above it run the
+// relations: [github.com/relkit/relkit/query] (relation-scoped queries,
+// writes, existence, push), [github.com/relkit/relkit/load] (eager
+// loading), [github.com/relkit/relkit/agg] (aggregates) and
+// [github.com/relkit/relkit/pivot] (many-to-many writes).
+//
+// # Declaring relations
+//
+// Models are plain structs mapped by package sqlt (db tags, snake_case
+// plural table names, "id" primary key). A relation is a package-level
+// variable made by one of four generic constructors; the first type
+// parameter is always the model the relation is declared on:
+//
+//	type User struct {
+//		ID    int64   `db:"id"`
+//		Name  string  `db:"name"`
+//		Phone *Phone  `db:"-"` // where relations are loaded: not columns
+//		Posts []Post  `db:"-"`
+//		Roles []Role  `db:"-"`
+//	}
+//
+//	var (
+//		UserPhone  = rel.HasOne[User, Phone]()         // phones.user_id = users.id
+//		UserPosts  = rel.HasMany[User, Post]()         // posts.user_id = users.id
+//		PostAuthor = rel.BelongsTo[Post, User]()       // posts.user_id → users.id
+//		UserRoles  = rel.BelongsToMany[User, Role]()   // through role_user(user_id, role_id)
+//	)
+//
+// Keys follow Sutando's conventions and may be overridden positionally, in
+// Sutando's order:
+//
+//   - [HasOne] and [HasMany]: foreign key on the child (default
+//     snake(P)+"_id"), then local key on the parent (default its primary
+//     key): rel.HasOne[User, Phone]("owner_ref", "ref").
+//   - [BelongsTo]: foreign key on the declaring model (default
+//     snake(C)+"_id"), then owner key on the owner (default its primary
+//     key): rel.BelongsTo[Comment, Post]("post_slug", "slug").
+//   - [BelongsToMany]: pivot table (default the two singular snake names
+//     sorted and joined, "role_user"), foreign pivot key ("user_id"),
+//     related pivot key ("role_id"), then the parent and related keys.
+//
+// Each kind is its own type ([HasOneRelation], [HasManyRelation],
+// [BelongsToRelation], [BelongsToManyRelation]), so an operation that fits
+// one kind only — Associate on a belongsTo, pivot.Sync on a belongsToMany —
+// does not compile for another. Functions that accept any relation take
+// [Relation], [Of], [Typed], [ToOne] or [ToMany].
+//
+// Key columns must be mapped and hold comparable Go types: every integer
+// type compares with every other (an int primary key against an int64
+// foreign key just works; sql.NullInt64 and *int64 too), and strings with
+// strings. An int against a string, a float or a bool is rejected at
+// declaration with [ErrUnsupportedKey]; key names that are not plain
+// identifiers ("x; drop table y") with sqlt.ErrInvalidIdentifier.
+//
+// # Destination fields and names
+//
+// A relation loads into the field of P whose type is C or *C (to-one) or
+// []C or []*C (to-many). When there are several such fields, choose one
+// with Field ([HasManyRelation.Field]); when there is none, the relation
+// still works for queries, but loading it fails with [ErrNoDestination]. A
+// field named with Field that cannot hold C fails at declaration.
+//
+// The relation's name is the snake_case of its field ("Posts" → "posts"),
+// or the one given with Named. String paths ("posts.comments") and
+// aggregate aliases ("comments_count") use it.
+//
+// # Builders: constraints, defaults, pivots
+//
+// Builder methods return a new relation and leave the receiver unchanged,
+// so a declared relation is immutable and safe for concurrent use:
+//
+//	ActivePosts = UserPosts.Where(sq.Eq{"active": true}).Named("active_posts")
+//	PostAuthor  = rel.BelongsTo[Post, User]().WithDefault(User{Name: "Guest Author"})
+//	UserRoles   = rel.BelongsToMany[User, Role]().WithPivot("active").WithTimestamps()
+//
+// The builders:
+//
+//   - Where constrains the related rows wherever the relation is used:
+//     reading, eager loading, existence tests, aggregates and pivot writes.
+//   - WithDefault (hasOne and belongsTo) yields a default instead of nil
+//     when no row exists: the zero C (WithDefault()), a copy of a value
+//     (WithDefault(v)), or the result of a function of the parent
+//     (WithDefaultFunc). A hasOne default carries the parent's key in its
+//     foreign key; a belongsTo whose foreign key is NULL runs no statement.
+//   - WithPivot, WithTimestamps, As, WithPivotValue, WherePivot… and
+//     OrderByPivot shape belongsToMany relations. Pivot columns are read
+//     into the related model's Pivot field (or the field named by As), of
+//     type map[string]any or a struct.
+//
+// # Using relations
+//
+// Query through a relation, scoped to one parent:
+//
+//	posts, err := query.Related(UserPosts, &user).Where(sq.Gt{"votes": 10}).Get(ctx, db)
+//	phone, err := query.GetOne(ctx, db, UserPhone, &user) // nil, or the default, if none
+//	roles, err := query.GetMany(ctx, db, UserRoles, &user) // with their pivot columns
+//
+// The scope cannot be escaped: Where(a).OrWhere(b) renders
+// `scope and (a or b)`. A parent whose key is NULL or zero (not saved yet)
+// has no related rows: reads return nothing and run no statement, and
+// inserts or saves through it fail. Writes through the query set the
+// foreign key: Create,
+// CreateMany, Save, SaveMany, FirstOrNew, FirstOrCreate, UpdateOrCreate,
+// FindOrNew.
+//
+// [BelongsToRelation.Associate] and [BelongsToRelation.Dissociate] set or
+// clear a child's foreign key (and its loaded owner) in memory; save the
+// child afterwards. query.Push saves a model together with the models
+// loaded into its relation fields, in one transaction:
+//
+//	err := query.Push(ctx, db, &post, PostAuthor, PostComments, CommentImages)
+//
+// # The registry and paths
+//
+// Declaring a relation registers it under its parent type and name, so that
+// string paths resolve: [Lookup], [Find] and [Names] query the registry,
+// [ParsePath] resolves "posts.comments", and [ChainOf] builds the same
+// [Path] from typed values. An unknown name gives an
+// [*UnknownRelationError] (matching [ErrUnknownRelation]) that names the
+// type and lists its relations. The first relation declared under a name
+// keeps it; a value derived with a builder method takes its ancestor's
+// place; a constrained relation (Where, WherePivot…) is registered only
+// under a name of its own, so "posts" never silently means "active posts".
+// Derive relations at package level: the registry is process-wide.
+//
+// # Keys at run time
+//
+// [Meta] is the type-erased description the other packages read. Key
+// values are normalised with [NormKey] (every integer to int64, strings
+// and []byte to string, NULL reported apart) and written with [SetKey].
+// Zero and "" are valid keys in data; only NULL is skipped.
+package rel
