@@ -442,9 +442,11 @@ func TestPushBadInput(t *testing.T) {
 		err = query.PushPaths(ctx, db, &u, rel.Path{nil})
 		assert.ErrorIs(t, err, sqlt.ErrNilValue)
 
-		// A type that is not a model.
+		// A type that is not a model, and a pointer too many.
 		n := 3
 		assert.ErrorIs(t, query.Push(ctx, db, &n), sqlt.ErrNotStruct)
+		up := &u
+		assert.ErrorIs(t, query.Push(ctx, db, &up, fixture.UserPosts), query.ErrBadArgument)
 
 		assert.Zero(t, db.Counter.Count(), "nothing ran: %s", db.Counter)
 
