@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/relkit/relkit/query"
@@ -20,8 +21,8 @@ type level struct {
 	n       *node
 	parents parentSet
 	pg      []int32       // parent → group (one per distinct key); -1: no key
-	scanned reflect.Value // []C as read; invalid when no statement ran
-	first   []int32       // to-one: group → index in scanned; -1: no row
+	rows    *rowStore     // the rows as read; nil when no statement ran
+	first   []int32       // to-one: group → index in rows; -1: no row
 	backing reflect.Value // to-many: []C or []*C with each group's rows together
 	off     []int32       // to-many: group g is backing[off[g]:off[g+1]]
 	sub     []*level
@@ -132,21 +133,16 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sqlt.Fi
 	if err != nil {
 		return fmt.Errorf("load %s: %w", n.path, err)
 	}
-	st := reflect.SliceOf(m.Related.Type)
-	sp := reflect.New(st)
-	if !m.Kind.ToMany() {
-		sp.Elem().Set(reflect.MakeSlice(st, 0, len(keys)))
-	}
 	var pivotKeys []K
 	var extra *sqlt.Extra
 	if m.Kind == rel.KindBelongsToMany {
 		extra = pivotExtra(m, &pivotKeys)
 	}
-	if err := sqlt.ScanInto(rows, sp, extra); err != nil {
+	lv.rows = newRowStore(m.Related.Type, len(keys))
+	if err := sqlt.ScanFunc(rows, m.Related.Type, lv.rows.next, extra); err != nil {
 		return fmt.Errorf("load %s: %w", n.path, err)
 	}
-	lv.scanned = sp.Elem()
-	nc := lv.scanned.Len()
+	nc := lv.rows.n
 
 	// Match each child to its group.
 	cg := make([]int32, nc)
@@ -162,7 +158,7 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sqlt.Fi
 		cf, _ := m.Related.Column(m.RelatedKeyColumn())
 		readc := readerFor[K](cf)
 		for j := 0; j < nc; j++ {
-			k, ok, err := readc(lv.scanned.Index(j))
+			k, ok, err := readc(lv.rows.at(j))
 			if err != nil {
 				return fmt.Errorf("load %s: row %d: %s: %w", n.path, j, m.RelatedKeyColumn(), err)
 			}
@@ -188,7 +184,7 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sqlt.Fi
 				lv.first[g] = int32(j)
 			}
 		}
-		next = parentSet{v: lv.scanned}
+		next = parentSet{rows: lv.rows}
 	}
 
 	for _, c := range n.children {
@@ -209,7 +205,8 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sqlt.Fi
 // keeping the query's order within a group (a stable counting sort): every
 // parent then gets a sub-slice of one backing array, one allocation for
 // the whole level. When the rows already arrive grouped (ordered by the
-// key, as an index scan gives them), the scanned slice is the backing.
+// key, as an index scan gives them) in a single chunk, that chunk is the
+// backing.
 func (lv *level) group(cg []int32, ngroups int) {
 	off := make([]int32, ngroups+1)
 	matched := 0
@@ -224,7 +221,7 @@ func (lv *level) group(cg []int32, ngroups int) {
 	}
 	cur := make([]int32, ngroups)
 	copy(cur, off[:ngroups])
-	inPlace := matched == len(cg)
+	inPlace := matched == len(cg) && len(lv.rows.chunks) == 1
 	for j, g := range cg {
 		if g < 0 {
 			continue
@@ -243,17 +240,17 @@ func (lv *level) group(cg []int32, ngroups int) {
 		b := reflect.MakeSlice(reflect.SliceOf(reflect.PointerTo(m.Related.Type)), matched, matched)
 		for j, p := range cg {
 			if p >= 0 {
-				b.Index(int(p)).Set(lv.scanned.Index(j).Addr())
+				b.Index(int(p)).Set(lv.rows.at(j).Addr())
 			}
 		}
 		lv.backing = b
 	case inPlace:
-		lv.backing = lv.scanned
+		lv.backing = lv.rows.chunks[0].Slice(0, matched)
 	default:
-		b := reflect.MakeSlice(lv.scanned.Type(), matched, matched)
+		b := reflect.MakeSlice(reflect.SliceOf(m.Related.Type), matched, matched)
 		for j, p := range cg {
 			if p >= 0 {
-				b.Index(int(p)).Set(lv.scanned.Index(j))
+				b.Index(int(p)).Set(lv.rows.at(j))
 			}
 		}
 		lv.backing = b
@@ -302,9 +299,9 @@ func (lv *level) assign() {
 			}
 			switch {
 			case j >= 0 && m.DestShape == rel.DestPtr:
-				dest.Set(lv.scanned.Index(int(j)).Addr())
+				dest.Set(lv.rows.at(int(j)).Addr())
 			case j >= 0:
-				dest.Set(lv.scanned.Index(int(j)))
+				dest.Set(lv.rows.at(int(j)))
 			case m.Default != nil:
 				d := m.Default(p.Addr())
 				if m.DestShape == rel.DestPtr {
@@ -362,4 +359,55 @@ func pivotExtra[K key](m *rel.Meta, keys *[]K) *sqlt.Extra {
 			return query.SetPivot(m, fv, cols, vals)
 		},
 	}
+}
+
+// rowStore holds the rows of a level in chunks that never move once
+// allocated: pointers into them stay valid, and growing copies nothing
+// (a single growing slice would copy every row about twice over).
+type rowStore struct {
+	st     reflect.Type // []C
+	chunks []reflect.Value
+	starts []int // index of each chunk's first row
+	n      int   // rows stored
+	cur    reflect.Value
+	used   int // rows used in cur
+	hint   int // length of the first chunk
+	last   int // chunk last looked up by at
+}
+
+// maxChunk bounds a chunk's length: the first chunk is sized for the
+// number of keys (one row each for to-one relations), later ones double.
+const maxChunk = 4096
+
+func newRowStore(t reflect.Type, hint int) *rowStore {
+	return &rowStore{st: reflect.SliceOf(t), hint: min(max(hint, 8), maxChunk)}
+}
+
+// next returns the (zero) element the coming row is scanned into.
+func (s *rowStore) next() reflect.Value {
+	if !s.cur.IsValid() || s.used == s.cur.Len() {
+		size := s.hint
+		if s.cur.IsValid() {
+			size = min(2*s.cur.Len(), maxChunk)
+		}
+		s.cur = reflect.MakeSlice(s.st, size, size)
+		s.chunks = append(s.chunks, s.cur)
+		s.starts = append(s.starts, s.n)
+		s.used = 0
+	}
+	v := s.cur.Index(s.used)
+	s.used++
+	s.n++
+	return v
+}
+
+// at returns row i (addressable). Access is mostly sequential, so the
+// chunk of the previous lookup is tried first.
+func (s *rowStore) at(i int) reflect.Value {
+	k := s.last
+	if i < s.starts[k] || (k+1 < len(s.starts) && i >= s.starts[k+1]) {
+		k = sort.Search(len(s.starts), func(k int) bool { return s.starts[k] > i }) - 1
+		s.last = k
+	}
+	return s.chunks[k].Index(i - s.starts[k])
 }

@@ -103,13 +103,18 @@ func (n *node) finish() {
 }
 
 // parentSet is the rows a level loads into: a slice of structs or of
-// pointers to structs, elements addressable.
+// pointers to structs, or the rows a level above read; elements
+// addressable.
 type parentSet struct {
-	v   reflect.Value
-	ptr bool
+	v    reflect.Value
+	ptr  bool
+	rows *rowStore
 }
 
 func (s parentSet) len() int {
+	if s.rows != nil {
+		return s.rows.n
+	}
 	if !s.v.IsValid() {
 		return 0
 	}
@@ -117,6 +122,9 @@ func (s parentSet) len() int {
 }
 
 func (s parentSet) at(i int) reflect.Value {
+	if s.rows != nil {
+		return s.rows.at(i)
+	}
 	e := s.v.Index(i)
 	if s.ptr {
 		e = e.Elem()
