@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -23,10 +24,15 @@ import (
 // runs its own. Keys are deduplicated and NULL keys skipped; a parent with
 // no related rows (or a NULL key) gets count 0, exists false, and NULL for
 // the others (the zero value, or nil for a pointer field). No parents: no
-// statement.
-func Load[P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, aggs ...Aggregate[P]) error {
+// statement. Nothing is written into the parents unless every statement
+// succeeds.
+//
+// parents is a slice of models ([]P or a named slice type), a slice of
+// pointers ([]*P), a pointer to a slice (*[]P) or one model (*P), as for
+// load.With.
+func Load[P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, aggs ...Aggregate[P]) error {
 	specs := make([]*spec, 0, len(aggs))
-	fields := make([]*sqlt.Field, 0, len(aggs))
+	fields := map[*spec]*sqlt.Field{}
 	for _, a := range aggs {
 		if a.s == nil {
 			return fmt.Errorf("load aggregates: %w", errZero)
@@ -39,15 +45,18 @@ func Load[P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, aggs 
 			return fmt.Errorf("load aggregates: %w", err)
 		}
 		specs = append(specs, a.s)
-		fields = append(fields, f)
+		fields[a.s] = f
 	}
-	if len(parents) == 0 || len(specs) == 0 {
+	elems, err := parentElems[P](parents)
+	if err != nil {
+		return fmt.Errorf("load aggregates: %w", err)
+	}
+	if len(elems) == 0 || len(specs) == 0 {
 		return nil
 	}
 	if ex == nil {
 		return fmt.Errorf("load aggregates: nil executor: %w", sqlt.ErrNilValue)
 	}
-	pv := reflect.ValueOf(parents)
 	keyCache := map[*rel.Meta]parentKeys{}
 	groups := groupSpecs(specs)
 	results := make([]map[any][]any, len(groups))
@@ -57,8 +66,7 @@ func Load[P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, aggs 
 		m := g[0].m
 		pk, ok := keyCache[m]
 		if !ok {
-			var err error
-			if pk, err = keysOf(m, pv); err != nil {
+			if pk, err = keysOf(m, elems); err != nil {
 				return fmt.Errorf("load %s: %w", g[0].name, err)
 			}
 			keyCache[m] = pk
@@ -71,8 +79,7 @@ func Load[P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, aggs 
 	}
 	for gi, g := range groups {
 		pk := keyCache[g[0].m]
-		for i := 0; i < pv.Len(); i++ {
-			elem := pv.Index(i)
+		for i, elem := range elems {
 			var vals []any
 			if k := pk.each[i]; k != nil {
 				vals = results[gi][k]
@@ -82,7 +89,7 @@ func Load[P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, aggs 
 				if vals != nil {
 					src = vals[j]
 				}
-				f := fields[indexOf(specs, s)]
+				f := fields[s]
 				if src == nil {
 					src = s.null(f.Type)
 				}
@@ -95,13 +102,36 @@ func Load[P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, aggs 
 	return nil
 }
 
-func indexOf(specs []*spec, s *spec) int {
-	for i, x := range specs {
-		if x == s {
-			return i
-		}
+// parentElems returns the parent structs of a load.Parents value, each
+// addressable. A nil pointer among them is an error.
+func parentElems[P any](parents any) ([]reflect.Value, error) {
+	v := reflect.ValueOf(parents)
+	t := reflect.TypeFor[P]()
+	if !v.IsValid() {
+		return nil, fmt.Errorf("nil parents: %w", sqlt.ErrNilValue)
 	}
-	return -1
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil, fmt.Errorf("nil %s: %w", v.Type(), sqlt.ErrNilValue)
+		}
+		if v.Type().Elem() == t {
+			return []reflect.Value{v.Elem()}, nil
+		}
+		v = v.Elem()
+	}
+	out := make([]reflect.Value, v.Len())
+	ptr := v.Type().Elem().Kind() == reflect.Pointer
+	for i := range out {
+		e := v.Index(i)
+		if ptr {
+			if e.IsNil() {
+				return nil, fmt.Errorf("parent %d is nil: %w", i, sqlt.ErrNilValue)
+			}
+			e = e.Elem()
+		}
+		out[i] = e
+	}
+	return out, nil
 }
 
 // groupSpecs groups unconstrained aggregates of the same relation (one
@@ -152,12 +182,11 @@ type parentKeys struct {
 	unique []any
 }
 
-func keysOf(m *rel.Meta, pv reflect.Value) (parentKeys, error) {
-	n := pv.Len()
-	pk := parentKeys{each: make([]any, n)}
-	seen := make(map[any]struct{}, n)
-	for i := 0; i < n; i++ {
-		k, ok, err := m.ParentKeyOf(pv.Index(i).Addr())
+func keysOf(m *rel.Meta, elems []reflect.Value) (parentKeys, error) {
+	pk := parentKeys{each: make([]any, len(elems))}
+	seen := make(map[any]struct{}, len(elems))
+	for i, e := range elems {
+		k, ok, err := m.ParentKeyOf(e.Addr())
 		if err != nil {
 			return pk, err
 		}
@@ -268,7 +297,7 @@ func (r *raw) Scan(src any) error {
 // for string keys. Every parent with a non-NULL key is in the map; one
 // without related rows gets count 0, exists false, and for the others
 // V's zero value (nil if V is a pointer).
-func Values[V, P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, a Aggregate[P]) (map[any]V, error) {
+func Values[V, P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, a Aggregate[P]) (map[any]V, error) {
 	if a.s == nil {
 		return nil, fmt.Errorf("aggregate values: %w", errZero)
 	}
@@ -276,14 +305,18 @@ func Values[V, P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, 
 	if s.err != nil {
 		return nil, fmt.Errorf("aggregate values: %w", s.err)
 	}
+	elems, err := parentElems[P](parents)
+	if err != nil {
+		return nil, fmt.Errorf("%s values: %w", s.name, err)
+	}
 	out := map[any]V{}
-	if len(parents) == 0 {
+	if len(elems) == 0 {
 		return out, nil
 	}
 	if ex == nil {
 		return nil, fmt.Errorf("%s values: nil executor: %w", s.name, sqlt.ErrNilValue)
 	}
-	pk, err := keysOf(s.m, reflect.ValueOf(parents))
+	pk, err := keysOf(s.m, elems)
 	if err != nil {
 		return nil, fmt.Errorf("%s values: %w", s.name, err)
 	}
@@ -309,31 +342,31 @@ func Values[V, P any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, 
 }
 
 // LoadCount is Load with WithCount(r, constraint...).
-func LoadCount[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], constraint ...Constraint[C]) error {
+func LoadCount[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithCount(r, constraint...))
 }
 
 // LoadSum is Load with WithSum(r, column, constraint...).
-func LoadSum[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+func LoadSum[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithSum(r, column, constraint...))
 }
 
 // LoadMin is Load with WithMin(r, column, constraint...).
-func LoadMin[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+func LoadMin[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithMin(r, column, constraint...))
 }
 
 // LoadMax is Load with WithMax(r, column, constraint...).
-func LoadMax[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+func LoadMax[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithMax(r, column, constraint...))
 }
 
 // LoadAvg is Load with WithAvg(r, column, constraint...).
-func LoadAvg[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+func LoadAvg[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithAvg(r, column, constraint...))
 }
 
 // LoadExists is Load with WithExists(r, constraint...).
-func LoadExists[P, C any, S ~[]P](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], constraint ...Constraint[C]) error {
+func LoadExists[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithExists(r, constraint...))
 }

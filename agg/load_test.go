@@ -225,3 +225,38 @@ func TestLoadManyParents(t *testing.T) {
 		}
 	})
 }
+
+func TestLoadParentForms(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fixture.Seed(t, db)
+		posts, err := query.From[Post]().OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+
+		ptrs := []*Post{&posts[0], &posts[1]}
+		require.NoError(t, agg.LoadCount(ctx, db, ptrs, PostComments))
+		assert.Equal(t, int64(3), posts[0].CommentsCount)
+		assert.Equal(t, int64(1), posts[1].CommentsCount)
+
+		one := posts[0]
+		one.CommentsCount = 0
+		db.Counter.Reset()
+		require.NoError(t, agg.Load(ctx, db, &one, agg.WithCount(PostComments), agg.WithExists(PostComments)))
+		assert.Equal(t, 1, db.Counter.Count())
+		assert.Equal(t, int64(3), one.CommentsCount)
+		assert.True(t, one.CommentsExists)
+
+		type postList []Post
+		named := postList(posts[:2])
+		require.NoError(t, agg.LoadSum(ctx, db, named, PostComments, "votes"))
+		assert.Equal(t, int64(8), named[0].CommentsSumVotes)
+
+		sums, err := agg.Values[int64](ctx, db, &posts[1], agg.WithSum(PostComments, "votes"))
+		require.NoError(t, err)
+		assert.Equal(t, map[any]int64{int64(2): 0}, sums)
+
+		assert.ErrorIs(t, agg.LoadCount(ctx, db, []*Post{&posts[0], nil}, PostComments), sqlt.ErrNilValue)
+		assert.ErrorIs(t, agg.LoadCount(ctx, db, (*Post)(nil), PostComments), sqlt.ErrNilValue)
+		assert.ErrorIs(t, agg.LoadCount(ctx, db, (*[]Post)(nil), PostComments), sqlt.ErrNilValue)
+	})
+}
