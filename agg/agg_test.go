@@ -249,6 +249,25 @@ func TestWithAggregates(t *testing.T) {
 		assert.True(t, users[1].PostsMaxCreatedAt.V.Equal(day(3)))
 		assert.False(t, users[2].PostsMaxCreatedAt.Valid)
 
+		// A *time.Time field takes the min of a timestamp on PostgreSQL;
+		// SQLite returns it as text, which only agg.Null[time.Time] parses
+		// in this form (documented).
+		minQ := query.From[User]().Apply(agg.WithMin(UserPosts, "created_at")).OrderBy("id")
+		if db.Name == "postgres" {
+			users, err := minQ.Get(ctx, db)
+			require.NoError(t, err)
+			require.NotNil(t, users[0].PostsMinCreatedAt)
+			assert.True(t, users[0].PostsMinCreatedAt.Equal(day(1)))
+			assert.Nil(t, users[2].PostsMinCreatedAt)
+		} else {
+			_, err := minQ.Get(ctx, db)
+			assert.ErrorContains(t, err, "posts_min_created_at")
+		}
+
+		// A constrained exists keeps its binding (Sutando drops it).
+		posts = get(query.From[Post]().Apply(agg.WithExists(PostComments, codeComments)))
+		assert.Equal(t, []bool{true, false, false, false}, []bool{posts[0].CommentsExists, posts[1].CommentsExists, posts[2].CommentsExists, posts[3].CommentsExists})
+
 		// A relation query keeps working with aggregates.
 		ann := users[0]
 		got, err = query.Related(UserPosts, &ann).Apply(agg.WithCount(PostComments)).OrderBy("id").Get(ctx, db)
