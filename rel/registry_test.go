@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	sq "github.com/Masterminds/squirrel"
@@ -34,8 +35,12 @@ type regNovel struct {
 	Title       string `db:"title"`
 }
 
+// Relations the registry tests inspect are package variables, declared
+// once per process, so that the tests also pass with -count=N.
+var regFirst = rel.HasMany[regWriter, regNovel]()
+
 func TestRegistryNamesAndFirstWins(t *testing.T) {
-	first := rel.HasMany[regWriter, regNovel]()
+	first := regFirst
 	require.NoError(t, first.Meta().Err())
 	assert.Equal(t, "novels", first.Meta().Name, "the name is the snake_case destination field")
 
@@ -84,8 +89,14 @@ type regDesk struct {
 	Label       string `db:"label"`
 }
 
+var (
+	regClubs       = rel.BelongsToMany[regMember, regClub]().WithPivot("active").WithTimestamps()
+	regDeskPlain   = rel.HasOne[regMember, regDesk]()
+	regDeskDefault = regDeskPlain.WithDefault(regDesk{Label: "spare"})
+)
+
 func TestRegistryDerivedValueReplacesAncestor(t *testing.T) {
-	clubs := rel.BelongsToMany[regMember, regClub]().WithPivot("active").WithTimestamps()
+	clubs := regClubs
 	require.NoError(t, clubs.Meta().Err())
 	got, err := rel.Lookup(reflect.TypeFor[regMember](), "clubs")
 	require.NoError(t, err)
@@ -93,8 +104,7 @@ func TestRegistryDerivedValueReplacesAncestor(t *testing.T) {
 	assert.Equal(t, []string{"active", "created_at", "updated_at"}, got.Meta().PivotColumns)
 	assert.Equal(t, "reg_club_reg_member", got.Meta().PivotTable)
 
-	desk := rel.HasOne[regMember, regDesk]()
-	withDefault := desk.WithDefault(regDesk{Label: "spare"})
+	desk, withDefault := regDeskPlain, regDeskDefault
 	got, err = rel.Lookup(reflect.TypeFor[regMember](), "desk")
 	require.NoError(t, err)
 	assert.Same(t, withDefault.Meta(), got.Meta())
@@ -129,18 +139,32 @@ type regSponsor struct {
 	Gold      bool  `db:"gold"`
 }
 
+var (
+	regAmbiguous   = rel.HasMany[regBlog, regEntry]()
+	regEntries     = rel.HasMany[regBlog, regEntry]().Field("Entries")
+	regDrafts      = rel.HasMany[regBlog, regEntry]().Field("Drafts")
+	regActive      = regEntries.Where(sq.Eq{"active": true}).Named("active_entries")
+	regSponsors    = rel.HasMany[regBlog, regSponsor]()
+	regGold        = regSponsors.Where(sq.Eq{"gold": true}).Field("Sponsors").Named("gold_sponsors")
+	regBackers     = rel.HasMany[regBlog, regSponsor]("reg_blog_id").Named("backers")
+	regHubSpokes   = rel.HasMany[regHub, regSpoke]().Field("Spokes")
+	regHubLamp     = rel.HasOne[regHub, regLamp]()
+	regHubRims     = rel.BelongsToMany[regHub, regRim]().WithPivot("size")
+	regConcurrency atomic.Int64
+)
+
 func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 	blog := reflect.TypeFor[regBlog]()
 
 	// Two candidate fields: no destination until Field picks one.
-	ambiguous := rel.HasMany[regBlog, regEntry]()
+	ambiguous := regAmbiguous
 	require.NoError(t, ambiguous.Meta().Err(), "an ambiguous destination fails at use, not at declaration")
 	assert.ErrorIs(t, ambiguous.Meta().DestErr(), rel.ErrNoDestination)
 	assert.Contains(t, ambiguous.Meta().DestErr().Error(), "Entries, Drafts")
 
-	entries := rel.HasMany[regBlog, regEntry]().Field("Entries")
+	entries := regEntries
 	require.NoError(t, entries.Meta().DestErr())
-	drafts := rel.HasMany[regBlog, regEntry]().Field("Drafts")
+	drafts := regDrafts
 	require.NoError(t, drafts.Meta().DestErr())
 	got, err := rel.Lookup(blog, "entries")
 	require.NoError(t, err)
@@ -159,7 +183,7 @@ func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 
 	// Named: registered under its name, and the relation it narrows keeps
 	// its own.
-	namedActive := entries.Where(sq.Eq{"active": true}).Named("active_entries")
+	namedActive := regActive
 	got, err = rel.Lookup(blog, "active_entries")
 	require.NoError(t, err)
 	assert.Same(t, namedActive.Meta(), got.Meta())
@@ -169,8 +193,7 @@ func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 	assert.Same(t, entries.Meta(), got.Meta(), "naming a constrained variant leaves the base relation registered")
 
 	// Field on a constrained relation: the field's name.
-	sponsors := rel.HasMany[regBlog, regSponsor]()
-	gold := sponsors.Where(sq.Eq{"gold": true}).Field("Sponsors").Named("gold_sponsors")
+	sponsors, gold := regSponsors, regGold
 	got, err = rel.Lookup(blog, "gold_sponsors")
 	require.NoError(t, err)
 	assert.Same(t, gold.Meta(), got.Meta())
@@ -180,7 +203,7 @@ func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 
 	// Named on an unconstrained relation moves it: the temporary default
 	// declaration does not keep "sponsors".
-	renamed := rel.HasMany[regBlog, regSponsor]("reg_blog_id").Named("backers")
+	renamed := regBackers
 	got, err = rel.Lookup(blog, "backers")
 	require.NoError(t, err)
 	assert.Same(t, renamed.Meta(), got.Meta())
@@ -268,10 +291,9 @@ type regRim struct {
 // TestRegistryConcurrency uses shared relation values and declares new ones
 // from many goroutines at once; run it with -race.
 func TestRegistryConcurrency(t *testing.T) {
-	spokes := rel.HasMany[regHub, regSpoke]().Field("Spokes")
-	lamp := rel.HasOne[regHub, regLamp]()
-	rims := rel.BelongsToMany[regHub, regRim]().WithPivot("size")
+	spokes, lamp, rims := regHubSpokes, regHubLamp, regHubRims
 	hub := reflect.TypeFor[regHub]()
+	run := regConcurrency.Add(1) // fresh names on every run (-count=N)
 	const workers = 32
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -297,7 +319,7 @@ func TestRegistryConcurrency(t *testing.T) {
 				if v, ok := d.Default(h); !ok || v.Color != fmt.Sprint(i) || v.RegHubID != int64(i+1) {
 					return fmt.Errorf("default %+v", v)
 				}
-				w := spokes.Where(sq.Eq{"length": i}).Named(fmt.Sprintf("spokes_%d", i))
+				w := spokes.Where(sq.Eq{"length": i}).Named(fmt.Sprintf("spokes_%d_%d", run, i))
 				if err := w.Meta().Err(); err != nil {
 					return err
 				}
@@ -306,7 +328,7 @@ func TestRegistryConcurrency(t *testing.T) {
 				}
 				_ = rims.WherePivot("size", ">", i)
 				_ = rel.BelongsToMany[regHub, regRim]().WithPivot(fmt.Sprintf("c%d", i))
-				got, err := rel.Lookup(hub, fmt.Sprintf("spokes_%d", i))
+				got, err := rel.Lookup(hub, fmt.Sprintf("spokes_%d_%d", run, i))
 				if err != nil {
 					return err
 				}
@@ -336,7 +358,7 @@ func TestRegistryConcurrency(t *testing.T) {
 	assert.Empty(t, rims.Meta().PivotWheres)
 	names := rel.Names(hub)
 	for i := range workers {
-		assert.Contains(t, names, fmt.Sprintf("spokes_%d", i))
+		assert.Contains(t, names, fmt.Sprintf("spokes_%d_%d", run, i))
 	}
 	got, err := rel.Lookup(hub, "spokes")
 	require.NoError(t, err)
