@@ -24,8 +24,10 @@ import (
 // docs warn that orWhere escapes the relation, the scope cannot be escaped.
 //
 // A parent whose key is NULL or the zero value (an unsaved struct) has no
-// related rows: the query returns nothing and runs no statement. A nil parent
-// is an error.
+// related rows: the query returns nothing and runs no statement, UpdateAll
+// and DeleteAll affect nothing, and Insert, Save, Create and the other
+// writes that would set the foreign key fail with ErrBadArgument (save the
+// parent first). A nil parent is an error.
 //
 // Writes on the query (Insert, Save, Create, FirstOrCreate, …) set the
 // foreign key to the parent's key (hasOne/hasMany). For belongsToMany use
