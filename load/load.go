@@ -89,6 +89,7 @@ type PathError struct {
 	Err  error
 }
 
+// Error describes the path and what is wrong with it.
 func (e *PathError) Error() string { return fmt.Sprintf("load path %q: %v", e.Path, e.Err) }
 
 // Unwrap returns the cause.

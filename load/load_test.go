@@ -13,6 +13,7 @@ import (
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -496,5 +497,50 @@ func TestRefresh(t *testing.T) {
 		unsaved := User{Name: "new"}
 		require.ErrorIs(t, load.Refresh(ctx, db, &unsaved), sqlt.ErrNotFound)
 		require.ErrorIs(t, load.Refresh[User](ctx, db, nil), sqlt.ErrNilValue)
+	})
+}
+
+// TestStatementCounts asserts, for every spec form, the number of
+// statements one load runs, and that it does not depend on the number of
+// parents.
+func TestStatementCounts(t *testing.T) {
+	byVotes := func(q *query.Query[Post]) *query.Query[Post] { return q.OrderByDesc("votes") }
+	cases := []struct {
+		name string
+		spec []rel.Of[User]
+		want int
+	}{
+		{"relation", []rel.Of[User]{UserPosts}, 1},
+		{"several relations", []rel.Of[User]{UserPosts, UserPhone, UserRoles, UserPodcasts}, 4},
+		{"nested", []rel.Of[User]{load.Nested(UserPosts, PostComments, CommentImages)}, 3},
+		{"nested through to-one", []rel.Of[User]{load.Nested(UserPhone, PhoneUser, UserRoles)}, 3},
+		{"shared prefix", []rel.Of[User]{UserPosts, load.Nested(UserPosts, PostComments), load.Nested(UserPosts, PostAuthor, UserPhone)}, 4},
+		{"same relation twice", []rel.Of[User]{UserPosts, UserPosts}, 1},
+		{"columns", []rel.Of[User]{load.Columns(UserPosts, "title")}, 1},
+		{"where", []rel.Of[User]{load.Where(UserPosts, byVotes)}, 1},
+		{"where and columns", []rel.Of[User]{load.Columns(load.Where(UserPosts, byVotes), "title")}, 1},
+		{"constrained leaf", []rel.Of[User]{load.Nested(UserPosts, load.Where(PostComments, func(q *query.Query[Comment]) *query.Query[Comment] { return q.OrderBy("id") }))}, 2},
+		{"constrained belongsToMany", []rel.Of[User]{load.Where(UserRoles, func(q *query.Query[Role]) *query.Query[Role] { return q.OrderBy("name") })}, 1},
+		{"pivot filters", []rel.Of[User]{UserRoles.WherePivot("active", true).OrderByPivot("role_id")}, 1},
+		{"relation with Where", []rel.Of[User]{UserPosts.Where(sq.Gt{"votes": 1})}, 1},
+	}
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				for _, n := range []int{1, 3} {
+					us := users(t, db)[:n]
+					require.NoError(t, load.With(ctx, db, us, c.spec...))
+					assert.Equal(t, c.want, db.Counter.Count(), "%d parents: %s", n, db.Counter)
+				}
+				// Duplicated parents share the statement and both get the rows.
+				us := users(t, db)
+				twice := []User{us[0], us[1], us[0]}
+				require.NoError(t, load.With(ctx, db, twice, c.spec...))
+				assert.Equal(t, c.want, db.Counter.Count())
+				assert.Equal(t, twice[0], twice[2])
+			})
+		}
 	})
 }
