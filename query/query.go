@@ -545,7 +545,9 @@ func (q *Query[T]) whereClause() sq.Sqlizer {
 		parts = append(parts, cond{s: s})
 	}
 	if user := renderConds(q.wheres); user != nil {
-		if len(parts) > 0 && len(q.wheres) > 1 {
+		if len(parts) > 0 {
+			// Always parenthesised after a scope: a raw condition such as
+			// "a\nor 1 = 1" must not escape it, whatever its spelling.
 			user = parenExpr{q.wheres}
 		}
 		parts = append(parts, cond{s: user})

@@ -226,3 +226,25 @@ func TestWrites(t *testing.T) {
 		assert.Equal(t, u.ID, u2.ID)
 	})
 }
+
+func TestScopeCannotBeEscapedByRawOr(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		ann := User{ID: 1}
+		for _, raw := range []string{"votes > 100\nor 1 = 1", "votes > 100 or(1=1)", "votes > 100 OR\t1 = 1"} {
+			posts, err := query.Related(UserPosts, &ann).WhereRaw(raw).Get(ctx, db)
+			require.NoError(t, err)
+			for _, p := range posts {
+				require.NotNil(t, p.UserID)
+				assert.Equal(t, int64(1), *p.UserID, "raw %q leaked another parent's post", raw)
+			}
+			n, err := query.Related(UserPosts, &ann).WhereRaw(raw).UpdateAll(ctx, db, map[string]any{"votes": 999})
+			require.NoError(t, err)
+			assert.LessOrEqual(t, n, int64(2))
+		}
+		bobs, err := query.From[Post]().Where(sq.Eq{"votes": 999}, sq.NotEq{"user_id": 1}).Count(ctx, db)
+		require.NoError(t, err)
+		assert.Zero(t, bobs, "no other parent's post was updated")
+	})
+}

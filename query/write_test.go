@@ -296,7 +296,7 @@ func TestRelatedFindOrNew(t *testing.T) {
 		assert.Empty(t, fresh.Content)
 		assert.Equal(t, int64(3), fresh.PostID, "the new model carries the foreign key")
 		require.Equal(t, 1, db.Counter.Count(), "one lookup, no write: %s", db.Counter)
-		assert.Contains(t, wtSQL(db)[0], `"comments"."post_id" = ? and "comments"."post_id" is not null and "comments"."id" = ?`)
+		assert.Contains(t, wtSQL(db)[0], `"comments"."post_id" = ? and "comments"."post_id" is not null and ("comments"."id" = ?)`)
 
 		// firstOrNew: scoped lookup; the new model gets attrs, values and the key.
 		db.Counter.Reset()
