@@ -305,3 +305,54 @@ func scanAll(ctx context.Context, db *sqlt.DB, q string) ([]Post, error) {
 	}
 	return sqlt.ScanAll[Post](rows)
 }
+
+// BenchmarkGetInterleaved runs relkit and both hand-written variants in
+// turn inside one loop (rotating which goes first), so that load from
+// other processes hits all three alike, and reports each one's ns per read
+// and the ratios relkit ÷ hand-written (sqlc shape) and relkit ÷
+// hand-written (in place). Use it on a busy machine, where separate
+// sub-benchmarks drift apart.
+func BenchmarkGetInterleaved(b *testing.B) {
+	ctx := context.Background()
+	bench := func(b *testing.B, fns [3]func() ([]Post, error)) {
+		var d [3]time.Duration
+		i := 0
+		for b.Loop() {
+			for k := range 3 {
+				j := (i + k) % 3
+				start := time.Now()
+				out, err := fns[j]()
+				d[j] += time.Since(start)
+				if err != nil || len(out) != getRows {
+					b.Fatalf("%d rows, %v", len(out), err)
+				}
+			}
+			i++
+		}
+		b.ReportMetric(float64(d[0].Nanoseconds())/float64(i), "relkit-ns/read")
+		b.ReportMetric(float64(d[1].Nanoseconds())/float64(i), "hand-ns/read")
+		b.ReportMetric(float64(d[2].Nanoseconds())/float64(i), "inplace-ns/read")
+		b.ReportMetric(float64(d[0])/float64(d[1]), "ratio-hand")
+		b.ReportMetric(float64(d[0])/float64(d[2]), "ratio-inplace")
+	}
+	b.Run("sqlite", func(b *testing.B) {
+		db, sdb := sqliteRaw(b)
+		seedPosts(b, db)
+		q := getSQL(b)
+		bench(b, [3]func() ([]Post, error){
+			func() ([]Post, error) { return relkitGet(ctx, db) },
+			func() ([]Post, error) { return stdlibGet(ctx, sdb, q) },
+			func() ([]Post, error) { return stdlibGetInPlace(ctx, sdb, q) },
+		})
+	})
+	b.Run("postgres", func(b *testing.B) {
+		db, pool := postgres(b)
+		seedPosts(b, db)
+		q := getSQL(b)
+		bench(b, [3]func() ([]Post, error){
+			func() ([]Post, error) { return relkitGet(ctx, db) },
+			func() ([]Post, error) { return pgxGet(ctx, pool, q) },
+			func() ([]Post, error) { return pgxGetInPlace(ctx, pool, q) },
+		})
+	})
+}

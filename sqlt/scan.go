@@ -1,9 +1,13 @@
 package sqlt
 
 import (
+	"database/sql"
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
+	"time"
+	"unsafe"
 )
 
 // ScanAll reads every row into a new slice and closes rows. T is a struct
@@ -178,6 +182,12 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 			plan[i] = f
 		}
 	}
+	ptrs := make([]fieldPtr, len(plan))
+	for i, f := range plan {
+		if f != nil {
+			ptrs[i] = fieldPtrOf(t, f)
+		}
+	}
 	dest := make([]any, len(cols))
 	var extraVals []any
 	for rows.Next() {
@@ -185,8 +195,13 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 		if !v.IsValid() {
 			break
 		}
+		base := v.Addr().UnsafePointer()
 		for i, f := range plan {
-			if f != nil {
+			switch {
+			case f == nil:
+			case ptrs[i].ptr != nil:
+				dest[i] = ptrs[i].ptr(unsafe.Add(base, ptrs[i].off))
+			default:
 				dest[i] = f.Set(v).Addr().Interface()
 			}
 		}
@@ -228,4 +243,72 @@ func (m *Model) columnPlan(cols []string) ([]*Field, error) {
 	}
 	m.colPlans.Store(key, plan)
 	return plan, nil
+}
+
+// fieldPtr makes the scan destination of a field from the address of its
+// struct without reflection: the field's byte offset and a function that
+// turns the field's address into a typed pointer in an interface (*int64,
+// *string, …). It is computed once per field. ptr is nil for a field
+// reached through an embedded pointer, which must be allocated on the way
+// (Field.Set does that).
+type fieldPtr struct {
+	off uintptr
+	ptr func(unsafe.Pointer) any
+}
+
+var fieldPtrs sync.Map // *Field → fieldPtr
+
+func fieldPtrOf(t reflect.Type, f *Field) fieldPtr {
+	if p, ok := fieldPtrs.Load(f); ok {
+		return p.(fieldPtr)
+	}
+	var fp fieldPtr
+	if !f.viaPtr {
+		st := t
+		for _, i := range f.Index {
+			sf := st.Field(i)
+			fp.off += sf.Offset
+			st = sf.Type
+		}
+		fp.ptr = pointerFunc(f.Type)
+	}
+	p, _ := fieldPtrs.LoadOrStore(f, fp)
+	return p.(fieldPtr)
+}
+
+// pointerFunc returns a function converting the address of a value of
+// type t into a *t held in an interface: a plain conversion for the common
+// column types, reflect.NewAt for the others.
+func pointerFunc(t reflect.Type) func(unsafe.Pointer) any {
+	switch t {
+	case reflect.TypeFor[int64]():
+		return func(p unsafe.Pointer) any { return (*int64)(p) }
+	case reflect.TypeFor[int]():
+		return func(p unsafe.Pointer) any { return (*int)(p) }
+	case reflect.TypeFor[int32]():
+		return func(p unsafe.Pointer) any { return (*int32)(p) }
+	case reflect.TypeFor[float64]():
+		return func(p unsafe.Pointer) any { return (*float64)(p) }
+	case reflect.TypeFor[string]():
+		return func(p unsafe.Pointer) any { return (*string)(p) }
+	case reflect.TypeFor[bool]():
+		return func(p unsafe.Pointer) any { return (*bool)(p) }
+	case reflect.TypeFor[[]byte]():
+		return func(p unsafe.Pointer) any { return (*[]byte)(p) }
+	case reflect.TypeFor[time.Time]():
+		return func(p unsafe.Pointer) any { return (*time.Time)(p) }
+	case reflect.TypeFor[*int64]():
+		return func(p unsafe.Pointer) any { return (**int64)(p) }
+	case reflect.TypeFor[*string]():
+		return func(p unsafe.Pointer) any { return (**string)(p) }
+	case reflect.TypeFor[*time.Time]():
+		return func(p unsafe.Pointer) any { return (**time.Time)(p) }
+	case reflect.TypeFor[sql.NullInt64]():
+		return func(p unsafe.Pointer) any { return (*sql.NullInt64)(p) }
+	case reflect.TypeFor[sql.NullString]():
+		return func(p unsafe.Pointer) any { return (*sql.NullString)(p) }
+	case reflect.TypeFor[sql.NullTime]():
+		return func(p unsafe.Pointer) any { return (*sql.NullTime)(p) }
+	}
+	return func(p unsafe.Pointer) any { return reflect.NewAt(t, p).Interface() }
 }
