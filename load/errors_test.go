@@ -216,3 +216,49 @@ func TestFailingStatementLeavesParents(t *testing.T) {
 		}
 	})
 }
+
+// RoleUserPivot is a typed pivot: its columns are matched by name.
+type RoleUserPivot struct {
+	UserID int64 `db:"user_id"`
+	RoleID int64 `db:"role_id"`
+	Active bool  `db:"active"`
+}
+
+// TypedRole reads the roles table with a struct pivot.
+type TypedRole struct {
+	ID    int64          `db:"id"`
+	Name  string         `db:"name"`
+	Pivot *RoleUserPivot `db:"-"`
+}
+
+// TableName names TypedRole's table.
+func (TypedRole) TableName() string { return "roles" }
+
+// RoleHolder is a user with typed roles, by pointer.
+type RoleHolder struct {
+	ID    int64        `db:"id"`
+	Roles []*TypedRole `db:"-"`
+}
+
+// TableName names RoleHolder's table.
+func (RoleHolder) TableName() string { return "users" }
+
+var holderRoles = rel.BelongsToMany[RoleHolder, TypedRole]("role_user", "user_id", "role_id").WithPivot("active").OrderByPivot("role_id")
+
+func TestStructPivot(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		hs := []RoleHolder{{ID: 1}, {ID: 2}, {ID: 3}}
+		require.NoError(t, load.With(ctx, db, hs, holderRoles))
+		assert.Equal(t, 1, db.Counter.Count())
+		require.Len(t, hs[0].Roles, 2)
+		assert.Equal(t, "admin", hs[0].Roles[0].Name)
+		assert.Equal(t, RoleUserPivot{UserID: 1, RoleID: 1, Active: true}, *hs[0].Roles[0].Pivot)
+		assert.Equal(t, RoleUserPivot{UserID: 1, RoleID: 2, Active: false}, *hs[0].Roles[1].Pivot)
+		require.Len(t, hs[1].Roles, 1)
+		assert.Equal(t, RoleUserPivot{UserID: 2, RoleID: 3, Active: true}, *hs[1].Roles[0].Pivot)
+		assert.NotNil(t, hs[2].Roles)
+		assert.Empty(t, hs[2].Roles)
+	})
+}
