@@ -27,7 +27,10 @@ type Parents[P any] interface {
 //
 // A spec is a relation declared on P, or one made by [Nested], [Where] or
 // [Columns]; P is inferred from the specs. Specs that share a prefix share
-// its statements. Loading a relation that is already loaded replaces it.
+// its statements (a later spec's columns or constraint win over an earlier
+// one's); two different relation values that fill the same field both run,
+// and the later one's rows are kept. Loading a relation that is already
+// loaded replaces it.
 //
 // To-many relations get a non-nil slice (empty when a parent has no
 // rows), in the order the statement returns them; to-one relations get the
