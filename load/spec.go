@@ -65,6 +65,8 @@ type Spec[P, C any] struct {
 // it. An ordering is kept within each parent's children. A Limit applies to
 // the whole statement, not per parent (as in Laravel). If fn selects
 // columns, the key columns needed to match rows to parents are added.
+// Loaders added inside fn with query.Query.With are not run: load deeper
+// levels with [Nested].
 // Wrapping a Spec again chains the functions: the inner one runs first.
 func Where[P, C any](r rel.Typed[P, C], fn func(q *query.Query[C]) *query.Query[C]) Spec[P, C] {
 	s := specOf(r)
