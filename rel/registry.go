@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -49,7 +50,12 @@ func (e *UnknownRelationError) Is(target error) bool { return target == ErrUnkno
 //     one;
 //   - a relation narrowed by Where or WherePivot… is registered only when
 //     it has a name of its own (Named or Field), so that "posts" never
-//     silently means "active posts".
+//     silently means "active posts";
+//   - replacing or moving a registration happens only while packages
+//     initialise (package-level var declarations, init functions). At run
+//     time a new name can still be registered, but a value derived from a
+//     declared relation — PostAuthor.WithDefault(x) inside a handler or a
+//     test — never changes what an existing name resolves to.
 var registry struct {
 	sync.RWMutex
 	m map[reflect.Type]map[string]*Meta
@@ -73,7 +79,11 @@ func register(m *Meta, _ bool) {
 		registry.m[m.Parent.Type] = byName
 	}
 	if cur, ok := byName[m.Name]; ok {
-		replace := isAncestor(cur, m) || m.explicit && !cur.explicit
+		// Only declarations (package initialisation) refine a registered
+		// name: a value derived at run time, such as
+		// PostAuthor.WithDefault(x) inside a handler, never changes what
+		// "author" means for the rest of the process.
+		replace := (isAncestor(cur, m) || m.explicit && !cur.explicit) && inPackageInit()
 		if !replace || m.constrained() && !cur.constrained() {
 			return
 		}
@@ -99,6 +109,9 @@ func isAncestor(a, m *Meta) bool {
 // unregisterChain removes the registrations of m and its ancestors: a
 // chain that ends in Named or Field registers only under its final name.
 func unregisterChain(m *Meta) {
+	if !inPackageInit() {
+		return
+	}
 	registry.Lock()
 	defer registry.Unlock()
 	for p := m; p != nil; p = p.from {
@@ -169,4 +182,26 @@ func (r ofP[P]) ParentKey(parent *P) (any, bool, error) {
 		return nil, false, fmt.Errorf("relation %s: nil parent: %w", r.m.Name, ErrBadRelation)
 	}
 	return r.m.ParentKeyOf(reflect.ValueOf(parent))
+}
+
+// inPackageInit reports whether the caller runs inside a package's
+// initialisation (a package-level var declaration or an init function),
+// where relation declarations live.
+func inPackageInit() bool {
+	var pcs [64]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		name := f.Function
+		if i := strings.LastIndexByte(name, '/'); i >= 0 {
+			name = name[i+1:]
+		}
+		if _, fn, ok := strings.Cut(name, "."); ok && (fn == "init" || strings.HasPrefix(fn, "init.")) {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
 }
