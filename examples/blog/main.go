@@ -243,6 +243,9 @@ func run(ctx context.Context) error {
 	if err := existence(ctx, db, d); err != nil {
 		return err
 	}
+	if err := graph(ctx, db, d); err != nil {
+		return err
+	}
 	if err := pivots(ctx, db, d); err != nil {
 		return err
 	}
@@ -646,6 +649,40 @@ func titlesOf(posts []Post) []string {
 		out[i] = p.Title
 	}
 	return out
+}
+
+// graph writes through belongsTo (Associate) and saves a loaded tree
+// (Push).
+func graph(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Writing models and their relations: Associate, Push")
+
+	bob, err := query.From[User]().Where(sq.Eq{"name": "Bob"}).First(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	post := Post{Title: "Bob's second post", Published: true}
+	err = PostAuthor.Associate(&post, &bob)
+	d.show(`PostAuthor.Associate(&post, &bob)  // sets post.UserID and post.Author; no SQL`, map[string]any{"user_id": post.UserID, "author": post.Author.Name}, err)
+	if err != nil {
+		return err
+	}
+	err = query.From[Post]().Insert(ctx, db, &post)
+	d.show(`query.From[Post]().Insert(ctx, db, &post)`, post.ID, err)
+	if err != nil {
+		return err
+	}
+
+	if err := load.With(ctx, db, &post, PostComments); err != nil {
+		return err
+	}
+	d.log.take()
+	post.Votes = 1
+	post.Comments = append(post.Comments, Comment{Body: "First!"}, Comment{Body: "Second"})
+	err = query.Push(ctx, db, &post, PostComments)
+	d.show(`post.Comments = append(post.Comments, Comment{Body: "First!"}, Comment{Body: "Second"})
+  query.Push(ctx, db, &post, PostComments)  // saves the post, then each comment with post_id set, in one transaction`, post.Comments, err)
+	return err
 }
 
 // pivots writes the many-to-many pivot table through package pivot.
