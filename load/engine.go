@@ -33,20 +33,20 @@ func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level
 	lv := &level{n: n, parents: ps}
 	m := n.m
 	pf, _ := m.Parent.Column(m.ParentKeyColumn())
-	var cls keyClass
+	var cls rel.KeyClass
 	if pf != nil {
-		cls = classOf(pf.Type)
+		cls = rel.KeyClassOf(pf.Type)
 	}
-	if cls == classUnknown && m.Kind != rel.KindBelongsToMany {
+	if cls == rel.KeyOther && m.Kind != rel.KindBelongsToMany {
 		if cf, ok := m.Related.Column(m.RelatedKeyColumn()); ok {
-			cls = classOf(cf.Type)
+			cls = rel.KeyClassOf(cf.Type)
 		}
 	}
-	if cls == classUnknown {
+	if cls == rel.KeyOther {
 		cls = probeClass(m, pf, ps)
 	}
 	var err error
-	if cls == classString {
+	if cls == rel.KeyString {
 		err = fetchK[string](ctx, ex, lv, pf)
 	} else {
 		err = fetchK[int64](ctx, ex, lv, pf)
@@ -59,9 +59,9 @@ func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level
 
 // probeClass decides the key class of a custom key type from the first
 // parent key that is set.
-func probeClass(m *rel.Meta, pf *sqlt.Field, ps parentSet) keyClass {
+func probeClass(m *rel.Meta, pf *sqlt.Field, ps parentSet) rel.KeyClass {
 	if pf == nil {
-		return classInt
+		return rel.KeyInt
 	}
 	for i := 0; i < ps.len(); i++ {
 		k, ok, err := rel.NormKey(pf.Get(ps.at(i)).Interface())
@@ -69,11 +69,11 @@ func probeClass(m *rel.Meta, pf *sqlt.Field, ps parentSet) keyClass {
 			continue
 		}
 		if _, s := k.(string); s {
-			return classString
+			return rel.KeyString
 		}
-		return classInt
+		return rel.KeyInt
 	}
-	return classInt
+	return rel.KeyInt
 }
 
 func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sqlt.Field) error {

@@ -116,39 +116,3 @@ func normTo[K key](v any) (K, bool, error) {
 	}
 	return k, k != zero, nil
 }
-
-// keyClass is the class of normalised keys a column's Go type yields.
-type keyClass uint8
-
-const (
-	classUnknown keyClass = iota
-	classInt
-	classString
-)
-
-func classOf(t reflect.Type) keyClass {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return classInt
-	case reflect.String:
-		return classString
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return classString
-		}
-	case reflect.Struct:
-		// sql.NullInt64, sql.NullString, sql.Null[T], …: a value and Valid.
-		if t.NumField() == 2 {
-			for _, name := range []string{"Int64", "Int32", "Int16", "Byte", "String", "V"} {
-				if f, ok := t.FieldByName(name); ok {
-					return classOf(f.Type)
-				}
-			}
-		}
-	}
-	return classUnknown
-}

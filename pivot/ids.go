@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"sync"
 
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -28,60 +27,16 @@ type record struct {
 	attrs map[string]any
 }
 
-// keyClass is the Go class of the related key column, which decides how
-// keys are cast (Laravel's castKey).
-type keyClass uint8
-
-const (
-	classOther  keyClass = iota // a custom type: keys kept as NormKey returns them
-	classInt                    // integer key: keys are int64
-	classString                 // string key: keys are string
-)
-
-var classes sync.Map // reflect.Type → keyClass
-
-func classOf(t reflect.Type) keyClass {
-	if c, ok := classes.Load(t); ok {
-		return c.(keyClass)
-	}
-	c := computeClass(t)
-	classes.Store(t, c)
-	return c
-}
-
-func computeClass(t reflect.Type) keyClass {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return classInt
-	case reflect.String:
-		return classString
-	case reflect.Struct:
-		// sql.NullInt64, sql.NullString, sql.Null[T], …: the value field.
-		if t.NumField() == 2 {
-			for _, name := range []string{"Int64", "Int32", "Int16", "String", "V"} {
-				if f, ok := t.FieldByName(name); ok {
-					return computeClass(f.Type)
-				}
-			}
-		}
-	}
-	return classOther
-}
-
 // castKey normalises v (rel.NormKey) and casts it to class c: "2" becomes
 // int64(2) for an integer key, 2 becomes "2" for a string key.
-func castKey(v any, c keyClass, col string) (any, error) {
+func castKey(v any, c rel.KeyClass, col string) (any, error) {
 	switch v.(type) { // already normalised: keep the same interface value
 	case int64:
-		if c != classString {
+		if c != rel.KeyString {
 			return v, nil
 		}
 	case string:
-		if c != classInt {
+		if c != rel.KeyInt {
 			return v, nil
 		}
 	}
@@ -93,7 +48,7 @@ func castKey(v any, c keyClass, col string) (any, error) {
 		return nil, fmt.Errorf("NULL key for %s: %w", col, rel.ErrUnsupportedKey)
 	}
 	switch c {
-	case classInt:
+	case rel.KeyInt:
 		if s, isStr := k.(string); isStr {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
@@ -101,7 +56,7 @@ func castKey(v any, c keyClass, col string) (any, error) {
 			}
 			return n, nil
 		}
-	case classString:
+	case rel.KeyString:
 		if n, isInt := k.(int64); isInt {
 			return strconv.FormatInt(n, 10), nil
 		}
@@ -152,11 +107,11 @@ type keyIndex struct {
 	other map[any]int
 }
 
-func newKeyIndex(n int, c keyClass) keyIndex {
+func newKeyIndex(n int, c rel.KeyClass) keyIndex {
 	switch c {
-	case classInt:
+	case rel.KeyInt:
 		return keyIndex{ints: make(map[int64]int, n)}
-	case classString:
+	case rel.KeyString:
 		return keyIndex{strs: make(map[string]int, n)}
 	}
 	return keyIndex{other: make(map[any]int, n)}

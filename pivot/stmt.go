@@ -23,10 +23,10 @@ const chunkKeys = 500
 // plan is one operation's view of the relation and the parent.
 type plan struct {
 	m          *rel.Meta
-	parentKey  any         // normalised
-	relKey     *sqlt.Field // related key field on C
-	class      keyClass    // class of the related key
-	filterSQL  string      // " and (…)" or ""
+	parentKey  any          // normalised
+	relKey     *sqlt.Field  // related key field on C
+	class      rel.KeyClass // class of the related key
+	filterSQL  string       // " and (…)" or ""
 	filterArgs []any
 
 	writeCreated, writeUpdated bool
@@ -77,7 +77,7 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 	p.parentKey = key
 	f, _ := m.Related.Column(m.RelatedKey)
 	p.relKey = f
-	p.class = classOf(f.Type)
+	p.class = rel.KeyClassOf(f.Type)
 	if flt := m.PivotFilter(); flt != nil {
 		s, args, err := flt.ToSql()
 		if err != nil {
@@ -117,7 +117,7 @@ func (p *plan) checkAttrs(attrs map[string]any) error {
 // (the dialect keeps the parameter count bounded), chunks of explicit
 // placeholders for custom key types.
 func (p *plan) keyIn(d sqlt.Dialect, keys []any) []stmt {
-	if p.class != classOther {
+	if p.class != rel.KeyOther {
 		s, args := d.KeyList(p.rpk, keys)
 		return []stmt{{s, args}}
 	}
@@ -261,7 +261,7 @@ type keyList struct {
 }
 
 // index returns the keys as a set.
-func (l *keyList) index(c keyClass) keyIndex {
+func (l *keyList) index(c rel.KeyClass) keyIndex {
 	x := newKeyIndex(len(l.ints)+len(l.strs)+len(l.other), c)
 	for i, k := range l.ints {
 		x.putInt(k, i)
@@ -310,9 +310,9 @@ func (p *plan) current(ctx context.Context, tx sqlt.Executor) (keyList, error) {
 	var ak any
 	dest := []any{&ak}
 	switch p.class {
-	case classInt:
+	case rel.KeyInt:
 		dest[0] = &ik
-	case classString:
+	case rel.KeyString:
 		dest[0] = &sk
 	}
 	for rows.Next() {
@@ -320,9 +320,9 @@ func (p *plan) current(ctx context.Context, tx sqlt.Executor) (keyList, error) {
 			return l, err
 		}
 		switch p.class {
-		case classInt:
+		case rel.KeyInt:
 			l.ints = append(l.ints, ik)
-		case classString:
+		case rel.KeyString:
 			l.strs = append(l.strs, sk)
 		default:
 			k, err := castKey(ak, p.class, p.m.RelatedPivotKey)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sync"
 )
 
 // ErrUnsupportedKey is matched by errors about a key value or key type that
@@ -70,59 +71,69 @@ func NormKey(v any) (key any, ok bool, err error) {
 
 var scannerType = reflect.TypeFor[interface{ Scan(any) error }]()
 
-// keyClass is the comparable class of a key column's Go type.
-type keyClass uint8
+// KeyClass is the class of normalised keys (see NormKey) that a key
+// column's Go type yields. Loading, existence and pivot writes use it to
+// compare and cast keys.
+type KeyClass uint8
 
+// The key classes.
 const (
-	classUnknown keyClass = iota
-	classInt
-	classString
-	classBad // floats, booleans, complex numbers: never keys
+	KeyOther   KeyClass = iota // a custom type (a Valuer): compared after NormKey
+	KeyInt                     // any integer width, sql.NullInt64, *int…: keys are int64
+	KeyString                  // string, []byte, sql.NullString…: keys are string
+	KeyInvalid                 // floats, booleans, complex numbers: never keys
 )
 
-func classOf(t reflect.Type) keyClass {
+var keyClasses sync.Map // reflect.Type → KeyClass
+
+// KeyClassOf returns the key class of a column's Go type (cached per type).
+func KeyClassOf(t reflect.Type) KeyClass {
+	if c, ok := keyClasses.Load(t); ok {
+		return c.(KeyClass)
+	}
+	c := computeKeyClass(t)
+	keyClasses.Store(t, c)
+	return c
+}
+
+func computeKeyClass(t reflect.Type) KeyClass {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return classInt
+		return KeyInt
 	case reflect.String:
-		return classString
+		return KeyString
 	case reflect.Float32, reflect.Float64, reflect.Bool, reflect.Complex64, reflect.Complex128:
 		if !reflect.PointerTo(t).Implements(scannerType) {
-			return classBad
+			return KeyInvalid
 		}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
-			return classString
+			return KeyString
 		}
 	case reflect.Struct:
-		// sql.NullInt64, sql.NullString and friends: judge by the Valid+value field.
-		if f, ok := t.FieldByName("Int64"); ok && t.NumField() == 2 {
-			return classOf(f.Type)
-		}
-		if f, ok := t.FieldByName("Int32"); ok && t.NumField() == 2 {
-			return classOf(f.Type)
-		}
-		if f, ok := t.FieldByName("String"); ok && t.NumField() == 2 {
-			return classOf(f.Type)
-		}
-		if f, ok := t.FieldByName("V"); ok && t.NumField() == 2 { // sql.Null[T]
-			return classOf(f.Type)
+		// sql.NullInt64, sql.NullString, sql.Null[T], …: a value and Valid.
+		if t.NumField() == 2 {
+			for _, name := range []string{"Int64", "Int32", "Int16", "Byte", "String", "V"} {
+				if f, ok := t.FieldByName(name); ok {
+					return computeKeyClass(f.Type)
+				}
+			}
 		}
 	}
-	return classUnknown
+	return KeyOther
 }
 
 // checkKeyTypes fails when two key columns cannot hold equal keys.
 func checkKeyTypes(a, b reflect.Type, what string) error {
-	ca, cb := classOf(a), classOf(b)
-	if ca == classBad || cb == classBad {
+	ca, cb := KeyClassOf(a), KeyClassOf(b)
+	if ca == KeyInvalid || cb == KeyInvalid {
 		return fmt.Errorf("%s: %s and %s: %w", what, a, b, ErrUnsupportedKey)
 	}
-	if ca == classUnknown || cb == classUnknown {
+	if ca == KeyOther || cb == KeyOther {
 		return nil // a custom type: compared at run time, after normalising
 	}
 	if ca != cb {
