@@ -147,33 +147,11 @@ func direction(desc bool) string {
 // writeCond writes a condition, in parentheses when it may hold a
 // top-level OR that would otherwise bind looser than the ANDs around it.
 func writeCond(b *strings.Builder, s string) {
-	if needParens(s) {
+	if sqlt.NeedsParens(s) {
 		b.WriteString("(" + s + ")")
 		return
 	}
 	b.WriteString(s)
-}
-
-func needParens(s string) bool {
-	if !strings.Contains(strings.ToLower(s), " or ") {
-		return false
-	}
-	if !strings.HasPrefix(s, "(") || !strings.HasSuffix(s, ")") {
-		return true
-	}
-	depth := 0
-	for i, r := range s {
-		switch r {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 && i != len(s)-1 {
-				return true // "(a) or (b)"
-			}
-		}
-	}
-	return false
 }
 
 // constrainWith captures C: the level's statement is built with

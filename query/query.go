@@ -504,38 +504,13 @@ func (l condList) ToSql() (string, []any, error) {
 				b.WriteString(" and ")
 			}
 		}
-		if len(l) > 1 && needParens(s) {
+		if len(l) > 1 && sqlt.NeedsParens(s) {
 			s = "(" + s + ")"
 		}
 		b.WriteString(s)
 		args = append(args, a...)
 	}
 	return b.String(), args, nil
-}
-
-// needParens reports whether s may contain a top-level OR.
-func needParens(s string) bool {
-	l := strings.ToLower(s)
-	if !strings.Contains(l, " or ") {
-		return false
-	}
-	return !(strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") && balanced(s[1:len(s)-1]))
-}
-
-func balanced(s string) bool {
-	depth := 0
-	for _, r := range s {
-		switch r {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth < 0 {
-				return false
-			}
-		}
-	}
-	return depth == 0
 }
 
 // whereClause is scope AND (user conditions).
