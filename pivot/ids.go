@@ -64,16 +64,6 @@ func castKey(v any, c rel.KeyClass, col string) (any, error) {
 	return k, nil
 }
 
-func isZeroKey(k any) bool {
-	switch v := k.(type) {
-	case int64:
-		return v == 0
-	case string:
-		return v == ""
-	}
-	return k == nil
-}
-
 // collector turns the ids argument into records, deduplicated by key:
 // the first occurrence keeps its position, a later one with attributes
 // replaces the attributes (as PHP arrays keyed by id do in Laravel).
@@ -170,7 +160,7 @@ func (c *collector) model(v reflect.Value, attrs map[string]any) error {
 	if err != nil {
 		return err
 	}
-	if !ok || isZeroKey(k) {
+	if !ok || rel.IsZeroKey(k) {
 		return fmt.Errorf("%s has no %s (not saved?): %w", c.p.m.Related.Type.Name(), c.p.m.RelatedKey, ErrNoKey)
 	}
 	return c.add(k, attrs)

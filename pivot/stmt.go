@@ -71,7 +71,7 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 	if err != nil {
 		return p, err
 	}
-	if !ok || isZeroKey(key) {
+	if !ok || rel.IsZeroKey(key) {
 		return p, fmt.Errorf("parent %s has no %s (not saved?): %w", m.Parent.Type.Name(), m.ParentKey, ErrNoKey)
 	}
 	p.parentKey = key

@@ -254,7 +254,7 @@ func (p *pusher) owner(v reflect.Value, r *rel.Meta) error {
 	if err != nil {
 		return fmt.Errorf("relation %s: %w", r, err)
 	}
-	if reached && (!ok || isZeroKey(key)) {
+	if reached && (!ok || rel.IsZeroKey(key)) {
 		return nil
 	}
 	if !ok {

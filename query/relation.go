@@ -49,21 +49,11 @@ func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 		return q.SetErr(fmt.Errorf("related %s: %w", m.Name, err))
 	}
 	q = ScopeRelation(q, m, key)
-	if !ok || isZeroKey(key) {
+	if !ok || rel.IsZeroKey(key) {
 		q = q.clone()
 		q.none = true
 	}
 	return q
-}
-
-func isZeroKey(k any) bool {
-	switch v := k.(type) {
-	case int64:
-		return v == 0
-	case string:
-		return v == ""
-	}
-	return k == nil
 }
 
 // ScopeRelation scopes q (a query on the relation's related table) to the

@@ -71,6 +71,19 @@ func NormKey(v any) (key any, ok bool, err error) {
 
 var scannerType = reflect.TypeFor[interface{ Scan(any) error }]()
 
+// IsZeroKey reports whether a normalised key is the zero value (0 or ""),
+// the key of a struct that was never saved. relkit treats it like NULL:
+// such a parent has no related rows and eager loading skips it.
+func IsZeroKey(k any) bool {
+	switch v := k.(type) {
+	case int64:
+		return v == 0
+	case string:
+		return v == ""
+	}
+	return k == nil
+}
+
 // KeyClass is the class of normalised keys (see NormKey) that a key
 // column's Go type yields. Loading, existence and pivot writes use it to
 // compare and cast keys.
