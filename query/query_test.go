@@ -46,7 +46,7 @@ func TestSQLShapes(t *testing.T) {
 		{"relation scope is kept apart from or where", query.Related(UserPosts, &ann).Where(sq.Eq{"active": 1}).OrWhere(sq.GtOrEq{"votes": 100}),
 			`SELECT "posts".* FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and (active = ? or votes >= ?)`, []any{int64(1), 1, 100}},
 		{"belongs to many joins the pivot", query.Related(UserRoles, &ann).OrderBy("name"),
-			`SELECT "roles".*, "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" FROM "roles" join "role_user" on "roles"."id" = "role_user"."role_id" WHERE "role_user"."user_id" = ? ORDER BY "roles"."name" asc`, []any{int64(1)}},
+			`SELECT "roles".*, "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" FROM "roles" inner join "role_user" on "roles"."id" = "role_user"."role_id" WHERE "role_user"."user_id" = ? ORDER BY "roles"."name" asc`, []any{int64(1)}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -102,7 +102,7 @@ func ScopeRelation[C any](q *Query[C], m *rel.Meta, key any) *Query[C] {
 // PivotJoin renders `"role_user" on "roles"."id" = "role_user"."role_id"`
 // as an inner join clause.
 func PivotJoin(m *rel.Meta) sq.Sqlizer {
-	return sq.Expr("join " + sqlt.Ident(m.PivotTable) + " on " +
+	return sq.Expr("inner join " + sqlt.Ident(m.PivotTable) + " on " +
 		rel.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
 }
 
