@@ -339,18 +339,36 @@ func (p *plan) current(ctx context.Context, tx sqlt.Executor) (keyList, error) {
 }
 
 // scanKeys runs a statement returning one key column and calls fn with
-// each key, normalised and cast to the related key's class.
+// each key, normalised and cast to the related key's class. Integer and
+// string keys are scanned into typed destinations, as current reads them:
+// the driver converts the column (a PostgreSQL uuid into its text form).
 func (p *plan) scanKeys(ctx context.Context, ex sqlt.Executor, s stmt, fn func(any)) error {
 	rows, err := ex.Query(ctx, s.sql, s.args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	var ik int64
+	var sk string
 	var v any
 	dest := []any{&v}
+	switch p.class {
+	case rel.KeyInt:
+		dest[0] = &ik
+	case rel.KeyString:
+		dest[0] = &sk
+	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return err
+		}
+		switch p.class {
+		case rel.KeyInt:
+			fn(ik)
+			continue
+		case rel.KeyString:
+			fn(sk)
+			continue
 		}
 		k, err := castKey(v, p.class, p.m.RelatedPivotKey)
 		if err != nil {
