@@ -123,7 +123,7 @@ func TestAggregateSQL(t *testing.T) {
 			where "categories"."id" = "relkit_reserved_0"."parent_id") as "children_count" FROM "categories"`, nil},
 		{"with a where and an existence test", query.From[Post]().Where(query.Has(PostComments, ">=", 2)).Apply(agg.WithCount(PostComments, codeComments).As("code_count")).ToSql,
 			`SELECT "posts".*, (select count(*) from "comments" where ` + corr + ` and "comments"."content" like ?) as "code_count" FROM "posts"
-			WHERE (select count(*) from "comments" where ` + corr + `) >= ?`, []any{"code%", int64(2)}},
+			WHERE (select count(*) from "comments" where ` + corr + `) >= 2`, []any{"code%"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

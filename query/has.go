@@ -17,13 +17,13 @@ import (
 // OrWhere, or to combine with sq.And and sq.Or:
 //
 //	query.From[Post]().Where(query.Has(PostComments))            // exists (…)
-//	query.From[Post]().Where(query.Has(PostComments, ">=", 3))   // (select count(*) …) >= ?
+//	query.From[Post]().Where(query.Has(PostComments, ">=", 3))   // (select count(*) …) >= 3
 //	query.From[Post]().Where(sq.Eq{"votes": 0}).OrWhere(query.DoesntHave(PostComments))
 //
 // The subquery is correlated to the relation's parent table (the table of
 // the query the condition is used in), the relation's own Where and pivot
-// filters are part of it, and every value — the count included — is a
-// bound parameter. A condition built from an invalid relation, path,
+// filters are part of it, and every value is a bound parameter; the count
+// of the count form, an integer, is written as a literal (as Laravel does). A condition built from an invalid relation, path,
 // operator or column carries the error: the query fails with it when run.
 
 // ReservedAlias prefixes the alias under which a subquery reads its table
@@ -226,6 +226,12 @@ func relatedSide(m *rel.Meta, outer string, alias *int, cons constraint) (Relate
 		if err != nil {
 			return RelatedFrom{}, err
 		}
+		// Where is always ANDed after the correlation or the key list: a
+		// lone condition with a top-level OR (a relation's raw Where)
+		// must not escape it.
+		if sqlt.NeedsParens(s) {
+			s = "(" + s + ")"
+		}
 		side.Where, side.WhereArgs = s, a
 	}
 	return side, nil
@@ -337,7 +343,8 @@ func existsSQL(path rel.Path, outer string, alias *int, cons constraint, op stri
 	}
 	switch {
 	case leaf && !exists:
-		return "(" + s + ") " + op + " ?", append(args, n), nil
+		// The count is an integer, inlined as a literal as Laravel does.
+		return "(" + s + ") " + op + " " + strconv.FormatInt(n, 10), args, nil
 	case leaf && op == "<":
 		return "not exists (" + s + ")", args, nil
 	}
@@ -369,9 +376,10 @@ func single(what string, r rel.Relation, cons constraint, opAndCount []any) sq.S
 //	exists (select * from "comments" where "posts"."id" = "comments"."post_id")
 //
 // as does (">=", 1); ("<", 1) renders "not exists (…)"; any other test
-// compares the correlated count with a bound parameter:
+// compares the correlated count with the count, an integer written as a
+// literal:
 //
-//	(select count(*) from "comments" where "posts"."id" = "comments"."post_id") >= ?
+//	(select count(*) from "comments" where "posts"."id" = "comments"."post_id") >= 3
 //
 // Operators: =, <>, !=, <, <=, >, >=. Use it in the Where of a query on
 // the relation's parent type; q.OrWhere(query.Has(…)) is Sutando's orHas.
@@ -435,7 +443,7 @@ type Chain struct {
 //	query.Nested(UserPosts, PostComments).Has(">=", 2)
 //
 // renders exists (select * from "posts" where … and (select count(*) from
-// "comments" where …) >= ?).
+// "comments" where …) >= 2).
 func Nested(rels ...rel.Relation) Chain {
 	p, err := rel.ChainOf(rels...)
 	if err != nil {

@@ -86,7 +86,7 @@ func ExampleHas() {
 	// Output:
 	// welcome rules
 	// welcome
-	// SELECT "threads".* FROM "threads" WHERE (select count(*) from "replies" where "threads"."id" = "replies"."thread_id") >= ? [2]
+	// SELECT "threads".* FROM "threads" WHERE (select count(*) from "replies" where "threads"."id" = "replies"."thread_id") >= 2 []
 }
 
 func ExampleDoesntHave() {
@@ -113,12 +113,12 @@ func ExampleWhereHas() {
 	}
 	printTitles(query.From[Thread]().Where(query.WhereHas(ThreadReplies, liked)).OrderBy("id").Get(ctx, db))
 
-	// The count form keeps the constraint's binding before the count's.
+	// The count form keeps the constraint's binding; the count is a literal.
 	s, args, _ := query.From[Thread]().Where(query.WhereHas(ThreadReplies, liked, "=", 1)).ToSql()
 	fmt.Println(s, args)
 	// Output:
 	// welcome rules
-	// SELECT "threads".* FROM "threads" WHERE (select count(*) from "replies" where "threads"."id" = "replies"."thread_id" and "replies"."likes" > ?) = ? [0 1]
+	// SELECT "threads".* FROM "threads" WHERE (select count(*) from "replies" where "threads"."id" = "replies"."thread_id" and "replies"."likes" > ?) = 1 [0]
 }
 
 func ExampleWhereRelation() {

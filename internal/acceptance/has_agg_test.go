@@ -1,0 +1,926 @@
+package acceptance_test
+
+// Acceptance tests for CONTRACT.md §5 (existence queries), §6 (aggregates),
+// §13 items 1–3 and 10–12, and the existence cases of Sutando's own suite
+// (§11). Black-box: only the public API, every body on SQLite and
+// PostgreSQL.
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	sq "github.com/Masterminds/squirrel"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/relkit/relkit/agg"
+	"github.com/relkit/relkit/internal/testdb"
+	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// haUser is users, with an aggregate over its posts.
+type haUser struct {
+	ID    int64    `db:"id"`
+	Name  string   `db:"name"`
+	Posts []haPost `db:"-"`
+
+	PostsCount int64 `db:"posts_count,readonly"`
+}
+
+func (haUser) TableName() string { return "users" }
+
+// haPost is posts: an author (belongsTo, NULL or dangling for some rows),
+// a parent post and child posts (self-relations), comments (plain, with a
+// relation-level where, with a relation-level OR), tags through post_tag
+// (plain and filtered on the pivot), and the aggregate fields.
+type haPost struct {
+	ID       int64  `db:"id"`
+	UserID   *int64 `db:"user_id"`
+	ParentID *int64 `db:"parent_id"`
+	Title    string `db:"title"`
+	Votes    int64  `db:"votes"`
+
+	Author          *haUser     `db:"-"`
+	Parent          *haPost     `db:"-"`
+	Children        []haPost    `db:"-"`
+	Comments        []haComment `db:"-"`
+	PopularComments []haComment `db:"-"`
+	OrComments      []haComment `db:"-"`
+	ChildFoos       []haComment `db:"-"`
+	Tags            []haTag     `db:"-"`
+	ActiveTags      []haTag     `db:"-"`
+
+	CommentsCount        int64    `db:"comments_count,readonly"`
+	CommentsExists       bool     `db:"comments_exists,readonly"`
+	CommentsSumVotes     *int64   `db:"comments_sum_votes,readonly"`
+	CommentsMinVotes     *int64   `db:"comments_min_votes,readonly"`
+	CommentsMaxVotes     *int64   `db:"comments_max_votes,readonly"`
+	CommentsAvgVotes     *float64 `db:"comments_avg_votes,readonly"`
+	CodeCount            int64    `db:"code_count,readonly"`
+	CC                   int64    `db:"cc,readonly"`
+	CodeExists           bool     `db:"code_exists,readonly"`
+	AuthorCount          int64    `db:"author_count,readonly"`
+	AuthorExists         bool     `db:"author_exists,readonly"`
+	TagsCount            int64    `db:"tags_count,readonly"`
+	ActiveTagsCount      int64    `db:"active_tags_count,readonly"`
+	PopularCommentsCount int64    `db:"popular_comments_count,readonly"`
+	OrCommentsCount      int64    `db:"or_comments_count,readonly"`
+	ChildrenCount        int64    `db:"children_count,readonly"`
+	ParentExists         bool     `db:"parent_exists,readonly"`
+}
+
+func (haPost) TableName() string { return "posts" }
+
+type haComment struct {
+	ID      int64     `db:"id"`
+	PostID  int64     `db:"post_id"`
+	Content string    `db:"content"`
+	Votes   int64     `db:"votes"`
+	Images  []haImage `db:"-"`
+}
+
+func (haComment) TableName() string { return "comments" }
+
+type haImage struct {
+	ID        int64  `db:"id"`
+	CommentID int64  `db:"comment_id"`
+	URL       string `db:"url"`
+}
+
+func (haImage) TableName() string { return "images" }
+
+type haTag struct {
+	ID    int64          `db:"id"`
+	Name  string         `db:"name"`
+	Pivot map[string]any `db:"-"`
+}
+
+func (haTag) TableName() string { return "tags" }
+
+// Keys are given explicitly: the conventions would derive them from the
+// Go type names (ha_post_id), not from the tables.
+var (
+	haUserPosts    = rel.HasMany[haUser, haPost]("user_id")
+	haPostAuthor   = rel.BelongsTo[haPost, haUser]("user_id")
+	haPostParent   = rel.BelongsTo[haPost, haPost]("parent_id")
+	haPostChildren = rel.HasMany[haPost, haPost]("parent_id")
+	haPostComments = rel.HasMany[haPost, haComment]("post_id").Field("Comments")
+	// A relation-level constraint (§5, SUTANDO-BUG 4).
+	haPostPopular = rel.HasMany[haPost, haComment]("post_id").Field("PopularComments").Where(sq.Gt{"votes": 2})
+	// A relation-level OR must stay inside the correlation.
+	haPostOrComments = rel.HasMany[haPost, haComment]("post_id").Field("OrComments").Where(sq.Expr("votes > ? or content = ?", 4, "ok"))
+	// Named after its field: child_foos (§6 alias table).
+	haPostChildFoos  = rel.HasMany[haPost, haComment]("post_id").Field("ChildFoos")
+	haPostTags       = rel.BelongsToMany[haPost, haTag]("post_tag", "post_id", "tag_id").Field("Tags").WithPivot("active")
+	haPostActiveTags = rel.BelongsToMany[haPost, haTag]("post_tag", "post_id", "tag_id").Field("ActiveTags").WherePivot("active", true)
+	haCommentImages  = rel.HasMany[haComment, haImage]("comment_id")
+)
+
+// haSeed creates and fills the schema:
+//
+//	users:    1 ann, 2 bob, 3 cy (no posts)
+//	posts:    1 ann "hello" 10; 2 ann "code tips" 3 (parent 1); 3 bob "news" 0 (parent 1);
+//	          4 no author "orphan" 7; 5 user 99, missing, "lost" 1 (parent 2)
+//	comments: post 1: 1 "code is fun" 5, 2 "nice" 1, 3 "code review" 2;
+//	          post 2: 4 "meh" 0, 5 "code golf" 4; post 5: 6 "ok" 2
+//	images:   comment 1: 1, 2; comment 4: 3
+//	tags:     1 go, 2 sql, 3 orm, 4 unused
+//	post_tag: (1,1 active) (1,2 active) (1,3 inactive) (2,1 active) twice (3,2 inactive)
+func haSeed(t *testing.T, db *testdb.DB) {
+	t.Helper()
+	db.MustExec(t,
+		`create table users (id {{pk}}, name text not null)`,
+		`create table posts (id {{pk}}, user_id bigint, parent_id bigint, title text not null, votes bigint not null default 0)`,
+		`create table comments (id {{pk}}, post_id bigint not null, content text not null, votes bigint not null default 0)`,
+		`create table images (id {{pk}}, comment_id bigint not null, url text not null)`,
+		`create table tags (id {{pk}}, name text not null)`,
+		`create table post_tag (id {{pk}}, post_id bigint not null, tag_id bigint not null, active boolean not null default true)`,
+		`insert into users (name) values ('ann'), ('bob'), ('cy')`,
+		`insert into posts (user_id, parent_id, title, votes) values
+			(1, null, 'hello', 10), (1, 1, 'code tips', 3), (2, 1, 'news', 0), (null, null, 'orphan', 7), (99, 2, 'lost', 1)`,
+		`insert into comments (post_id, content, votes) values
+			(1, 'code is fun', 5), (1, 'nice', 1), (1, 'code review', 2), (2, 'meh', 0), (2, 'code golf', 4), (5, 'ok', 2)`,
+		`insert into images (comment_id, url) values (1, 'a.png'), (1, 'b.png'), (4, 'c.png')`,
+		`insert into tags (name) values ('go'), ('sql'), ('orm'), ('unused')`,
+		`insert into post_tag (post_id, tag_id, active) values (1, 1, true), (1, 2, true), (1, 3, false), (2, 1, true), (2, 1, true), (3, 2, false)`,
+	)
+}
+
+var haPlaceholder = regexp.MustCompile(`\$\d+`)
+
+// haNorm normalises SQL for substring checks: whitespace collapsed, lower
+// case, PostgreSQL's $n placeholders read as ?.
+func haNorm(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(haPlaceholder.ReplaceAllString(s, "?")), " "))
+}
+
+// haLast is the last statement run, normalised.
+func haLast(t *testing.T, db *testdb.DB) string {
+	t.Helper()
+	st := db.Counter.Statements()
+	require.NotEmpty(t, st, "no statement ran")
+	return haNorm(st[len(st)-1])
+}
+
+func haPostIDs(ps []haPost) []int64 {
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+// haPosts runs a query on posts filtered by cond, ordered by id, and
+// checks that it ran exactly one statement.
+func haPosts(t *testing.T, db *testdb.DB, q *query.Query[haPost]) ([]int64, string) {
+	t.Helper()
+	db.Counter.Reset()
+	ps, err := q.OrderBy("id").Get(context.Background(), db)
+	require.NoError(t, err)
+	require.Equal(t, 1, db.Counter.Count(), db.Counter.String())
+	return haPostIDs(ps), haLast(t, db)
+}
+
+func haCode(q *query.Query[haComment]) *query.Query[haComment] {
+	return q.WhereOp("content", "like", "code%")
+}
+
+const haCorr = `"posts"."id" = "comments"."post_id"`
+
+// §5: operator and count, the exists and count forms, and what each
+// returns.
+func TestAcceptanceHasForms(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		from := query.From[haPost]()
+		exists := `exists (select * from "comments" where ` + haCorr + `)`
+		count := `(select count(*) from "comments" where ` + haCorr + `)`
+		cases := []struct {
+			name string
+			cond sq.Sqlizer
+			want []int64
+			sql  string
+		}{
+			{"has", query.Has(haPostComments), []int64{1, 2, 5}, `where ` + exists},
+			{">= 1 is exists", query.Has(haPostComments, ">=", 1), []int64{1, 2, 5}, `where ` + exists},
+			{"< 1 is not exists", query.Has(haPostComments, "<", 1), []int64{3, 4}, `where not ` + exists},
+			{"doesnt have", query.DoesntHave(haPostComments), []int64{3, 4}, `where not ` + exists},
+			{">= 3 counts, literal", query.Has(haPostComments, ">=", 3), []int64{1}, `where ` + count + ` >= 3`},
+			{">= 2", query.Has(haPostComments, ">=", 2), []int64{1, 2}, count + ` >= 2`},
+			{"> 1", query.Has(haPostComments, ">", 1), []int64{1, 2}, count + ` > 1`},
+			{"> 0 is a count (only >=1 and <1 use exists)", query.Has(haPostComments, ">", 0), []int64{1, 2, 5}, count + ` > 0`},
+			{"= 0 (SUTANDO-BUG 2)", query.Has(haPostComments, "=", 0), []int64{3, 4}, count + ` = 0`},
+			{"= 2", query.Has(haPostComments, "=", 2), []int64{2}, count + ` = 2`},
+			{"< 2", query.Has(haPostComments, "<", 2), []int64{3, 4, 5}, count + ` < 2`},
+			{"<= 1", query.Has(haPostComments, "<=", 1), []int64{3, 4, 5}, count + ` <= 1`},
+			{"<> 3", query.Has(haPostComments, "<>", 3), []int64{2, 3, 4, 5}, count + ` <> 3`},
+			{"!= 3", query.Has(haPostComments, "!=", 3), []int64{2, 3, 4, 5}, count + ` <> 3`},
+		}
+		for _, c := range cases {
+			ids, stmt := haPosts(t, db, from.Where(c.cond))
+			assert.Equal(t, c.want, ids, c.name)
+			assert.Contains(t, stmt, haNorm(c.sql), c.name)
+			if strings.Contains(c.sql, "count(*)") {
+				assert.NotContains(t, stmt, "exists", c.name)
+			} else {
+				assert.NotContains(t, stmt, "count(*)", c.name)
+			}
+		}
+	})
+}
+
+// §5 whereHas / orWhereHas / whereRelation, and SUTANDO-BUGs 1 and 3.
+func TestAcceptanceWhereHas(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		from := query.From[haPost]()
+
+		ids, stmt := haPosts(t, db, from.Where(query.WhereHas(haPostComments, haCode)))
+		assert.Equal(t, []int64{1, 2}, ids)
+		assert.Contains(t, stmt, haNorm(`where exists (select * from "comments" where `+haCorr+` and `))
+		assert.Contains(t, stmt, `like ?)`)
+
+		// SUTANDO-BUG 1: the count form keeps its bindings.
+		ids, stmt = haPosts(t, db, from.Where(query.WhereHas(haPostComments, haCode, ">=", 2)))
+		assert.Equal(t, []int64{1}, ids)
+		assert.Contains(t, stmt, haNorm(`(select count(*) from "comments" where `+haCorr+` and `))
+		assert.Contains(t, stmt, `like ?) >= 2`)
+		s, args, err := from.Where(query.WhereHas(haPostComments, haCode, ">=", 2)).ToSql()
+		require.NoError(t, err)
+		assert.Equal(t, strings.Count(s, "?"), len(args), "every placeholder is bound: %s %v", s, args)
+		assert.Contains(t, args, "code%")
+
+		// The documentation's ">= 10" gives nothing here, and binds too.
+		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostComments, haCode, ">=", 10)))
+		assert.Empty(t, ids)
+
+		// nil constraint is plain has.
+		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostComments, nil)))
+		assert.Equal(t, []int64{1, 2, 5}, ids)
+
+		// whereDoesntHave.
+		ids, _ = haPosts(t, db, from.Where(query.WhereDoesntHave(haPostComments, haCode)))
+		assert.Equal(t, []int64{3, 4, 5}, ids)
+
+		// orWhereHas after where id = 4: "where id = ? or exists (…)".
+		ids, stmt = haPosts(t, db, from.Where(sq.Eq{"id": 4}).OrWhere(query.WhereHas(haPostComments, haCode)))
+		assert.Equal(t, []int64{1, 2, 4}, ids)
+		assert.Contains(t, stmt, haNorm(`id = ? or exists (select * from "comments" where `+haCorr))
+
+		// orHas (SUTANDO-BUG 3): the or stays an or.
+		ids, stmt = haPosts(t, db, from.Where(sq.Eq{"votes": 0}).OrWhere(query.Has(haPostComments, ">=", 3)))
+		assert.Equal(t, []int64{1, 3}, ids)
+		assert.Contains(t, stmt, haNorm(`votes = ? or (select count(*) from "comments" where `+haCorr+`) >= 3`))
+		ids, _ = haPosts(t, db, from.Where(sq.Eq{"votes": 0}).OrWhere(query.Has(haPostComments)))
+		assert.Equal(t, []int64{1, 2, 3, 5}, ids)
+		ids, _ = haPosts(t, db, from.Where(sq.Eq{"votes": 10}).OrWhere(query.DoesntHave(haPostComments)))
+		assert.Equal(t, []int64{1, 3, 4}, ids)
+
+		// whereRelation ≡ whereHas with one condition.
+		ids, stmt = haPosts(t, db, from.Where(query.WhereRelation(haPostComments, "votes", ">", 3)))
+		assert.Equal(t, []int64{1, 2}, ids)
+		assert.Contains(t, stmt, haNorm(`exists (select * from "comments" where `+haCorr+` and`))
+		assert.Contains(t, stmt, `votes" > ?)`)
+		viaWhereHas, _ := haPosts(t, db, from.Where(query.WhereHas(haPostComments, func(q *query.Query[haComment]) *query.Query[haComment] {
+			return q.WhereOp("votes", ">", 3)
+		})))
+		assert.Equal(t, ids, viaWhereHas)
+		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostComments, "votes", ">", 10)))
+		assert.Empty(t, ids)
+
+		// Combined with other conditions and counted.
+		n, err := from.Where(query.Has(haPostComments)).Where(sq.Gt{"votes": 2}).Count(context.Background(), db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), n)
+	})
+}
+
+// §5 correlation for each relation kind; §13.12 whereRelation with
+// belongsTo; §13.11 belongsToMany through its pivot.
+func TestAcceptanceHasCorrelation(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		from := query.From[haPost]()
+
+		// belongsTo: posts.user_id = users.id; post 4 (NULL) and 5 (user 99) have no author.
+		ids, stmt := haPosts(t, db, from.Where(query.Has(haPostAuthor)))
+		assert.Equal(t, []int64{1, 2, 3}, ids)
+		assert.Contains(t, stmt, haNorm(`exists (select * from "users" where "posts"."user_id" = "users"."id")`))
+		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostAuthor)))
+		assert.Equal(t, []int64{4, 5}, ids)
+		ids, stmt = haPosts(t, db, from.Where(query.WhereRelation(haPostAuthor, "name", "=", "ann")))
+		assert.Equal(t, []int64{1, 2}, ids)
+		assert.Contains(t, stmt, haNorm(`exists (select * from "users" where "posts"."user_id" = "users"."id" and "users"."name" = ?)`))
+		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostAuthor, "name", "=", "bob")))
+		assert.Equal(t, []int64{3}, ids)
+
+		// hasMany from users: users.id = posts.user_id.
+		db.Counter.Reset()
+		us, err := query.From[haUser]().Where(query.Has(haUserPosts)).OrderBy("id").Get(context.Background(), db)
+		require.NoError(t, err)
+		require.Len(t, us, 2)
+		assert.Equal(t, []string{"ann", "bob"}, []string{us[0].Name, us[1].Name})
+		assert.Contains(t, haLast(t, db), haNorm(`exists (select * from "posts" where "users"."id" = "posts"."user_id")`))
+
+		// belongsToMany: from tags join post_tag on tags.id = post_tag.tag_id where posts.id = post_tag.post_id.
+		ids, stmt = haPosts(t, db, from.Where(query.Has(haPostTags)))
+		assert.Equal(t, []int64{1, 2, 3}, ids)
+		assert.Contains(t, stmt, haNorm(`exists (select * from "tags"`))
+		assert.Contains(t, stmt, haNorm(`join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id"`))
+		// Counting joined pivot rows: post 2 has tag 1 twice.
+		ids, _ = haPosts(t, db, from.Where(query.Has(haPostTags, ">=", 2)))
+		assert.Equal(t, []int64{1, 2}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.Has(haPostTags, ">=", 3)))
+		assert.Equal(t, []int64{1}, ids)
+		// whereRelation on a pivot column and on a related column.
+		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostTags, "post_tag.active", "=", false)))
+		assert.Equal(t, []int64{1, 3}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostTags, "name", "=", "sql")))
+		assert.Equal(t, []int64{1, 3}, ids)
+	})
+}
+
+// §5 relation-level constraints and pivot filters are part of the
+// existence subquery (SUTANDO-BUG 4).
+func TestAcceptanceHasRelationConstraints(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		from := query.From[haPost]()
+
+		// votes > 2: comments 1 (post 1) and 5 (post 2); post 5's only comment has 2.
+		ids, stmt := haPosts(t, db, from.Where(query.Has(haPostPopular)))
+		assert.Equal(t, []int64{1, 2}, ids)
+		assert.Contains(t, stmt, haNorm(`exists (select * from "comments" where `+haCorr+` and votes > ?)`))
+		ids, _ = haPosts(t, db, from.Where(query.Has(haPostPopular, ">=", 2)))
+		assert.Empty(t, ids)
+		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostPopular)))
+		assert.Equal(t, []int64{3, 4, 5}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostPopular, haCode)))
+		assert.Equal(t, []int64{1, 2}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostPopular, "content", "=", "code review")))
+		assert.Empty(t, ids, "comment 3 has 2 votes: outside the relation")
+
+		// A relation-level OR cannot escape the correlation: comments 1
+		// (post 1, 5 votes) and 6 (post 5, "ok").
+		ids, _ = haPosts(t, db, from.Where(query.Has(haPostOrComments)))
+		assert.Equal(t, []int64{1, 5}, ids)
+
+		// Pivot filters: only active pivot rows.
+		ids, stmt = haPosts(t, db, from.Where(query.Has(haPostActiveTags)))
+		assert.Equal(t, []int64{1, 2}, ids)
+		assert.Contains(t, stmt, `"post_tag"."active" = ?`)
+		ids, _ = haPosts(t, db, from.Where(query.Has(haPostActiveTags, ">=", 3)))
+		assert.Empty(t, ids, "post 1 has 3 tags, 2 of them active")
+		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostActiveTags)))
+		assert.Equal(t, []int64{3, 4, 5}, ids)
+	})
+}
+
+// §5 nested has: operator, count and callback on the last segment; outer
+// segments are existence tests; doesntHave negates the whole chain.
+func TestAcceptanceHasNested(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		from := query.From[haPost]()
+		images := `exists (select * from "images" where "comments"."id" = "images"."comment_id")`
+
+		ids, stmt := haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).Has()))
+		assert.Equal(t, []int64{1, 2}, ids)
+		assert.Contains(t, stmt, haNorm(`where exists (select * from "comments" where `+haCorr+` and `+images+`)`))
+		byPath, stmt2 := haPosts(t, db, from.Where(query.HasPath[haPost]("comments.images")))
+		assert.Equal(t, ids, byPath)
+		assert.Equal(t, stmt, stmt2)
+
+		// The count applies to the last segment: comments with 2+ images.
+		ids, stmt = haPosts(t, db, from.Where(query.HasPath[haPost]("comments.images", ">=", 2)))
+		assert.Equal(t, []int64{1}, ids)
+		assert.Contains(t, stmt, haNorm(`exists (select * from "comments" where `+haCorr+
+			` and (select count(*) from "images" where "comments"."id" = "images"."comment_id") >= 2)`))
+
+		// doesntHave('comments.images') → not exists (comments … and exists (images …)).
+		ids, stmt = haPosts(t, db, from.Where(query.DoesntHavePath[haPost]("comments.images")))
+		assert.Equal(t, []int64{3, 4, 5}, ids)
+		assert.Contains(t, stmt, haNorm(`where not exists (select * from "comments" where `+haCorr+` and `+images+`)`))
+		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).DoesntHave()))
+		assert.Equal(t, []int64{3, 4, 5}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).Has("<", 1)))
+		assert.Equal(t, []int64{3, 4, 5}, ids)
+
+		// The callback narrows the last segment.
+		ids, _ = haPosts(t, db, from.Where(query.WhereHasNested(query.Nested(haPostComments, haCommentImages), func(q *query.Query[haImage]) *query.Query[haImage] {
+			return q.WhereOp("url", "=", "c.png")
+		})))
+		assert.Equal(t, []int64{2}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.WhereHasPath[haPost, haImage]("comments.images", func(q *query.Query[haImage]) *query.Query[haImage] {
+			return q.WhereOp("url", "like", "%.png")
+		}, ">=", 2)))
+		assert.Equal(t, []int64{1}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).WhereRelation("url", "=", "b.png")))
+		assert.Equal(t, []int64{1}, ids)
+
+		// Three levels from users: has('posts.comments', '>=', 2).
+		ctx := context.Background()
+		db.Counter.Reset()
+		us, err := query.From[haUser]().Where(query.Nested(haUserPosts, haPostComments).Has(">=", 2)).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, us, 1)
+		assert.Equal(t, "ann", us[0].Name)
+		assert.Contains(t, haLast(t, db), haNorm(`exists (select * from "posts" where "users"."id" = "posts"."user_id" and (select count(*) from "comments" where `+haCorr+`) >= 2)`))
+		us, err = query.From[haUser]().Where(query.HasPath[haUser]("posts.comments.images")).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, us, 1)
+		assert.Equal(t, "ann", us[0].Name)
+		us, err = query.From[haUser]().Where(query.DoesntHavePath[haUser]("posts.comments")).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, us, 2)
+		assert.Equal(t, []string{"bob", "cy"}, []string{us[0].Name, us[1].Name})
+	})
+}
+
+// §5 self-relations alias the inner table with a numbered reserved alias
+// (SUTANDO-BUG 5: never "…NaN").
+func TestAcceptanceHasSelfRelation(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		from := query.From[haPost]()
+		a0 := `"` + query.ReservedAlias + `0"`
+
+		ids, stmt := haPosts(t, db, from.Where(query.Has(haPostChildren)))
+		assert.Equal(t, []int64{1, 2}, ids)
+		assert.Contains(t, stmt, haNorm(`exists (select * from "posts" as `+a0+` where "posts"."id" = `+a0+`."parent_id")`))
+		assert.NotContains(t, stmt, "nan")
+
+		ids, stmt = haPosts(t, db, from.Where(query.Has(haPostParent)))
+		assert.Equal(t, []int64{2, 3, 5}, ids)
+		assert.Contains(t, stmt, haNorm(`(select * from "posts" as `+a0+` where "posts"."parent_id" = `+a0+`."id")`))
+
+		ids, _ = haPosts(t, db, from.Where(query.Has(haPostChildren, ">=", 2)))
+		assert.Equal(t, []int64{1}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostChildren)))
+		assert.Equal(t, []int64{3, 4, 5}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostChildren, "title", "=", "news")))
+		assert.Equal(t, []int64{1}, ids)
+
+		// Nested self-relation: as in Laravel, a level is aliased when its
+		// table is the enclosing one's; the innermost "posts" shadows the
+		// outer query's and is correlated to the aliased middle level.
+		ids, stmt = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostChildren).Has()))
+		assert.Equal(t, []int64{1}, ids, "post 1's child 2 has child 5")
+		assert.Contains(t, stmt, haNorm(`exists (select * from "posts" as `+a0+` where "posts"."id" = `+a0+`."parent_id" and `+
+			`exists (select * from "posts" where `+a0+`."id" = "posts"."parent_id"))`))
+		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostChildren, haPostChildren).Has()))
+		assert.Empty(t, ids, "no great-grandchildren")
+		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostChildren).Has(">=", 1)))
+		assert.Equal(t, []int64{1}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostComments).Has(">=", 2)))
+		assert.Equal(t, []int64{1}, ids, "post 1's child 2 has 2 comments")
+
+		// The grandparent chain: posts whose parent has a parent.
+		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostParent, haPostParent).Has()))
+		assert.Equal(t, []int64{5}, ids)
+	})
+}
+
+// §11: the existence cases of Sutando's own suite, on its schema.
+type haSuUser struct {
+	ID        int64      `db:"id"`
+	Name      string     `db:"name"`
+	FirstName string     `db:"first_name"`
+	Posts     []haSuPost `db:"-"`
+}
+
+func (haSuUser) TableName() string { return "users" }
+
+type haSuPost struct {
+	ID      int64  `db:"id"`
+	UserID  int64  `db:"user_id"`
+	Name    string `db:"name"`
+	Content string `db:"content"`
+}
+
+func (haSuPost) TableName() string { return "posts" }
+
+var haSuUserPosts = rel.HasMany[haSuUser, haSuPost]("user_id")
+
+func TestAcceptanceSutandoSuiteHas(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		db.MustExec(t,
+			`create table users (id {{pk}}, name text, first_name text)`,
+			`create table posts (id {{pk}}, user_id bigint default 0, name text, content text)`,
+			`insert into users (name, first_name) values ('Tim', 'Shuri'), ('X', 'Alice')`,
+			`insert into posts (user_id, name, content) values
+				(1, 'changed name', 'c1'), (2, 'This is a new Title 2!', 'c2'), (2, 'This is a new Title 3!', 'c3'),
+				(30, 'This is a new Title 4!', 'c4'), (4, 'This is a new Title 5!', 'c5')`,
+		)
+		users := query.From[haSuUser]()
+		count := func(q *query.Query[haSuUser]) int64 {
+			t.Helper()
+			db.Counter.Reset()
+			n, err := q.Count(ctx, db)
+			require.NoError(t, err)
+			assert.Equal(t, 1, db.Counter.Count())
+			return n
+		}
+		assert.Equal(t, int64(2), count(users.Where(query.Has(haSuUserPosts))))
+		assert.Equal(t, int64(1), count(users.Where(query.Has(haSuUserPosts, ">", 1))))
+		assert.Equal(t, int64(1), count(users.Where(query.WhereHas(haSuUserPosts, func(q *query.Query[haSuPost]) *query.Query[haSuPost] {
+			return q.Where(sq.Eq{"name": "This is a new Title 3!"})
+		}))))
+		assert.Equal(t, int64(1), count(users.Where(query.WhereRelation(haSuUserPosts, "name", "=", "This is a new Title 3!"))))
+		assert.Equal(t, int64(0), count(users.Where(query.WhereRelation(haSuUserPosts, "name", "=", "This is a new Title 6!"))))
+		// By name, as Sutando's strings.
+		assert.Equal(t, int64(2), count(users.Where(query.HasPath[haSuUser]("posts"))))
+	})
+}
+
+// Bad input to existence tests fails before any statement runs.
+func TestAcceptanceHasErrors(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		ctx := context.Background()
+		from := query.From[haPost]()
+		cases := []struct {
+			name string
+			cond sq.Sqlizer
+			is   error
+		}{
+			{"unknown operator", query.Has(haPostComments, "like", 1), query.ErrBadArgument},
+			{"operator with SQL", query.Has(haPostComments, ">= 1 or 1=1 --", 1), query.ErrBadArgument},
+			{"count not an integer", query.Has(haPostComments, ">=", "1; drop table posts"), query.ErrBadArgument},
+			{"nil relation", query.Has(nil), sqlt.ErrNilValue},
+			{"unknown path", query.HasPath[haPost]("comments.nope"), rel.ErrUnknownRelation},
+			{"bad column", query.WhereRelation(haPostComments, "votes; drop table posts", "=", 1), sqlt.ErrInvalidIdentifier},
+			{"unknown column", query.WhereRelation(haPostComments, "nope", "=", 1), sqlt.ErrUnknownColumn},
+			{"bad relation operator", query.WhereRelation(haPostComments, "votes", "=1 or 1=", 1), query.ErrBadArgument},
+		}
+		for _, c := range cases {
+			db.Counter.Reset()
+			_, err := from.Where(c.cond).Get(ctx, db)
+			assert.ErrorIs(t, err, c.is, c.name)
+			assert.Equal(t, 0, db.Counter.Count(), c.name)
+		}
+		n, err := from.Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(5), n, "data unchanged")
+	})
+}
+
+// §6: withCount and the other aggregates as select columns; no related
+// rows give count 0, NULL sum/min/max/avg and exists false.
+func TestAcceptanceWithAggregates(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		ctx := context.Background()
+
+		db.Counter.Reset()
+		ps, err := query.From[haPost]().Apply(agg.WithCount(haPostComments)).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Equal(t, 1, db.Counter.Count())
+		assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.CommentsCount }))
+		assert.Equal(t, "hello", ps[0].Title, "the parent's columns are read too")
+		assert.Contains(t, haLast(t, db), haNorm(`select "posts".*, (select count(*) from "comments" where `+haCorr+`) as "comments_count" from "posts"`))
+
+		db.Counter.Reset()
+		ps, err = query.From[haPost]().Apply(
+			agg.WithSum(haPostComments, "votes"),
+			agg.WithMin(haPostComments, "votes"),
+			agg.WithMax(haPostComments, "votes"),
+			agg.WithAvg(haPostComments, "votes"),
+			agg.WithExists(haPostComments),
+		).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Equal(t, 1, db.Counter.Count())
+		stmt := haLast(t, db)
+		for _, fn := range []string{"sum", "min", "max", "avg"} {
+			assert.Contains(t, stmt, haNorm(`(select `+fn+`("comments"."votes") from "comments" where `+haCorr+`)`), fn)
+			assert.Contains(t, stmt, haNorm(`as "comments_`+fn+`_votes"`))
+		}
+		assert.Contains(t, stmt, haNorm(`exists (select * from "comments" where `+haCorr+`) as "comments_exists"`))
+		haCheckAggregates(t, ps)
+	})
+}
+
+// haCheckAggregates checks sum/min/max/avg/exists over comments.votes:
+// post 1 {5,1,2}, post 2 {0,4}, posts 3 and 4 none, post 5 {2}.
+func haCheckAggregates(t *testing.T, ps []haPost) {
+	t.Helper()
+	require.Len(t, ps, 5)
+	ptr := func(v int64) *int64 { return &v }
+	assert.Equal(t, []*int64{ptr(8), ptr(4), nil, nil, ptr(2)}, haField(ps, func(p haPost) *int64 { return p.CommentsSumVotes }))
+	assert.Equal(t, []*int64{ptr(1), ptr(0), nil, nil, ptr(2)}, haField(ps, func(p haPost) *int64 { return p.CommentsMinVotes }))
+	assert.Equal(t, []*int64{ptr(5), ptr(4), nil, nil, ptr(2)}, haField(ps, func(p haPost) *int64 { return p.CommentsMaxVotes }))
+	avg := haField(ps, func(p haPost) *float64 { return p.CommentsAvgVotes })
+	require.NotNil(t, avg[0])
+	assert.InDelta(t, 8.0/3, *avg[0], 1e-9)
+	require.NotNil(t, avg[1])
+	assert.InDelta(t, 2.0, *avg[1], 1e-9)
+	assert.Nil(t, avg[2])
+	assert.Nil(t, avg[3])
+	require.NotNil(t, avg[4])
+	assert.InDelta(t, 2.0, *avg[4], 1e-9)
+	assert.Equal(t, []bool{true, true, false, false, true}, haField(ps, func(p haPost) bool { return p.CommentsExists }))
+}
+
+func haField[V any](ps []haPost, f func(haPost) V) []V {
+	out := make([]V, len(ps))
+	for i, p := range ps {
+		out[i] = f(p)
+	}
+	return out
+}
+
+// §6 parent select list and §13.3: with a select, the aggregate is
+// appended to it (before or after Select); without one, "posts".* first.
+func TestAcceptanceWithCountSelect(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		ctx := context.Background()
+		code := agg.WithCount(haPostComments, haCode).As("code_count")
+		after := query.From[haPost]().Select("id", "title").Apply(agg.WithCount(haPostComments), code).OrderBy("id")
+		before := query.From[haPost]().Apply(agg.WithCount(haPostComments), code).Select("id", "title").OrderBy("id")
+		for name, q := range map[string]*query.Query[haPost]{"after select": after, "before select": before} {
+			db.Counter.Reset()
+			ps, err := q.Get(ctx, db)
+			require.NoError(t, err, name)
+			require.Equal(t, 1, db.Counter.Count(), name)
+			stmt := haLast(t, db)
+			assert.Contains(t, stmt, haNorm(`select "posts"."id", "posts"."title", (select count(*) from "comments" where `+haCorr+`) as "comments_count", (select count(*)`), name)
+			assert.NotContains(t, stmt, `"posts".*`, name)
+			assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.CommentsCount }), name)
+			assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.CodeCount }), name)
+			assert.Equal(t, "code tips", ps[1].Title, name)
+			assert.Zero(t, ps[1].Votes, "%s: not selected", name)
+		}
+		s1, a1, err := after.ToSql()
+		require.NoError(t, err)
+		s2, a2, err := before.ToSql()
+		require.NoError(t, err)
+		assert.Equal(t, s1, s2, "the same statement either way")
+		assert.Equal(t, a1, a2)
+		assert.Equal(t, []any{"code%"}, a1, "the constraint's binding is kept")
+	})
+}
+
+// §6 alias table (§13.10), custom alias, one relation aggregated twice.
+func TestAcceptanceAggregateAliases(t *testing.T) {
+	cases := []struct {
+		a    interface{ Alias() string }
+		want string
+	}{
+		{agg.WithCount(haPostComments), "comments_count"},
+		{agg.WithExists(haPostComments), "comments_exists"},
+		{agg.WithSum(haPostComments, "votes"), "comments_sum_votes"},
+		{agg.WithAvg(haPostComments, "votes"), "comments_avg_votes"},
+		{agg.WithMin(haPostChildFoos, "votes"), "child_foos_min_votes"},
+		{agg.WithMax(haPostChildFoos, "post_id"), "child_foos_max_post_id"},
+		{agg.WithCount(haPostTags), "tags_count"},
+		{agg.WithCount(haPostActiveTags), "active_tags_count"},
+		{agg.WithCount(haPostAuthor), "author_count"},
+		{agg.WithCount(haUserPosts), "posts_count"},
+		{agg.WithCount(haPostComments).As("cc"), "cc"},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, c.a.Alias())
+	}
+	// Laravel strips the dot of a qualified column.
+	dotted := agg.WithSum(haPostComments, "comments.votes")
+	require.NoError(t, dotted.Err())
+	assert.Equal(t, "comments_sum_commentsvotes", dotted.Alias())
+
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		ctx := context.Background()
+		db.Counter.Reset()
+		ps, err := query.From[haPost]().Apply(
+			agg.WithCount(haPostComments),
+			agg.WithCount(haPostComments).As("cc"),
+			agg.WithCount(haPostComments, haCode).As("code_count"),
+			agg.WithExists(haPostComments, haCode).As("code_exists"),
+		).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Equal(t, 1, db.Counter.Count())
+		stmt := haLast(t, db)
+		assert.Contains(t, stmt, `as "comments_count"`)
+		assert.Contains(t, stmt, `as "cc"`)
+		assert.Contains(t, stmt, `as "code_count"`)
+		assert.Contains(t, stmt, `as "code_exists"`)
+		assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.CommentsCount }))
+		assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.CC }))
+		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.CodeCount }))
+		assert.Equal(t, []bool{true, true, false, false, false}, haField(ps, func(p haPost) bool { return p.CodeExists }))
+	})
+}
+
+// §6: belongsTo counts 0 or 1; belongsToMany counts joined pivot rows,
+// pivot filters included (§13.11); relation-level wheres apply; the
+// self-relation aliases.
+func TestAcceptanceWithCountRelationKinds(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		ctx := context.Background()
+		db.Counter.Reset()
+		ps, err := query.From[haPost]().Apply(
+			agg.WithCount(haPostAuthor),
+			agg.WithExists(haPostAuthor),
+			agg.WithCount(haPostTags),
+			agg.WithCount(haPostActiveTags),
+			agg.WithCount(haPostPopular),
+			agg.WithCount(haPostOrComments),
+			agg.WithCount(haPostChildren),
+			agg.WithExists(haPostParent),
+		).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Equal(t, 1, db.Counter.Count())
+		stmt := haLast(t, db)
+		assert.Equal(t, []int64{1, 1, 1, 0, 0}, haField(ps, func(p haPost) int64 { return p.AuthorCount }), "NULL and dangling keys count 0")
+		assert.Equal(t, []bool{true, true, true, false, false}, haField(ps, func(p haPost) bool { return p.AuthorExists }))
+		assert.Contains(t, stmt, haNorm(`(select count(*) from "users" where "posts"."user_id" = "users"."id") as "author_count"`))
+		assert.Equal(t, []int64{3, 2, 1, 0, 0}, haField(ps, func(p haPost) int64 { return p.TagsCount }), "post 2's duplicate pivot row counts")
+		assert.Contains(t, stmt, haNorm(`(select count(*) from "tags" join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id") as "tags_count"`))
+		assert.Equal(t, []int64{2, 2, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.ActiveTagsCount }))
+		assert.Equal(t, []int64{1, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.PopularCommentsCount }))
+		assert.Equal(t, []int64{1, 0, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.OrCommentsCount }), "a relation-level OR stays inside")
+		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.ChildrenCount }))
+		assert.Equal(t, []bool{false, true, true, false, true}, haField(ps, func(p haPost) bool { return p.ParentExists }))
+		assert.Contains(t, stmt, haNorm(`(select count(*) from "posts" as "`+query.ReservedAlias+`0" where "posts"."id" = "`+query.ReservedAlias+`0"."parent_id") as "children_count"`))
+
+		// From users.
+		us, err := query.From[haUser]().Apply(agg.WithCount(haUserPosts)).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, us, 3)
+		assert.Equal(t, []int64{2, 1, 0}, []int64{us[0].PostsCount, us[1].PostsCount, us[2].PostsCount})
+
+		// Combined with existence filters.
+		ps, err = query.From[haPost]().Where(query.Has(haPostComments)).Apply(agg.WithCount(haPostComments, haCode).As("code_count")).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, []int64{1, 2, 5}, haPostIDs(ps))
+		assert.Equal(t, []int64{2, 1, 0}, haField(ps, func(p haPost) int64 { return p.CodeCount }))
+	})
+}
+
+// §6 SUTANDO-BUG: withExists with a constraint keeps its bindings (and
+// withCount with one, too).
+func TestAcceptanceWithExistsConstraint(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		ctx := context.Background()
+		votes := func(q *query.Query[haComment]) *query.Query[haComment] { return q.WhereOp("votes", ">", 3) }
+		q := query.From[haPost]().Apply(agg.WithExists(haPostComments, votes), agg.WithCount(haPostComments, haCode)).OrderBy("id")
+		s, args, err := q.ToSql()
+		require.NoError(t, err)
+		assert.Equal(t, strings.Count(s, "?"), len(args))
+		assert.Equal(t, []any{int64(3), "code%"}, haNormArgs(args))
+		assert.Contains(t, haNorm(s), haNorm(`exists (select * from "comments" where `+haCorr+` and "comments"."votes" > ?) as "comments_exists"`))
+		db.Counter.Reset()
+		ps, err := q.Get(ctx, db)
+		require.NoError(t, err)
+		require.Equal(t, 1, db.Counter.Count())
+		assert.Equal(t, []bool{true, true, false, false, false}, haField(ps, func(p haPost) bool { return p.CommentsExists }))
+		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.CommentsCount }))
+	})
+}
+
+// haNormArgs reads integer arguments as int64.
+func haNormArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case int:
+			out[i] = int64(v)
+		default:
+			out[i] = a
+		}
+	}
+	return out
+}
+
+// §6 deferred forms: one statement each, the values of the select-column
+// form, nothing else touched, no statement for no parents.
+func TestAcceptanceLoadAggregates(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		ctx := context.Background()
+		ps, err := query.From[haPost]().OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, ps, 5)
+		// Local changes and loaded relations must survive.
+		ps[0].Title = "changed locally"
+		ps[1].Comments = []haComment{{ID: 42}}
+
+		type call struct {
+			name string
+			run  func() error
+		}
+		calls := []call{
+			{"loadCount", func() error { return agg.LoadCount(ctx, db, ps, haPostComments) }},
+			{"loadCount constrained", func() error { return agg.Load(ctx, db, ps, agg.WithCount(haPostComments, haCode).As("code_count")) }},
+			{"loadSum", func() error { return agg.LoadSum(ctx, db, ps, haPostComments, "votes") }},
+			{"loadMin", func() error { return agg.LoadMin(ctx, db, ps, haPostComments, "votes") }},
+			{"loadMax", func() error { return agg.LoadMax(ctx, db, ps, haPostComments, "votes") }},
+			{"loadAvg", func() error { return agg.LoadAvg(ctx, db, ps, haPostComments, "votes") }},
+			{"loadExists", func() error { return agg.LoadExists(ctx, db, ps, haPostComments) }},
+			{"belongsTo", func() error { return agg.LoadCount(ctx, db, ps, haPostAuthor) }},
+			{"belongsToMany", func() error { return agg.LoadCount(ctx, db, ps, haPostTags) }},
+			{"wherePivot", func() error { return agg.LoadCount(ctx, db, ps, haPostActiveTags) }},
+			{"relation where", func() error { return agg.LoadCount(ctx, db, ps, haPostPopular) }},
+			{"relation-level or", func() error { return agg.LoadCount(ctx, db, ps, haPostOrComments) }},
+			{"self", func() error { return agg.LoadCount(ctx, db, ps, haPostChildren) }},
+		}
+		for _, c := range calls {
+			db.Counter.Reset()
+			require.NoError(t, c.run(), c.name)
+			assert.Equal(t, 1, db.Counter.Count(), "%s: %s", c.name, db.Counter)
+		}
+		assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.CommentsCount }))
+		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.CodeCount }))
+		haCheckAggregates(t, ps)
+		assert.Equal(t, []int64{1, 1, 1, 0, 0}, haField(ps, func(p haPost) int64 { return p.AuthorCount }))
+		assert.Equal(t, []int64{3, 2, 1, 0, 0}, haField(ps, func(p haPost) int64 { return p.TagsCount }))
+		assert.Equal(t, []int64{2, 2, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.ActiveTagsCount }))
+		assert.Equal(t, []int64{1, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.PopularCommentsCount }))
+		assert.Equal(t, []int64{1, 0, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.OrCommentsCount }), "a relation-level OR stays inside")
+		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.ChildrenCount }))
+		assert.Equal(t, "changed locally", ps[0].Title, "nothing else is touched")
+		assert.Equal(t, []haComment{{ID: 42}}, ps[1].Comments, "nothing else is touched")
+
+		// Several aggregates of one relation in one call: one statement.
+		fresh, err := query.From[haPost]().OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		db.Counter.Reset()
+		require.NoError(t, agg.Load(ctx, db, fresh,
+			agg.WithCount(haPostComments), agg.WithSum(haPostComments, "votes"), agg.WithMin(haPostComments, "votes"),
+			agg.WithMax(haPostComments, "votes"), agg.WithAvg(haPostComments, "votes"), agg.WithExists(haPostComments)))
+		assert.Equal(t, 1, db.Counter.Count(), db.Counter.String())
+		haCheckAggregates(t, fresh)
+
+		// One model, and pointers to models.
+		one, err := query.From[haPost]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		db.Counter.Reset()
+		require.NoError(t, agg.LoadCount(ctx, db, &one, haPostComments, haCode))
+		assert.Equal(t, 1, db.Counter.Count())
+		assert.Equal(t, int64(2), one.CommentsCount)
+		ptrs := []*haPost{&fresh[2], &fresh[4]}
+		db.Counter.Reset()
+		require.NoError(t, agg.LoadCount(ctx, db, ptrs, haPostTags))
+		assert.Equal(t, 1, db.Counter.Count())
+		assert.Equal(t, []int64{1, 0}, []int64{fresh[2].TagsCount, fresh[4].TagsCount})
+
+		// A constrained loadExists keeps its binding.
+		require.NoError(t, agg.LoadExists(ctx, db, fresh, haPostComments, func(q *query.Query[haComment]) *query.Query[haComment] {
+			return q.WhereOp("votes", ">", 3)
+		}))
+		assert.Equal(t, []bool{true, true, false, false, false}, haField(fresh, func(p haPost) bool { return p.CommentsExists }))
+
+		// Empty collection: no statement.
+		db.Counter.Reset()
+		require.NoError(t, agg.LoadCount(ctx, db, []haPost{}, haPostComments))
+		require.NoError(t, agg.LoadSum(ctx, db, []haPost(nil), haPostComments, "votes"))
+		require.NoError(t, agg.Load(ctx, db, []*haPost{}, agg.WithCount(haPostTags), agg.WithExists(haPostAuthor)))
+		assert.Equal(t, 0, db.Counter.Count())
+
+		// Values, by parent key, for a struct without the field.
+		db.Counter.Reset()
+		vals, err := agg.Values[int64](ctx, db, fresh, agg.WithCount(haPostComments))
+		require.NoError(t, err)
+		assert.Equal(t, 1, db.Counter.Count())
+		assert.Equal(t, map[any]int64{int64(1): 3, int64(2): 2, int64(3): 0, int64(4): 0, int64(5): 1}, vals)
+	})
+}
+
+// Bad aggregate input fails before any statement runs.
+func TestAcceptanceAggregateErrors(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		ctx := context.Background()
+		cases := []struct {
+			name string
+			a    agg.Aggregate[haPost]
+			is   error
+		}{
+			{"column with SQL", agg.WithSum(haPostComments, "votes); drop table posts; --"), sqlt.ErrInvalidIdentifier},
+			{"unknown column", agg.WithSum(haPostComments, "nope"), sqlt.ErrUnknownColumn},
+			{"bad alias", agg.WithCount(haPostComments).As(`x" from posts; --`), sqlt.ErrInvalidIdentifier},
+			{"no field for the alias", agg.WithCount(haPostComments).As("nowhere"), agg.ErrNoField},
+		}
+		ps := []haPost{{ID: 1}}
+		for _, c := range cases {
+			db.Counter.Reset()
+			_, err := query.From[haPost]().Apply(c.a).Get(ctx, db)
+			assert.ErrorIs(t, err, c.is, c.name)
+			err = agg.Load(ctx, db, ps, c.a)
+			assert.ErrorIs(t, err, c.is, c.name)
+			assert.Equal(t, 0, db.Counter.Count(), c.name)
+		}
+		var zero agg.Aggregate[haPost]
+		_, err := query.From[haPost]().Apply(zero).Get(ctx, db)
+		assert.Error(t, err)
+		require.NoError(t, agg.Load(ctx, db, ps, agg.WithCount(haPostComments)))
+		assert.Equal(t, int64(3), ps[0].CommentsCount)
+	})
+}
