@@ -84,7 +84,7 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sqlt.Fi
 		return fmt.Errorf("load %s: %s has no column %s: %w", n.path, m.Parent.Type.Name(), m.ParentKeyColumn(), rel.ErrBadRelation)
 	}
 
-	// Keys: deduplicated, NULL and zero skipped; each distinct key is a
+	// Keys: deduplicated, NULL skipped (0 and "" are keys); each distinct key is a
 	// group that the children are matched to.
 	read := readerFor[K](pf)
 	lv.pg = make([]int32, np)

@@ -16,8 +16,9 @@ import (
 type key interface{ int64 | string }
 
 // keyReader reads the normalised key of a struct value (addressable);
-// ok is false for NULL and for the zero key (an unsaved row), which match
-// nothing and are never sent.
+// ok is false for NULL, which matches nothing and is never sent. 0 and ""
+// are keys like any other (Laravel drops only NULL keys: 0 and the empty string are
+// legal keys, CONTRACT §13.5).
 type keyReader[K key] func(v reflect.Value) (k K, ok bool, err error)
 
 var valuerType = reflect.TypeFor[driver.Valuer]()
@@ -55,7 +56,7 @@ func intReader(f *sqlt.Field) keyReader[int64] {
 					fv = fv.Elem()
 				}
 				x := fv.Int()
-				return x, x != 0, nil
+				return x, true, nil
 			}
 		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 			return func(v reflect.Value) (int64, bool, error) {
@@ -70,7 +71,7 @@ func intReader(f *sqlt.Field) keyReader[int64] {
 				if u > math.MaxInt64 {
 					return 0, false, fmt.Errorf("key %d overflows int64: %w", u, rel.ErrUnsupportedKey)
 				}
-				return int64(u), u != 0, nil
+				return int64(u), true, nil
 			}
 		}
 	}
@@ -95,7 +96,7 @@ func strReader(f *sqlt.Field) keyReader[string] {
 				fv = fv.Elem()
 			}
 			s := fv.String()
-			return s, s != "", nil
+			return s, true, nil
 		}
 	}
 	return func(v reflect.Value) (string, bool, error) {
@@ -103,7 +104,8 @@ func strReader(f *sqlt.Field) keyReader[string] {
 	}
 }
 
-// normTo normalises v with rel.NormKey and requires the result to be a K.
+// normTo normalises v with rel.NormKey and requires the result to be a K;
+// ok is false for NULL only.
 func normTo[K key](v any) (K, bool, error) {
 	var zero K
 	nk, ok, err := rel.NormKey(v)
@@ -114,5 +116,5 @@ func normTo[K key](v any) (K, bool, error) {
 	if !isK {
 		return zero, false, fmt.Errorf("key %v (%T) where %T keys are expected: %w", v, v, zero, rel.ErrUnsupportedKey)
 	}
-	return k, k != zero, nil
+	return k, true, nil
 }

@@ -36,8 +36,9 @@ type Parents[P any] interface {
 // rows), in the order the statement returns them; to-one relations get the
 // row, else the relation's WithDefault value, else nil (or the zero value
 // for a non-pointer field). Parents keep their order. Parent keys are
-// deduplicated; NULL and zero keys (unsaved rows) match nothing and run no
-// statement. A relation whose parent struct has no destination field is an
+// deduplicated and sorted; NULL keys match nothing and are never sent, so a
+// level whose keys are all NULL runs no statement. 0 and "" are keys like
+// any other (as in Laravel, where they are legal keys). A relation whose parent struct has no destination field is an
 // error (rel.ErrNoDestination), as is any malformed spec, before any
 // statement runs. Nothing is written into the parents unless every
 // statement succeeds.

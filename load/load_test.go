@@ -432,9 +432,9 @@ func TestJoinOrders(t *testing.T) {
 			restore()
 			require.NoError(t, err)
 			if pf {
-				assert.Contains(t, db.Counter.Statements()[0], `from "role_user" join "roles"`)
+				assert.Contains(t, db.Counter.Statements()[0], `from "role_user" inner join "roles"`)
 			} else {
-				assert.Contains(t, db.Counter.Statements()[0], `from "roles" join "role_user"`)
+				assert.Contains(t, db.Counter.Statements()[0], `from "roles" inner join "role_user"`)
 			}
 			got[pf] = us
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // pivotFirst chooses the join order of belongsToMany loads: from the pivot
-// table to the related table (`from "role_user" join "roles" on …`)
+// table to the related table (`from "role_user" inner join "roles" on …`)
 // instead of Eloquent's roles-first form. Both return the same rows.
 // Measured on SQLite (bench/load_bench_test.go, EXPLAIN QUERY PLAN with and
 // without ANALYZE, composite primary key, single-column indexes, no index)
@@ -61,8 +61,8 @@ func (s *stmt) columns() []string {
 // plainSQL renders an unconstrained level:
 //
 //	select "posts".* from "posts" where "posts"."user_id" in (?, ?)
-//	select "roles".*, "role_user"."user_id" as "pivot_user_id", … from "role_user"
-//	  join "roles" on "roles"."id" = "role_user"."role_id" where "role_user"."user_id" = any($1)
+//	select "roles".*, "role_user"."user_id" as "pivot_user_id", … from "roles"
+//	  inner join "role_user" on "roles"."id" = "role_user"."role_id" where "role_user"."user_id" = any($1)
 //
 // The relation's own Where constraints come first, then the key test,
 // then (belongsToMany) its pivot filters; OrderByPivot orders the rows.
@@ -94,11 +94,11 @@ func (s *stmt) plainSQL() (string, []any, error) {
 			b.WriteString(sel)
 			args = append(args, a...)
 		}
-		on := rel.Qualified(rt, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
 		if pivotFirst {
-			b.WriteString(" from " + sqlt.Ident(m.PivotTable) + " join " + sqlt.Ident(rt) + " on " + on)
+			on := rel.Qualified(rt, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
+			b.WriteString(" from " + sqlt.Ident(m.PivotTable) + " inner join " + sqlt.Ident(rt) + " on " + on)
 		} else {
-			b.WriteString(" from " + sqlt.Ident(rt) + " join " + sqlt.Ident(m.PivotTable) + " on " + on)
+			b.WriteString(" from " + sqlt.Ident(rt) + " " + pivotJoin(m))
 		}
 	} else {
 		b.WriteString(" from " + sqlt.Ident(rt))
@@ -137,6 +137,14 @@ func (s *stmt) plainSQL() (string, []any, error) {
 	return b.String(), args, nil
 }
 
+// pivotJoin is the join of a belongsToMany load, in Eloquent's words:
+//
+//	inner join "role_user" on "roles"."id" = "role_user"."role_id"
+func pivotJoin(m *rel.Meta) string {
+	return "inner join " + sqlt.Ident(m.PivotTable) + " on " +
+		rel.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
+}
+
 func direction(desc bool) string {
 	if desc {
 		return " desc"
@@ -167,11 +175,7 @@ func constrainWith[C any](fn func(*query.Query[C]) *query.Query[C]) constraint {
 		scope = append(scope, m.Wheres...)
 		scope = append(scope, sq.Expr(s.keySQL, s.keyArgs...))
 		if m.Kind == rel.KindBelongsToMany {
-			join, _, err := query.PivotJoin(m).ToSql()
-			if err != nil {
-				return "", nil, err
-			}
-			q = q.Join(join)
+			q = q.Join(pivotJoin(m))
 			for _, ps := range query.PivotSelects(m) {
 				q = q.AddSelect(ps)
 			}
