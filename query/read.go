@@ -9,6 +9,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -99,15 +100,58 @@ func (q *Query[T]) pkColumn() (string, error) {
 	return sqlt.Ident(q.model.Table + "." + q.model.PK.Column), nil
 }
 
-// Find returns the row whose primary key is id. No row gives an error
-// matching sqlt.ErrNotFound.
+// pkValue checks a primary key value given to Find or FindMany against the
+// Go type of T's key column before any statement runs: an integer key takes
+// any integer (normalised to int64), a string key a string or []byte. A key
+// of another type (a string for an integer key, a float, a struct) is an
+// error matching rel.ErrUnsupportedKey, where the databases would disagree
+// (SQLite finds nothing, PostgreSQL fails the statement). ok is false for
+// NULL (nil, a nil pointer, an invalid sql.Null*), which matches no row.
+// Keys of custom column types are passed through as given.
+func (q *Query[T]) pkValue(id any) (any, bool, error) {
+	class := rel.KeyClassOf(q.model.PK.Type)
+	if class != rel.KeyInt && class != rel.KeyString {
+		return id, id != nil, nil
+	}
+	key, ok, err := rel.NormKey(id)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	switch key.(type) {
+	case int64:
+		if class == rel.KeyInt {
+			return key, true, nil
+		}
+	case string:
+		if class == rel.KeyString {
+			return key, true, nil
+		}
+	}
+	return nil, false, fmt.Errorf("key %v of type %T for the %s primary key %s: %w",
+		id, id, q.model.PK.Type, q.model.PK.Column, rel.ErrUnsupportedKey)
+}
+
+// Find returns the row whose primary key is id. No row (or a NULL id) gives
+// an error matching sqlt.ErrNotFound; an id whose type cannot be a value of
+// the key column (a string for an integer key) gives rel.ErrUnsupportedKey
+// before any statement runs.
 func (q *Query[T]) Find(ctx context.Context, ex sqlt.Executor, id any) (T, error) {
 	var zero T
 	pk, err := q.pkColumn()
 	if err != nil {
 		return zero, fmt.Errorf("find %s %v: %w", q.tableName(), id, err)
 	}
-	out, err := q.Where(sq.Expr(pk+" = ?", id)).Limit(1).get(ctx, ex)
+	key, ok, err := q.pkValue(id)
+	if err != nil {
+		return zero, fmt.Errorf("find %s %v: %w", q.tableName(), id, err)
+	}
+	if !ok {
+		if err := ctx.Err(); err != nil {
+			return zero, fmt.Errorf("find %s %v: %w", q.tableName(), id, err)
+		}
+		return zero, fmt.Errorf("find %s %v: %w", q.tableName(), id, sqlt.ErrNotFound)
+	}
+	out, err := q.Where(sq.Expr(pk+" = ?", key)).Limit(1).get(ctx, ex)
 	if err != nil {
 		return zero, fmt.Errorf("find %s %v: %w", q.tableName(), id, err)
 	}
@@ -118,13 +162,24 @@ func (q *Query[T]) Find(ctx context.Context, ex sqlt.Executor, id any) (T, error
 }
 
 // FindMany returns the rows whose primary keys are in ids (a slice, or
-// several values). Missing ids are simply absent from the result.
+// several values). Missing ids are simply absent from the result; ids are
+// checked as for Find.
 func (q *Query[T]) FindMany(ctx context.Context, ex sqlt.Executor, ids ...any) ([]T, error) {
 	pk, err := q.pkColumn()
 	if err != nil {
 		return nil, fmt.Errorf("find many %s: %w", q.tableName(), err)
 	}
-	out, err := q.Where(inCond(pk, false, ids)).get(ctx, ex)
+	keys := make([]any, 0, len(ids))
+	for _, id := range flatten(ids) {
+		key, ok, err := q.pkValue(id)
+		if err != nil {
+			return nil, fmt.Errorf("find many %s: %w", q.tableName(), err)
+		}
+		if ok {
+			keys = append(keys, key)
+		}
+	}
+	out, err := q.Where(inCond(pk, false, keys)).get(ctx, ex)
 	if err != nil {
 		return nil, fmt.Errorf("find many %s: %w", q.tableName(), err)
 	}

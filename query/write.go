@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"reflect"
@@ -350,7 +351,8 @@ func updateRow(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rv reflect.
 }
 
 // Save inserts v when its primary key is zero, and updates it otherwise
-// (inserting it with its key when no row has that key).
+// (inserting it with its key when no row has that key). A struct without a
+// primary key cannot be saved (sqlt.ErrNoPrimaryKey): use Insert.
 func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
 	if err := q.writable("save"); err != nil {
 		return err
@@ -360,6 +362,9 @@ func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
 	}
 	if v == nil {
 		return fmt.Errorf("save %s: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	if q.model.PK == nil {
+		return fmt.Errorf("save %s: %w", q.tableName(), sqlt.ErrNoPrimaryKey)
 	}
 	rv := reflect.ValueOf(v).Elem()
 	if pkIsZero(q.model, rv) {
@@ -382,6 +387,9 @@ func (q *Query[T]) SaveMany(ctx context.Context, ex sqlt.Executor, rows any) err
 	}
 	if err := q.parentKeyed("save many"); err != nil {
 		return err
+	}
+	if q.model.PK == nil {
+		return fmt.Errorf("save many %s: %w", q.tableName(), sqlt.ErrNoPrimaryKey)
 	}
 	vals, err := elems[T](rows)
 	if err != nil {
@@ -550,7 +558,8 @@ func (q *Query[T]) fill(v reflect.Value, attrs ...map[string]any) error {
 	return nil
 }
 
-// whereAttrs adds "column = value" for each attribute (validated).
+// whereAttrs adds "column = value" for each attribute (validated), or
+// "column is null" for a NULL value, as Laravel's where(attributes) does.
 func (q *Query[T]) whereAttrs(attrs map[string]any) *Query[T] {
 	keys := make([]string, 0, len(attrs))
 	for k := range attrs {
@@ -558,9 +567,29 @@ func (q *Query[T]) whereAttrs(attrs map[string]any) *Query[T] {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if isNull(attrs[k]) {
+			q = q.WhereNull(k)
+			continue
+		}
 		q = q.WhereOp(k, "=", attrs[k])
 	}
 	return q
+}
+
+// isNull reports whether v is written as SQL NULL: nil, a nil pointer, or a
+// driver.Valuer (sql.NullString{}, …) whose value is nil.
+func isNull(v any) bool {
+	if v == nil {
+		return true
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return true
+	}
+	if dv, ok := v.(driver.Valuer); ok {
+		val, err := dv.Value()
+		return err == nil && val == nil
+	}
+	return false
 }
 
 // FirstOrNew returns the first row matching attrs (column → value), or a

@@ -69,7 +69,10 @@ func defaultMeta[P, C any](m *Meta, values []C, fn func(*P) C) *Meta {
 
 // Associate sets child's foreign key to owner's key and, if child has a
 // destination field for the relation, stores owner there. It does not
-// save: save the child afterwards.
+// save: save the child afterwards. An owner not saved yet (a NULL or zero
+// key) clears the foreign key as Dissociate does (Laravel copies the
+// owner's null key) and is still stored; query.Push saves such an owner
+// first and then sets the key.
 func (r BelongsToRelation[P, C]) Associate(child *P, owner *C) error {
 	if r.m.err != nil {
 		return r.m.err
@@ -82,8 +85,11 @@ func (r BelongsToRelation[P, C]) Associate(child *P, owner *C) error {
 	if err != nil {
 		return fmt.Errorf("associate %s: %w", r.m.Name, err)
 	}
-	if !ok {
-		return fmt.Errorf("associate %s: the owner's %s is NULL: %w", r.m.Name, r.m.OwnerKey, ErrUnsupportedKey)
+	if !ok || IsZeroKey(key) {
+		// An unsaved owner: the foreign key becomes NULL, as Laravel's
+		// associate copies the owner's (null) key; query.Push saves the
+		// owner and sets the key.
+		key = nil
 	}
 	if err := r.AssociateKey(child, key); err != nil {
 		return err

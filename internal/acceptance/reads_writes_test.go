@@ -1792,3 +1792,104 @@ func TestRWBuilderBadInput(t *testing.T) {
 		assert.Equal(t, int64(1), all[0].Price)
 	})
 }
+
+func TestRWKeyTypesAndNulls(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fx.Seed(t, db)
+		rwItemsSchema(t, db)
+		users := query.From[fx.User]()
+
+		// A key of the wrong type is refused before any statement, the same
+		// way on both databases (SQLite would find nothing, PostgreSQL fail).
+		_, err := users.Find(ctx, db, "abc")
+		assert.ErrorIs(t, err, rel.ErrUnsupportedKey)
+		_, err = users.Find(ctx, db, 1.5)
+		assert.ErrorIs(t, err, rel.ErrUnsupportedKey)
+		_, err = users.FindMany(ctx, db, 1, "two")
+		assert.ErrorIs(t, err, rel.ErrUnsupportedKey)
+		_, err = users.FindOrNew(ctx, db, "abc")
+		assert.ErrorIs(t, err, rel.ErrUnsupportedKey)
+		_, err = query.Related(fx.PostComments, &fx.Post{ID: 1}).FindOrNew(ctx, db, struct{}{})
+		assert.ErrorIs(t, err, rel.ErrUnsupportedKey)
+		// A NULL id matches nothing.
+		_, err = users.Find(ctx, db, nil)
+		assert.ErrorIs(t, err, sqlt.ErrNotFound)
+		_, err = users.Find(ctx, db, (*int64)(nil))
+		assert.ErrorIs(t, err, sqlt.ErrNotFound)
+		assert.Zero(t, db.Counter.Count(), db.Counter.String())
+
+		// Any integer type, pointer or sql.NullInt64 is a key.
+		for _, id := range []any{int32(2), uint8(2), rwI64(2), sql.NullInt64{Int64: 2, Valid: true}} {
+			u, err := users.Find(ctx, db, id)
+			require.NoError(t, err, "%T", id)
+			assert.Equal(t, "bob", u.Name)
+		}
+		us, err := users.OrderBy("id").FindMany(ctx, db, []int32{1, 3}, nil)
+		require.NoError(t, err)
+		require.Len(t, us, 2)
+		assert.Equal(t, "cy", us[1].Name)
+
+		// Save needs a primary key; nothing is written without one.
+		nk := query.From[rwNoKey]()
+		assert.ErrorIs(t, nk.Save(ctx, db, &rwNoKey{Name: "a"}), sqlt.ErrNoPrimaryKey)
+		assert.ErrorIs(t, nk.SaveMany(ctx, db, []rwNoKey{{Name: "a"}}), sqlt.ErrNoPrimaryKey)
+		n, err := nk.Count(ctx, db)
+		require.NoError(t, err)
+		assert.Zero(t, n)
+
+		// firstOrCreate / updateOrCreate with a NULL attribute look it up with
+		// "is null" (Laravel's where(attributes)), so they do not duplicate.
+		items := query.From[rwItem]()
+		a, err := items.FirstOrCreate(ctx, db, map[string]any{"name": "x", "note": nil})
+		require.NoError(t, err)
+		db.Counter.Reset()
+		b, err := items.FirstOrCreate(ctx, db, map[string]any{"name": "x", "note": nil})
+		require.NoError(t, err)
+		assert.Equal(t, a.ID, b.ID)
+		assert.Contains(t, rwOnly(t, db), `"items"."note" is null`)
+		c, err := items.UpdateOrCreate(ctx, db, map[string]any{"name": "x", "alias": sql.NullString{}}, map[string]any{"price": 8})
+		require.NoError(t, err)
+		assert.Equal(t, a.ID, c.ID)
+		assert.Equal(t, int64(8), c.Price)
+		fo, err := items.FirstOrNew(ctx, db, map[string]any{"name": "x", "note": (*string)(nil)})
+		require.NoError(t, err)
+		assert.Equal(t, a.ID, fo.ID)
+		cnt, err := items.Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), cnt)
+	})
+}
+
+func TestRWAssociateUnsavedOwner(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fx.Seed(t, db)
+		post, err := query.From[fx.Post]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		dan := fx.User{Name: "dan"}
+		db.Counter.Reset()
+		require.NoError(t, fx.PostAuthor.Associate(&post, &dan))
+		assert.Nil(t, post.UserID, "an unsaved owner has no key: the foreign key is NULL, not 0")
+		assert.Same(t, &dan, post.Author)
+		assert.Zero(t, db.Counter.Count())
+
+		// push() saves the owner first, then sets the key.
+		require.NoError(t, query.Push(ctx, db, &post, fx.PostAuthor))
+		assert.NotZero(t, dan.ID)
+		require.NotNil(t, post.UserID)
+		assert.Equal(t, dan.ID, *post.UserID)
+		author, err := query.GetOne(ctx, db, fx.PostAuthor, &post)
+		require.NoError(t, err)
+		assert.Equal(t, "dan", author.Name)
+
+		// Associating an unsaved owner then saving only the child: NULL.
+		p2, err := query.From[fx.Post]().Find(ctx, db, 2)
+		require.NoError(t, err)
+		require.NoError(t, fx.PostAuthor.Associate(&p2, &fx.User{Name: "eve"}))
+		require.NoError(t, query.From[fx.Post]().Save(ctx, db, &p2))
+		stored, err := query.From[fx.Post]().Find(ctx, db, 2)
+		require.NoError(t, err)
+		assert.Nil(t, stored.UserID)
+	})
+}
