@@ -261,8 +261,8 @@ func parseReflect[C any](c *collector, ids any) error {
 	case reflect.Map:
 		return parseMap[C](c, rv)
 	case reflect.Slice, reflect.Array:
-		if rv.Type().Elem().Kind() == reflect.Uint8 {
-			break // []byte: one string key
+		if rv.Type().Elem().Kind() == reflect.Uint8 && c.p.class != rel.KeyInt {
+			break // []byte: one string key (for an integer key, a list of uint8 keys)
 		}
 		for i := 0; i < rv.Len(); i++ {
 			if err := item[C](c, rv.Index(i).Interface(), nil); err != nil {

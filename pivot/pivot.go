@@ -47,7 +47,8 @@ func newChanges() Changes {
 // key → attributes (map[K]map[string]any; keys taken in ascending order)
 // or a []Record (the ordered map form). A key given twice is attached
 // once. String keys are accepted for integer key columns ("2" → 2), and
-// integers for string key columns.
+// integers for string key columns. A []byte is one key for a string key
+// column and a list of uint8 keys for an integer one.
 //
 // Each row holds the related pivot key, the foreign pivot key (parent's
 // key), created_at and updated_at when the relation has them

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	sq "github.com/Masterminds/squirrel"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -1427,5 +1428,76 @@ func TestPivotWritesUUIDColumn(t *testing.T) {
 		n, err = pivot.Detach(ctx, db, pwDeskTickets, d, []string{a, b})
 		require.NoError(t, err)
 		assert.EqualValues(t, 2, n)
+	})
+}
+
+// TestPivotWritesIgnoreReadClauses: the pivot write queries use the pivot
+// filters only — an ORDER BY on the relation (orderByPivot, §13 item 9) and
+// constraints on the related table are not part of them.
+func TestPivotWritesIgnoreReadClauses(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		pwSeed(t, db)
+		ann := pwU(1)
+		ordered := pwRoles.OrderByPivot("note", "desc").Where(sq.Eq{"pw_roles.slug": "r1"}).Named("pw_ordered_roles")
+		db.Counter.Reset()
+		ch, err := pivot.Sync(ctx, db, ordered, ann, []int64{1, 3})
+		require.NoError(t, err)
+		assert.Equal(t, pivot.Changes{Attached: pwInts(3), Detached: pwInts(2), Updated: []any{}}, ch)
+		n, err := pivot.UpdateExistingPivot(ctx, db, ordered, ann, 3, map[string]any{"note": "x"})
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, n)
+		n, err = pivot.DetachAll(ctx, db, ordered, ann)
+		require.NoError(t, err)
+		assert.EqualValues(t, 2, n)
+		for _, s := range pwStmts(db) {
+			assert.NotContains(t, s, "order by")
+			assert.NotContains(t, s, "slug")
+			assert.NotContains(t, s, `"pw_roles"`)
+		}
+	})
+}
+
+// Other key widths on the same tables: a pointer parent key and a uint16
+// related key.
+type pwUserP struct {
+	ID *int64 `db:"id"`
+}
+
+func (pwUserP) TableName() string { return "pw_users" }
+
+type pwRole16 struct {
+	ID uint16 `db:"id"`
+}
+
+func (pwRole16) TableName() string { return "pw_roles" }
+
+var pwRoles16 = rel.BelongsToMany[pwUserP, pwRole16]("pw_role_user", "user_id", "role_id").Named("pw_roles16")
+
+// TestPivotWritesKeyWidths: keys normalised across integer widths; Changes
+// holds int64 whatever the Go width of the related key.
+func TestPivotWritesKeyWidths(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		pwSeed(t, db)
+		id := int64(3)
+		cy := &pwUserP{ID: &id}
+		ch, err := pivot.Sync(ctx, db, pwRoles16, cy, []pwRole16{{ID: 1}, {ID: 2}})
+		require.NoError(t, err)
+		assert.Equal(t, pwInts(1, 2), ch.Attached)
+		ch, err = pivot.Sync(ctx, db, pwRoles16, cy, []any{uint16(2), int64(3), "4", pwRole16{ID: 4}, &pwRole16{ID: 3}})
+		require.NoError(t, err)
+		assert.Equal(t, pivot.Changes{Attached: pwInts(3, 4), Detached: pwInts(1), Updated: []any{}}, ch)
+		assert.Equal(t, []int64{2, 3, 4}, pwIDs(t, db, 3))
+		n, err := pivot.Detach(ctx, db, pwRoles16, cy, []uint8{2, 3})
+		require.NoError(t, err)
+		assert.EqualValues(t, 2, n)
+
+		// A parent whose key is NULL: an error, nothing runs.
+		db.Counter.Reset()
+		_, err = pivot.Sync(ctx, db, pwRoles16, &pwUserP{}, []int64{1})
+		assert.ErrorIs(t, err, pivot.ErrNoKey)
+		assert.ErrorIs(t, pivot.Attach(ctx, db, pwRoles16, &pwUserP{}, 1), pivot.ErrNoKey)
+		assert.Equal(t, 0, db.Counter.Count())
 	})
 }
