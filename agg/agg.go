@@ -46,7 +46,7 @@ func (f fn) String() string {
 //     "comments"."post_id") as "comments_count" into the field of that
 //     column;
 //   - deferred, on parents already fetched: [Load] (and LoadCount, …)
-//     runs one grouped statement and sets the same fields; [Values]
+//     runs one statement and sets the same fields; [Values]
 //     returns the values by parent key instead.
 //
 // An Aggregate is immutable and safe for concurrent use; its SQL is

@@ -50,12 +50,14 @@
 // # Deferred, on fetched parents
 //
 // [Load] (and [LoadCount], [LoadSum], [LoadMin], [LoadMax], [LoadAvg],
-// [LoadExists]) sets the same fields on parents already fetched with one
-// grouped statement per relation:
+// [LoadExists]) sets the same fields on parents already fetched, with one
+// statement per call. Aggregates of one relation are read grouped:
 //
 //	select "comments"."post_id", count(*) from "comments" where "comments"."post_id" in (?, ?) group by "comments"."post_id"
 //
-// (= any($1) on PostgreSQL). For structs without such fields, [Values]
+// (= any($1) on PostgreSQL); aggregates of several relations (or of one
+// relation under different constraints) as correlated subqueries over the
+// parents, by primary key, as Laravel's loadCount does. For structs without such fields, [Values]
 // returns the aggregate by parent key.
 //
 // # Types and NULL

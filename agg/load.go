@@ -13,19 +13,28 @@ import (
 
 // Load computes aggregates for parents already fetched (Sutando's
 // loadCount, loadSum, …) and stores each in the parent's field for its
-// alias, as the select-column form would. Each relation costs one grouped
-// statement for the whole slice:
+// alias, as the select-column form would. A call runs one statement for
+// the whole slice. Aggregates of one relation without a constraint are
+// read with one grouped statement:
 //
 //	select "comments"."post_id", count(*) from "comments"
 //	where "comments"."post_id" in (?, ?, …) group by "comments"."post_id"
 //
-// (= any(?) with one array parameter on PostgreSQL). Aggregates of the same
-// relation without a constraint share one statement; a constrained one
-// runs its own. Keys are deduplicated and NULL keys skipped; a parent with
-// no related rows (or a NULL key) gets count 0, exists false, and NULL for
-// the others (the zero value, or nil for a pointer field). No parents: no
-// statement. Nothing is written into the parents unless every statement
-// succeeds.
+// (= any(?) with one array parameter on PostgreSQL). Aggregates of several
+// relations, or of one relation under different constraints, are read as
+// correlated subqueries over the parents' table, by primary key (Laravel's
+// loadAggregate):
+//
+//	select "posts"."id", (select count(*) from "comments" where …), (select count(*) from "tags" …)
+//	from "posts" where "posts"."id" in (?, ?, …)
+//
+// except when a parent's primary key is NULL or zero (never saved), or P
+// has none: then each relation, and each constrained aggregate, runs its
+// own grouped statement. Keys are deduplicated and NULL keys skipped; a
+// parent with no related rows (or a NULL key) gets count 0, exists false,
+// and NULL for the others (the zero value, or nil for a pointer field). No
+// parents: no statement. Nothing is written into the parents unless every
+// statement succeeds.
 //
 // parents is a slice of models ([]P or a named slice type), a slice of
 // pointers ([]*P), a pointer to a slice (*[]P) or one model (*P), as for
@@ -57,8 +66,19 @@ func Load[P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, paren
 	if ex == nil {
 		return fmt.Errorf("load aggregates: nil executor: %w", sqlt.ErrNilValue)
 	}
-	keyCache := map[*rel.Meta]parentKeys{}
 	groups := groupSpecs(specs)
+	if len(groups) > 1 {
+		// Several relations, or a relation under several constraints:
+		// one statement over the parents' table.
+		done, err := loadCombined(ctx, ex, elems, specs, fields)
+		if err != nil {
+			return fmt.Errorf("load aggregates: %w", err)
+		}
+		if done {
+			return nil
+		}
+	}
+	keyCache := map[*rel.Meta]parentKeys{}
 	results := make([]map[any][]any, len(groups))
 	// Run every statement before touching a parent, so that a failing
 	// one leaves the parents as they were.

@@ -858,6 +858,36 @@ func TestAcceptanceLoadAggregates(t *testing.T) {
 		assert.Equal(t, 1, db.Counter.Count(), db.Counter.String())
 		haCheckAggregates(t, fresh)
 
+		// Several relations in one call (loadCount(['comments', 'tags'])),
+		// and one relation twice under different constraints: one query.
+		multi, err := query.From[haPost]().OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		db.Counter.Reset()
+		require.NoError(t, agg.Load(ctx, db, multi,
+			agg.WithCount(haPostComments), agg.WithCount(haPostComments, haCode).As("code_count"),
+			agg.WithCount(haPostTags), agg.WithCount(haPostActiveTags), agg.WithCount(haPostAuthor),
+			agg.WithExists(haPostParent), agg.WithCount(haPostChildren), agg.WithSum(haPostComments, "votes"),
+			agg.WithAvg(haPostComments, "votes"), agg.WithExists(haPostComments, func(q *query.Query[haComment]) *query.Query[haComment] {
+				return q.WhereOp("votes", ">", 3)
+			}).As("code_exists")))
+		assert.Equal(t, 1, db.Counter.Count(), db.Counter.String())
+		assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(multi, func(p haPost) int64 { return p.CommentsCount }))
+		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(multi, func(p haPost) int64 { return p.CodeCount }))
+		assert.Equal(t, []int64{3, 2, 1, 0, 0}, haField(multi, func(p haPost) int64 { return p.TagsCount }))
+		assert.Equal(t, []int64{2, 2, 0, 0, 0}, haField(multi, func(p haPost) int64 { return p.ActiveTagsCount }))
+		assert.Equal(t, []int64{1, 1, 1, 0, 0}, haField(multi, func(p haPost) int64 { return p.AuthorCount }))
+		assert.Equal(t, []bool{false, true, true, false, true}, haField(multi, func(p haPost) bool { return p.ParentExists }))
+		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(multi, func(p haPost) int64 { return p.ChildrenCount }))
+		assert.Equal(t, []bool{true, true, false, false, false}, haField(multi, func(p haPost) bool { return p.CodeExists }))
+		sum := haField(multi, func(p haPost) *int64 { return p.CommentsSumVotes })
+		require.NotNil(t, sum[0])
+		assert.Equal(t, int64(8), *sum[0])
+		assert.Nil(t, sum[2], "no related rows: NULL")
+		avg := haField(multi, func(p haPost) *float64 { return p.CommentsAvgVotes })
+		require.NotNil(t, avg[0])
+		assert.InDelta(t, 8.0/3, *avg[0], 1e-9)
+		assert.Nil(t, avg[3])
+
 		// One model, and pointers to models.
 		one, err := query.From[haPost]().Find(ctx, db, 1)
 		require.NoError(t, err)

@@ -1,0 +1,109 @@
+package agg
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// loadCombined computes aggregates over several relations (or one relation
+// aggregated under several constraints) in one statement over the parents'
+// table, as Laravel's loadAggregate does:
+//
+//	select "posts"."id", (select count(*) from "comments" where …), exists (select * from "tags" …)
+//	from "posts" where "posts"."id" in (?, ?)
+//
+// It reports false, having run nothing, when P has no primary key or a
+// parent's primary key is NULL or zero (an unsaved parent, which is not in
+// the table): Load then runs one grouped statement per relation instead.
+// Nothing is written into the parents unless the statement succeeds.
+func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, specs []*spec, fields map[*spec]*sqlt.Field) (bool, error) {
+	pm := specs[0].m.Parent
+	if pm == nil || pm.PK == nil {
+		return false, nil
+	}
+	each := make([]any, len(elems))
+	unique := make([]any, 0, len(elems))
+	seen := make(map[any]struct{}, len(elems))
+	for i, e := range elems {
+		k, ok, err := rel.NormKey(pm.PK.Get(e).Interface())
+		if err != nil || !ok || rel.IsZeroKey(k) {
+			return false, nil
+		}
+		each[i] = k
+		if _, dup := seen[k]; !dup {
+			seen[k] = struct{}{}
+			unique = append(unique, k)
+		}
+	}
+	pk := rel.Qualified(pm.Table, pm.PK.Column)
+	var b strings.Builder
+	var args []any
+	b.WriteString("select " + pk)
+	for _, s := range specs {
+		if s.fn == fnExists {
+			b.WriteString(", exists (" + s.sub + ")")
+		} else {
+			b.WriteString(", (" + s.sub + ")")
+		}
+		args = append(args, s.args...)
+	}
+	list, listArgs := ex.Dialect().KeyList(pk, unique)
+	b.WriteString(" from " + sqlt.Ident(pm.Table) + " where " + list)
+	args = append(args, listArgs...)
+	rows, err := ex.Query(ctx, b.String(), args...)
+	if err != nil {
+		return true, err
+	}
+	defer rows.Close()
+	res := make(map[any][]any, len(unique))
+	holders := make([]raw, len(specs)+1)
+	dest := make([]any, len(holders))
+	for i := range holders {
+		dest[i] = &holders[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return true, err
+		}
+		k, ok, err := rel.NormKey(holders[0].v)
+		if err != nil {
+			return true, err
+		}
+		if !ok {
+			continue
+		}
+		vals := make([]any, len(specs))
+		for j := range specs {
+			vals[j] = holders[j+1].v
+		}
+		res[k] = vals
+	}
+	if err := rows.Err(); err != nil {
+		return true, err
+	}
+	if err := rows.Close(); err != nil {
+		return true, err
+	}
+	for i, elem := range elems {
+		vals := res[each[i]]
+		for j, s := range specs {
+			src := absent(s.fn)
+			if vals != nil {
+				src = vals[j]
+			}
+			f := fields[s]
+			if src == nil {
+				src = s.null(f.Type)
+			}
+			if err := assign(f.Set(elem), src); err != nil {
+				return true, fmt.Errorf("%s into %s.%s: %w", s.name, elem.Type().Name(), f.Name, err)
+			}
+		}
+	}
+	return true, nil
+}
