@@ -1893,3 +1893,139 @@ func TestRWAssociateUnsavedOwner(t *testing.T) {
 		assert.Nil(t, stored.UserID)
 	})
 }
+
+func TestRWRelationNames(t *testing.T) {
+	assert.Equal(t, "default_author", rwsPostDefaultAuthor.Meta().Name)
+	assert.Equal(t, "default_post_author", rwsPostDefaultPostAuthor.Meta().Name)
+	assert.Equal(t, "thumbnail", rwsPostThumbnail.Meta().Name)
+	assert.Equal(t, "tags", rwsPostTags.Meta().Name)
+	for _, name := range []string{"author", "default_author", "default_post_author", "thumbnail", "tags"} {
+		r, err := rel.Find[rwsPost](name)
+		require.NoError(t, err, name)
+		assert.Equal(t, name, r.Meta().Name)
+	}
+	_, err := rel.Find[rwsPost]("undefinedRelation")
+	assert.ErrorIs(t, err, rel.ErrUnknownRelation)
+	var ue *rel.UnknownRelationError
+	require.ErrorAs(t, err, &ue)
+	assert.Contains(t, ue.Known, "default_author")
+	assert.Equal(t, "rw_comments_by_author", rwCommentsByAuthor.Meta().Name)
+	assert.Equal(t, "pivot", fx.UserRoles.Meta().PivotAs)
+	assert.Equal(t, "subscription", fx.UserPodcasts.Meta().PivotAs)
+}
+
+type rwStamped struct {
+	ID        int64        `db:"id"`
+	Name      string       `db:"name"`
+	CreatedAt *time.Time   `db:"created_at"`
+	UpdatedAt sql.NullTime `db:"updated_at"`
+}
+
+func (rwStamped) TableName() string { return "stamped" }
+
+func TestRWTimestamps(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fx.Seed(t, db)
+		db.MustExec(t, `create table stamped (id {{pk}}, name text not null, created_at timestamp, updated_at timestamp)`)
+		st := query.From[rwStamped]()
+		before := time.Now().Add(-time.Second)
+		s := rwStamped{Name: "a"}
+		require.NoError(t, st.Insert(ctx, db, &s))
+		require.NotNil(t, s.CreatedAt, "pointer timestamps are set")
+		assert.True(t, s.UpdatedAt.Valid, "sql.NullTime timestamps are set")
+		assert.True(t, s.CreatedAt.After(before))
+		got, err := st.Find(ctx, db, s.ID)
+		require.NoError(t, err)
+		require.NotNil(t, got.CreatedAt)
+		assert.True(t, got.CreatedAt.Equal(*s.CreatedAt), "stored exactly: %v vs %v", got.CreatedAt, s.CreatedAt)
+
+		// An explicit created_at is kept on insert.
+		fixed := time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC)
+		e := rwStamped{Name: "b", CreatedAt: &fixed}
+		require.NoError(t, st.Insert(ctx, db, &e))
+		got, err = st.Find(ctx, db, e.ID)
+		require.NoError(t, err)
+		assert.True(t, got.CreatedAt.Equal(fixed))
+		assert.True(t, got.UpdatedAt.Time.After(before))
+
+		// UpdateAll sets updated_at unless given.
+		old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+		_, err = st.UpdateAll(ctx, db, map[string]any{"updated_at": old})
+		require.NoError(t, err)
+		got, err = st.Find(ctx, db, e.ID)
+		require.NoError(t, err)
+		assert.True(t, got.UpdatedAt.Time.Equal(old))
+		n, err := st.Where(sq.Eq{"name": "b"}).UpdateAll(ctx, db, map[string]any{"name": "bb"})
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n)
+		got, err = st.Find(ctx, db, e.ID)
+		require.NoError(t, err)
+		assert.True(t, got.UpdatedAt.Time.After(before))
+		assert.True(t, got.CreatedAt.Equal(fixed), "created_at is never touched by updates")
+		other, err := st.Find(ctx, db, s.ID)
+		require.NoError(t, err)
+		assert.True(t, other.UpdatedAt.Time.Equal(old), "only matched rows are touched")
+
+		// Writes through a relation maintain the child's timestamps.
+		ann := fx.User{ID: 1}
+		p, err := query.Related(fx.UserPosts, &ann).Create(ctx, db, fx.Post{Title: "stamped"})
+		require.NoError(t, err)
+		assert.False(t, p.CreatedAt.IsZero())
+		assert.False(t, p.UpdatedAt.IsZero())
+		require.NotNil(t, p.UserID)
+		assert.Equal(t, int64(1), *p.UserID)
+		time.Sleep(2 * time.Millisecond)
+		created := p.CreatedAt
+		p.Title = "restamped"
+		require.NoError(t, query.Related(fx.UserPosts, &ann).Save(ctx, db, &p))
+		stored, err := query.From[fx.Post]().Find(ctx, db, p.ID)
+		require.NoError(t, err)
+		assert.True(t, stored.CreatedAt.Equal(created))
+		assert.True(t, stored.UpdatedAt.After(created))
+	})
+}
+
+func TestRWRelationWriteEdges(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fx.Seed(t, db)
+		ann := fx.User{ID: 1}
+		// Writing through belongsToMany is pivot's job.
+		_, err := query.Related(fx.UserRoles, &ann).Create(ctx, db, fx.Role{Name: "x"})
+		assert.ErrorIs(t, err, query.ErrUnsupported)
+		// A cancelled context writes nothing.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = query.Related(fx.PostComments, &fx.Post{ID: 1}).Create(cctx, db, fx.Comment{Content: "x"})
+		assert.ErrorIs(t, err, context.Canceled)
+		_, err = query.Related(fx.PostComments, &fx.Post{ID: 1}).CreateMany(cctx, db, []fx.Comment{{Content: "x"}, {Content: "y"}})
+		assert.ErrorIs(t, err, context.Canceled)
+		_, err = query.Related(fx.PostComments, &fx.Post{ID: 1}).FirstOrCreate(cctx, db, map[string]any{"content": "x"})
+		assert.ErrorIs(t, err, context.Canceled)
+		_, err = query.Related(fx.PostComments, &fx.Post{ID: 1}).UpdateOrCreate(cctx, db, map[string]any{"content": "nice"}, map[string]any{"votes": 1})
+		assert.ErrorIs(t, err, context.Canceled)
+		err = query.Push(cctx, db, &fx.Post{ID: 1, Title: "x"})
+		assert.ErrorIs(t, err, context.Canceled)
+		n, err := query.From[fx.Comment]().Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(4), n)
+		p, err := query.From[fx.Post]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		assert.Equal(t, "hello", p.Title)
+
+		// Mass writes through a relation stay within it.
+		n, err = query.Related(fx.PostComments, &fx.Post{ID: 1}).OrWhere(sq.Eq{"votes": 0}).UpdateAll(ctx, db, map[string]any{"votes": 100})
+		require.NoError(t, err)
+		assert.Equal(t, int64(0), n, "no comment of post 1 has 0 votes; post 2's 'meh' is not touched")
+		meh, err := query.From[fx.Comment]().Find(ctx, db, 4)
+		require.NoError(t, err)
+		assert.Equal(t, int64(0), meh.Votes)
+		n, err = query.Related(fx.PostComments, &fx.Post{ID: 1}).WhereOp("votes", "<", 3).DeleteAll(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), n)
+		rest, err := query.From[fx.Comment]().Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), rest)
+	})
+}
