@@ -95,6 +95,10 @@ func TestHasSQL(t *testing.T) {
 			[]any{4, "meh"}, query.Has(PostComments.Where(sq.Or{sq.Gt{"votes": 4}, sq.Eq{"content": "meh"}})), false},
 		{"relation-level raw or is grouped", sel + `exists (select * from "comments" where ` + corr + ` and (votes > ? or content = ?))`,
 			[]any{4, "meh"}, query.Has(PostComments.Where(sq.Expr("votes > ? or content = ?", 4, "meh"))), false},
+		{"constraint or is grouped", sel + `exists (select * from "comments" where ` + corr + ` and ("comments"."content" like ? or "comments"."votes" > ?))`,
+			[]any{"code%", 4}, query.WhereHas(PostComments, func(q *query.Query[Comment]) *query.Query[Comment] {
+				return q.WhereOp("content", "like", "code%").OrWhereOp("votes", ">", 4)
+			}), false},
 		{"belongs to", sel + `exists (select * from "users" where "posts"."user_id" = "users"."id")`, nil, query.Has(PostAuthor), false},
 		{"belongs to count", sel + `(select count(*) from "users" where "posts"."user_id" = "users"."id") = 0`, nil, query.Has(PostAuthor, "=", 0), false},
 		{"has one", usel + `exists (select * from "phones" where "users"."id" = "phones"."user_id")`, nil, query.Has(UserPhone), true},

@@ -24,11 +24,13 @@ import (
 
 // haUser is users, with an aggregate over its posts.
 type haUser struct {
-	ID    int64    `db:"id"`
-	Name  string   `db:"name"`
-	Posts []haPost `db:"-"`
+	ID        int64    `db:"id"`
+	Name      string   `db:"name"`
+	Posts     []haPost `db:"-"`
+	FirstPost *haPost  `db:"-"`
 
-	PostsCount int64 `db:"posts_count,readonly"`
+	PostsCount     int64 `db:"posts_count,readonly"`
+	FirstPostCount int64 `db:"first_post_count,readonly"`
 }
 
 func (haUser) TableName() string { return "users" }
@@ -105,6 +107,7 @@ func (haTag) TableName() string { return "tags" }
 // Go type names (ha_post_id), not from the tables.
 var (
 	haUserPosts    = rel.HasMany[haUser, haPost]("user_id")
+	haUserFirst    = rel.HasOne[haUser, haPost]("user_id")
 	haPostAuthor   = rel.BelongsTo[haPost, haUser]("user_id")
 	haPostParent   = rel.BelongsTo[haPost, haPost]("parent_id")
 	haPostChildren = rel.HasMany[haPost, haPost]("parent_id")
@@ -952,5 +955,80 @@ func TestAcceptanceAggregateErrors(t *testing.T) {
 		assert.Error(t, err)
 		require.NoError(t, agg.Load(ctx, db, ps, agg.WithCount(haPostComments)))
 		assert.Equal(t, int64(3), ps[0].CommentsCount)
+	})
+}
+
+// §5/§6 edge cases: a constraint's own OR stays inside the correlation;
+// a constraint's select, order and limit do not change what is counted;
+// existence and aggregates on a relation-scoped query; hasOne; a
+// belongsToMany constraint on a pivot column.
+func TestAcceptanceHasAggEdges(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		haSeed(t, db)
+		ctx := context.Background()
+		from := query.From[haPost]()
+
+		codeOrPopular := func(q *query.Query[haComment]) *query.Query[haComment] {
+			return q.WhereOp("content", "like", "code%").OrWhereOp("votes", ">", 4)
+		}
+		ids, stmt := haPosts(t, db, from.Where(query.WhereHas(haPostComments, codeOrPopular)))
+		assert.Equal(t, []int64{1, 2}, ids, "the constraint's OR must not escape the correlation")
+		assert.Contains(t, stmt, haNorm(`where `+haCorr+` and (`))
+		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostComments, codeOrPopular, ">=", 2)))
+		assert.Equal(t, []int64{1}, ids)
+		ids, _ = haPosts(t, db, from.Where(query.WhereDoesntHave(haPostComments, codeOrPopular)))
+		assert.Equal(t, []int64{3, 4, 5}, ids)
+		ps, err := from.Apply(agg.WithCount(haPostComments, codeOrPopular)).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.CommentsCount }))
+		require.NoError(t, agg.LoadCount(ctx, db, ps, haPostComments, codeOrPopular))
+		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.CommentsCount }))
+
+		// Laravel strips a constraint's order (and relkit its select and
+		// limit): every matching row is aggregated.
+		shaped := func(q *query.Query[haComment]) *query.Query[haComment] {
+			return q.WhereOp("votes", ">=", 0).Select("id").OrderByDesc("votes").Limit(1)
+		}
+		ps, err = from.Apply(agg.WithCount(haPostComments, shaped), agg.WithSum(haPostComments, "votes", shaped)).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.CommentsCount }))
+		require.NotNil(t, ps[0].CommentsSumVotes)
+		assert.Equal(t, int64(8), *ps[0].CommentsSumVotes)
+		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostComments, shaped, ">=", 2)))
+		assert.Equal(t, []int64{1, 2}, ids)
+
+		// On a relation-scoped query: ann's posts with comments, counted.
+		ann, err := query.From[haUser]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		db.Counter.Reset()
+		ps, err = query.Related(haUserPosts, &ann).Where(query.Has(haPostComments, ">=", 3)).Apply(agg.WithCount(haPostComments)).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Equal(t, 1, db.Counter.Count())
+		assert.Equal(t, []int64{1}, haPostIDs(ps))
+		assert.Equal(t, int64(3), ps[0].CommentsCount)
+		ps, err = query.Related(haUserPosts, &ann).OrWhere(query.Has(haPostComments, "=", 0)).Get(ctx, db)
+		require.NoError(t, err)
+		assert.Empty(t, ps, "an existence test in OrWhere cannot escape the relation scope")
+
+		// hasOne.
+		db.Counter.Reset()
+		us, err := query.From[haUser]().Where(query.Has(haUserFirst)).Apply(agg.WithCount(haUserFirst)).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Equal(t, 1, db.Counter.Count())
+		require.Len(t, us, 2)
+		assert.Contains(t, haLast(t, db), haNorm(`exists (select * from "posts" where "users"."id" = "posts"."user_id")`))
+		assert.Equal(t, []int64{2, 1}, []int64{us[0].FirstPostCount, us[1].FirstPostCount}, "the count is of the related rows")
+		us, err = query.From[haUser]().Where(query.DoesntHave(haUserFirst)).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, us, 1)
+		assert.Equal(t, "cy", us[0].Name)
+
+		// belongsToMany constraint naming a pivot column.
+		active := func(q *query.Query[haTag]) *query.Query[haTag] { return q.WhereOp("post_tag.active", "=", true) }
+		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostTags, active, ">=", 2)))
+		assert.Equal(t, []int64{1, 2}, ids)
+		ps, err = from.Apply(agg.WithCount(haPostTags, active)).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, []int64{2, 2, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.TagsCount }))
 	})
 }
