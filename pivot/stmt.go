@@ -174,17 +174,22 @@ func (p *plan) updates(d sqlt.Dialect, keys []any, attrs map[string]any, now tim
 	var changed string
 	var changedArgs []any
 	if changedOnly && len(names) > 0 {
-		op := " is distinct from "
-		if d.Name() == "sqlite" {
-			op = " is not "
-		}
 		var b strings.Builder
 		b.WriteString(" and (")
 		for i, n := range names {
 			if i > 0 {
 				b.WriteString(" or ")
 			}
-			b.WriteString(rel.Qualified(p.m.PivotTable, n) + op + "?")
+			col := rel.Qualified(p.m.PivotTable, n)
+			if d.Name() == "sqlite" {
+				b.WriteString(col + " is not ?")
+			} else {
+				// PostgreSQL: compare the text forms, the parameter typed
+				// as the column (the CASE resolves it), so that columns
+				// without an equality operator (json, xml, point) or with
+				// a loose one (box compares areas) still work.
+				b.WriteString(col + "::text is distinct from (case when false then " + col + " else ? end)::text")
+			}
 			changedArgs = append(changedArgs, attrs[n])
 		}
 		b.WriteString(")")

@@ -1501,3 +1501,69 @@ func TestPivotWritesKeyWidths(t *testing.T) {
 		assert.Equal(t, 0, db.Counter.Count())
 	})
 }
+
+var pwRolesMeta = rel.BelongsToMany[pwUser, pwRole]("pw_role_meta", "user_id", "role_id").WithPivot("meta", "area", "at").Named("pw_roles_meta")
+
+// TestPivotWritesColumnTypes: sync updates kept rows whatever the type of
+// the attribute columns. Regression: on PostgreSQL a json column (no
+// equality operator) failed the sync, and a box column (equality compares
+// areas) was left unchanged.
+func TestPivotWritesColumnTypes(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		pwSeed(t, db)
+		js, box := "text", "text"
+		if db.Name == "postgres" {
+			js, box = "json", "box"
+		}
+		db.MustExec(t, `create table pw_role_meta (user_id bigint not null, role_id bigint not null, meta `+js+`, area `+box+`, at timestamp)`)
+		ann := pwU(1)
+		at := time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC)
+		ch, err := pivot.Sync(ctx, db, pwRolesMeta, ann, map[int64]map[string]any{
+			1: {"meta": `{"a":1}`, "area": "(2,2),(0,0)", "at": at}, 2: {"meta": nil}})
+		require.NoError(t, err)
+		assert.Equal(t, pwInts(1, 2), ch.Attached)
+		read := func(rid int64) (meta, area *string) {
+			rows, err := db.Query(ctx, `select cast(meta as text), cast(area as text) from pw_role_meta where user_id = 1 and role_id = ?`, rid)
+			require.NoError(t, err)
+			defer rows.Close()
+			require.True(t, rows.Next())
+			require.NoError(t, rows.Scan(&meta, &area))
+			return meta, area
+		}
+
+		// Same values: nothing changes.
+		ch, err = pivot.Sync(ctx, db, pwRolesMeta, ann, map[int64]map[string]any{
+			1: {"meta": `{"a":1}`, "area": "(2,2),(0,0)", "at": at}, 2: {"meta": nil}})
+		require.NoError(t, err)
+		assert.Equal(t, pwEmpty(), ch)
+
+		// Changed values: written and reported.
+		ch, err = pivot.Sync(ctx, db, pwRolesMeta, ann, map[int64]map[string]any{
+			1: {"meta": `{"a":2}`}, 2: {"meta": `{"b":1}`}})
+		require.NoError(t, err)
+		assert.Equal(t, pivot.Changes{Attached: []any{}, Detached: []any{}, Updated: pwInts(1, 2)}, ch)
+		m, _ := read(1)
+		assert.Equal(t, pwStr(`{"a":2}`), m)
+		m, _ = read(2)
+		assert.Equal(t, pwStr(`{"b":1}`), m)
+
+		// A box of the same area but other corners is a change.
+		ch, err = pivot.SyncWithoutDetaching(ctx, db, pwRolesMeta, ann, map[int64]map[string]any{1: {"area": "(3,3),(1,1)"}})
+		require.NoError(t, err)
+		assert.Equal(t, pwInts(1), ch.Updated)
+		_, a := read(1)
+		require.NotNil(t, a)
+		assert.Contains(t, *a, "3,3")
+
+		// Setting NULL is a change; NULL again is not.
+		ch, err = pivot.SyncWithoutDetaching(ctx, db, pwRolesMeta, ann, map[int64]map[string]any{1: {"meta": nil}})
+		require.NoError(t, err)
+		assert.Equal(t, pwInts(1), ch.Updated)
+		ch, err = pivot.SyncWithoutDetaching(ctx, db, pwRolesMeta, ann, map[int64]map[string]any{1: {"meta": nil}})
+		require.NoError(t, err)
+		assert.Empty(t, ch.Updated)
+		m, _ = read(1)
+		assert.Nil(t, m)
+	})
+}
