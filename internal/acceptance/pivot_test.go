@@ -1567,3 +1567,43 @@ func TestPivotWritesColumnTypes(t *testing.T) {
 		assert.Nil(t, m)
 	})
 }
+
+// TestPivotWritesLargeStringSync: the bounded statement count holds for
+// string keys too (long key lists: an array parameter on PostgreSQL, a JSON
+// array on SQLite).
+func TestPivotWritesLargeStringSync(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		db.MustExec(t,
+			`create table pw_readers (id {{pk}})`,
+			`create table pw_docs (id varchar(64) primary key, title text not null)`,
+			`create table pw_doc_reader (reader_id bigint not null references pw_readers(id), doc_id varchar(64) not null references pw_docs(id),
+				visible boolean not null default false)`,
+			`insert into pw_readers (id) values (1)`,
+			`insert into pw_docs (id, title) with recursive n(i) as (select 1 union all select i + 1 from n where i < 1500) select 'd-' || i, 't' from n`,
+		)
+		keys := make([]string, 1500)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("d-%d", i+1)
+		}
+		rd := &pwReader{ID: 1}
+		require.NoError(t, pivot.Attach(ctx, db, pwReaderDocs, rd, keys[:1000]))
+		db.Counter.Reset()
+		ch, err := pivot.SyncWithPivotValues(ctx, db, pwReaderDocs, rd, keys[500:], map[string]any{"visible": true})
+		require.NoError(t, err)
+		assert.LessOrEqual(t, db.Counter.Count(), 4, db.Counter.Count())
+		assert.Len(t, ch.Attached, 500)
+		assert.Len(t, ch.Detached, 500)
+		assert.Len(t, ch.Updated, 500)
+		assert.Equal(t, "d-1001", ch.Attached[0])
+		assert.Equal(t, "d-501", ch.Updated[0])
+		rows, err := db.Query(ctx, `select count(*) from pw_doc_reader where reader_id = 1 and visible`)
+		require.NoError(t, err)
+		cnt, err := sqlt.ScanAll[int64](rows)
+		require.NoError(t, err)
+		assert.Equal(t, []int64{1000}, cnt)
+		n, err := pivot.Detach(ctx, db, pwReaderDocs, rd, keys)
+		require.NoError(t, err)
+		assert.EqualValues(t, 1000, n)
+	})
+}
