@@ -339,6 +339,13 @@ func pivotExtra[K key](m *rel.Meta, keys *[]K) *sqlt.Extra {
 					names[i] = strings.TrimPrefix(c, "pivot_")
 				}
 			}
+			for i, v := range vals {
+				// pgx reads a uuid column into an any as [16]byte: use
+				// its text form, as a typed string field would get.
+				if u, ok := v.([16]byte); ok {
+					vals[i] = uuidString(u)
+				}
+			}
 			k, _, err := normTo[K](vals[at])
 			if err != nil {
 				return fmt.Errorf("pivot key %s: %w", m.ForeignPivotKey, err)

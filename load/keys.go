@@ -2,6 +2,7 @@ package load
 
 import (
 	"database/sql/driver"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"reflect"
@@ -117,4 +118,20 @@ func normTo[K key](v any) (K, bool, error) {
 		return zero, false, fmt.Errorf("key %v (%T) where %T keys are expected: %w", v, v, zero, rel.ErrUnsupportedKey)
 	}
 	return k, true, nil
+}
+
+// uuidString formats a UUID's 16 bytes in the canonical text form
+// (8-4-4-4-12 lower-case hex digits), as PostgreSQL prints a uuid.
+func uuidString(u [16]byte) string {
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return string(b[:])
 }

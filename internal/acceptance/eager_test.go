@@ -266,6 +266,7 @@ func eagerShelfSchema(t *testing.T, db *testdb.DB) {
 		db.MustExec(t,
 			`select setval(pg_get_serial_sequence('eager_shelves', 'id'), 100)`,
 			`select setval(pg_get_serial_sequence('eager_books', 'id'), 100)`,
+			`select setval(pg_get_serial_sequence('eager_cities', 'id'), 100)`,
 		)
 	}
 }
@@ -770,6 +771,22 @@ func TestEagerColumns(t *testing.T) {
 		}
 		assert.Equal(t, 4, total)
 
+		// A nested path chooses the columns of its last relation only.
+		us = eagerUsers(t, db)
+		require.NoError(t, load.Paths(ctx, db, us, "posts.comments:content"))
+		stmts0 := db.Counter.Statements()
+		require.Len(t, stmts0, 2)
+		assert.Regexp(t, `^select (posts\.)?\* from posts`, eagerNorm(stmts0[0]))
+		assert.Regexp(t, `^select (comments\.)?content, `, eagerNorm(stmts0[1]))
+		for _, p := range us[0].Posts {
+			assert.NotZero(t, p.Votes+int64(len(p.Title)), "posts: every column")
+			for _, c := range p.Comments {
+				assert.NotEmpty(t, c.Content)
+				assert.Equal(t, p.ID, c.PostID, "the foreign key is added")
+				assert.Zero(t, c.Votes, "not selected")
+			}
+		}
+
 		// belongsToMany: columns qualified with the related table, pivot
 		// columns still added.
 		us = eagerUsers(t, db)
@@ -1011,6 +1028,108 @@ type eagerNoDest struct {
 }
 
 var eagerPostNoDest = rel.HasMany[fixture.Post, eagerNoDest]("post_id")
+
+// A statement that fails mid-load, or a cancelled context, leaves the
+// parents as they were.
+type eagerGhost struct {
+	ID     int64 `db:"id"`
+	BookID int64 `db:"book_id"`
+}
+
+func (eagerGhost) TableName() string { return "eager_ghosts" } // never created
+
+type eagerHaunted struct {
+	ID      int64         `db:"id"`
+	ShelfID sql.NullInt64 `db:"shelf_id"`
+	Title   string        `db:"title"`
+	Votes   int64         `db:"votes"`
+	Shelf   *eagerShelf   `db:"-"`
+	Ghosts  []eagerGhost  `db:"-"`
+}
+
+func (eagerHaunted) TableName() string { return "eager_books" }
+
+var (
+	eagerHauntedShelf  = rel.BelongsTo[eagerHaunted, eagerShelf]("shelf_id")
+	eagerHauntedGhosts = rel.HasMany[eagerHaunted, eagerGhost]("book_id")
+)
+
+func TestEagerFailureLeavesParents(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		eagerShelfSchema(t, db)
+		bs, err := query.From[eagerHaunted]().OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		stale := &eagerShelf{Name: "stale"}
+		bs[0].Shelf = stale
+
+		err = load.With(ctx, db, bs, eagerHauntedShelf, eagerHauntedGhosts)
+		require.Error(t, err)
+		assert.Same(t, stale, bs[0].Shelf, "the first relation's rows are not written")
+		assert.Nil(t, bs[1].Shelf)
+		assert.Nil(t, bs[0].Ghosts)
+
+		// A nested level that fails: the level above is not written either.
+		err = load.With(ctx, db, bs, load.Nested(eagerHauntedShelf, eagerShelfBooks), eagerHauntedGhosts)
+		require.Error(t, err)
+		assert.Same(t, stale, bs[0].Shelf)
+
+		// A cancelled context: an error, no statement.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		db.Counter.Reset()
+		err = load.With(cctx, db, bs, eagerHauntedShelf)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, 0, db.Counter.Count())
+		assert.Same(t, stale, bs[0].Shelf)
+
+		// A nil executor.
+		assert.ErrorIs(t, load.With(ctx, nil, bs, eagerHauntedShelf), sqlt.ErrNilValue)
+	})
+}
+
+// String keys beyond the sizes bound one by one: still one statement,
+// nothing lost.
+func TestEagerManyStringKeys(t *testing.T) {
+	const n = 3000
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		eagerShelfSchema(t, db)
+		db.MustExec(t, fmt.Sprintf(`with recursive s(n) as (select 1 union all select n + 1 from s where n < %d)
+			insert into eager_countries (code, name) select 'c' || n, 'country' from s`, n))
+		db.MustExec(t, fmt.Sprintf(`with recursive s(n) as (select 1 union all select n + 1 from s where n < %d)
+			insert into eager_cities (country_code, name) select 'c' || n, 'city' || n from s where n %% 2 = 0`, n))
+		countries, err := query.From[eagerCountry]().Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, countries, n+3)
+		db.Counter.Reset()
+		require.NoError(t, load.With(ctx, db, countries, eagerCountryCities))
+		assert.Equal(t, 1, db.Counter.Count())
+		cities := 0
+		for _, c := range countries {
+			require.NotNil(t, c.Cities)
+			for _, ci := range c.Cities {
+				require.Equal(t, c.Code, *ci.CountryCode)
+			}
+			cities += len(c.Cities)
+		}
+		assert.Equal(t, n/2+4, cities, "every city with a country code")
+
+		all, err := query.From[eagerCity]().Get(ctx, db)
+		require.NoError(t, err)
+		db.Counter.Reset()
+		require.NoError(t, load.Paths(ctx, db, all, "country"))
+		assert.Equal(t, 1, db.Counter.Count())
+		for _, ci := range all {
+			if ci.CountryCode == nil {
+				assert.Nil(t, ci.Country)
+				continue
+			}
+			require.NotNil(t, ci.Country, *ci.CountryCode)
+			assert.Equal(t, *ci.CountryCode, ci.Country.Code)
+		}
+	})
+}
 
 // ---------------------------------------------------------------------
 // §7 Lazy eager loading: load() on fetched models replaces what is
@@ -1280,6 +1399,21 @@ func TestEagerPivotFilters(t *testing.T) {
 						assert.Contains(t, g.Pivot, "priority")
 					}
 				}
+
+				// The same with a constraint closure and chosen columns.
+				ms = append([]eagerMember(nil), members...)
+				log.reset()
+				require.NoError(t, load.With(ctx, ex, ms, load.Columns(load.Where(c.r, func(q *query.Query[eagerGroup]) *query.Query[eagerGroup] {
+					return q.Where(sq.NotEq{"name": "zz"})
+				}), "name")))
+				qs = log.all()
+				require.Len(t, qs, 1, log.String())
+				s = eagerNorm(qs[0].SQL)
+				assert.Less(t, eagerIndex(t, s, eagerKeyPrefix(db, "eager_group_member.member_id")), eagerIndex(t, s, c.fragment), s)
+				assert.Contains(t, s, "inner join eager_group_member on eager_groups.id = eager_group_member.group_id")
+				assert.Equal(t, c.ann, eagerGroupNames(ms[0].Groups), "constrained ann")
+				assert.Equal(t, c.bob, eagerGroupNames(ms[1].Groups), "constrained bob")
+				assert.Empty(t, ms[2].Groups)
 			})
 		}
 
@@ -1771,5 +1905,91 @@ func TestEagerConcurrent(t *testing.T) {
 		for err := range errs {
 			assert.NoError(t, err)
 		}
+	})
+}
+
+// String keys held in a PostgreSQL uuid column (text on SQLite), as in
+// CONTRACT §13.6's UUID-keyed models.
+type eagerDoc struct {
+	ID    string         `db:"id,pk"`
+	Title string         `db:"title"`
+	Notes []eagerNote    `db:"-"`
+	Refs  []eagerRefItem `db:"-"`
+}
+
+func (eagerDoc) TableName() string { return "eager_docs" }
+
+type eagerNote struct {
+	ID    int64     `db:"id"`
+	DocID *string   `db:"doc_id"`
+	Body  string    `db:"body"`
+	Doc   *eagerDoc `db:"-"`
+}
+
+func (eagerNote) TableName() string { return "eager_notes" }
+
+type eagerRefItem struct {
+	ID    string         `db:"id,pk"`
+	Label string         `db:"label"`
+	Pivot map[string]any `db:"-"`
+}
+
+func (eagerRefItem) TableName() string { return "eager_ref_items" }
+
+var (
+	eagerDocNotes = rel.HasMany[eagerDoc, eagerNote]("doc_id")
+	eagerNoteDoc  = rel.BelongsTo[eagerNote, eagerDoc]("doc_id")
+	eagerDocRefs  = rel.BelongsToMany[eagerDoc, eagerRefItem]("eager_doc_ref", "doc_id", "ref_id")
+)
+
+func TestEagerUUIDKeys(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		typ := "text"
+		if db.Name == "postgres" {
+			typ = "uuid"
+		}
+		const (
+			d1 = "6f1c2a4e-8d0b-4c1a-9e57-0c7a3b1d2e01"
+			d2 = "6f1c2a4e-8d0b-4c1a-9e57-0c7a3b1d2e02"
+			d3 = "6f1c2a4e-8d0b-4c1a-9e57-0c7a3b1d2e03"
+			r1 = "0a0a0a0a-0000-4000-8000-000000000001"
+			r2 = "0a0a0a0a-0000-4000-8000-000000000002"
+		)
+		db.MustExec(t,
+			`create table eager_docs (id `+typ+` primary key, title text not null)`,
+			`create table eager_notes (id {{pk}}, doc_id `+typ+`, body text not null)`,
+			`create table eager_ref_items (id `+typ+` primary key, label text not null)`,
+			`create table eager_doc_ref (doc_id `+typ+` not null, ref_id `+typ+` not null)`,
+			`insert into eager_docs (id, title) values ('`+d1+`', 'one'), ('`+d2+`', 'two'), ('`+d3+`', 'three')`,
+			`insert into eager_notes (doc_id, body) values ('`+d1+`', 'a'), ('`+d1+`', 'b'), ('`+d2+`', 'c'), (null, 'loose')`,
+			`insert into eager_ref_items (id, label) values ('`+r1+`', 'x'), ('`+r2+`', 'y')`,
+			`insert into eager_doc_ref (doc_id, ref_id) values ('`+d1+`', '`+r1+`'), ('`+d1+`', '`+r2+`'), ('`+d2+`', '`+r2+`')`,
+		)
+		docs, err := query.From[eagerDoc]().OrderBy("title").Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, docs, 3) // one, three, two
+		db.Counter.Reset()
+		require.NoError(t, load.With(ctx, db, docs, eagerDocNotes, eagerDocRefs))
+		assert.Equal(t, 2, db.Counter.Count())
+		assert.Len(t, docs[0].Notes, 2)
+		assert.Len(t, docs[2].Notes, 1)
+		assert.Empty(t, docs[1].Notes)
+		require.Len(t, docs[0].Refs, 2)
+		for _, r := range docs[0].Refs {
+			assert.Equal(t, d1, r.Pivot["doc_id"], "the pivot holds the key's text form")
+			assert.Equal(t, r.ID, r.Pivot["ref_id"])
+		}
+		require.Len(t, docs[2].Refs, 1)
+		assert.Equal(t, "y", docs[2].Refs[0].Label)
+		assert.NotNil(t, docs[1].Refs)
+
+		notes, err := query.From[eagerNote]().OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.NoError(t, load.Paths(ctx, db, notes, "doc"))
+		assert.Equal(t, "one", notes[0].Doc.Title)
+		assert.Same(t, notes[0].Doc, notes[1].Doc)
+		assert.Equal(t, "two", notes[2].Doc.Title)
+		assert.Nil(t, notes[3].Doc)
 	})
 }
