@@ -627,15 +627,43 @@ func (q *Query[T]) Iter(ctx context.Context, ex sqlt.Executor) iter.Seq2[T, erro
 			return
 		}
 		stopped := false
-		err = sqlt.ScanEach(rows, func(v T) bool {
-			if !yield(v, nil) {
-				stopped = true
-				return false
-			}
-			return true
-		})
+		if q.pivot != nil {
+			err = q.iterPivot(rows, yield, &stopped)
+		} else {
+			err = sqlt.ScanEach(rows, func(v T) bool {
+				if !yield(v, nil) {
+					stopped = true
+					return false
+				}
+				return true
+			})
+		}
 		if err != nil && !stopped {
 			yield(zero, fmt.Errorf("iterate %s: %w", q.model.Table, err))
 		}
 	}
+}
+
+// iterPivot streams the rows of a belongsToMany relation query, moving the
+// pivot_* columns into each row's pivot field as Get does.
+func (q *Query[T]) iterPivot(rows *sqlt.Rows, yield func(T, error) bool, stopped *bool) error {
+	base := pivotExtra(q.pivot)
+	var cur T
+	extra := &sqlt.Extra{Want: base.Want, Row: func(elem reflect.Value, cols []string, vals []any) error {
+		if err := base.Row(elem, cols, vals); err != nil {
+			return err
+		}
+		if !yield(cur, nil) {
+			*stopped = true
+		}
+		return nil
+	}}
+	return sqlt.ScanFunc(rows, reflect.TypeFor[T](), func() reflect.Value {
+		if *stopped {
+			return reflect.Value{}
+		}
+		var zero T
+		cur = zero
+		return reflect.ValueOf(&cur).Elem()
+	}, extra)
 }

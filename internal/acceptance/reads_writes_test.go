@@ -2029,3 +2029,60 @@ func TestRWRelationWriteEdges(t *testing.T) {
 		assert.Equal(t, int64(2), rest)
 	})
 }
+
+func TestRWBelongsToManyQueryMethods(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fx.Seed(t, db)
+		ann := fx.User{ID: 1}
+		roles := query.Related(fx.UserRoles, &ann).OrderBy("id")
+
+		// Iter streams a belongsToMany query with its pivot columns.
+		var got []fx.Role
+		for r, err := range roles.Iter(ctx, db) {
+			require.NoError(t, err)
+			got = append(got, r)
+		}
+		require.Len(t, got, 2)
+		assert.Equal(t, "admin", got[0].Name)
+		assert.EqualValues(t, 1, got[0].Pivot["role_id"])
+		assert.EqualValues(t, 2, got[1].Pivot["role_id"])
+		n := 0
+		for r, err := range roles.Iter(ctx, db) {
+			require.NoError(t, err)
+			assert.Equal(t, "admin", r.Name)
+			n++
+			break
+		}
+		assert.Equal(t, 1, n)
+
+		// Find, FindMany, Count, Exists, Select, Pluck within the relation.
+		r, err := roles.Find(ctx, db, 2)
+		require.NoError(t, err)
+		assert.Equal(t, "editor", r.Name)
+		assert.EqualValues(t, 1, r.Pivot["user_id"])
+		_, err = roles.Find(ctx, db, 3) // bob's role
+		assert.ErrorIs(t, err, sqlt.ErrNotFound)
+		rs, err := roles.FindMany(ctx, db, 1, 2, 3)
+		require.NoError(t, err)
+		assert.Len(t, rs, 2)
+		c, err := roles.Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), c)
+		ok, err := roles.Where(sq.Eq{"roles.name": "viewer"}).Exists(ctx, db)
+		require.NoError(t, err)
+		assert.False(t, ok)
+		rs, err = roles.Select("name").Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, rs, 2)
+		assert.Equal(t, "admin", rs[0].Name)
+		assert.EqualValues(t, 1, rs[0].Pivot["role_id"], "pivot columns come along with a column selection")
+		names, err := query.Pluck[string](ctx, db, roles, "name")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"admin", "editor"}, names)
+		active, err := roles.WhereOp("role_user.active", "=", true).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, active, 1)
+		assert.Equal(t, "admin", active[0].Name)
+	})
+}
