@@ -43,6 +43,10 @@
 //	code := func(q *query.Query[Comment]) *query.Query[Comment] { return q.WhereOp("content", "like", "code%") }
 //	q.Apply(agg.WithCount(PostComments), agg.WithCount(PostComments, code).As("code_count"))
 //
+// Relations can also be named as in Sutando, "relation" or "relation as
+// alias", through the registry: [CountOf], [ExistsOf], [SumOf], [MinOf],
+// [MaxOf], [AvgOf] (agg.CountOf[Post]("comments as cc")).
+//
 // The relation's own Where conditions and pivot filters are part of every
 // aggregate. On belongsTo a count is 0 or 1; on belongsToMany it counts the
 // matching pivot rows.

@@ -686,10 +686,19 @@ func TestAcceptanceAggregateAliases(t *testing.T) {
 		{agg.WithCount(haPostAuthor), "author_count"},
 		{agg.WithCount(haUserPosts), "posts_count"},
 		{agg.WithCount(haPostComments).As("cc"), "cc"},
+		// By name, as Sutando's strings: "comments as cc", the "as" in any case.
+		{agg.CountOf[haPost]("comments"), "comments_count"},
+		{agg.CountOf[haPost]("comments as cc"), "cc"},
+		{agg.CountOf[haPost]("comments AS cc"), "cc"},
+		{agg.SumOf[haPost]("comments", "votes"), "comments_sum_votes"},
+		{agg.MinOf[haPost]("child_foos", "votes"), "child_foos_min_votes"},
+		{agg.ExistsOf[haPost]("comments as code_exists"), "code_exists"},
 	}
 	for _, c := range cases {
 		assert.Equal(t, c.want, c.a.Alias())
 	}
+	assert.ErrorIs(t, agg.CountOf[haPost]("comments as").Err(), query.ErrBadArgument, "the as form has exactly three words")
+	assert.ErrorIs(t, agg.CountOf[haPost]("nope").Err(), rel.ErrUnknownRelation)
 	// Laravel strips the dot of a qualified column.
 	dotted := agg.WithSum(haPostComments, "comments.votes")
 	require.NoError(t, dotted.Err())
@@ -701,7 +710,7 @@ func TestAcceptanceAggregateAliases(t *testing.T) {
 		db.Counter.Reset()
 		ps, err := query.From[haPost]().Apply(
 			agg.WithCount(haPostComments),
-			agg.WithCount(haPostComments).As("cc"),
+			agg.CountOf[haPost]("comments as cc"),
 			agg.WithCount(haPostComments, haCode).As("code_count"),
 			agg.WithExists(haPostComments, haCode).As("code_exists"),
 		).OrderBy("id").Get(ctx, db)
