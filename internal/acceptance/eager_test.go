@@ -549,6 +549,19 @@ func TestEagerMatching(t *testing.T) {
 		assert.EqualValues(t, 2, bobAdmin.Pivot["user_id"], "pivots are not shared")
 		assert.Empty(t, us[2].Roles)
 		assert.NotNil(t, us[2].Roles)
+
+		// The pivot under the As name, with the timestamps.
+		us = eagerUsers(t, db)
+		require.NoError(t, load.Paths(ctx, db, us, "podcasts"))
+		require.Len(t, us[0].Podcasts, 1)
+		sub := us[0].Podcasts[0].Subscription
+		assert.EqualValues(t, 1, sub["user_id"])
+		assert.EqualValues(t, 1, sub["podcast_id"])
+		assert.NotNil(t, sub["created_at"])
+		assert.Contains(t, sub, "updated_at")
+		assert.Len(t, sub, 4)
+		assert.NotNil(t, us[1].Podcasts)
+		assert.Empty(t, us[1].Podcasts)
 	})
 }
 
@@ -1345,6 +1358,8 @@ func TestEagerPivotFilters(t *testing.T) {
 		{"wherePivotNotBetween", r.WherePivotNotBetween("priority", 2, 3), "eager_group_member.priority not between ? and ?", []string{"a"}, []string{"d"}},
 		{"wherePivotNull", r.WherePivotNull("expires"), "eager_group_member.expires is null", []string{"a", "c"}, []string{"d"}},
 		{"wherePivotNotNull", r.WherePivotNotNull("expires"), "eager_group_member.expires is not null", []string{"b"}, []string{"a"}},
+		{"withPivotValue", r.WithPivotValue("active", 1), "eager_group_member.active = ?", []string{"a", "c"}, []string{"a"}},
+		{"filters and", r.WherePivot("active", 1).WherePivotIn("priority", 3), "eager_group_member.active = ? and eager_group_member.priority in (?)", []string{"c"}, []string{"a"}},
 		{"qualified column", r.WherePivot("eager_group_member.priority", 1), "eager_group_member.priority = ?", []string{"a"}, []string{"d"}},
 		{"orWherePivot", r.WherePivot("priority", 1).OrWherePivot("priority", 3), "eager_group_member.priority = ? or eager_group_member.priority = ?", []string{"a", "c"}, []string{"a", "d"}},
 		{"orWherePivotIn", r.WherePivotNotNull("expires").OrWherePivotIn("priority", []int{3}), "eager_group_member.expires is not null or eager_group_member.priority in (?)", []string{"b", "c"}, []string{"a"}},
