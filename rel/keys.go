@@ -72,8 +72,10 @@ func NormKey(v any) (key any, ok bool, err error) {
 var scannerType = reflect.TypeFor[interface{ Scan(any) error }]()
 
 // IsZeroKey reports whether a normalised key is the zero value (0 or ""),
-// the key of a struct that was never saved. relkit treats it like NULL:
-// such a parent has no related rows and eager loading skips it.
+// the key of a struct that was never saved. Reads and writes through one
+// parent (query.Related, pivot writes, Associate) treat it like NULL: such
+// a parent has no related rows. Eager loading (package load) keeps 0 and ""
+// as keys, as Laravel does: only NULL keys are skipped there.
 func IsZeroKey(k any) bool {
 	switch v := k.(type) {
 	case int64:
