@@ -91,7 +91,7 @@ func PushPaths[P any](ctx context.Context, ex sqlt.Executor, model *P, paths ...
 func push[P any](ctx context.Context, ex sqlt.Executor, pm *sqlt.Model, model *P, metas []*rel.Meta) error {
 	name := pm.Type.Name()
 	if reflect.TypeFor[P]() != pm.Type {
-		return fmt.Errorf("push %s: want a *%s, got a %T: %w", name, name, model, ErrBadArgument)
+		return fmt.Errorf("push %s: want a *%s, got a %T: %w (%w)", name, name, model, sqlt.ErrNotStruct, ErrBadArgument)
 	}
 	if model == nil {
 		return fmt.Errorf("push %s: %w", name, sqlt.ErrNilValue)

@@ -61,8 +61,13 @@ type Loader[T any] interface {
 	LoadInto(ctx context.Context, ex sqlt.Executor, rows []T) error
 }
 
-// From starts a query on the table of T.
+// From starts a query on the table of T, which must be a struct type: a
+// pointer, interface or other type gives a query that fails with
+// sqlt.ErrNotStruct before any statement runs.
 func From[T any]() *Query[T] {
+	if t := reflect.TypeFor[T](); t.Kind() != reflect.Struct {
+		return &Query[T]{err: fmt.Errorf("query %s: %w", t, sqlt.ErrNotStruct)}
+	}
 	m, err := sqlt.ModelFor[T]()
 	q := &Query[T]{model: m}
 	if err != nil {
