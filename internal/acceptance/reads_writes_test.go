@@ -2151,3 +2151,63 @@ func rwNotStruct[T any](t *testing.T, db *testdb.DB, q *query.Query[T], v T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
 }
+
+// RWMeta is embedded by pointer in rwDoc.
+type RWMeta struct {
+	Author    string    `db:"author"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+type rwDocBase struct {
+	ID    int64  `db:"id"`
+	Title string `db:"title"`
+}
+
+type rwDoc struct {
+	rwDocBase
+	*RWMeta
+	Title  string // shadows rwDocBase.Title: the shallower field wins
+	hidden string
+}
+
+func (rwDoc) TableName() string { return "docs" }
+
+func TestRWEmbeddedMapping(t *testing.T) {
+	m, err := sqlt.ModelFor[rwDoc]()
+	require.NoError(t, err)
+	cols := map[string]string{}
+	for _, f := range m.Fields {
+		cols[f.Column] = f.Name
+	}
+	assert.Len(t, cols, 4, "%v", cols)
+	assert.Contains(t, cols, "id")
+	assert.Contains(t, cols, "author")
+	assert.Contains(t, cols, "created_at")
+	f, ok := m.Column("title")
+	require.True(t, ok)
+	assert.Len(t, f.Index, 1, "the shallower Title wins")
+	require.NotNil(t, m.PK)
+	assert.Equal(t, "id", m.PK.Column)
+
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		db.MustExec(t, `create table docs (id {{pk}}, title text not null, author text not null default '', created_at timestamp not null)`)
+		docs := query.From[rwDoc]()
+		d := rwDoc{Title: "top", hidden: "h"} // nil *RWMeta
+		require.NoError(t, docs.Insert(ctx, db, &d))
+		assert.NotZero(t, d.ID)
+		require.NotNil(t, d.RWMeta, "setting created_at allocates the embedded pointer")
+		assert.False(t, d.CreatedAt.IsZero())
+		got, err := docs.Find(ctx, db, d.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "top", got.Title)
+		require.NotNil(t, got.RWMeta, "scanning allocates the embedded pointer")
+		assert.Equal(t, "", got.Author)
+		got.RWMeta.Author = "ann"
+		require.NoError(t, docs.Save(ctx, db, &got))
+		again, err := docs.Find(ctx, db, d.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "ann", again.Author)
+		assert.True(t, again.CreatedAt.Equal(d.CreatedAt))
+	})
+}
