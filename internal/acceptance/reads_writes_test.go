@@ -2211,3 +2211,36 @@ func TestRWEmbeddedMapping(t *testing.T) {
 		assert.True(t, again.CreatedAt.Equal(d.CreatedAt))
 	})
 }
+
+func TestRWInsertManyLarge(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fx.Seed(t, db)
+		const n = 20000
+		rows := make([]*fx.Comment, n)
+		for i := range rows {
+			rows[i] = &fx.Comment{Content: fmt.Sprintf("c%05d", i), Votes: int64(i)}
+		}
+		db.Counter.Reset()
+		require.NoError(t, query.Related(fx.PostComments, &fx.Post{ID: 3}).InsertMany(ctx, db, rows))
+		ins := rwCountPrefix(db, "insert")
+		assert.GreaterOrEqual(t, ins, 1)
+		assert.LessOrEqual(t, ins, 10, "batched: a few multi-row statements, not one per row")
+		seen := map[int64]bool{}
+		for i, r := range rows {
+			require.NotZero(t, r.ID, "row %d", i)
+			assert.False(t, seen[r.ID])
+			seen[r.ID] = true
+			assert.Equal(t, int64(3), r.PostID)
+		}
+		// Keys come back in row order.
+		for _, i := range []int{0, 1, n / 2, n - 1} {
+			c, err := query.From[fx.Comment]().Find(ctx, db, rows[i].ID)
+			require.NoError(t, err)
+			assert.Equal(t, fmt.Sprintf("c%05d", i), c.Content)
+		}
+		cnt, err := query.Related(fx.PostComments, &fx.Post{ID: 3}).Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(n), cnt)
+	})
+}
