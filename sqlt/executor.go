@@ -59,6 +59,7 @@ type DB struct {
 	conn    driverConn
 	dialect Dialect
 	hooks   []Hook
+	lax     bool // IgnoreUnknownColumns
 	close   func() error
 }
 
@@ -74,6 +75,19 @@ func (db *DB) WithHook(h Hook) *DB {
 	return &c
 }
 
+// IgnoreUnknownColumns returns a handle on the same database whose scans
+// drop result columns that the destination struct does not map, instead of
+// failing with an *UnknownColumnError. Scanning is strict by default
+// because an unmapped column is usually a typo in a `db` tag; use this for
+// tables with columns your structs deliberately leave out (or select the
+// columns you need). Transactions begun on the handle inherit the setting.
+func (db *DB) IgnoreUnknownColumns() *DB {
+	c := *db
+	c.lax = true
+	c.close = nil
+	return &c
+}
+
 // Close closes the pool if this handle opened it (through [Open]). Handles
 // made by adapters, or by WithHook, leave the pool to its owner.
 func (db *DB) Close() error {
@@ -85,7 +99,7 @@ func (db *DB) Close() error {
 
 // Query runs a statement that returns rows.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
-	return doQuery(ctx, db.conn, db.dialect, db.hooks, query, args)
+	return doQuery(ctx, db.conn, db.dialect, db.hooks, db.lax, query, args)
 }
 
 // Exec runs a statement that returns no rows.
@@ -102,7 +116,7 @@ func (db *DB) Begin(ctx context.Context) (*Transaction, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &Transaction{conn: t, dialect: db.dialect, hooks: db.hooks}, nil
+	return &Transaction{conn: t, dialect: db.dialect, hooks: db.hooks, lax: db.lax}, nil
 }
 
 // Transaction is a transaction (or a savepoint inside one). It is an [Executor]:
@@ -112,6 +126,7 @@ type Transaction struct {
 	conn    driverTx
 	dialect Dialect
 	hooks   []Hook
+	lax     bool
 	done    bool
 }
 
@@ -120,7 +135,7 @@ func (tx *Transaction) Dialect() Dialect { return tx.dialect }
 
 // Query runs a statement that returns rows inside the transaction.
 func (tx *Transaction) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
-	return doQuery(ctx, tx.conn, tx.dialect, tx.hooks, query, args)
+	return doQuery(ctx, tx.conn, tx.dialect, tx.hooks, tx.lax, query, args)
 }
 
 // Exec runs a statement that returns no rows inside the transaction.
@@ -137,7 +152,7 @@ func (tx *Transaction) Begin(ctx context.Context) (*Transaction, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin savepoint: %w", err)
 	}
-	return &Transaction{conn: t, dialect: tx.dialect, hooks: tx.hooks}, nil
+	return &Transaction{conn: t, dialect: tx.dialect, hooks: tx.hooks, lax: tx.lax}, nil
 }
 
 // Commit commits the transaction or releases the savepoint.
@@ -196,7 +211,7 @@ func Tx(ctx context.Context, ex Executor, fn func(tx Executor) error) (err error
 	return tx.Commit(ctx)
 }
 
-func doQuery(ctx context.Context, c driverConn, d Dialect, hooks []Hook, query string, args []any) (*Rows, error) {
+func doQuery(ctx context.Context, c driverConn, d Dialect, hooks []Hook, lax bool, query string, args []any) (*Rows, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
@@ -212,7 +227,7 @@ func doQuery(ctx context.Context, c driverConn, d Dialect, hooks []Hook, query s
 		}
 		return nil, fmt.Errorf("query: %w", err)
 	}
-	return &Rows{r: r, hooks: hooks, ctx: ctx, sql: sqlText, args: args, start: start}, nil
+	return &Rows{r: r, hooks: hooks, ctx: ctx, sql: sqlText, args: args, start: start, lax: lax}, nil
 }
 
 func doExec(ctx context.Context, c driverConn, d Dialect, hooks []Hook, query string, args []any) (Result, error) {
@@ -246,6 +261,7 @@ type Rows struct {
 	n     int64
 	cols  []string
 	done  bool
+	lax   bool // drop unmapped columns instead of failing
 }
 
 // Columns returns the result's column names.

@@ -163,7 +163,7 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 	var plan []*Field
 	var extraIdx []int
 	if extra == nil {
-		plan, err = m.columnPlan(cols)
+		plan, err = m.columnPlan(cols, rows.lax)
 		if err != nil {
 			return err
 		}
@@ -176,10 +176,17 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 				continue
 			}
 			f, ok := m.cols[c]
-			if !ok {
+			if !ok && !rows.lax {
 				return fmt.Errorf("scan into %s: %w", t, &UnknownColumnError{Type: t.String(), Column: c})
 			}
 			plan[i] = f
+		}
+	}
+	dest := make([]any, len(cols))
+	var discard any // unmapped columns of a lax handle land here
+	for i, f := range plan {
+		if f == nil {
+			dest[i] = &discard
 		}
 	}
 	ptrs := make([]fieldPtr, len(plan))
@@ -188,7 +195,6 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 			ptrs[i] = fieldPtrOf(t, f)
 		}
 	}
-	dest := make([]any, len(cols))
 	var extraVals []any
 	for rows.Next() {
 		v := next()
@@ -227,16 +233,20 @@ func isStructTarget(t reflect.Type) bool {
 	return t.Kind() == reflect.Struct && !isValueType(t)
 }
 
-// columnPlan maps result columns to fields, once per column list.
-func (m *Model) columnPlan(cols []string) ([]*Field, error) {
+// columnPlan maps result columns to fields, once per column list. With
+// lax, a column with no field maps to nil (read and dropped).
+func (m *Model) columnPlan(cols []string, lax bool) ([]*Field, error) {
 	key := strings.Join(cols, "\x00")
+	if lax {
+		key = "lax\x00" + key
+	}
 	if p, ok := m.colPlans.Load(key); ok {
 		return p.([]*Field), nil
 	}
 	plan := make([]*Field, len(cols))
 	for i, c := range cols {
 		f, ok := m.cols[c]
-		if !ok {
+		if !ok && !lax {
 			return nil, fmt.Errorf("scan into %s: %w", m.Type, &UnknownColumnError{Type: m.Type.String(), Column: c})
 		}
 		plan[i] = f

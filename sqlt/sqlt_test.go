@@ -123,6 +123,23 @@ func TestScanAndHooks(t *testing.T) {
 		require.ErrorAs(t, err, &uc)
 		assert.Equal(t, "surprise", uc.Column)
 
+		// Opt in to dropping unmapped columns, on the handle and its transactions.
+		lax := db.IgnoreUnknownColumns()
+		rows, err = lax.Query(ctx, `select id, name, 1 as surprise from gadgets order by id`)
+		require.NoError(t, err)
+		gs, err = sqlt.ScanAll[Gadget](rows)
+		require.NoError(t, err)
+		require.Len(t, gs, 2)
+		assert.Equal(t, "lamp", gs[0].Name)
+		require.NoError(t, sqlt.Tx(ctx, lax, func(tx sqlt.Executor) error {
+			rows, err := tx.Query(ctx, `select id, 2 as other from gadgets`)
+			if err != nil {
+				return err
+			}
+			_, err = sqlt.ScanAll[Gadget](rows)
+			return err
+		}))
+
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		_, err = db.Query(cctx, `select 1`)
