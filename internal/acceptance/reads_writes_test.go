@@ -1092,7 +1092,6 @@ func TestRWPush(t *testing.T) {
 		require.NoError(t, query.Push(ctx, db, &p3, fx.PostComments))
 		assert.NotZero(t, p3.Comments[0].ID)
 		assert.Equal(t, int64(3), p3.Comments[0].PostID)
-
 	})
 }
 
