@@ -61,7 +61,7 @@ var registry struct {
 	m map[reflect.Type]map[string]*Meta
 }
 
-func register(m *Meta, _ bool) {
+func register(m *Meta) {
 	if m.err != nil || m.Parent == nil {
 		return
 	}

@@ -134,7 +134,7 @@ func declare[P, C any](kind Kind, keys []string) *Meta {
 		return m
 	}
 	m.resolveDest("")
-	register(m, false)
+	register(m)
 	return m
 }
 
@@ -365,7 +365,7 @@ func derive(m *Meta, f func(*Meta)) *Meta {
 	}
 	c := m.clone()
 	f(c)
-	register(c, false)
+	register(c)
 	return c
 }
 
