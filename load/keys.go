@@ -108,6 +108,9 @@ func strReader(f *sqlt.Field) keyReader[string] {
 // normTo normalises v with rel.NormKey and requires the result to be a K;
 // ok is false for NULL only.
 func normTo[K key](v any) (K, bool, error) {
+	if k, isK := v.(K); isK {
+		return k, true, nil // already normal: NormKey would box it afresh
+	}
 	var zero K
 	nk, ok, err := rel.NormKey(v)
 	if err != nil || !ok {

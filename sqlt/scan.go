@@ -195,7 +195,7 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 			ptrs[i] = fieldPtrOf(t, f)
 		}
 	}
-	var extraVals []any
+	var extraVals, extraBlock []any
 	for rows.Next() {
 		v := next()
 		if !v.IsValid() {
@@ -212,7 +212,14 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 			}
 		}
 		if extraIdx != nil {
-			extraVals = make([]any, len(extraIdx))
+			// Each row gets its own values, carved from a block
+			// shared by the next rows: one allocation per block
+			// rather than per row.
+			if len(extraBlock) < len(extraIdx) {
+				extraBlock = make([]any, extraBlockRows*len(extraIdx))
+			}
+			extraVals = extraBlock[:len(extraIdx):len(extraIdx)]
+			extraBlock = extraBlock[len(extraIdx):]
 			for j, i := range extraIdx {
 				dest[i] = &extraVals[j]
 			}
@@ -228,6 +235,9 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 	}
 	return rows.Err()
 }
+
+// extraBlockRows is how many rows' extra values one allocation holds.
+const extraBlockRows = 64
 
 func isStructTarget(t reflect.Type) bool {
 	return t.Kind() == reflect.Struct && !isValueType(t)
