@@ -59,34 +59,8 @@ func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, 
 	if err != nil {
 		return true, err
 	}
-	defer rows.Close()
-	res := make(map[any][]any, len(unique))
-	holders := make([]raw, len(specs)+1)
-	dest := make([]any, len(holders))
-	for i := range holders {
-		dest[i] = &holders[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return true, err
-		}
-		k, ok, err := rel.NormKey(holders[0].v)
-		if err != nil {
-			return true, err
-		}
-		if !ok {
-			continue
-		}
-		vals := make([]any, len(specs))
-		for j := range specs {
-			vals[j] = holders[j+1].v
-		}
-		res[k] = vals
-	}
-	if err := rows.Err(); err != nil {
-		return true, err
-	}
-	if err := rows.Close(); err != nil {
+	res, err := readKeyed(rows, len(specs), len(unique))
+	if err != nil {
 		return true, err
 	}
 	for i, elem := range elems {

@@ -265,9 +265,16 @@ func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, keys []any) (map[an
 	if err != nil {
 		return nil, err
 	}
+	return readKeyed(rows, len(g), len(keys))
+}
+
+// readKeyed reads rows whose first column is a parent key and whose n
+// other columns are aggregate values, returning the values by normalised
+// key (rows with a NULL key are skipped). It closes rows.
+func readKeyed(rows *sqlt.Rows, n, size int) (map[any][]any, error) {
 	defer rows.Close()
-	out := make(map[any][]any, len(keys))
-	holders := make([]raw, len(g)+1)
+	out := make(map[any][]any, size)
+	holders := make([]raw, n+1)
 	dest := make([]any, len(holders))
 	for i := range holders {
 		dest[i] = &holders[i]
@@ -283,8 +290,8 @@ func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, keys []any) (map[an
 		if !ok {
 			continue
 		}
-		vals := make([]any, len(g))
-		for j := range g {
+		vals := make([]any, n)
+		for j := range vals {
 			vals[j] = holders[j+1].v
 		}
 		out[k] = vals
