@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,8 +23,13 @@ var ErrUnsupportedDSN = errors.New("relkit: unsupported DSN")
 //   - "postgres://…" or "postgresql://…" — PostgreSQL through pgx's native
 //     pool (pgxpool), not through database/sql.
 //
-// SQLite connections get foreign keys on and a 5 s busy timeout. Open
-// checks the connection before returning. Close the handle when done.
+// SQLite connections get foreign keys on and a 5 s busy timeout; a
+// writable SQLite file also gets WAL journaling and transactions that take
+// the write lock when they begin (go-sqlite3's _journal_mode=WAL and
+// _txlock=immediate), which is what several goroutines writing at once
+// need. An option the DSN already sets is kept as given: for example
+// "file:app.db?_txlock=deferred". Open checks the connection before
+// returning. Close the handle when done.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
@@ -47,20 +53,24 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	path := strings.TrimPrefix(dsn, "sqlite:")
 	path = strings.TrimPrefix(path, "//")
-	memory := strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory")
 	if !strings.HasPrefix(path, "file:") {
 		path = "file:" + path
 	}
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
+	_, rawQuery, _ := strings.Cut(path, "?")
+	params, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: options of %q: %w", dsn, err)
 	}
-	if !strings.Contains(path, "_foreign_keys") && !strings.Contains(path, "_fk=") {
-		path += sep + "_foreign_keys=1"
-		sep = "&"
-	}
-	if !strings.Contains(path, "_busy_timeout") && !strings.Contains(path, "_timeout") {
-		path += sep + "_busy_timeout=5000"
+	memory := strings.HasPrefix(path, "file::memory:") || params.Get("mode") == "memory"
+	readOnly := params.Get("mode") == "ro" || params.Get("_query_only") != ""
+	defaults := sqliteDefaults(params, memory, readOnly)
+	if len(defaults) > 0 {
+		sep := "&"
+		if rawQuery == "" {
+			sep = "?"
+			path = strings.TrimSuffix(path, "?")
+		}
+		path += sep + strings.Join(defaults, "&")
 	}
 	sdb, err := sql.Open("sqlite3", path)
 	if err != nil {
@@ -79,6 +89,45 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	db := FromDB(sdb, SQLite)
 	db.close = sdb.Close
 	return db, nil
+}
+
+// sqliteDefaults returns the go-sqlite3 options Open adds to a SQLite DSN,
+// each only when the DSN does not set it (under either of its spellings):
+//
+//   - _foreign_keys=1: SQLite leaves foreign keys off by default;
+//   - _busy_timeout=5000: wait up to 5 s for a lock instead of failing at
+//     once with "database is locked";
+//   - for a writable file, _journal_mode=WAL (readers never block the
+//     writer, nor the writer them) and _txlock=immediate (transactions take
+//     the write lock at BEGIN, so a transaction that reads and then writes
+//     waits for its turn at the start instead of failing to upgrade its
+//     read lock when another connection wrote in between).
+func sqliteDefaults(params url.Values, memory, readOnly bool) []string {
+	has := func(names ...string) bool {
+		for _, n := range names {
+			if _, ok := params[n]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	if !has("_foreign_keys", "_fk") {
+		out = append(out, "_foreign_keys=1")
+	}
+	if !has("_busy_timeout", "_timeout") {
+		out = append(out, "_busy_timeout=5000")
+	}
+	if memory || readOnly {
+		return out
+	}
+	if !has("_journal_mode", "_journal") {
+		out = append(out, "_journal_mode=WAL")
+	}
+	if !has("_txlock") {
+		out = append(out, "_txlock=immediate")
+	}
+	return out
 }
 
 // redact hides a password in a DSN for error messages.

@@ -1,8 +1,9 @@
 // Package testdb runs relkit's behaviour tests against real databases: each
 // test body runs once per database, as the subtests "sqlite" (in memory)
 // and "postgres" (a real server, DSN in RELKIT_PG_DSN, each test in its own
-// schema). With CI=true a missing PostgreSQL fails the run instead of
-// skipping it.
+// schema); [RunWithFile] adds "sqlite_file", a SQLite file database opened
+// with sqlt.Open's file defaults. With CI=true a missing PostgreSQL fails
+// the run instead of skipping it.
 package testdb
 
 import (
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +30,8 @@ const EnvDSN = "RELKIT_PG_DSN"
 type DB struct {
 	*sqlt.DB
 	Name    string // "sqlite" or "postgres"
+	File    bool   // a SQLite file database (Name is "sqlite")
+	DSN     string // what sqlt.Open was given, to open more handles on it
 	Counter *Counter
 }
 
@@ -38,15 +42,44 @@ func Run(t *testing.T, fn func(t *testing.T, db *DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
+// RunWithFile runs fn as the subtests "sqlite" (in memory), "sqlite_file"
+// (a file in t's temporary directory) and "postgres": for behaviour that
+// depends on how SQLite stores or locks, such as concurrency and
+// transactions.
+func RunWithFile(t *testing.T, fn func(t *testing.T, db *DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("sqlite_file", func(t *testing.T) { fn(t, SQLiteFile(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
 // SQLite opens a fresh in-memory SQLite database for t.
 func SQLite(t testing.TB) *DB {
 	t.Helper()
-	db, err := sqlt.Open(context.Background(), "sqlite::memory:")
+	const dsn = "sqlite::memory:"
+	db, err := sqlt.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return wrap(db, "sqlite")
+	d := wrap(db, "sqlite")
+	d.DSN = dsn
+	return d
+}
+
+// SQLiteFile opens a fresh SQLite file database in t's temporary
+// directory, through sqlt.Open and its file defaults.
+func SQLiteFile(t testing.TB) *DB {
+	t.Helper()
+	dsn := "file:" + filepath.Join(t.TempDir(), "test.db")
+	db, err := sqlt.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open sqlite file: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	d := wrap(db, "sqlite")
+	d.File, d.DSN = true, dsn
+	return d
 }
 
 // Postgres opens a connection pool on a fresh schema of the PostgreSQL
@@ -79,7 +112,9 @@ func Postgres(t testing.TB) *DB {
 			t.Errorf("drop schema: %v", err)
 		}
 	})
-	return wrap(db, "postgres")
+	d := wrap(db, "postgres")
+	d.DSN = u.String()
+	return d
 }
 
 // PostgresDSN returns the DSN of the test server, skipping t when there is
