@@ -53,8 +53,18 @@ type pgxTx struct {
 	tx pgx.Tx
 }
 
-func (t pgxTx) commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
-func (t pgxTx) rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
+func (t pgxTx) commit(ctx context.Context) error { return t.tx.Commit(ctx) }
+
+// rollback rolls back; when the connection is already closed (pgx closes
+// it when a statement's context is cancelled) the server has rolled the
+// transaction back with it, which is what was asked.
+func (t pgxTx) rollback(ctx context.Context) error {
+	err := t.tx.Rollback(ctx)
+	if err != nil && t.tx.Conn().IsClosed() {
+		return nil
+	}
+	return err
+}
 
 // pgxRows adapts pgx.Rows to the database/sql-shaped interface relkit scans.
 type pgxRows struct {
@@ -80,3 +90,7 @@ func (r *pgxRows) Close() error {
 	r.r.Close()
 	return r.r.Err()
 }
+
+// lost is false: PostgreSQL keeps a failed transaction open (refusing
+// statements until it is rolled back), it never ends one on its own.
+func (pgxTx) lost() bool { return false }

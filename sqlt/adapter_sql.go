@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // sqlQuerier is what *sql.DB, *sql.Conn and *sql.Tx have in common.
@@ -13,30 +14,33 @@ type sqlQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-type sqlBeginner interface {
-	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
-}
-
 // FromDB adapts a *sql.DB of any database/sql driver, with the given
 // dialect. The returned handle does not own db: Close leaves it open.
 func FromDB(db *sql.DB, d Dialect) *DB {
-	return &DB{conn: sqlConn{q: db, b: db}, dialect: d}
+	return &DB{conn: sqlConn{q: db, db: db}, dialect: d}
 }
 
 // FromConn adapts a *sql.Conn, with the given dialect.
 func FromConn(c *sql.Conn, d Dialect) *DB {
-	return &DB{conn: sqlConn{q: c, b: c}, dialect: d}
+	return &DB{conn: sqlConn{q: c, c: c}, dialect: d}
 }
 
 // FromTx adapts a *sql.Tx that the caller began and will commit or roll
 // back. Transactions begun on the returned handle are savepoints inside tx.
+//
+// relkit cannot see the connection under a caller's *sql.Tx, so it can
+// tell that SQLite rolled the whole transaction back on its own (see
+// [ErrTxLost]) only when a savepoint has gone missing; handles from
+// [FromDB] and [FromConn] detect it after the failing statement.
 func FromTx(tx *sql.Tx, d Dialect) *DB {
-	return &DB{conn: &sqlTx{q: tx, outer: true}, dialect: d}
+	return &DB{conn: &sqlTx{q: tx, outer: true, state: &txState{}}, dialect: d}
 }
 
+// sqlConn is a *sql.DB (db set) or a *sql.Conn (c set).
 type sqlConn struct {
-	q sqlQuerier
-	b sqlBeginner
+	q  sqlQuerier
+	db *sql.DB
+	c  *sql.Conn
 }
 
 func (c sqlConn) query(ctx context.Context, q string, args []any) (driverRows, error) {
@@ -47,12 +51,32 @@ func (c sqlConn) exec(ctx context.Context, q string, args []any) (int64, error) 
 	return sqlExec(ctx, c.q, q, args)
 }
 
+// begin starts a transaction on a connection of its own.
+//
+// Waiting for the connection honours ctx, but the transaction itself is
+// begun with ctx's values and without its cancellation: database/sql
+// discards the connection of a transaction whose context ends, and with a
+// driver that cannot reset a session (go-sqlite3) that closes the
+// connection, which for "sqlite::memory:" is the whole database. The
+// statements inside the transaction still run with the caller's context,
+// and relkit's Tx rolls back when one of them is cancelled.
 func (c sqlConn) begin(ctx context.Context) (driverTx, error) {
-	tx, err := c.b.BeginTx(ctx, nil)
+	conn, owned := c.c, false
+	if conn == nil {
+		var err error
+		if conn, err = c.db.Conn(ctx); err != nil {
+			return nil, err
+		}
+		owned = true
+	}
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
+		if owned {
+			conn.Close()
+		}
 		return nil, err
 	}
-	return &sqlTx{q: tx, tx: tx}, nil
+	return &sqlTx{q: tx, tx: tx, conn: conn, owned: owned, state: &txState{}}, nil
 }
 
 func sqlExec(ctx context.Context, q sqlQuerier, query string, args []any) (int64, error) {
@@ -70,10 +94,17 @@ func sqlExec(ctx context.Context, q sqlQuerier, query string, args []any) (int64
 // sqlTx is a database/sql transaction, or a savepoint inside one (sp != "").
 type sqlTx struct {
 	q     sqlQuerier
-	tx    *sql.Tx // nil for a savepoint or a caller-owned outer tx
-	outer bool    // caller-owned: commit/rollback are the caller's
+	tx    *sql.Tx   // nil for a savepoint or a caller-owned outer tx
+	conn  *sql.Conn // the connection tx runs on; nil for a caller-owned tx
+	owned bool      // conn was taken by begin: return it when tx ends
+	outer bool      // caller-owned: commit/rollback are the caller's
 	sp    string
-	depth *int
+	state *txState // shared by the transaction and its savepoints
+}
+
+// txState is what a transaction and its savepoints share.
+type txState struct {
+	depth int // savepoints open
 }
 
 func (t *sqlTx) query(ctx context.Context, q string, args []any) (driverRows, error) {
@@ -84,27 +115,44 @@ func (t *sqlTx) exec(ctx context.Context, q string, args []any) (int64, error) {
 	return sqlExec(ctx, t.q, q, args)
 }
 
-func (t *sqlTx) begin(ctx context.Context) (driverTx, error) {
-	depth := t.depth
-	if depth == nil {
-		depth = new(int)
+// lost reports whether the database has ended the transaction on its own.
+// SQLite does that on some errors (a constraint declared ON CONFLICT
+// ROLLBACK, RAISE(ROLLBACK), an interrupted write, a full disk…), after
+// which it runs later statements outside any transaction. Drivers that
+// expose the session's autocommit flag (go-sqlite3) are asked; others are
+// taken to keep the transaction, as PostgreSQL does.
+func (t *sqlTx) lost() bool {
+	if t.conn == nil {
+		return false
 	}
-	*depth++
-	name := "relkit_sp_" + strconv.Itoa(*depth)
+	lost := false
+	_ = t.conn.Raw(func(dc any) error {
+		if a, ok := dc.(interface{ AutoCommit() bool }); ok {
+			lost = a.AutoCommit()
+		}
+		return nil
+	})
+	return lost
+}
+
+func (t *sqlTx) begin(ctx context.Context) (driverTx, error) {
+	t.state.depth++
+	name := "relkit_sp_" + strconv.Itoa(t.state.depth)
 	if _, err := t.q.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
-		*depth--
+		t.state.depth--
 		return nil, err
 	}
-	return &sqlTx{q: t.q, sp: name, depth: depth}, nil
+	return &sqlTx{q: t.q, conn: t.conn, sp: name, state: t.state}, nil
 }
 
 func (t *sqlTx) commit(ctx context.Context) error {
 	switch {
 	case t.sp != "":
 		_, err := t.q.ExecContext(ctx, "RELEASE SAVEPOINT "+t.sp)
-		*t.depth--
-		return err
+		t.state.depth--
+		return savepointErr(err)
 	case t.tx != nil:
+		defer t.release()
 		return t.tx.Commit()
 	default:
 		return fmt.Errorf("commit a transaction the caller owns: use the *sql.Tx")
@@ -118,11 +166,29 @@ func (t *sqlTx) rollback(ctx context.Context) error {
 		if err == nil {
 			_, err = t.q.ExecContext(ctx, "RELEASE SAVEPOINT "+t.sp)
 		}
-		*t.depth--
-		return err
+		t.state.depth--
+		return savepointErr(err)
 	case t.tx != nil:
+		defer t.release()
 		return t.tx.Rollback()
 	default:
 		return fmt.Errorf("roll back a transaction the caller owns: use the *sql.Tx")
 	}
+}
+
+// release returns the connection begin took to the pool.
+func (t *sqlTx) release() {
+	if t.owned {
+		t.conn.Close()
+	}
+}
+
+// savepointErr marks the error of a savepoint that the database no longer
+// has (SQLite: "no such savepoint") as a lost transaction: whatever removed
+// the savepoint ended the transaction around it.
+func savepointErr(err error) error {
+	if err != nil && strings.Contains(err.Error(), "no such savepoint") {
+		return fmt.Errorf("%w: %w", ErrTxLost, err)
+	}
+	return err
 }

@@ -43,6 +43,9 @@ type driverTx interface {
 	driverConn
 	commit(ctx context.Context) error
 	rollback(ctx context.Context) error
+	// lost reports, after a statement failed, whether the database ended
+	// the whole transaction on its own.
+	lost() bool
 }
 
 type driverRows interface {
@@ -107,7 +110,11 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, erro
 	return doExec(ctx, db.conn, db.dialect, db.hooks, query, args)
 }
 
-// Begin starts a transaction.
+// Begin starts a transaction. ctx bounds the wait for a connection and
+// every statement run with it, but not the transaction's life: a
+// transaction whose context is cancelled stays open until Commit or
+// Rollback (which [Tx] always calls), so cancelling never closes the
+// connection under it, nor loses an in-memory SQLite database.
 func (db *DB) Begin(ctx context.Context) (*Transaction, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -116,7 +123,7 @@ func (db *DB) Begin(ctx context.Context) (*Transaction, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &Transaction{conn: t, dialect: db.dialect, hooks: db.hooks, lax: db.lax}, nil
+	return &Transaction{conn: t, dialect: db.dialect, hooks: db.hooks, lax: db.lax, state: &txShared{}}, nil
 }
 
 // Transaction is a transaction (or a savepoint inside one). It is an [Executor]:
@@ -128,19 +135,67 @@ type Transaction struct {
 	hooks   []Hook
 	lax     bool
 	done    bool
+	state   *txShared // shared with the transaction's savepoints
 }
+
+// txShared is what a transaction and its savepoints know together.
+type txShared struct {
+	// lost is set when the database ended the transaction on its own: it
+	// wraps ErrTxLost and the error of the statement that ended it.
+	lost error
+}
+
+// ErrTxLost is matched by the errors of a transaction that the database
+// rolled back on its own, and by every later use of it. SQLite rolls back
+// the whole transaction, savepoints included, when a constraint declared
+// ON CONFLICT ROLLBACK fails, on RAISE(ROLLBACK) in a trigger, and on some
+// I/O and interrupt errors; it would then run later statements outside any
+// transaction. relkit notices it after the failing statement (whose error
+// then also matches ErrTxLost) and refuses every later statement, savepoint
+// and Commit of that transaction, so nothing after the failure is written
+// on its own. Rollback of a lost transaction succeeds: nothing is left to
+// undo.
+var ErrTxLost = errors.New("relkit: the database rolled back the transaction")
 
 // Dialect returns the database's SQL dialect.
 func (tx *Transaction) Dialect() Dialect { return tx.dialect }
 
 // Query runs a statement that returns rows inside the transaction.
 func (tx *Transaction) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
-	return doQuery(ctx, tx.conn, tx.dialect, tx.hooks, tx.lax, query, args)
+	if tx.state.lost != nil {
+		return nil, fmt.Errorf("query: %w", tx.state.lost)
+	}
+	r, err := doQuery(ctx, tx.conn, tx.dialect, tx.hooks, tx.lax, query, args)
+	if err != nil {
+		return nil, tx.failed(err)
+	}
+	r.failed = tx.failed
+	return r, nil
 }
 
 // Exec runs a statement that returns no rows inside the transaction.
 func (tx *Transaction) Exec(ctx context.Context, query string, args ...any) (Result, error) {
-	return doExec(ctx, tx.conn, tx.dialect, tx.hooks, query, args)
+	if tx.state.lost != nil {
+		return Result{}, fmt.Errorf("exec: %w", tx.state.lost)
+	}
+	res, err := doExec(ctx, tx.conn, tx.dialect, tx.hooks, query, args)
+	if err != nil {
+		return res, tx.failed(err)
+	}
+	return res, nil
+}
+
+// failed checks, after a statement of the transaction failed with err,
+// whether the database ended the transaction, and if so records it and
+// adds ErrTxLost to err.
+func (tx *Transaction) failed(err error) error {
+	if !errors.Is(err, ErrTxLost) && (tx.state.lost != nil || tx.conn.lost()) {
+		err = fmt.Errorf("%w (%w)", err, ErrTxLost)
+	}
+	if tx.state.lost == nil && errors.Is(err, ErrTxLost) {
+		tx.state.lost = err
+	}
+	return err
 }
 
 // Begin opens a savepoint; Commit releases it and Rollback rolls back to it.
@@ -148,36 +203,60 @@ func (tx *Transaction) Begin(ctx context.Context) (*Transaction, error) {
 	if tx.done {
 		return nil, fmt.Errorf("begin savepoint: %w", ErrTxDone)
 	}
+	if tx.state.lost != nil {
+		return nil, fmt.Errorf("begin savepoint: %w", tx.state.lost)
+	}
 	t, err := tx.conn.begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("begin savepoint: %w", err)
+		return nil, fmt.Errorf("begin savepoint: %w", tx.failed(err))
 	}
-	return &Transaction{conn: t, dialect: tx.dialect, hooks: tx.hooks, lax: tx.lax}, nil
+	return &Transaction{conn: t, dialect: tx.dialect, hooks: tx.hooks, lax: tx.lax, state: tx.state}, nil
 }
 
-// Commit commits the transaction or releases the savepoint.
+// Commit commits the transaction or releases the savepoint. Committing a
+// transaction the database rolled back on its own fails with [ErrTxLost]
+// (and still releases the connection).
 func (tx *Transaction) Commit(ctx context.Context) error {
 	if tx.done {
 		return fmt.Errorf("commit: %w", ErrTxDone)
 	}
 	tx.done = true
+	if tx.state.lost != nil {
+		tx.discard(ctx)
+		return fmt.Errorf("commit: %w", tx.state.lost)
+	}
 	if err := tx.conn.commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", tx.failed(err))
 	}
 	return nil
 }
 
 // Rollback rolls the transaction back (or back to the savepoint). Calling
-// it after Commit or Rollback returns ErrTxDone.
+// it after Commit or Rollback returns ErrTxDone. Rolling back a
+// transaction the database already rolled back on its own succeeds.
 func (tx *Transaction) Rollback(ctx context.Context) error {
 	if tx.done {
 		return fmt.Errorf("rollback: %w", ErrTxDone)
 	}
 	tx.done = true
+	if tx.state.lost != nil {
+		tx.discard(ctx)
+		return nil
+	}
 	if err := tx.conn.rollback(ctx); err != nil {
+		if err = tx.failed(err); errors.Is(err, ErrTxLost) {
+			return nil // the savepoint went with the whole transaction
+		}
 		return fmt.Errorf("rollback: %w", err)
 	}
 	return nil
+}
+
+// discard ends a lost transaction on the driver's side, so that its
+// connection is released; the database has nothing left to roll back, and
+// the driver's complaint about that is not the caller's concern.
+func (tx *Transaction) discard(ctx context.Context) {
+	_ = tx.conn.rollback(context.WithoutCancel(ctx))
 }
 
 // ErrTxDone is returned when a finished transaction is used again.
@@ -262,6 +341,9 @@ type Rows struct {
 	cols  []string
 	done  bool
 	lax   bool // drop unmapped columns instead of failing
+	// failed, inside a transaction, checks an error met while reading for
+	// a transaction the database ended (see ErrTxLost).
+	failed func(error) error
 }
 
 // Columns returns the result's column names.
@@ -296,9 +378,16 @@ func (r *Rows) Scan(dest ...any) error {
 // Err returns the error met while iterating, if any.
 func (r *Rows) Err() error {
 	if err := r.r.Err(); err != nil {
-		return fmt.Errorf("rows: %w", err)
+		return fmt.Errorf("rows: %w", r.check(err))
 	}
 	return nil
+}
+
+func (r *Rows) check(err error) error {
+	if r.failed != nil {
+		return r.failed(err)
+	}
+	return err
 }
 
 // Close releases the rows and reports the statement to the hooks. It is
@@ -316,7 +405,7 @@ func (r *Rows) Close() error {
 		hookEnd(r.ctx, r.hooks, QueryEnd{SQL: r.sql, Args: r.args, Duration: time.Since(r.start), Rows: r.n, Err: err})
 	}
 	if err != nil {
-		return fmt.Errorf("rows: %w", err)
+		return fmt.Errorf("rows: %w", r.check(err))
 	}
 	return nil
 }

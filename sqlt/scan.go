@@ -136,6 +136,15 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 	if err != nil {
 		return err
 	}
+	if len(cols) == 0 {
+		// pgx describes no columns when the statement failed (a cancelled
+		// context, a bad argument): report the database's error, not a
+		// column mismatch.
+		rows.Next()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
 	if !isStructTarget(t) {
 		if len(cols) != 1 {
 			return fmt.Errorf("scan into %s: want 1 column, got %d", t, len(cols))

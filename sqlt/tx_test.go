@@ -1,0 +1,316 @@
+package sqlt_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/relkit/relkit/internal/testdb"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// slowQuery returns a statement that runs for seconds, to be cancelled
+// while it runs.
+func slowQuery(db *testdb.DB) string {
+	if db.Name == "postgres" {
+		return `select pg_sleep(20)`
+	}
+	return `with recursive c(x) as (select 1 union all select x + 1 from c where x < 2000000000) select count(*) from c`
+}
+
+// slowWrite returns an insert into things that runs for seconds.
+func slowWrite(db *testdb.DB) string {
+	if db.Name == "postgres" {
+		return `insert into things (name) select 'w' || pg_sleep(20)`
+	}
+	return `insert into things (name) with recursive c(x) as (select 1 union all select x + 1 from c where x < 2000000000) select 'w' || x from c`
+}
+
+func countThings(t *testing.T, db sqlt.Executor) int {
+	t.Helper()
+	rows, err := db.Query(context.Background(), `select count(*) from things`)
+	require.NoError(t, err, "the table and its rows are still there")
+	n, err := sqlt.ScanOne[int](rows)
+	require.NoError(t, err)
+	return n
+}
+
+func TestTxCancelledContextKeepsTheDatabase(t *testing.T) {
+	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+		bg := context.Background()
+		db.MustExec(t, `create table things (id {{pk}}, name text not null)`)
+		_, err := db.Exec(bg, `insert into things (name) values ('committed')`)
+		require.NoError(t, err)
+
+		insert := func(ctx context.Context, tx sqlt.Executor) error {
+			_, err := tx.Exec(ctx, `insert into things (name) values ('in tx')`)
+			return err
+		}
+		cases := []struct {
+			name string
+			// run calls sqlt.Tx with a context that it cancels (or lets
+			// expire) at some point, and returns Tx's error.
+			run  func(t *testing.T) error
+			want error
+		}{
+			{"cancelled before Tx", func(t *testing.T) error {
+				ctx, cancel := context.WithCancel(bg)
+				cancel()
+				return sqlt.Tx(ctx, db, func(tx sqlt.Executor) error { return insert(ctx, tx) })
+			}, context.Canceled},
+			{"cancelled during a read", func(t *testing.T) error {
+				ctx, cancel := context.WithCancel(bg)
+				defer cancel()
+				return sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+					require.NoError(t, insert(ctx, tx))
+					time.AfterFunc(100*time.Millisecond, cancel)
+					rows, err := tx.Query(ctx, slowQuery(db))
+					if err != nil {
+						return err
+					}
+					_, err = sqlt.ScanOne[int64](rows)
+					return err
+				})
+			}, context.Canceled},
+			{"cancelled during a write", func(t *testing.T) error {
+				ctx, cancel := context.WithCancel(bg)
+				defer cancel()
+				return sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+					require.NoError(t, insert(ctx, tx))
+					time.AfterFunc(100*time.Millisecond, cancel)
+					_, err := tx.Exec(ctx, slowWrite(db))
+					return err
+				})
+			}, context.Canceled},
+			{"cancelled after a statement", func(t *testing.T) error {
+				ctx, cancel := context.WithCancel(bg)
+				defer cancel()
+				return sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+					require.NoError(t, insert(ctx, tx))
+					cancel()
+					return insert(ctx, tx)
+				})
+			}, context.Canceled},
+			{"deadline during a savepoint", func(t *testing.T) error {
+				ctx, cancel := context.WithTimeout(bg, 150*time.Millisecond)
+				defer cancel()
+				return sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+					require.NoError(t, insert(ctx, tx))
+					return sqlt.Tx(ctx, tx, func(tx sqlt.Executor) error {
+						require.NoError(t, insert(ctx, tx))
+						_, err := tx.Exec(ctx, slowWrite(db))
+						return err
+					})
+				})
+			}, context.DeadlineExceeded},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				start := time.Now()
+				err := c.run(t)
+				require.Error(t, err)
+				assert.ErrorIs(t, err, c.want)
+				assert.Less(t, time.Since(start), 10*time.Second, "the statement was cancelled, not waited for")
+				assert.Equal(t, 1, countThings(t, db), "rolled back; the committed row and the table are still there")
+
+				// The handle still works for writes and transactions.
+				require.NoError(t, sqlt.Tx(bg, db, func(tx sqlt.Executor) error { return insert(bg, tx) }))
+				assert.Equal(t, 2, countThings(t, db))
+				_, err = db.Exec(bg, `delete from things where name = 'in tx'`)
+				require.NoError(t, err)
+			})
+		}
+	})
+}
+
+// A transaction that the database rolls back on its own must not let
+// later statements run outside any transaction.
+func TestTxLostTransactionFailsLoudly(t *testing.T) {
+	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		if db.Name == "sqlite" {
+			// SQLite ends the whole transaction, savepoints included, when
+			// this constraint fails.
+			db.MustExec(t, `create table things (id {{pk}}, name text not null unique on conflict rollback)`)
+		} else {
+			// PostgreSQL has no such clause: a failed statement leaves the
+			// transaction open and aborted. The same guarantees must hold.
+			db.MustExec(t, `create table things (id {{pk}}, name text not null unique)`)
+		}
+		_, err := db.Exec(ctx, `insert into things (name) values ('a')`)
+		require.NoError(t, err)
+		names := func() []string {
+			rows, err := db.Query(ctx, `select name from things order by name`)
+			require.NoError(t, err)
+			out, err := sqlt.ScanAll[string](rows)
+			require.NoError(t, err)
+			return out
+		}
+
+		var inner, after error
+		err = sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+			_, err := tx.Exec(ctx, `insert into things (name) values ('b')`)
+			require.NoError(t, err)
+			inner = sqlt.Tx(ctx, tx, func(tx sqlt.Executor) error {
+				_, err := tx.Exec(ctx, `insert into things (name) values ('a')`) // conflict
+				return err
+			})
+			// The caller carries on regardless: this write must not land.
+			_, after = tx.Exec(ctx, `insert into things (name) values ('after')`)
+			return nil
+		})
+		require.Error(t, inner)
+		assert.NotContains(t, inner.Error(), "no such savepoint", "the constraint error is reported, not the lost savepoint")
+		if db.Name == "sqlite" {
+			assert.ErrorIs(t, inner, sqlt.ErrTxLost)
+			assert.ErrorIs(t, after, sqlt.ErrTxLost, "a statement after the loss is refused")
+			assert.ErrorIs(t, err, sqlt.ErrTxLost, "the outer transaction does not commit")
+			assert.NotContains(t, err.Error(), "no transaction is active")
+			assert.Equal(t, []string{"a"}, names(), "nothing of the lost transaction is committed")
+		} else {
+			// PostgreSQL rolls back to the savepoint and keeps the
+			// transaction: the failure is contained, the rest commits.
+			assert.NotErrorIs(t, inner, sqlt.ErrTxLost)
+			require.NoError(t, after)
+			require.NoError(t, err)
+			assert.Equal(t, []string{"a", "after", "b"}, names())
+			_, err = db.Exec(ctx, `delete from things where name <> 'a'`)
+			require.NoError(t, err)
+		}
+
+		// A lost transaction also refuses its own Commit, and its Rollback
+		// succeeds; the handle works afterwards.
+		tx, err := db.Begin(ctx)
+		require.NoError(t, err)
+		_, err = tx.Exec(ctx, `insert into things (name) values ('a')`)
+		require.Error(t, err)
+		if db.Name == "sqlite" {
+			assert.ErrorIs(t, tx.Commit(ctx), sqlt.ErrTxLost)
+			assert.ErrorIs(t, tx.Rollback(ctx), sqlt.ErrTxDone)
+		} else {
+			require.NoError(t, tx.Rollback(ctx))
+		}
+		require.NoError(t, sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+			_, err := tx.Exec(ctx, `insert into things (name) values ('c')`)
+			return err
+		}))
+		assert.Equal(t, []string{"a", "c"}, names())
+	})
+}
+
+// A lost transaction found while reading rows (an insert … returning whose
+// constraint fails as the row is stepped) is caught as well.
+func TestTxLostWhileReadingRows(t *testing.T) {
+	db := testdb.SQLite(t)
+	ctx := context.Background()
+	db.MustExec(t, `create table things (id {{pk}}, name text not null unique on conflict rollback)`)
+	_, err := db.Exec(ctx, `insert into things (name) values ('a')`)
+	require.NoError(t, err)
+	var after error
+	err = sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+		rows, err := tx.Query(ctx, `insert into things (name) values ('a') returning id`)
+		if err == nil {
+			_, err = sqlt.ScanOne[int64](rows)
+		}
+		require.Error(t, err)
+		assert.ErrorIs(t, err, sqlt.ErrTxLost)
+		_, after = tx.Exec(ctx, `insert into things (name) values ('after')`)
+		return nil
+	})
+	assert.ErrorIs(t, after, sqlt.ErrTxLost)
+	assert.ErrorIs(t, err, sqlt.ErrTxLost)
+	assert.Equal(t, 1, countThings(t, db))
+}
+
+// Concurrent writers on a SQLite file opened with sqlt.Open's defaults
+// never fail with "database is locked": each transaction reads before it
+// writes, the pattern a deferred BEGIN cannot upgrade.
+func TestSQLiteFileConcurrentWriters(t *testing.T) {
+	db := testdb.SQLiteFile(t)
+	ctx := context.Background()
+	db.MustExec(t, `create table things (id {{pk}}, name text not null)`)
+	const writers, ops = 16, 100
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*ops)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range ops {
+				var err error
+				if i%2 == 0 {
+					err = sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+						rows, err := tx.Query(ctx, `select count(*) from things`)
+						if err != nil {
+							return err
+						}
+						if _, err := sqlt.ScanOne[int](rows); err != nil {
+							return err
+						}
+						_, err = tx.Exec(ctx, `insert into things (name) values (?)`, fmt.Sprintf("tx %d.%d", w, i))
+						return err
+					})
+				} else {
+					_, err = db.Exec(ctx, `insert into things (name) values (?)`, fmt.Sprintf("plain %d.%d", w, i))
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var failed []error
+	for err := range errs {
+		failed = append(failed, err)
+	}
+	require.Empty(t, failed, "%d calls failed; first: %v", len(failed), errors.Join(failed[:min(len(failed), 1)]...))
+	assert.Equal(t, writers*ops, countThings(t, db))
+}
+
+func TestOpenSQLiteFileDefaults(t *testing.T) {
+	ctx := context.Background()
+	pragma := func(db *sqlt.DB, name string) string {
+		rows, err := db.Query(ctx, `pragma `+name)
+		require.NoError(t, err)
+		v, err := sqlt.ScanOne[string](rows)
+		require.NoError(t, err)
+		return v
+	}
+	dir := t.TempDir()
+	db, err := sqlt.Open(ctx, "file:"+dir+"/default.db")
+	require.NoError(t, err)
+	defer db.Close()
+	assert.Equal(t, "wal", pragma(db, "journal_mode"))
+	assert.Equal(t, "5000", pragma(db, "busy_timeout"))
+	assert.Equal(t, "1", pragma(db, "foreign_keys"))
+
+	// Options in the DSN are kept, under either of go-sqlite3's spellings.
+	own, err := sqlt.Open(ctx, "file:"+dir+"/own.db?_journal=DELETE&_timeout=100&_fk=0&_txlock=deferred")
+	require.NoError(t, err)
+	defer own.Close()
+	assert.Equal(t, "delete", pragma(own, "journal_mode"))
+	assert.Equal(t, "100", pragma(own, "busy_timeout"))
+	assert.Equal(t, "0", pragma(own, "foreign_keys"))
+
+	// A read-only file is opened as it is: no journal change, which would
+	// need to write.
+	ro, err := sqlt.Open(ctx, "file:"+dir+"/own.db?mode=ro")
+	require.NoError(t, err)
+	defer ro.Close()
+	assert.Equal(t, "delete", pragma(ro, "journal_mode"))
+	require.NoError(t, sqlt.Tx(ctx, ro, func(tx sqlt.Executor) error {
+		rows, err := tx.Query(ctx, `select 1`)
+		if err != nil {
+			return err
+		}
+		return rows.Close()
+	}), "read-only transactions begin (no BEGIN IMMEDIATE on a read-only file)")
+}
