@@ -213,9 +213,10 @@ func (tx *Transaction) Begin(ctx context.Context) (*Transaction, error) {
 	return &Transaction{conn: t, dialect: tx.dialect, hooks: tx.hooks, lax: tx.lax, state: tx.state}, nil
 }
 
-// Commit commits the transaction or releases the savepoint. Committing a
-// transaction the database rolled back on its own fails with [ErrTxLost]
-// (and still releases the connection).
+// Commit commits the transaction or releases the savepoint. When ctx is
+// already cancelled, Commit rolls back instead and returns ctx's error.
+// Committing a transaction the database rolled back on its own fails with
+// [ErrTxLost] (and still releases the connection).
 func (tx *Transaction) Commit(ctx context.Context) error {
 	if tx.done {
 		return fmt.Errorf("commit: %w", ErrTxDone)
@@ -224,6 +225,13 @@ func (tx *Transaction) Commit(ctx context.Context) error {
 	if tx.state.lost != nil {
 		tx.discard(ctx)
 		return fmt.Errorf("commit: %w", tx.state.lost)
+	}
+	if err := ctx.Err(); err != nil {
+		// A cancelled call commits nothing, on every driver alike.
+		if rbErr := tx.conn.rollback(context.WithoutCancel(ctx)); rbErr != nil {
+			return fmt.Errorf("commit: %w", errors.Join(err, rbErr))
+		}
+		return fmt.Errorf("commit: %w", err)
 	}
 	if err := tx.conn.commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", tx.failed(err))
