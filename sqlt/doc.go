@@ -23,6 +23,21 @@
 //
 //	err := sqlt.Tx(ctx, db, func(tx sqlt.Executor) error { … })
 //
+// Cancelling ctx never costs data: the call returns ctx's error and the
+// transaction is rolled back. ctx bounds each statement and the wait for a
+// connection, not the transaction's life, so the connection under a
+// transaction is never closed by database/sql (for "sqlite::memory:" that
+// connection is the database). When SQLite rolls a whole transaction back
+// on its own (ON CONFLICT ROLLBACK, RAISE(ROLLBACK)), every later statement
+// and the Commit fail with [ErrTxLost] instead of running outside it.
+//
+// # SQLite files
+//
+// [Open] gives a writable SQLite file WAL journaling, a 5 s busy timeout,
+// foreign keys and transactions that take the write lock at BEGIN
+// (go-sqlite3's _txlock=immediate), so that several goroutines can write
+// at once without "database is locked"; options in the DSN win.
+//
 // # Mapping
 //
 // A struct maps to a table by convention ([ModelOf] computes the mapping
@@ -54,6 +69,6 @@
 //
 // [ErrNotFound] (which also matches sql.ErrNoRows), [ErrUnknownColumn],
 // [ErrInvalidIdentifier], [ErrNoPrimaryKey], [ErrNotStruct], [ErrNilValue]
-// and [ErrTxDone] are matched with errors.Is; driver errors are wrapped with
+// [ErrTxDone] and [ErrTxLost] are matched with errors.Is; driver errors are wrapped with
 // %w, so *pgconn.PgError and sqlite3.Error stay reachable with errors.As.
 package sqlt
