@@ -63,7 +63,8 @@ func (n allowedNode) restricted() []string {
 // exactly those columns of its last relation: a client's "publisher" reads
 // id and name, "publisher:name" only name, and "publisher:city" is
 // refused. A path listed without columns (or only a prefix of a listed
-// one) permits any mapped column, as Paths does. Relation names are
+// one, or listed both ways) permits any mapped column, as Paths does.
+// Relation names are
 // resolved through the registry when a client's path is loaded, so Allow
 // may run before the relations are declared; a malformed entry makes every
 // call of the allow-list fail.
