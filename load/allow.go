@@ -64,10 +64,9 @@ func (n allowedNode) restricted() []string {
 // id and name, "publisher:name" only name, and "publisher:city" is
 // refused. A path listed without columns (or only a prefix of a listed
 // one, or listed both ways) permits any mapped column, as Paths does.
-// Relation names are
-// resolved through the registry when a client's path is loaded, so Allow
-// may run before the relations are declared; a malformed entry makes every
-// call of the allow-list fail.
+// Relation names are resolved through the registry when a client's path is
+// loaded, so Allow may run before the relations are declared; a malformed
+// entry makes every call of the allow-list fail.
 func Allow[P any](paths ...string) Allowed[P] {
 	a := Allowed[P]{nodes: map[string]allowedNode{}}
 	for _, p := range paths {
