@@ -19,7 +19,8 @@
 //     (query.Related, query.GetOne, query.GetMany).
 //   - [github.com/relkit/relkit/load]: eager loading of relations into
 //     fetched rows, one statement per relation per level — load.With,
-//     load.Nested, load.Where, load.Columns, string paths with load.Paths.
+//     load.Nested, load.Where, load.Columns, string paths with load.Paths,
+//     and client includes checked against an allow-list, load.Allow.
 //   - [github.com/relkit/relkit/agg]: aggregates of related rows —
 //     agg.WithCount, agg.WithSum and siblings as select columns, and the
 //     deferred agg.LoadCount … on fetched rows.

@@ -47,6 +47,32 @@
 // alias", through the registry: [CountOf], [ExistsOf], [SumOf], [MinOf],
 // [MaxOf], [AvgOf] (agg.CountOf[Post]("comments as cc")).
 //
+// These functions trust their names; names from a client go through an
+// allow-list (next section).
+//
+// # Serving ?with_count=
+//
+// [Allow] lists the relations clients may aggregate, built once:
+//
+//	var postCounts = agg.Allow[Post]("comments", "tags")
+//
+//	for _, name := range r.URL.Query()["with_count"] {
+//		a := postCounts.CountOf(name)
+//		if err := a.Err(); err != nil {
+//			// 400 Bad Request: errors.Is(err, agg.ErrNotAllowed), …
+//		}
+//		mods = append(mods, a)
+//	}
+//	posts, err := query.From[Post]().Apply(mods...).Get(ctx, db)
+//
+// A relation not listed fails with [ErrNotAllowed], before its name is
+// looked up. A client's alias must be the aggregate's own field, its
+// default alias ("comments as comments_count"): "comments as tags_count",
+// which would write the number of comments into the tags count, fails
+// with [ErrAliasNotAllowed]. Other aliases are allowed by listing them:
+// agg.Allow[Post]("comments", "comments as cc"). Refused aggregates make
+// the query or load fail before any statement.
+//
 // The relation's own Where conditions and pivot filters are part of every
 // aggregate. On belongsTo a count is 0 or 1; on belongsToMany it counts the
 // matching pivot rows.

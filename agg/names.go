@@ -1,17 +1,22 @@
 package agg
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
 )
 
 // Aggregates of relations given by name, as Sutando's withCount('comments')
 // and withCount('comments as cc') take them. The name is resolved through
 // the relation registry (rel.Find) when the aggregate is made; these forms
-// take no constraint (use WithCount and its siblings for one).
+// take no constraint (use WithCount and its siblings for one). The name is
+// trusted: it may name any relation of P and read it under any alias. For
+// names from a client (an API's ?with_count=) use an allow-list, [Allow].
 
 // CountOf is [WithCount] on P's relation called name: "comments", or
 // "comments as cc" to read the count under the alias cc. The "as" is
@@ -44,22 +49,24 @@ type named[P any] struct{ rel.Of[P] }
 func (named[P]) Default(*P) (struct{}, bool) { return struct{}{}, false }
 
 func byName[P any](f fn, name, column string) Aggregate[P] {
-	fail := func(err error) Aggregate[P] {
-		return Aggregate[P]{&spec{fn: f, name: f.String() + " " + name, err: fmt.Errorf("with %s %q: %w", f, name, err)}}
-	}
 	relation, alias, err := parseAggName(name)
 	if err != nil {
-		return fail(err)
+		return failed[P](f, name, err)
 	}
 	r, err := rel.Find[P](relation)
 	if err != nil {
-		return fail(err)
+		return failed[P](f, name, err)
 	}
 	a := build[P, struct{}](f, named[P]{r}, column, nil)
 	if alias != "" {
 		a = a.As(alias)
 	}
 	return a
+}
+
+// failed is an aggregate given by name that fails with err when used.
+func failed[P any](f fn, name string, err error) Aggregate[P] {
+	return Aggregate[P]{&spec{fn: f, name: f.String() + " " + name, err: fmt.Errorf("with %s %q: %w", f, name, err)}}
 }
 
 // parseAggName splits "relation" or "relation as alias" (Laravel's rule:
@@ -73,4 +80,100 @@ func parseAggName(name string) (relation, alias string, err error) {
 		return words[0], words[2], nil
 	}
 	return "", "", fmt.Errorf("want \"relation\" or \"relation as alias\": %w", query.ErrBadArgument)
+}
+
+// ErrNotAllowed is matched by the error of an aggregate asked of an
+// allow-list ([Allow]) on a relation it does not list.
+var ErrNotAllowed = errors.New("relkit: aggregate not allowed")
+
+// ErrAliasNotAllowed is matched by the error of an aggregate asked of an
+// allow-list ([Allow]) under an alias that is neither the aggregate's
+// default alias nor listed for its relation.
+var ErrAliasNotAllowed = errors.New("relkit: aggregate alias not allowed")
+
+// Allowed is an allow-list of the aggregates clients may ask for by name:
+// the way to serve an API's ?with_count=. Build it once, at
+// initialisation, with [Allow]; it is immutable and safe for concurrent
+// use. The zero value allows nothing.
+type Allowed[P any] struct {
+	aliases map[string][]string // by relation name: the aliases listed for it
+	err     error               // a malformed entry, returned by every aggregate
+}
+
+// Allow returns the allow-list of the relations of P named, each
+// "relation" or "relation as alias":
+//
+//	var postCounts = agg.Allow[Post]("comments", "tags", "comments as cc")
+//
+// Its CountOf, ExistsOf, SumOf, MinOf, MaxOf and AvgOf take a client's
+// name as the functions of the same names do, and fail (before any
+// statement) with [ErrNotAllowed] for a relation not listed, before its
+// name is looked up. An alias from the client must be the aggregate's own
+// field, its default alias ("comments as comments_count"), so that
+// "comments as tags_count" cannot write the number of comments into the
+// tags count; any other alias is refused with [ErrAliasNotAllowed] unless
+// it is listed for that relation ("comments as cc" allows
+// "comments as cc"). Relation names are resolved through the registry
+// when an aggregate is made, so Allow may run before the relations are
+// declared; a malformed entry makes every aggregate of the list fail.
+func Allow[P any](names ...string) Allowed[P] {
+	a := Allowed[P]{aliases: map[string][]string{}}
+	for _, n := range names {
+		relation, alias, err := parseAggName(n)
+		if err == nil && !sqlt.ValidIdentifier(relation) {
+			err = &sqlt.InvalidIdentifierError{Ident: relation}
+		}
+		if err == nil && alias != "" && !sqlt.ValidIdentifier(alias) {
+			err = &sqlt.InvalidIdentifierError{Ident: alias}
+		}
+		if err != nil {
+			if a.err == nil {
+				a.err = fmt.Errorf("agg allow %q: %w", n, err)
+			}
+			continue
+		}
+		as := a.aliases[relation]
+		if alias != "" {
+			as = append(as, alias)
+		}
+		a.aliases[relation] = as
+	}
+	return a
+}
+
+// CountOf is [CountOf] on a name checked against the allow-list.
+func (a Allowed[P]) CountOf(name string) Aggregate[P] { return a.byName(fnCount, name, "") }
+
+// ExistsOf is [ExistsOf] on a name checked against the allow-list.
+func (a Allowed[P]) ExistsOf(name string) Aggregate[P] { return a.byName(fnExists, name, "") }
+
+// SumOf is [SumOf] on a name checked against the allow-list. column may
+// be any mapped column of the related model.
+func (a Allowed[P]) SumOf(name, column string) Aggregate[P] { return a.byName(fnSum, name, column) }
+
+// MinOf is [MinOf] on a name checked against the allow-list, as SumOf.
+func (a Allowed[P]) MinOf(name, column string) Aggregate[P] { return a.byName(fnMin, name, column) }
+
+// MaxOf is [MaxOf] on a name checked against the allow-list, as SumOf.
+func (a Allowed[P]) MaxOf(name, column string) Aggregate[P] { return a.byName(fnMax, name, column) }
+
+// AvgOf is [AvgOf] on a name checked against the allow-list, as SumOf.
+func (a Allowed[P]) AvgOf(name, column string) Aggregate[P] { return a.byName(fnAvg, name, column) }
+
+func (a Allowed[P]) byName(f fn, name, column string) Aggregate[P] {
+	if a.err != nil {
+		return failed[P](f, name, a.err)
+	}
+	relation, alias, err := parseAggName(name)
+	if err != nil {
+		return failed[P](f, name, err)
+	}
+	listed, ok := a.aliases[relation]
+	if !ok {
+		return failed[P](f, name, fmt.Errorf("relation %q is not in the allow-list: %w", relation, ErrNotAllowed))
+	}
+	if own := defaultAlias(relation, f, column); alias != "" && alias != own && !slices.Contains(listed, alias) {
+		return failed[P](f, name, fmt.Errorf("alias %q: want %q or one listed for %s: %w", alias, own, relation, ErrAliasNotAllowed))
+	}
+	return byName[P](f, name, column)
 }

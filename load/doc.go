@@ -57,7 +57,37 @@
 //	err := load.Paths(ctx, db, books, "author.contacts", "publisher:id,name")
 //
 // Unknown relations, unmapped columns and malformed paths are rejected
-// with a [*PathError] before any statement runs.
+// with a [*PathError] before any statement runs, as are paths of more than
+// [MaxPathDepth] relations ([ErrTooDeep]). Paths loads any relation
+// declared on the way, so it is for paths your code writes.
+//
+// # Serving ?include=
+//
+// A client's includes go through an allow-list, built once with [Allow]:
+//
+//	var bookIncludes = load.Allow[Book]("author.contacts", "publisher:id,name")
+//
+//	func listBooks(w http.ResponseWriter, r *http.Request) {
+//		books, err := query.From[Book]().Get(ctx, db)
+//		…
+//		err = bookIncludes.Load(ctx, db, books, r.URL.Query()["include"]...)
+//		if errors.Is(err, load.ErrNotAllowed) || errors.Is(err, sqlt.ErrInvalidIdentifier) {
+//			http.Error(w, err.Error(), http.StatusBadRequest)
+//			return
+//		}
+//		…
+//	}
+//
+// A client may ask for a listed path or a prefix of one ("author"); a path
+// listed with columns permits only those columns (a client's "publisher"
+// reads id and name; "publisher:city" is refused). Anything else —
+// author.books.author…, a relation not listed, a column not permitted —
+// is a [*PathError] matching [ErrNotAllowed] before any statement, and
+// the error names the path but not the relations the model has. The list
+// bounds the work a request can cause: each listed relation loads at most
+// once per call, whatever the client sends. [Allowed.Parse] gives a
+// loader for query.Query.With instead. Counts (?with_count=) have their
+// own allow-list, agg.Allow.
 //
 // # From a query
 //

@@ -2,8 +2,10 @@ package load_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
+	"net/url"
 	"strings"
 
 	"github.com/relkit/relkit/load"
@@ -205,6 +207,37 @@ func ExamplePaths() {
 	// calvino@example.com Einaudi true
 	// load path "publisher:name;drop table books": columns of publisher: relkit: invalid identifier "name;drop table books"
 	// load path "editor": relation path "editor": relkit: Book has no relation "editor" (known: author, publisher)
+}
+
+func ExampleAllow() {
+	ctx := context.Background()
+	db := library()
+	defer db.Close()
+
+	// Built once, at initialisation: the includes clients may ask for
+	// (and every prefix of them), the publisher with two columns only.
+	bookIncludes := load.Allow[Book]("author.contacts", "publisher:id,name")
+
+	// GET /books?include=author.contacts&include=publisher
+	include := url.Values{"include": {"author.contacts", "publisher"}}["include"]
+	books, err := query.From[Book]().OrderBy("id").Limit(2).Get(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := bookIncludes.Load(ctx, db, books, include...); err != nil {
+		log.Fatal(err) // 400 Bad Request
+	}
+	fmt.Println(books[1].Author.Contacts[1].Email, books[1].Publisher.Name, books[1].Publisher.City == "")
+
+	// Unlisted paths and columns are refused before any statement, with
+	// an error that names the path and nothing else of the model.
+	err = bookIncludes.Load(ctx, db, books, "author.books.author")
+	fmt.Println(err, errors.Is(err, load.ErrNotAllowed))
+	fmt.Println(bookIncludes.Load(ctx, db, books, "publisher:city"))
+	// Output:
+	// calvino@example.com Einaudi true
+	// load path "author.books.author": not in the allow-list: relkit: path not allowed true
+	// load path "publisher:city": column "city" of publisher: relkit: path not allowed
 }
 
 func ExampleEager() {

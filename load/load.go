@@ -110,7 +110,12 @@ func (e *PathError) Unwrap() error { return e.Err }
 // parents is a []P, []*P, *[]P or *P. Every path is checked before any
 // statement runs: an unknown name, an unmapped column or a malformed path
 // gives a *PathError, and nothing from the string reaches SQL except
-// declared relations and mapped columns. Loading then behaves as [With].
+// declared relations and mapped columns. A path of more than
+// [MaxPathDepth] relations is refused with [ErrTooDeep]. Loading then
+// behaves as [With].
+//
+// Paths loads any relation declared on the way: to serve a client's
+// ?include=, check the paths against an allow-list with [Allow] instead.
 func Paths(ctx context.Context, ex sqlt.Executor, parents any, paths ...string) error {
 	t, err := elemType(parents)
 	if err != nil {
@@ -126,6 +131,10 @@ func Paths(ctx context.Context, ex sqlt.Executor, parents any, paths ...string) 
 func parsePaths(t reflect.Type, paths []string) ([]*node, error) {
 	chains := make([][]step, len(paths))
 	for i, p := range paths {
+		relPart, _, _ := strings.Cut(p, ":")
+		if n := strings.Count(relPart, ".") + 1; n > MaxPathDepth {
+			return nil, &PathError{Path: p, Err: fmt.Errorf("%d relations, at most %d: %w", n, MaxPathDepth, ErrTooDeep)}
+		}
 		chain, err := parsePath(t, p)
 		if err != nil {
 			return nil, &PathError{Path: p, Err: err}
@@ -150,16 +159,13 @@ func parsePath(t reflect.Type, p string) ([]step, error) {
 		chain[i] = step{m: m}
 	}
 	if hasCols {
-		leaf := path[len(path)-1]
-		var cols []string
-		for _, c := range strings.Split(colPart, ",") {
-			bare, err := leaf.Related.CheckColumn(strings.TrimSpace(c))
-			if err != nil {
-				return nil, fmt.Errorf("columns of %s: %w", leaf.Name, err)
-			}
-			cols = appendUnique(cols, bare)
+		cols := strings.Split(colPart, ",")
+		for i := range cols {
+			cols[i] = strings.TrimSpace(cols[i])
 		}
-		chain[len(chain)-1].cols = cols
+		if chain[len(chain)-1].cols, err = bareColumns(path[len(path)-1], cols); err != nil {
+			return nil, err
+		}
 	}
 	return chain, nil
 }
@@ -184,8 +190,9 @@ func (e eager[P]) LoadInto(ctx context.Context, ex sqlt.Executor, rows []P) erro
 //
 //	books, err := query.From[Book]().With(load.PathsLoader[Book](includes...)).Get(ctx, db)
 //
-// Paths are resolved each time the query runs; a bad path fails the query
-// before the eager statements (the main statement has run).
+// Paths are resolved each time the query runs; a bad path (or one deeper
+// than [MaxPathDepth]) fails the query before the eager statements (the
+// main statement has run). For paths from a client use [Allowed.Parse].
 func PathsLoader[P any](paths ...string) query.Loader[P] {
 	return pathsLoader[P]{paths: paths}
 }
