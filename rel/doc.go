@@ -135,5 +135,6 @@
 // []byte again ([BindKey]), so they match the stored BLOB (SQLite) or bytea
 // (PostgreSQL) values; keys are compared byte for byte, strings that are
 // not valid UTF-8 included (PostgreSQL refuses those in text columns).
-// A custom driver.Valuer key whose value is []byte is bound as it is.
+// A custom key type (a driver.Valuer) whose value is []byte is not a
+// column of bytes: its keys are bound as text.
 package rel
