@@ -52,7 +52,7 @@ func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, 
 		}
 		args = append(args, s.args...)
 	}
-	list, listArgs := ex.Dialect().KeyList(pk, unique)
+	list, listArgs := ex.Dialect().KeyList(pk, rel.BindKeys(unique, rel.KeyBytesOf(pm.PK.Type)))
 	b.WriteString(" from " + sqlt.Ident(pm.Table) + " where " + list)
 	args = append(args, listArgs...)
 	rows, err := ex.Query(ctx, b.String(), args...)

@@ -252,7 +252,7 @@ func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, keys []any) (map[an
 	for _, s := range g {
 		b.WriteString(", " + s.groupedExpr(side.Name))
 	}
-	list, listArgs := ex.Dialect().KeyList(kc, keys)
+	list, listArgs := ex.Dialect().KeyList(kc, rel.BindKeys(keys, m.KeyBytes()))
 	b.WriteString(" from " + side.From + " where " + list)
 	args := make([]any, 0, len(side.FromArgs)+len(listArgs)+len(side.WhereArgs))
 	args = append(append(args, side.FromArgs...), listArgs...)

@@ -112,8 +112,9 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sqlt.Fi
 	}
 	slices.Sort(keys) // the groups are numbered already; sorted keys read better in logs and indexes
 	args := make([]any, len(keys))
+	blob := m.KeyBytes()
 	for i, k := range keys {
-		args[i] = k
+		args[i] = rel.BindKey(k, blob)
 	}
 
 	s := &stmt{m: m, cols: n.cols, need: n.need}

@@ -23,9 +23,10 @@ const chunkKeys = 500
 // plan is one operation's view of the relation and the parent.
 type plan struct {
 	m          *rel.Meta
-	parentKey  any          // normalised
+	parentKey  any          // normalised, in its bound form (rel.BindKey)
 	relKey     *sqlt.Field  // related key field on C
 	class      rel.KeyClass // class of the related key
+	relBytes   bool         // related keys are bound as []byte (rel.KeyBytesOf)
 	filterSQL  string       // " and (…)" or ""
 	filterArgs []any
 
@@ -74,10 +75,11 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 	if !ok || rel.IsZeroKey(key) {
 		return p, fmt.Errorf("parent %s has no %s (not saved?): %w", m.Parent.Type.Name(), m.ParentKey, ErrNoKey)
 	}
-	p.parentKey = key
+	p.parentKey = rel.BindKey(key, m.KeyBytes())
 	f, _ := m.Related.Column(m.RelatedKey)
 	p.relKey = f
 	p.class = rel.KeyClassOf(f.Type)
+	p.relBytes = rel.KeyBytesOf(f.Type)
 	if flt := m.PivotFilter(); flt != nil {
 		s, args, err := flt.ToSql()
 		if err != nil {
@@ -117,6 +119,7 @@ func (p *plan) checkAttrs(attrs map[string]any) error {
 // (the dialect keeps the parameter count bounded), chunks of explicit
 // placeholders for custom key types.
 func (p *plan) keyIn(d sqlt.Dialect, keys []any) []stmt {
+	keys = rel.BindKeys(keys, p.relBytes)
 	if p.class != rel.KeyOther {
 		s, args := d.KeyList(p.rpk, keys)
 		return []stmt{{s, args}}
@@ -457,7 +460,7 @@ func (p *plan) inserts(recs []record, now time.Time) ([]stmt, error) {
 					b.WriteString(", ")
 				}
 				b.WriteString(row)
-				args = append(args, rc.key, p.parentKey)
+				args = append(args, rel.BindKey(rc.key, p.relBytes), p.parentKey)
 				args = append(args, base...)
 				for _, n := range g.names {
 					args = append(args, rc.attrs[n])

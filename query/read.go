@@ -124,7 +124,7 @@ func (q *Query[T]) pkValue(id any) (any, bool, error) {
 		}
 	case string:
 		if class == rel.KeyString {
-			return key, true, nil
+			return rel.BindKey(key, rel.KeyBytesOf(q.model.PK.Type)), true, nil
 		}
 	}
 	return nil, false, fmt.Errorf("key %v of type %T for the %s primary key %s: %w",

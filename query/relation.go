@@ -61,6 +61,7 @@ func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 // belongsToMany), its key condition, its own Where constraints and pivot
 // filters, and the pivot columns to read.
 func ScopeRelation[C any](q *Query[C], m *rel.Meta, key any) *Query[C] {
+	key = rel.BindKey(key, m.KeyBytes())
 	return q.with(func(c *Query[C]) error {
 		if c.model.Type != m.Related.Type {
 			return fmt.Errorf("scope %s: query is on %s: %w", m.Name, c.model.Type, ErrBadArgument)

@@ -1,6 +1,7 @@
 package rel
 
 import (
+	"bytes"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -157,8 +158,8 @@ func checkKeyTypes(a, b reflect.Type, what string) error {
 	return nil
 }
 
-// SetKey stores a key (as returned by NormKey, or nil for NULL) into a
-// field of any integer, string, pointer or sql.Scanner type.
+// SetKey stores a key (as returned by NormKey or BindKey, or nil for NULL)
+// into a field of any integer, string, []byte, pointer or sql.Scanner type.
 func SetKey(field reflect.Value, key any) error {
 	if key == nil {
 		field.Set(reflect.Zero(field.Type()))
@@ -198,16 +199,74 @@ func SetKey(field reflect.Value, key any) error {
 		}
 		return nil
 	case reflect.String:
-		s, ok := key.(string)
-		if !ok {
-			return fmt.Errorf("set key %v into %s: %w", key, field.Type(), ErrUnsupportedKey)
+		switch s := key.(type) {
+		case string:
+			field.SetString(s)
+			return nil
+		case []byte:
+			field.SetString(string(s))
+			return nil
 		}
-		field.SetString(s)
-		return nil
+		return fmt.Errorf("set key %v into %s: %w", key, field.Type(), ErrUnsupportedKey)
+	case reflect.Slice:
+		if field.Type().Elem().Kind() == reflect.Uint8 {
+			switch b := key.(type) {
+			case string:
+				field.SetBytes([]byte(b))
+				return nil
+			case []byte:
+				field.SetBytes(bytes.Clone(b))
+				return nil
+			}
+		}
 	}
 	if kv.Type().AssignableTo(field.Type()) {
 		field.Set(kv)
 		return nil
 	}
 	return fmt.Errorf("set key %v into %s: %w", key, field.Type(), ErrUnsupportedKey)
+}
+
+// KeyBytesOf reports whether a key column's Go type holds bytes: []byte, a
+// named byte slice, a pointer to one, or sql.Null[[]byte]. NormKey turns
+// such keys into strings (to compare them in Go); they are bound as
+// []byte again (see BindKey), since SQLite stores them as BLOBs, which
+// never equal TEXT, and PostgreSQL as bytea, which a text parameter does
+// not compare with.
+func KeyBytesOf(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		return t.Elem().Kind() == reflect.Uint8
+	case reflect.Struct:
+		if f, ok := t.FieldByName("V"); ok && t.NumField() == 2 {
+			return KeyBytesOf(f.Type)
+		}
+	}
+	return false
+}
+
+// BindKey returns the normalised key k in the form it is bound in for a
+// column of bytes (blob true, see KeyBytesOf): a string key as []byte.
+// Other keys, and every key when blob is false, are returned as they are.
+func BindKey(k any, blob bool) any {
+	if s, ok := k.(string); ok && blob {
+		return []byte(s)
+	}
+	return k
+}
+
+// BindKeys is BindKey over a list of keys: keys itself when blob is
+// false, else a converted copy.
+func BindKeys(keys []any, blob bool) []any {
+	if !blob {
+		return keys
+	}
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i] = BindKey(k, true)
+	}
+	return out
 }

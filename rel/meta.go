@@ -167,6 +167,23 @@ func (m *Meta) RelatedKeyColumn() string {
 	return m.ForeignKey
 }
 
+// KeyBytes reports whether the parents' keys are bound as []byte (see
+// KeyBytesOf) where they are compared with the related rows: those rows'
+// key column is the related model's RelatedKeyColumn (hasOne, hasMany,
+// belongsTo), or the pivot's ForeignPivotKey, which pivot writes fill
+// from the parent's key (belongsToMany).
+func (m *Meta) KeyBytes() bool {
+	side, col := m.Related, m.RelatedKeyColumn()
+	if m.Kind == KindBelongsToMany {
+		side, col = m.Parent, m.ParentKey
+	}
+	if side == nil {
+		return false
+	}
+	f, ok := side.Column(col)
+	return ok && KeyBytesOf(f.Type)
+}
+
 // ParentKeyOf returns the normalised key of the parent (a struct value or
 // pointer to one) for this relation; ok is false when it is NULL.
 func (m *Meta) ParentKeyOf(parent reflect.Value) (key any, ok bool, err error) {

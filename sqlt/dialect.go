@@ -1,10 +1,12 @@
 package sqlt
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Dialect describes the SQL differences relkit cares about between
@@ -24,9 +26,11 @@ type Dialect interface {
 	// Returning reports whether INSERT … RETURNING is supported.
 	Returning() bool
 	// KeyList renders a membership test "col in (…)" for a list of keys
-	// (already normalised: all int64 or all string), as SQL with "?"
-	// placeholders and its arguments. Implementations keep the number of
-	// bound parameters bounded, whatever the number of keys.
+	// (already normalised: all int64, all string, or all []byte for a
+	// column of bytes), as SQL with "?" placeholders and its arguments.
+	// Implementations keep the number of bound parameters bounded,
+	// whatever the number of keys, and match every key byte for byte
+	// (strings that are not valid UTF-8 included).
 	KeyList(qualifiedCol string, keys []any) (string, []any)
 	// Upsert renders the conflict clause of an insert that updates the
 	// given columns when the conflict columns collide (quoted already).
@@ -72,7 +76,55 @@ func (sqliteDialect) KeyList(col string, keys []any) (string, []any) {
 	if len(keys) <= sqliteInlineMax {
 		return col + " in (" + placeholders(len(keys)) + ")", keys
 	}
+	// JSON carries only valid UTF-8 text: keys of bytes, and strings that
+	// are not valid UTF-8, travel hex-encoded. unhex gives a BLOB, cast
+	// back to TEXT for string keys (SQLite never finds TEXT equal to a BLOB).
+	switch {
+	case isBytes(keys[0]):
+		return col + " in (select unhex(value) from json_each(?))", []any{hexArray(keys)}
+	case !validUTF8(keys):
+		return col + " in (select cast(unhex(value) as text) from json_each(?))", []any{hexArray(keys)}
+	}
 	return col + " in (select value from json_each(?))", []any{jsonArray(keys)}
+}
+
+func isBytes(k any) bool {
+	_, ok := k.([]byte)
+	return ok
+}
+
+// validUTF8 reports whether every string key is valid UTF-8.
+func validUTF8(keys []any) bool {
+	for _, k := range keys {
+		if s, ok := k.(string); ok && !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// hexArray renders string or []byte keys as a JSON array of their bytes
+// in hexadecimal.
+func hexArray(keys []any) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		switch v := k.(type) {
+		case []byte:
+			b.WriteString(hex.EncodeToString(v))
+		case string:
+			b.WriteString(hex.EncodeToString([]byte(v)))
+		default:
+			b.WriteString(hex.EncodeToString([]byte(fmt.Sprint(v))))
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 func (sqliteDialect) Upsert(conflict, update []string) string {
 	return upsertClause(conflict, update)
@@ -89,6 +141,13 @@ func (postgresDialect) Returning() bool { return true }
 func (postgresDialect) KeyList(col string, keys []any) (string, []any) {
 	// One array parameter: the SQL text is the same for any number of keys.
 	if len(keys) > 0 {
+		if isBytes(keys[0]) {
+			arr := make([][]byte, len(keys))
+			for i, k := range keys {
+				arr[i], _ = k.([]byte)
+			}
+			return col + " = any(?)", []any{arr}
+		}
 		if _, ok := keys[0].(string); ok {
 			arr := make([]string, len(keys))
 			for i, k := range keys {

@@ -59,6 +59,19 @@
 // values). A result column with no field is an error naming it
 // ([UnknownColumnError]).
 //
+// # Times
+//
+// Every time argument of a statement — time.Time, *time.Time, sql.NullTime,
+// sql.Null[time.Time], and the elements of a []time.Time (a PostgreSQL
+// array) — is bound in UTC, the same instant in UTC's location; the
+// caller's arguments are not modified. pgx writes a time's wall clock into
+// a PostgreSQL timestamp (without time zone) column, dropping its offset,
+// and SQLite stores times as text with their offset and compares that text:
+// bound in UTC, times round-trip and range conditions (where ts > ?) and
+// ordering compare instants. The created_at/updated_at timestamps relkit
+// sets ([Now]) are UTC as well. A custom driver.Valuer whose value is a
+// time is bound as it is.
+//
 // # Observing statements
 //
 // [DB.WithHook] returns a handle that reports every statement to a [Hook]

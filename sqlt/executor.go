@@ -302,6 +302,7 @@ func doQuery(ctx context.Context, c driverConn, d Dialect, hooks []Hook, lax boo
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
+	args = utcArgs(args)
 	sqlText := d.Rebind(query)
 	start := time.Now()
 	if len(hooks) > 0 {
@@ -321,6 +322,7 @@ func doExec(ctx context.Context, c driverConn, d Dialect, hooks []Hook, query st
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("exec: %w", err)
 	}
+	args = utcArgs(args)
 	sqlText := d.Rebind(query)
 	start := time.Now()
 	if len(hooks) > 0 {
