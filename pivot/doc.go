@@ -28,7 +28,12 @@
 // a slice of [Record] (the same, in your order). Keys are normalised: a
 // key given twice counts once, and a string "2" for an integer key is the
 // integer 2. [Changes] reports keys as int64 for integer keys (whatever
-// their Go width) and string for string keys; a kept key counts as
+// their Go width) and string for string keys. On PostgreSQL, string keys
+// for a uuid column compare in the uuid's canonical form: any spelling
+// PostgreSQL accepts (upper case, braces, no hyphens) is the stored key,
+// two spellings of one uuid count once, and [Changes] reports the stored
+// form (lower case, 8-4-4-4-12); on SQLite a text key compares as given. A
+// kept key counts as
 // updated only when its attributes changed the stored row. Floats, structs of another type and NULL keys fail
 // with [rel.ErrUnsupportedKey]; a parent or model whose key is NULL or
 // zero (never saved) fails with [ErrNoKey]. Nothing runs in either case.
@@ -58,5 +63,38 @@
 // array, and inserts are split only to stay under the bound-parameter
 // limit. Every operation that issues more than one statement runs in one
 // transaction, joining the caller's as a savepoint when the executor is a
-// transaction: a failure part-way leaves the pivot table as it was.
+// transaction: a failure part-way leaves the pivot table as it was. On
+// PostgreSQL every write runs in a transaction that first takes the
+// parent's lock (one more statement, see Concurrency).
+//
+// # Concurrency
+//
+// Concurrent writes to one parent's pivot rows ([Attach], [Detach],
+// [DetachAll], [Sync], [SyncWithoutDetaching], [SyncWithPivotValues],
+// [UpdateExistingPivot], from any number of goroutines or processes) are
+// serializable: the rows they leave are those of running them one after
+// the other in some order, none fails with a constraint error that order
+// would not give (two Attach calls of one key on a unique pivot still
+// fail, as they would in turn), and no row is duplicated. Other parents'
+// writes do not wait.
+//
+// On PostgreSQL each write first takes, in its own statement, a
+// transaction-scoped advisory lock, pg_advisory_xact_lock on
+// hashtextextended of the pivot table, the foreign pivot key column and
+// the parent's key, held until the transaction ends — the caller's
+// transaction when ex is one, so keep such transactions short, and lock
+// several parents in one order to avoid deadlocks (PostgreSQL reports one
+// as SQLSTATE 40P01). The lock needs no row and no unique index; it shares
+// the single-bigint advisory lock space with the application's own. The
+// guarantee assumes READ COMMITTED (PostgreSQL's default): in a caller's
+// REPEATABLE READ or SERIALIZABLE transaction the read uses the
+// transaction's snapshot, and a conflict surfaces as a serialization
+// failure to retry.
+//
+// On SQLite a writing transaction holds the database's write lock from
+// BEGIN IMMEDIATE, which [sqlt.Open] uses for a file database; an
+// in-memory database has a single connection. A handle built with
+// [sqlt.FromDB] on a file DSN of your own needs _txlock=immediate (and a
+// busy timeout) for the same guarantee: with a deferred BEGIN, concurrent
+// syncs fail with "database is locked" instead.
 package pivot

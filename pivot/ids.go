@@ -338,3 +338,64 @@ func attrsOf(v reflect.Value) (map[string]any, error) {
 	}
 	return nil, fmt.Errorf("%s: want map[string]any: %w", v.Type(), ErrBadAttributes)
 }
+
+// canonicalUUID returns the canonical text form of s (8-4-4-4-12
+// lower-case hex digits, as PostgreSQL prints a uuid) when s spells a
+// uuid the way PostgreSQL's uuid input accepts it: upper or lower case,
+// optionally in braces, with or without a hyphen after any group of four
+// digits. ok is false for any other string.
+func canonicalUUID(s string) (string, bool) {
+	if len(s) >= 2 && s[0] == '{' && s[len(s)-1] == '}' {
+		s = s[1 : len(s)-1]
+	}
+	var b [36]byte
+	n, digits := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
+		case c >= 'A' && c <= 'F':
+			c += 'a' - 'A'
+		case c == '-' && digits%4 == 0 && digits > 0 && digits < 32 && s[i-1] != '-':
+			continue
+		default:
+			return "", false
+		}
+		if digits == 32 {
+			return "", false
+		}
+		if digits == 8 || digits == 12 || digits == 16 || digits == 20 {
+			b[n] = '-'
+			n++
+		}
+		b[n] = c
+		n++
+		digits++
+	}
+	if digits != 32 {
+		return "", false
+	}
+	return string(b[:]), true
+}
+
+// canonicalUUIDs returns recs with every key that spells a uuid in its
+// canonical form, deduplicated as the collector does (two spellings of one
+// uuid are one key), and their index. recs and want (their index) are
+// returned as they are when every key is canonical already.
+func canonicalUUIDs(p *plan, recs []record, want keyIndex) ([]record, keyIndex) {
+	if !slices.ContainsFunc(recs, func(rc record) bool {
+		u, ok := canonicalUUID(rc.key.(string))
+		return ok && u != rc.key
+	}) {
+		return recs, want
+	}
+	c := &collector{p: p, recs: make([]record, 0, len(recs)), pos: newKeyIndex(len(recs), p.class)}
+	for _, rc := range recs {
+		k := rc.key.(string)
+		if u, ok := canonicalUUID(k); ok {
+			k = u
+		}
+		_ = c.add(k, rc.attrs) // a string key for a string key column: no error
+	}
+	return c.recs, c.pos
+}

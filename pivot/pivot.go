@@ -24,7 +24,8 @@ var ErrBadAttributes = errors.New("relkit: invalid pivot attributes")
 // does: the keys attached, detached and updated. Keys have the related
 // key's type, normalised: int64 for every integer key type (so the string
 // "2" given for an integer key is reported as int64(2)) and string for
-// string keys. Attached and Updated follow the input order, Detached the
+// string keys, a uuid in the form the database stores it (see Keys in
+// the package doc). Attached and Updated follow the input order, Detached the
 // order in which the database returned the current rows. On success the
 // slices are never nil (they marshal to JSON as []).
 type Changes struct {
@@ -190,9 +191,15 @@ func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 		return ch, nil
 	}
 	err = sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+		if err := p.lock(ctx, tx); err != nil {
+			return err
+		}
 		current, err := p.current(ctx, tx)
 		if err != nil {
 			return err
+		}
+		if current.uuid {
+			recs, want = canonicalUUIDs(p, recs, want)
 		}
 		have := current.index(p.class)
 		if detaching {

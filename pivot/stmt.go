@@ -266,6 +266,7 @@ type keyList struct {
 	ints  []int64
 	strs  []string
 	other []any
+	uuid  bool // a PostgreSQL uuid column: strs are in canonical form
 }
 
 // index returns the keys as a set.
@@ -322,6 +323,13 @@ func (p *plan) current(ctx context.Context, tx sqlt.Executor) (keyList, error) {
 		dest[0] = &ik
 	case rel.KeyString:
 		dest[0] = &sk
+	}
+	if p.class == rel.KeyString && tx.Dialect().Name() == "postgres" {
+		types, err := rows.ColumnTypeNames()
+		if err != nil {
+			return l, err
+		}
+		l.uuid = types[0] == "UUID"
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -478,18 +486,22 @@ func (p *plan) run(ctx context.Context, ex sqlt.Executor, stmts []stmt) error {
 	return err
 }
 
-// runCount executes stmts (several in one transaction) and returns the
-// rows affected.
+// runCount executes stmts and returns the rows affected: one statement
+// directly, several in one transaction; on PostgreSQL always in a
+// transaction that first takes the parent's lock (see lock).
 func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (int64, error) {
-	switch len(stmts) {
-	case 0:
+	switch {
+	case len(stmts) == 0:
 		return 0, nil
-	case 1:
+	case len(stmts) == 1 && !locks(ex.Dialect()):
 		res, err := ex.Exec(ctx, stmts[0].sql, stmts[0].args...)
 		return res.RowsAffected, err
 	}
 	var n int64
 	err := sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+		if err := p.lock(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		n, err = p.runCountIn(ctx, tx, stmts)
 		return err
@@ -498,6 +510,40 @@ func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (in
 		return 0, err
 	}
 	return n, nil
+}
+
+// locks reports whether pivot writes on d take the parent's lock: on
+// PostgreSQL. SQLite needs none: a write transaction holds the database's
+// write lock from BEGIN IMMEDIATE (sqlt.Open's default for files; an
+// in-memory database has a single connection), and a single statement
+// runs under that lock.
+func locks(d sqlt.Dialect) bool { return d.Name() == "postgres" }
+
+// lockSQL takes a transaction-scoped advisory lock. It is a statement of
+// its own: under READ COMMITTED a statement reads from the snapshot taken
+// when it starts, so a read in the same statement as the lock would miss
+// the rows committed by the transaction that held it.
+const lockSQL = "select pg_advisory_xact_lock(hashtextextended(?, 0))"
+
+// lock serializes the pivot writes of one parent inside tx, on dialects
+// that need it (see locks): it waits for, then holds until tx ends, an
+// advisory lock keyed by the pivot table, the foreign pivot key column and
+// the parent's key, so that the read-then-write of a sync sees every row
+// committed by the writers before it.
+func (p *plan) lock(ctx context.Context, tx sqlt.Executor) error {
+	if !locks(tx.Dialect()) {
+		return nil
+	}
+	k := fmt.Sprint(p.parentKey)
+	if s, ok := p.parentKey.(string); ok {
+		if u, ok := canonicalUUID(s); ok {
+			k = u // spellings of one uuid parent key share the lock
+		}
+	}
+	if _, err := tx.Exec(ctx, lockSQL, "relkit.pivot "+p.m.PivotTable+" "+p.m.ForeignPivotKey+" "+k); err != nil {
+		return fmt.Errorf("lock the pivot rows of the parent: %w", err)
+	}
+	return nil
 }
 
 // runCountIn executes stmts on ex as they come.

@@ -2,6 +2,7 @@ package sqlt
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -81,6 +82,23 @@ func (r *pgxRows) Columns() ([]string, error) {
 		}
 	}
 	return r.cols, nil
+}
+
+// typeNames names the result's column types from the connection's type
+// map (upper case, as pgx's database/sql driver reports them).
+func (r *pgxRows) typeNames() []string {
+	fds := r.r.FieldDescriptions()
+	out := make([]string, len(fds))
+	c := r.r.Conn()
+	if c == nil {
+		return out
+	}
+	for i, fd := range fds {
+		if t, ok := c.TypeMap().TypeForOID(fd.DataTypeOID); ok {
+			out[i] = strings.ToUpper(t.Name)
+		}
+	}
+	return out
 }
 
 func (r *pgxRows) Next() bool             { return r.r.Next() }

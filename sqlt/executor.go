@@ -2,8 +2,10 @@ package sqlt
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -366,6 +368,29 @@ func (r *Rows) Columns() ([]string, error) {
 		r.cols = c
 	}
 	return r.cols, nil
+}
+
+// ColumnTypeNames returns the database type names of the result's
+// columns, upper case as database/sql reports them: on PostgreSQL the type
+// ("UUID", "TEXT", "INT8"), on SQLite the column's declared type ("" for
+// an expression). A name the driver does not report is "".
+func (r *Rows) ColumnTypeNames() ([]string, error) {
+	switch rr := r.r.(type) {
+	case *pgxRows:
+		return rr.typeNames(), nil
+	case *sql.Rows:
+		cts, err := rr.ColumnTypes()
+		if err != nil {
+			return nil, fmt.Errorf("column types: %w", err)
+		}
+		out := make([]string, len(cts))
+		for i, ct := range cts {
+			out[i] = strings.ToUpper(ct.DatabaseTypeName())
+		}
+		return out, nil
+	}
+	cols, err := r.Columns()
+	return make([]string, len(cols)), err
 }
 
 // Next advances to the next row.
