@@ -19,6 +19,23 @@
 // string such as "id; drop table posts" is rejected before any statement
 // runs. Values are always bound parameters.
 //
+// # Raw SQL fragments
+//
+// Raw SQL (squirrel conditions given to Where, OrWhere, Having and Scope,
+// WhereRaw, SelectRaw and AddSelect, OrderByRaw, Join, and a relation's
+// Where in package rel) is rendered and checked once, when it enters the
+// builder, with [sqlt.CheckFragment]: outside 'string literals' and
+// "quoted identifiers" it may hold no comment ("--", "/*"), no ";", no ")"
+// without its "(" (nor a "(" left open) and no unterminated quote, so
+// nothing written after it (the relation's key condition, your next Where,
+// Find's key, a LIMIT) can be commented out, cut off or escaped. A refused
+// fragment makes the query fail with an error matching
+// sqlt.ErrUnsafeFragment that quotes it, before any statement runs; the
+// parts of sq.And, sq.Or and the column names of sq.Eq-style maps are
+// checked one by one. Comment characters inside literals ('a--b') and
+// quoted identifiers ("x;y") are fine. Conditions are still put in
+// parentheses where an OR could bind looser than the AND around them.
+//
 // Reads: [Query.Get], [Query.First], [Query.Find], [Query.FindMany],
 // [Query.Count], [Query.Exists], [Pluck], and [Query.Iter] to stream a
 // large result. Writes: [Query.Insert] (fills the generated key),

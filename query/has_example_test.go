@@ -146,5 +146,5 @@ func ExampleHasPath() {
 	// Output:
 	// welcome
 	// welcome
-	// get threads: build select: has: relation path "replies.attachment": relkit: Reply has no relation "attachment" (known: attachments)
+	// get threads: where: has: relation path "replies.attachment": relkit: Reply has no relation "attachment" (known: attachments)
 }

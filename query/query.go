@@ -166,11 +166,16 @@ func (q *Query[T]) Select(columns ...string) *Query[T] {
 
 // AddSelect appends a select expression (with its arguments) after the
 // columns; aggregates use it. The expression is trusted SQL: never build it
-// from user input.
+// from user input. Like every raw fragment it must be self-contained (see
+// the package documentation) or the query fails with
+// sqlt.ErrUnsafeFragment.
 func (q *Query[T]) AddSelect(expr sq.Sqlizer) *Query[T] {
 	return q.with(func(c *Query[T]) error {
 		if expr == nil {
 			return fmt.Errorf("add select: nil expression: %w", ErrBadArgument)
+		}
+		if err := checkRaw("add select", expr); err != nil {
+			return err
 		}
 		c.selects = append(c.selects, expr)
 		return nil
@@ -190,7 +195,11 @@ func (q *Query[T]) Distinct() *Query[T] {
 // Join adds a raw join clause ("join roles on …") with bound arguments.
 func (q *Query[T]) Join(clause string, args ...any) *Query[T] {
 	return q.with(func(c *Query[T]) error {
-		c.joins = append(c.joins, sq.Expr(clause, args...))
+		j := sq.Expr(clause, args...)
+		if err := checkRaw("join", j); err != nil {
+			return err
+		}
+		c.joins = append(c.joins, j)
 		return nil
 	})
 }
@@ -199,7 +208,10 @@ func (q *Query[T]) Join(clause string, args ...any) *Query[T] {
 // (sq.Eq{"active": 1}, sq.Gt{…}, sq.Like{…}, sq.Or{…}, sq.Expr(…), or a
 // relkit condition such as query.Has). Column names inside squirrel
 // conditions are written by squirrel as given: they come from your code,
-// not from user input.
+// not from user input. A condition that is not self-contained (a comment,
+// a ";", an unbalanced parenthesis or quote; see the package
+// documentation) makes the query fail with sqlt.ErrUnsafeFragment before
+// any statement runs.
 func (q *Query[T]) Where(conds ...sq.Sqlizer) *Query[T] {
 	return q.addWhere(false, conds)
 }
@@ -221,15 +233,23 @@ func (q *Query[T]) addWhere(or bool, conds []sq.Sqlizer) *Query[T] {
 		default:
 			s = sq.And(conds)
 		}
-		if s == nil {
-			return fmt.Errorf("where: nil condition: %w", ErrBadArgument)
+		for _, w := range conds {
+			if w == nil {
+				return fmt.Errorf("where: nil condition: %w", ErrBadArgument)
+			}
+		}
+		if err := checkRaw("where", s); err != nil {
+			return err
 		}
 		c.wheres = append(c.wheres, cond{or: or, s: s})
 		return nil
 	})
 }
 
-// WhereRaw adds a raw condition with bound arguments, ANDed.
+// WhereRaw adds a raw condition with bound arguments, ANDed. Like every
+// raw fragment it must be self-contained (no comment, ";", unbalanced
+// parenthesis or quote outside quotes) or the query fails with
+// sqlt.ErrUnsafeFragment.
 func (q *Query[T]) WhereRaw(sql string, args ...any) *Query[T] {
 	if strings.TrimSpace(sql) == "" {
 		return q.SetErr(fmt.Errorf("where raw: empty: %w", ErrBadArgument))
@@ -389,7 +409,11 @@ func (q *Query[T]) OrderByDesc(column string) *Query[T] { return q.OrderBy(colum
 // OrderByRaw orders by a raw expression with bound arguments.
 func (q *Query[T]) OrderByRaw(sql string, args ...any) *Query[T] {
 	return q.with(func(c *Query[T]) error {
-		c.orders = append(c.orders, sq.Expr(sql, args...))
+		o := sq.Expr(sql, args...)
+		if err := checkRaw("order by", o); err != nil {
+			return err
+		}
+		c.orders = append(c.orders, o)
 		return nil
 	})
 }
@@ -440,6 +464,12 @@ func (q *Query[T]) GroupBy(columns ...string) *Query[T] {
 func (q *Query[T]) Having(conds ...sq.Sqlizer) *Query[T] {
 	return q.with(func(c *Query[T]) error {
 		for _, s := range conds {
+			if s == nil {
+				return fmt.Errorf("having: nil condition: %w", ErrBadArgument)
+			}
+			if err := checkRaw("having", s); err != nil {
+				return err
+			}
 			c.havings = append(c.havings, cond{s: s})
 		}
 		return nil
@@ -478,9 +508,29 @@ func (q *Query[T]) With(loaders ...Loader[T]) *Query[T] {
 // conditions and cannot be escaped by OrWhere (relation queries use it).
 func (q *Query[T]) Scope(conds ...sq.Sqlizer) *Query[T] {
 	return q.with(func(c *Query[T]) error {
+		for _, s := range conds {
+			if s == nil {
+				return fmt.Errorf("scope: nil condition: %w", ErrBadArgument)
+			}
+			if err := checkRaw("scope", s); err != nil {
+				return err
+			}
+		}
 		c.scope = append(c.scope, conds...)
 		return nil
 	})
+}
+
+// checkRaw renders a caller's SQL fragment and refuses it, wrapping
+// sqlt.ErrUnsafeFragment, if it could change the statement around it (a
+// comment, a ";", an unbalanced parenthesis or quote…): see
+// sqlt.CheckFragment. Every raw fragment is checked when it enters the
+// builder, so no statement is ever built from a refused one.
+func checkRaw(what string, s sq.Sqlizer) error {
+	if err := sqlt.CheckSqlizer(s); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // renderConds joins conditions with AND/OR, parenthesising each one that

@@ -79,6 +79,12 @@
 //
 //   - Where constrains the related rows wherever the relation is used:
 //     reading, eager loading, existence tests, aggregates and pivot writes.
+//     Each condition is rendered once, at declaration, and must be a
+//     self-contained SQL fragment: outside quotes no comment ("--", "/*"),
+//     no ";", no unbalanced parenthesis or quote (see
+//     sqlt.CheckFragment). Otherwise every use of the relation fails with
+//     sqlt.ErrUnsafeFragment before any statement runs, since such a
+//     fragment could comment out or escape the key condition after it.
 //   - WithDefault (hasOne and belongsTo) yields a default instead of nil
 //     when no row exists: the zero C (WithDefault()), a copy of a value
 //     (WithDefault(v)), or the result of a function of the parent

@@ -376,6 +376,13 @@ func whereMeta(m *Meta, conds []sq.Sqlizer) *Meta {
 				c.err = fmt.Errorf("relation %s: Where(nil): %w", c.Name, ErrBadRelation)
 				return
 			}
+			// Checked once, here: every use of the relation (queries,
+			// eager loads, existence tests, aggregates, pivot writes)
+			// returns this error before any statement.
+			if err := sqlt.CheckSqlizer(w); err != nil {
+				c.err = fmt.Errorf("relation %s: Where: %w", c.Name, err)
+				return
+			}
 		}
 		c.Wheres = append(c.Wheres, conds...)
 	})
@@ -408,6 +415,10 @@ func namedMeta(m *Meta, name string) *Meta {
 // Where returns a copy of the relation constrained by conds (squirrel
 // conditions on the related table). The constraint is part of the relation:
 // it applies to reading, eager loading, existence tests and aggregates.
+// Each condition is rendered once, here, and must be a self-contained
+// fragment (no comment, ";", unbalanced parenthesis or quote outside
+// quotes: see sqlt.CheckFragment); otherwise every use of the relation
+// fails with sqlt.ErrUnsafeFragment before any statement runs.
 // Give a constrained relation its own name (Named or Field) to find it by
 // name.
 func (r HasOneRelation[P, C]) Where(conds ...sq.Sqlizer) HasOneRelation[P, C] {

@@ -1,9 +1,12 @@
 package sqlt_test
 
 import (
+	"strconv"
 	"testing"
 
+	sq "github.com/Masterminds/squirrel"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/relkit/relkit/sqlt"
 )
@@ -29,4 +32,69 @@ func TestNeedsParens(t *testing.T) {
 	} {
 		assert.Equal(t, want, sqlt.NeedsParens(s), "%q", s)
 	}
+}
+
+func TestCheckFragmentRefusesWhatCouldChangeTheStatementAfterIt(t *testing.T) {
+	for s, reason := range map[string]string{
+		"a = ? --":                               "comment (--)",
+		"a = ?--x":                               "comment (--)",
+		"a = ? /* x */":                          "comment (/*)",
+		"a = ? /*":                               "comment (/*)",
+		"a = ?;":                                 "statement separator",
+		"a = ?; delete from t":                   "statement separator",
+		"a = 1) or (1 = 1":                       ") without its (",
+		"(a = 1":                                 "( left open",
+		"a = 'abc":                               "unterminated quote",
+		`"a = 1`:                                 "unterminated quote",
+		"a = E'\\'' -- '":                        "comment (--)",
+		"a = 'x\\' -- '":                         "backslash before a quote",
+		"a = `x -- `":                            "backtick",
+		"a = $$ ' $$ -- '":                       "dollar-quoted",
+		"a = $t$ ' $t$ -- '":                     "dollar-quoted",
+		"exists (select 1 as [x']) or 1=1 -- ')": "past the ]",
+		"a = 1\x00 and b = 2":                    "NUL byte",
+	} {
+		err := sqlt.CheckFragment(s)
+		if assert.ErrorIs(t, err, sqlt.ErrUnsafeFragment, "%q", s) {
+			assert.Contains(t, err.Error(), reason, "%q", s)
+			assert.Contains(t, err.Error(), strconv.Quote(s), "the error names the fragment")
+		}
+		assert.True(t, sqlt.NeedsParens(s), "in doubt: %q", s)
+	}
+}
+
+func TestCheckFragmentAcceptsCommentCharactersInsideQuotes(t *testing.T) {
+	for _, s := range []string{
+		"a = ?",
+		"a - -1 = ?",
+		"a / 2 * 3 = ?",
+		"name = 'a--b'",
+		"name = 'x /* y'",
+		"name = 'a;b'",
+		"name = 'it''s -- fine; really'",
+		`"weird--name;" = ?`,
+		`"a""b/*" = ?`,
+		"name = E'it\\'s -- fine'",
+		"name = e'\\\\'",
+		"a$b = $1",
+		"name = 'a)' and (b = ? or c = ?)",
+		"tags[1] = 'x'",
+	} {
+		assert.NoError(t, sqlt.CheckFragment(s), "%q", s)
+	}
+	// SQLite reads [name--] as a quoted name, PostgreSQL reads a comment.
+	assert.ErrorIs(t, sqlt.CheckFragment("[name--] = ?"), sqlt.ErrUnsafeFragment)
+}
+
+func TestCheckSqlizerChecksThePartsOfACompositeCondition(t *testing.T) {
+	// sq.And's own parentheses balance "a = 1) or (b = 1": its part does not.
+	and := sq.And{sq.Expr("a = 1) or (b = 1"), sq.Eq{"c": 2}}
+	s, _, err := and.ToSql()
+	require.NoError(t, err)
+	require.NoError(t, sqlt.CheckFragment(s), "the whole is balanced: %s", s)
+	assert.ErrorIs(t, sqlt.CheckSqlizer(and), sqlt.ErrUnsafeFragment)
+	assert.ErrorIs(t, sqlt.CheckSqlizer(sq.Or{sq.Eq{"a": 1}, sq.And{sq.Expr("b --")}}), sqlt.ErrUnsafeFragment)
+	assert.ErrorIs(t, sqlt.CheckSqlizer(sq.Eq{"a = 1) or (b": 1, "c": 2}), sqlt.ErrUnsafeFragment, "a map condition's column names")
+	assert.ErrorIs(t, sqlt.CheckSqlizer(sq.And{sq.Eq{"a": 1}, nil}), sqlt.ErrNilValue)
+	assert.NoError(t, sqlt.CheckSqlizer(sq.And{sq.Eq{"a": 1}, sq.Expr("b = '--'")}))
 }

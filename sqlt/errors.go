@@ -96,3 +96,24 @@ func CheckIdentifier(s string) error {
 	}
 	return &InvalidIdentifierError{Ident: s}
 }
+
+// ErrUnsafeFragment is matched by every error about a raw SQL fragment (a
+// Where condition, a relation's Where, a join, a select or order
+// expression) that could change the statement around it: see
+// [CheckFragment].
+var ErrUnsafeFragment = errors.New("relkit: unsafe SQL fragment")
+
+// UnsafeFragmentError reports a raw SQL fragment that was refused before
+// any statement ran. It matches ErrUnsafeFragment.
+type UnsafeFragmentError struct {
+	Fragment string // the fragment as given (rendered, for a squirrel condition)
+	Offset   int    // byte offset of the problem in Fragment
+	Reason   string // what was found there
+}
+
+func (e *UnsafeFragmentError) Error() string {
+	return fmt.Sprintf("relkit: unsafe SQL fragment %q: %s at byte %d (bind values with ? instead)", e.Fragment, e.Reason, e.Offset)
+}
+
+// Is reports whether target is ErrUnsafeFragment.
+func (e *UnsafeFragmentError) Is(target error) bool { return target == ErrUnsafeFragment }
