@@ -11,6 +11,12 @@
 // written by Insert, Update or Save, and a plain query (which does not
 // select them) leaves them at their zero value.
 //
+// An alias must fit the database's identifiers: PostgreSQL keeps 63 bytes
+// and would truncate a longer alias, so on PostgreSQL a query on a struct
+// with a longer column fails with sqlt.ErrInvalidIdentifier before any
+// statement runs (a long relation name plus "_count" included; see
+// sqlt.IdentLimiter).
+//
 //	type Post struct {
 //		ID    int64  `db:"id"`
 //		Title string `db:"title"`

@@ -45,6 +45,22 @@
 // [Query.FindOrNew]; created_at and updated_at are maintained where the
 // struct has them.
 //
+// # Failed writes
+//
+// A write that fails (a constraint, a cancelled context, a lost
+// connection, …) leaves the caller's structs as they were before the call:
+// the generated keys, the foreign keys set through a relation and the
+// timestamps it had set are put back, for every row of InsertMany and
+// SaveMany (and every model of [Push]), so that a retry runs the same
+// statements as the first attempt. Column names and values of FirstOrNew,
+// FirstOrCreate, UpdateOrCreate and FindOrNew are checked before any
+// statement runs.
+//
+// relkit cannot see a transaction of the caller that is rolled back after a
+// write succeeded inside it: the structs then keep their keys and
+// timestamps although the rows are gone. Discard them, or keep a copy to
+// go back to, when you roll back your own transaction.
+//
 // # Relations
 //
 // [Related] scopes a query to one parent's related rows (Sutando's

@@ -109,7 +109,7 @@ func push[P any](ctx context.Context, ex sqlt.Executor, pm *sqlt.Model, model *P
 		return p.push(reflect.ValueOf(model).Elem(), pm, nil)
 	})
 	if err != nil {
-		p.restore()
+		p.saved.restore()
 		return fmt.Errorf("push %s: %w", name, err)
 	}
 	return nil
@@ -170,17 +170,7 @@ type pusher struct {
 	ex    sqlt.Executor
 	plan  map[reflect.Type][]*rel.Meta
 	state map[any]uint8 // *C of each model reached → pushing/pushed
-	saved []snapshot    // models as they were, to restore on failure
-}
-
-type snapshot struct{ v, old reflect.Value }
-
-// restore puts back every model Push changed (generated keys, foreign
-// keys, timestamps), newest first.
-func (p *pusher) restore() {
-	for i := len(p.saved) - 1; i >= 0; i-- {
-		p.saved[i].v.Set(p.saved[i].old)
-	}
+	saved snapshots     // models as they were, to restore on failure
 }
 
 // push saves the addressable struct v of model m and the related models
@@ -194,9 +184,7 @@ func (p *pusher) push(v reflect.Value, m *sqlt.Model, fk *keyAssign) error {
 		return nil
 	}
 	p.state[id] = pushing
-	old := reflect.New(v.Type()).Elem()
-	old.Set(v)
-	p.saved = append(p.saved, snapshot{v, old})
+	p.saved.keep(v)
 	rels := p.plan[m.Type]
 	for _, r := range rels {
 		if r.Kind == rel.KindBelongsTo {

@@ -20,11 +20,41 @@ func (q *Query[T]) run(ctx context.Context, ex sqlt.Executor) (*sqlt.Rows, error
 	if ex == nil {
 		return nil, fmt.Errorf("query %s: nil executor: %w", q.model.Table, sqlt.ErrNilValue)
 	}
+	if err := q.namesFit(ex.Dialect()); err != nil {
+		return nil, err
+	}
 	s, args, err := q.ToSql()
 	if err != nil {
 		return nil, err
 	}
 	return ex.Query(ctx, s, args...)
+}
+
+// namesFit refuses, before the statement runs, a name that the database
+// would truncate (sqlt.IdentLimiter): a truncated result column would no
+// longer match its field. It checks the table, T's columns (an aggregate's
+// alias is one of them, so agg.WithCount on a long relation name or a long
+// agg.As is caught here) and, on a belongsToMany scope, the pivot_* aliases.
+func (q *Query[T]) namesFit(d sqlt.Dialect) error {
+	if _, ok := d.(sqlt.IdentLimiter); !ok {
+		return nil
+	}
+	if err := sqlt.CheckIdentLen(d, q.model.Table); err != nil {
+		return err
+	}
+	for _, f := range q.model.Fields {
+		if err := sqlt.CheckIdentLen(d, f.Column); err != nil {
+			return fmt.Errorf("query %s: %w", q.model.Table, err)
+		}
+	}
+	if m := q.pivot; m != nil {
+		for _, c := range append([]string{m.ForeignPivotKey, m.RelatedPivotKey}, m.PivotColumns...) {
+			if err := sqlt.CheckIdentLen(d, PivotAlias(c)); err != nil {
+				return fmt.Errorf("query %s: pivot column %s: %w", q.model.Table, c, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Get runs the query and returns all rows (an empty, non-nil slice when

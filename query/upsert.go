@@ -12,7 +12,9 @@ import (
 // existing row on the conflict columns (a unique key), updates that row's
 // update columns — by default every written column except the conflict
 // columns, the primary key and created_at. The primary key of the inserted
-// or updated row is stored back into v. Column names are validated.
+// or updated row is stored back into v. Column names are validated. If the
+// upsert fails, *v is left as it was before the call, as for
+// [Query.Insert].
 func (q *Query[T]) Upsert(ctx context.Context, ex sqlt.Executor, v *T, conflict []string, update ...string) error {
 	if err := q.writable("upsert"); err != nil {
 		return err
@@ -62,29 +64,30 @@ func (q *Query[T]) Upsert(ctx context.Context, ex sqlt.Executor, v *T, conflict 
 		return fmt.Errorf("upsert %s: %w", q.tableName(), err)
 	}
 	rv := reflect.ValueOf(v).Elem()
-	if err := q.applyAttrs(rv); err != nil {
-		return fmt.Errorf("upsert %s: %w", q.tableName(), err)
-	}
-	touch(m, rv, true)
-	s, args := insertSQL(m, []reflect.Value{rv}, !pkIsZero(m, rv), false)
-	s += ex.Dialect().Upsert(qc, qu)
-	if m.PK == nil || !ex.Dialect().Returning() {
-		if _, err := ex.Exec(ctx, s, args...); err != nil {
-			return fmt.Errorf("upsert %s: %w", q.tableName(), err)
+	err = unchangedOnError([]reflect.Value{rv}, func() error {
+		if err := q.applyAttrs(rv); err != nil {
+			return err
 		}
-		return nil
-	}
-	rows, err := ex.Query(ctx, s+" returning "+sqlt.Ident(m.PK.Column), args...)
+		touch(m, rv, true)
+		s, args := insertSQL(m, []reflect.Value{rv}, !pkIsZero(m, rv), false)
+		s += ex.Dialect().Upsert(qc, qu)
+		if m.PK == nil || !ex.Dialect().Returning() {
+			_, err := ex.Exec(ctx, s, args...)
+			return err
+		}
+		rows, err := ex.Query(ctx, s+" returning "+sqlt.Ident(m.PK.Column), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if rows.Next() {
+			if err := rows.Scan(m.PK.Set(rv).Addr().Interface()); err != nil {
+				return err
+			}
+		}
+		return rows.Close()
+	})
 	if err != nil {
-		return fmt.Errorf("upsert %s: %w", q.tableName(), err)
-	}
-	defer rows.Close()
-	if rows.Next() {
-		if err := rows.Scan(m.PK.Set(rv).Addr().Interface()); err != nil {
-			return fmt.Errorf("upsert %s: %w", q.tableName(), err)
-		}
-	}
-	if err := rows.Close(); err != nil {
 		return fmt.Errorf("upsert %s: %w", q.tableName(), err)
 	}
 	return nil

@@ -118,6 +118,12 @@ func touch(m *sqlt.Model, v reflect.Value, creating bool) {
 // key back into it. A zero primary key is left to the database; created_at
 // and updated_at are set when the struct has them and they are zero. On a
 // relation query the foreign key is set first.
+//
+// If the insert fails (a constraint, a cancelled context, …), *v is left
+// as it was before the call: no generated key, foreign key or timestamp is
+// kept. Inside a transaction of the caller that is rolled back later, *v
+// keeps what a successful Insert set, key included, although the row is
+// gone: relkit cannot see that rollback (see the package documentation).
 func (q *Query[T]) Insert(ctx context.Context, ex sqlt.Executor, v *T) error {
 	if err := q.writable("insert"); err != nil {
 		return err
@@ -132,11 +138,14 @@ func (q *Query[T]) Insert(ctx context.Context, ex sqlt.Executor, v *T) error {
 		return fmt.Errorf("insert %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
 	}
 	rv := reflect.ValueOf(v).Elem()
-	if err := q.applyAttrs(rv); err != nil {
-		return fmt.Errorf("insert %s: %w", q.tableName(), err)
-	}
-	touch(q.model, rv, true)
-	if err := insertRows(ctx, ex, q.model, []reflect.Value{rv}); err != nil {
+	err := unchangedOnError([]reflect.Value{rv}, func() error {
+		if err := q.applyAttrs(rv); err != nil {
+			return err
+		}
+		touch(q.model, rv, true)
+		return insertRows(ctx, ex, q.model, []reflect.Value{rv})
+	})
+	if err != nil {
 		return fmt.Errorf("insert %s: %w", q.tableName(), err)
 	}
 	return nil
@@ -230,7 +239,11 @@ func insertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []re
 // InsertMany inserts rows (a []T or []*T, or a pointer to either) in one
 // transaction, with batched multi-row INSERTs, and stores generated keys
 // back when the rows are addressable (a []*T, a *[]T or a []T, whose
-// elements are updated in place). If one row fails, none is written.
+// elements are updated in place). If one row fails, none is written, and
+// every row is left as it was before the call (keys, foreign keys and
+// timestamps included), so that retrying it runs the same statements as
+// the first attempt. Inside a caller's transaction rolled back later, the
+// rows keep their keys, as for [Query.Insert].
 func (q *Query[T]) InsertMany(ctx context.Context, ex sqlt.Executor, rows any) error {
 	if err := q.writable("insert many"); err != nil {
 		return err
@@ -248,13 +261,15 @@ func (q *Query[T]) InsertMany(ctx context.Context, ex sqlt.Executor, rows any) e
 	if ex == nil {
 		return fmt.Errorf("insert many %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
 	}
-	for _, v := range vals {
-		if err := q.applyAttrs(v); err != nil {
-			return fmt.Errorf("insert many %s: %w", q.tableName(), err)
+	err = unchangedOnError(vals, func() error {
+		for _, v := range vals {
+			if err := q.applyAttrs(v); err != nil {
+				return err
+			}
+			touch(q.model, v, true)
 		}
-		touch(q.model, v, true)
-	}
-	err = sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error { return insertRows(ctx, tx, q.model, vals) })
+		return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error { return insertRows(ctx, tx, q.model, vals) })
+	})
 	if err != nil {
 		return fmt.Errorf("insert many %s: %w", q.tableName(), err)
 	}
@@ -294,7 +309,8 @@ func elems[T any](rows any) ([]reflect.Value, error) {
 
 // Update writes every column of the row v points to, by primary key, and
 // sets updated_at when the struct has it. It returns sqlt.ErrNotFound when
-// no row has that key.
+// no row has that key. On any error *v is left as it was before the call
+// (updated_at and, on a relation query, the foreign key included).
 func (q *Query[T]) Update(ctx context.Context, ex sqlt.Executor, v *T) error {
 	if err := q.writable("update"); err != nil {
 		return err
@@ -305,12 +321,16 @@ func (q *Query[T]) Update(ctx context.Context, ex sqlt.Executor, v *T) error {
 	if v == nil {
 		return fmt.Errorf("update %s: %w", q.tableName(), sqlt.ErrNilValue)
 	}
-	n, err := q.update(ctx, ex, reflect.ValueOf(v).Elem())
+	rv := reflect.ValueOf(v).Elem()
+	err := unchangedOnError([]reflect.Value{rv}, func() error {
+		n, err := q.update(ctx, ex, rv)
+		if err == nil && n == 0 {
+			err = sqlt.ErrNotFound
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("update %s: %w", q.tableName(), err)
-	}
-	if n == 0 {
-		return fmt.Errorf("update %s: %w", q.tableName(), sqlt.ErrNotFound)
 	}
 	return nil
 }
@@ -352,7 +372,8 @@ func updateRow(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rv reflect.
 
 // Save inserts v when its primary key is zero, and updates it otherwise
 // (inserting it with its key when no row has that key). A struct without a
-// primary key cannot be saved (sqlt.ErrNoPrimaryKey): use Insert.
+// primary key cannot be saved (sqlt.ErrNoPrimaryKey): use Insert. If the
+// save fails, *v is left as it was before the call, as for [Query.Insert].
 func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
 	if err := q.writable("save"); err != nil {
 		return err
@@ -370,17 +391,22 @@ func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
 	if pkIsZero(q.model, rv) {
 		return q.Insert(ctx, ex, v)
 	}
-	n, err := q.update(ctx, ex, rv)
-	if err != nil {
-		return fmt.Errorf("save %s: %w", q.tableName(), err)
-	}
-	if n == 0 {
-		return q.Insert(ctx, ex, v)
-	}
-	return nil
+	return unchangedOnError([]reflect.Value{rv}, func() error {
+		n, err := q.update(ctx, ex, rv)
+		if err != nil {
+			return fmt.Errorf("save %s: %w", q.tableName(), err)
+		}
+		if n == 0 {
+			return q.Insert(ctx, ex, v)
+		}
+		return nil
+	})
 }
 
-// SaveMany saves every row (a []*T, *[]T or []T) in one transaction.
+// SaveMany saves every row (a []*T, *[]T or []T) in one transaction. If
+// one row fails, nothing is written and every row is left as it was
+// before the call (keys, foreign keys and timestamps included), as for
+// [Query.InsertMany].
 func (q *Query[T]) SaveMany(ctx context.Context, ex sqlt.Executor, rows any) error {
 	if err := q.writable("save many"); err != nil {
 		return err
@@ -398,13 +424,15 @@ func (q *Query[T]) SaveMany(ctx context.Context, ex sqlt.Executor, rows any) err
 	if len(vals) == 0 {
 		return nil
 	}
-	return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
-		for _, v := range vals {
-			if err := q.Save(ctx, tx, v.Addr().Interface().(*T)); err != nil {
-				return err
+	return unchangedOnError(vals, func() error {
+		return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+			for _, v := range vals {
+				if err := q.Save(ctx, tx, v.Addr().Interface().(*T)); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 }
 
@@ -608,6 +636,16 @@ func (q *Query[T]) firstOrNew(ctx context.Context, ex sqlt.Executor, attrs map[s
 	if err := q.writable("first or new"); err != nil {
 		return zero, false, err
 	}
+	// The new row is made first, so that a bad column name or value in
+	// attrs or values fails before any statement runs.
+	var fresh T
+	rv := reflect.ValueOf(&fresh).Elem()
+	if err := q.fill(rv, append([]map[string]any{attrs}, values...)...); err != nil {
+		return zero, false, err
+	}
+	if err := q.applyAttrs(rv); err != nil {
+		return zero, false, err
+	}
 	v, err := q.whereAttrs(attrs).First(ctx, ex)
 	if err == nil {
 		return v, true, nil
@@ -615,14 +653,7 @@ func (q *Query[T]) firstOrNew(ctx context.Context, ex sqlt.Executor, attrs map[s
 	if !errors.Is(err, sqlt.ErrNotFound) {
 		return zero, false, err
 	}
-	rv := reflect.ValueOf(&v).Elem()
-	if err := q.fill(rv, append([]map[string]any{attrs}, values...)...); err != nil {
-		return zero, false, err
-	}
-	if err := q.applyAttrs(rv); err != nil {
-		return zero, false, err
-	}
-	return v, false, nil
+	return fresh, false, nil
 }
 
 // FirstOrCreate returns the first row matching attrs, or inserts one made
@@ -670,19 +701,19 @@ func (q *Query[T]) UpdateOrCreate(ctx context.Context, ex sqlt.Executor, attrs m
 // FindOrNew returns the row with primary key id (within the relation on a
 // relation query), or a new, unsaved T carrying the foreign key.
 func (q *Query[T]) FindOrNew(ctx context.Context, ex sqlt.Executor, id any) (T, error) {
+	var zero, fresh T
+	if err := q.writable("find or new"); err != nil {
+		return zero, err
+	}
+	if err := q.applyAttrs(reflect.ValueOf(&fresh).Elem()); err != nil {
+		return zero, fmt.Errorf("find or new %s: %w", q.tableName(), err)
+	}
 	v, err := q.Find(ctx, ex, id)
 	if err == nil {
 		return v, nil
 	}
-	var zero T
 	if !errors.Is(err, sqlt.ErrNotFound) {
 		return zero, err
 	}
-	if err := q.writable("find or new"); err != nil {
-		return zero, err
-	}
-	if err := q.applyAttrs(reflect.ValueOf(&zero).Elem()); err != nil {
-		return zero, fmt.Errorf("find or new %s: %w", q.tableName(), err)
-	}
-	return zero, nil
+	return fresh, nil
 }

@@ -2,6 +2,7 @@ package sqlt
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -9,12 +10,25 @@ import (
 
 // Assign stores v (a value as drivers return it, or as a caller passes it)
 // into the settable field fv, converting between integer widths, floats,
-// strings and []byte, allocating pointers, and calling sql.Scanner. nil
-// stores the zero value.
+// strings and []byte, allocating pointers, and calling sql.Scanner. A value
+// of the field's own type is stored as is; another driver.Valuer
+// (sql.NullString{} into a *string) is stored as its Value. nil stores the
+// zero value.
 func Assign(fv reflect.Value, v any) error {
 	if v == nil {
 		fv.Set(reflect.Zero(fv.Type()))
 		return nil
+	}
+	if t := reflect.TypeOf(v); t.AssignableTo(fv.Type()) {
+		fv.Set(reflect.ValueOf(v)) // sql.NullString into a sql.NullString field
+		return nil
+	}
+	if dv, ok := v.(driver.Valuer); ok {
+		val, err := dv.Value()
+		if err != nil {
+			return fmt.Errorf("assign %T to %s: %w", v, fv.Type(), err)
+		}
+		return Assign(fv, val)
 	}
 	if sc, ok := fv.Addr().Interface().(sql.Scanner); ok {
 		if err := sc.Scan(v); err != nil {

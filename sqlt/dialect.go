@@ -14,7 +14,8 @@ import (
 // the dialect to rewrite them once, at the outermost statement.
 //
 // SQLite and PostgreSQL are built in; a third database (MySQL, say) is a new
-// value implementing this interface.
+// value implementing this interface, and [IdentLimiter] when it limits the
+// length of identifiers.
 type Dialect interface {
 	// Name is a short lower-case name: "sqlite", "postgres".
 	Name() string
@@ -138,6 +139,9 @@ func (postgresDialect) Rebind(query string) string {
 	return rebindDollar(query)
 }
 func (postgresDialect) Returning() bool { return true }
+
+// MaxIdentLen implements IdentLimiter: NAMEDATALEN-1.
+func (postgresDialect) MaxIdentLen() int { return 63 }
 func (postgresDialect) KeyList(col string, keys []any) (string, []any) {
 	// One array parameter: the SQL text is the same for any number of keys.
 	if len(keys) > 0 {
