@@ -146,6 +146,9 @@ func CheckIdentLen(d Dialect, ident string) error {
 		return nil
 	}
 	limit := l.MaxIdentLen()
+	if len(ident) <= limit {
+		return nil // no part can be longer than the whole
+	}
 	for part := range strings.SplitSeq(ident, ".") {
 		if len(part) > limit {
 			return &InvalidIdentifierError{Ident: ident, Reason: fmt.Sprintf("%d bytes, longer than the %d %s keeps", len(part), limit, d.Name())}
