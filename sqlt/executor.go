@@ -215,6 +215,9 @@ func (tx *Transaction) Begin(ctx context.Context) (*Transaction, error) {
 
 // Commit commits the transaction or releases the savepoint. When ctx is
 // already cancelled, Commit rolls back instead and returns ctx's error.
+// Once the commit is sent, ctx no longer interrupts it, so that the
+// result always says what the database did: a cancel that lands during
+// the commit cannot report as cancelled a transaction that committed.
 // Committing a transaction the database rolled back on its own fails with
 // [ErrTxLost] (and still releases the connection).
 func (tx *Transaction) Commit(ctx context.Context) error {
@@ -233,7 +236,7 @@ func (tx *Transaction) Commit(ctx context.Context) error {
 		}
 		return fmt.Errorf("commit: %w", err)
 	}
-	if err := tx.conn.commit(ctx); err != nil {
+	if err := tx.conn.commit(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("commit: %w", tx.failed(err))
 	}
 	return nil

@@ -314,3 +314,34 @@ func TestOpenSQLiteFileDefaults(t *testing.T) {
 		return rows.Close()
 	}), "read-only transactions begin (no BEGIN IMMEDIATE on a read-only file)")
 }
+
+// A cancel that lands while Commit runs must not report a committed
+// transaction as cancelled: the error says what the database did.
+func TestTxCommitRacingACancelReportsTheOutcome(t *testing.T) {
+	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+		bg := context.Background()
+		db.MustExec(t, `create table things (id {{pk}}, name text not null)`)
+		for i := 1; i <= 100; i++ {
+			ctx, cancel := context.WithCancel(bg)
+			tx, err := db.Begin(ctx)
+			require.NoError(t, err)
+			_, err = tx.Exec(ctx, `insert into things (id, name) values (?, 'r')`, i)
+			require.NoError(t, err)
+			// Cancel somewhere between just before and well after the
+			// COMMIT's round trip.
+			time.AfterFunc(time.Duration(i%20)*20*time.Microsecond, cancel)
+			commitErr := tx.Commit(ctx)
+			cancel()
+			rows, err := db.Query(bg, `select count(*) from things where id = ?`, i)
+			require.NoError(t, err)
+			n, err := sqlt.ScanOne[int](rows)
+			require.NoError(t, err)
+			if commitErr == nil {
+				require.Equal(t, 1, n, "iteration %d: Commit succeeded, the row is there", i)
+			} else {
+				require.ErrorIs(t, commitErr, context.Canceled)
+				require.Equal(t, 0, n, "iteration %d: Commit failed with %v, nothing is committed", i, commitErr)
+			}
+		}
+	})
+}
