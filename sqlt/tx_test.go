@@ -2,8 +2,10 @@ package sqlt_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -344,4 +346,33 @@ func TestTxCommitRacingACancelReportsTheOutcome(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Under a caller's *sql.Tx (FromTx) relkit cannot ask the driver, but a
+// statement after SQLite ended the caller's transaction must still not run
+// on its own.
+func TestTxLostUnderACallersSQLTx(t *testing.T) {
+	ctx := context.Background()
+	sdb, err := sql.Open("sqlite3", "file:"+filepath.Join(t.TempDir(), "a.db"))
+	require.NoError(t, err)
+	defer sdb.Close()
+	db := sqlt.FromDB(sdb, sqlt.SQLite)
+	_, err = db.Exec(ctx, `create table things (id integer primary key, name text not null unique on conflict rollback)`)
+	require.NoError(t, err)
+	_, err = db.Exec(ctx, `insert into things (name) values ('a')`)
+	require.NoError(t, err)
+
+	stx, err := sdb.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	var failed, after error
+	err = sqlt.Tx(ctx, sqlt.FromTx(stx, sqlt.SQLite), func(tx sqlt.Executor) error {
+		_, failed = tx.Exec(ctx, `insert into things (name) values ('a')`) // ends stx
+		_, after = tx.Exec(ctx, `insert into things (name) values ('after')`)
+		return nil
+	})
+	assert.ErrorIs(t, failed, sqlt.ErrTxLost)
+	assert.ErrorIs(t, after, sqlt.ErrTxLost, "a statement after the loss is refused")
+	assert.ErrorIs(t, err, sqlt.ErrTxLost)
+	_ = stx.Rollback()
+	assert.Equal(t, []string{"a"}, names(t, db), "nothing ran outside a transaction")
 }
