@@ -376,3 +376,19 @@ func TestTxLostUnderACallersSQLTx(t *testing.T) {
 	_ = stx.Rollback()
 	assert.Equal(t, []string{"a"}, names(t, db), "nothing ran outside a transaction")
 }
+
+// "_query_only=0" (or "off", "false", "no") leaves the file writable: it
+// gets the concurrent-writer defaults like any writable file.
+func TestOpenSQLiteFileQueryOnlyOffKeepsTheDefaults(t *testing.T) {
+	ctx := context.Background()
+	for _, off := range []string{"0", "off", "FALSE"} {
+		db, err := sqlt.Open(ctx, "file:"+filepath.Join(t.TempDir(), "q.db")+"?_query_only="+off)
+		require.NoError(t, err)
+		rows, err := db.Query(ctx, `pragma journal_mode`)
+		require.NoError(t, err)
+		mode, err := sqlt.ScanOne[string](rows)
+		require.NoError(t, err)
+		assert.Equal(t, "wal", mode, "_query_only=%s", off)
+		require.NoError(t, db.Close())
+	}
+}
