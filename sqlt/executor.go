@@ -243,8 +243,9 @@ func (tx *Transaction) Commit(ctx context.Context) error {
 }
 
 // Rollback rolls the transaction back (or back to the savepoint). Calling
-// it after Commit or Rollback returns ErrTxDone. Rolling back a
-// transaction the database already rolled back on its own succeeds.
+// it after Commit or Rollback returns ErrTxDone. A cancelled ctx does not
+// stop it: the call that failed can roll back with its own context. Rolling
+// back a transaction the database already rolled back on its own succeeds.
 func (tx *Transaction) Rollback(ctx context.Context) error {
 	if tx.done {
 		return fmt.Errorf("rollback: %w", ErrTxDone)
@@ -254,7 +255,7 @@ func (tx *Transaction) Rollback(ctx context.Context) error {
 		tx.discard(ctx)
 		return nil
 	}
-	if err := tx.conn.rollback(ctx); err != nil {
+	if err := tx.conn.rollback(context.WithoutCancel(ctx)); err != nil {
 		if err = tx.failed(err); errors.Is(err, ErrTxLost) {
 			return nil // the savepoint went with the whole transaction
 		}

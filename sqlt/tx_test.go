@@ -392,3 +392,27 @@ func TestOpenSQLiteFileQueryOnlyOffKeepsTheDefaults(t *testing.T) {
 		require.NoError(t, db.Close())
 	}
 }
+
+// Rolling back a savepoint with the (cancelled) context of the call that
+// failed still rolls it back: its writes are not committed by the outer
+// transaction.
+func TestTxSavepointRollbackWithACancelledContext(t *testing.T) {
+	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+		bg := context.Background()
+		db.MustExec(t, `create table things (id {{pk}}, name text not null)`)
+		tx, err := db.Begin(bg)
+		require.NoError(t, err)
+		defer tx.Rollback(bg) // on failure: end it, so the pool can close
+		ctx, cancel := context.WithCancel(bg)
+		sp, err := tx.Begin(ctx)
+		require.NoError(t, err)
+		_, err = sp.Exec(ctx, `insert into things (name) values ('in savepoint')`)
+		require.NoError(t, err)
+		cancel()
+		require.NoError(t, sp.Rollback(ctx))
+		_, err = tx.Exec(bg, `insert into things (name) values ('outer')`)
+		require.NoError(t, err)
+		require.NoError(t, tx.Commit(bg))
+		assert.Equal(t, []string{"outer"}, names(t, db))
+	})
+}
