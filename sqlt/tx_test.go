@@ -416,3 +416,119 @@ func TestTxSavepointRollbackWithACancelledContext(t *testing.T) {
 		assert.Equal(t, []string{"outer"}, names(t, db))
 	})
 }
+
+// A deadline that expires while another transaction holds the only
+// connection of an in-memory database ends the wait with the deadline's
+// error; the database is intact afterwards.
+func TestTxDeadlineWhileWaitingForTheConnection(t *testing.T) {
+	db := testdb.SQLite(t)
+	bg := context.Background()
+	db.MustExec(t, `create table things (id {{pk}}, name text not null)`)
+	hold, err := db.Begin(bg)
+	require.NoError(t, err)
+	_, err = hold.Exec(bg, `insert into things (name) values ('held')`)
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = sqlt.Tx(ctx, db, func(tx sqlt.Executor) error { return nil })
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 5*time.Second, "the wait ended at the deadline")
+
+	require.NoError(t, hold.Commit(bg))
+	assert.Equal(t, 1, countThings(t, db))
+}
+
+// SQLite's RAISE(ROLLBACK) three savepoints deep ends the whole
+// transaction: every level, however it handles the error, is refused, and
+// nothing is committed.
+func TestTxLostThreeSavepointsDeep(t *testing.T) {
+	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+		if db.Name != "sqlite" {
+			t.Skip("RAISE(ROLLBACK) is SQLite's")
+		}
+		ctx := context.Background()
+		db.MustExec(t, `create table things (id {{pk}}, name text not null)`,
+			`create trigger refuse before insert on things when new.name = 'bad' begin select raise(rollback, 'refused'); end`)
+		insert := func(tx sqlt.Executor, name string) error {
+			_, err := tx.Exec(ctx, `insert into things (name) values (?)`, name)
+			return err
+		}
+		var errs []error // innermost first
+		err := sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+			require.NoError(t, insert(tx, "level 0"))
+			errs = append(errs, sqlt.Tx(ctx, tx, func(tx sqlt.Executor) error {
+				require.NoError(t, insert(tx, "level 1"))
+				errs = append(errs, sqlt.Tx(ctx, tx, func(tx sqlt.Executor) error {
+					require.NoError(t, insert(tx, "level 2"))
+					errs = append(errs, sqlt.Tx(ctx, tx, func(tx sqlt.Executor) error {
+						return insert(tx, "bad")
+					}))
+					return nil // swallowed
+				}), insert(tx, "after, level 1"))
+				return nil
+			}), insert(tx, "after, level 0"))
+			return nil
+		})
+		require.Len(t, errs, 5)
+		for i, e := range errs {
+			assert.ErrorIs(t, e, sqlt.ErrTxLost, "error %d", i)
+		}
+		assert.Contains(t, errs[0].Error(), "refused")
+		assert.ErrorIs(t, err, sqlt.ErrTxLost)
+		assert.Equal(t, 0, countThings(t, db))
+	})
+}
+
+// Transactions cancelled at every stage give their connection back: a
+// pool of two still serves a query at once afterwards.
+func TestTxCancelledTransactionsReturnTheirConnections(t *testing.T) {
+	ctx := context.Background()
+	sdb, err := sql.Open("sqlite3", "file:"+filepath.Join(t.TempDir(), "a.db")+"?_txlock=immediate&_busy_timeout=5000")
+	require.NoError(t, err)
+	defer sdb.Close()
+	sdb.SetMaxOpenConns(2)
+	db := sqlt.FromDB(sdb, sqlt.SQLite)
+	_, err = db.Exec(ctx, `create table things (id integer primary key, name text not null unique on conflict rollback)`)
+	require.NoError(t, err)
+	insert := func(ctx context.Context, tx sqlt.Executor, name string) error {
+		_, err := tx.Exec(ctx, `insert into things (name) values (?)`, name)
+		return err
+	}
+	for i := range 200 {
+		c, cancel := context.WithCancel(ctx)
+		switch i % 5 {
+		case 0: // before
+			cancel()
+			assert.ErrorIs(t, sqlt.Tx(c, db, func(sqlt.Executor) error { return nil }), context.Canceled)
+		case 1: // between statements
+			assert.ErrorIs(t, sqlt.Tx(c, db, func(tx sqlt.Executor) error { cancel(); return insert(c, tx, "x") }), context.Canceled)
+		case 2: // lost, then ignored
+			assert.ErrorIs(t, sqlt.Tx(c, db, func(tx sqlt.Executor) error {
+				_ = insert(c, tx, "a")
+				_ = insert(c, tx, "a")
+				return nil
+			}), sqlt.ErrTxLost)
+		case 3: // rows left open
+			assert.ErrorIs(t, sqlt.Tx(c, db, func(tx sqlt.Executor) error {
+				rows, err := tx.Query(c, `select 1 union all select 2`)
+				require.NoError(t, err)
+				require.True(t, rows.Next())
+				cancel()
+				return nil
+			}), context.Canceled)
+		case 4: // before Commit
+			tx, err := db.Begin(c)
+			require.NoError(t, err)
+			cancel()
+			assert.ErrorIs(t, tx.Commit(c), context.Canceled)
+		}
+		cancel()
+	}
+	qctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	require.NoError(t, insert(qctx, db, "served"), "a connection was free")
+	assert.Zero(t, sdb.Stats().InUse)
+	assert.Equal(t, []string{"served"}, names(t, db))
+}
