@@ -28,12 +28,13 @@ func FromConn(c *sql.Conn, d Dialect) *DB {
 // FromTx adapts a *sql.Tx that the caller began and will commit or roll
 // back. Transactions begun on the returned handle are savepoints inside tx.
 //
-// relkit cannot see the connection under a caller's *sql.Tx, so it can
-// tell that SQLite rolled the whole transaction back on its own (see
-// [ErrTxLost]) only when a savepoint has gone missing; handles from
-// [FromDB] and [FromConn] detect it after the failing statement.
+// relkit cannot see the connection under a caller's *sql.Tx: with the
+// SQLite dialect, after a statement of a transaction begun on the handle
+// fails, it asks the database with a BEGIN whether tx is still open, so
+// that a tx SQLite rolled back on its own is reported (see [ErrTxLost]) as
+// on the other handles.
 func FromTx(tx *sql.Tx, d Dialect) *DB {
-	return &DB{conn: &sqlTx{q: tx, outer: true, state: &txState{}}, dialect: d}
+	return &DB{conn: &sqlTx{q: tx, outer: true, state: &txState{probe: d == SQLite}}, dialect: d}
 }
 
 // sqlConn is a *sql.DB (db set) or a *sql.Conn (c set).
@@ -104,7 +105,8 @@ type sqlTx struct {
 
 // txState is what a transaction and its savepoints share.
 type txState struct {
-	depth int // savepoints open
+	depth int  // savepoints open
+	probe bool // a caller's SQLite tx: lost asks with a BEGIN
 }
 
 func (t *sqlTx) query(ctx context.Context, q string, args []any) (driverRows, error) {
@@ -119,11 +121,12 @@ func (t *sqlTx) exec(ctx context.Context, q string, args []any) (int64, error) {
 // SQLite does that on some errors (a constraint declared ON CONFLICT
 // ROLLBACK, RAISE(ROLLBACK), an interrupted write, a full disk…), after
 // which it runs later statements outside any transaction. Drivers that
-// expose the session's autocommit flag (go-sqlite3) are asked; others are
+// expose the session's autocommit flag (go-sqlite3) are asked; under a
+// caller's SQLite *sql.Tx a BEGIN is tried (see [FromTx]); others are
 // taken to keep the transaction, as PostgreSQL does.
 func (t *sqlTx) lost() bool {
 	if t.conn == nil {
-		return false
+		return t.state.probe && beginSucceeds(t.q)
 	}
 	lost := false
 	_ = t.conn.Raw(func(dc any) error {
@@ -133,6 +136,17 @@ func (t *sqlTx) lost() bool {
 		return nil
 	})
 	return lost
+}
+
+// beginSucceeds reports whether a BEGIN on q succeeds, which SQLite
+// refuses inside a transaction; the transaction it opened is rolled back.
+func beginSucceeds(q sqlQuerier) bool {
+	ctx := context.Background()
+	if _, err := q.ExecContext(ctx, "BEGIN"); err != nil {
+		return false
+	}
+	_, _ = q.ExecContext(ctx, "ROLLBACK")
+	return true
 }
 
 func (t *sqlTx) begin(ctx context.Context) (driverTx, error) {

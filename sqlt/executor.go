@@ -217,6 +217,9 @@ func (tx *Transaction) Begin(ctx context.Context) (*Transaction, error) {
 
 // Commit commits the transaction or releases the savepoint. When ctx is
 // already cancelled, Commit rolls back instead and returns ctx's error.
+// Once the commit is sent, ctx no longer interrupts it, so that the
+// result always says what the database did: a cancel that lands during
+// the commit cannot report as cancelled a transaction that committed.
 // Committing a transaction the database rolled back on its own fails with
 // [ErrTxLost] (and still releases the connection).
 func (tx *Transaction) Commit(ctx context.Context) error {
@@ -235,15 +238,16 @@ func (tx *Transaction) Commit(ctx context.Context) error {
 		}
 		return fmt.Errorf("commit: %w", err)
 	}
-	if err := tx.conn.commit(ctx); err != nil {
+	if err := tx.conn.commit(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("commit: %w", tx.failed(err))
 	}
 	return nil
 }
 
 // Rollback rolls the transaction back (or back to the savepoint). Calling
-// it after Commit or Rollback returns ErrTxDone. Rolling back a
-// transaction the database already rolled back on its own succeeds.
+// it after Commit or Rollback returns ErrTxDone. A cancelled ctx does not
+// stop it: the call that failed can roll back with its own context. Rolling
+// back a transaction the database already rolled back on its own succeeds.
 func (tx *Transaction) Rollback(ctx context.Context) error {
 	if tx.done {
 		return fmt.Errorf("rollback: %w", ErrTxDone)
@@ -253,7 +257,7 @@ func (tx *Transaction) Rollback(ctx context.Context) error {
 		tx.discard(ctx)
 		return nil
 	}
-	if err := tx.conn.rollback(ctx); err != nil {
+	if err := tx.conn.rollback(context.WithoutCancel(ctx)); err != nil {
 		if err = tx.failed(err); errors.Is(err, ErrTxLost) {
 			return nil // the savepoint went with the whole transaction
 		}

@@ -62,7 +62,7 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite: options of %q: %w", dsn, err)
 	}
 	memory := strings.HasPrefix(path, "file::memory:") || params.Get("mode") == "memory"
-	readOnly := params.Get("mode") == "ro" || params.Get("_query_only") != ""
+	readOnly := params.Get("mode") == "ro" || isTrue(params.Get("_query_only"))
 	defaults := sqliteDefaults(params, memory, readOnly)
 	if len(defaults) > 0 {
 		sep := "&"
@@ -128,6 +128,15 @@ func sqliteDefaults(params url.Values, memory, readOnly bool) []string {
 		out = append(out, "_txlock=immediate")
 	}
 	return out
+}
+
+// isTrue reports whether a go-sqlite3 boolean option is on.
+func isTrue(v string) bool {
+	switch strings.ToLower(v) {
+	case "1", "yes", "true", "on":
+		return true
+	}
+	return false
 }
 
 // redact hides a password in a DSN for error messages.

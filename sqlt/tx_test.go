@@ -2,8 +2,10 @@ package sqlt_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -313,4 +315,220 @@ func TestOpenSQLiteFileDefaults(t *testing.T) {
 		}
 		return rows.Close()
 	}), "read-only transactions begin (no BEGIN IMMEDIATE on a read-only file)")
+}
+
+// A cancel that lands while Commit runs must not report a committed
+// transaction as cancelled: the error says what the database did.
+func TestTxCommitRacingACancelReportsTheOutcome(t *testing.T) {
+	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+		bg := context.Background()
+		db.MustExec(t, `create table things (id {{pk}}, name text not null)`)
+		for i := 1; i <= 100; i++ {
+			ctx, cancel := context.WithCancel(bg)
+			tx, err := db.Begin(ctx)
+			require.NoError(t, err)
+			_, err = tx.Exec(ctx, `insert into things (id, name) values (?, 'r')`, i)
+			require.NoError(t, err)
+			// Cancel somewhere between just before and well after the
+			// COMMIT's round trip.
+			time.AfterFunc(time.Duration(i%20)*20*time.Microsecond, cancel)
+			commitErr := tx.Commit(ctx)
+			cancel()
+			rows, err := db.Query(bg, `select count(*) from things where id = ?`, i)
+			require.NoError(t, err)
+			n, err := sqlt.ScanOne[int](rows)
+			require.NoError(t, err)
+			if commitErr == nil {
+				require.Equal(t, 1, n, "iteration %d: Commit succeeded, the row is there", i)
+			} else {
+				require.ErrorIs(t, commitErr, context.Canceled)
+				require.Equal(t, 0, n, "iteration %d: Commit failed with %v, nothing is committed", i, commitErr)
+			}
+		}
+	})
+}
+
+// Under a caller's *sql.Tx (FromTx) relkit cannot ask the driver, but a
+// statement after SQLite ended the caller's transaction must still not run
+// on its own.
+func TestTxLostUnderACallersSQLTx(t *testing.T) {
+	ctx := context.Background()
+	sdb, err := sql.Open("sqlite3", "file:"+filepath.Join(t.TempDir(), "a.db"))
+	require.NoError(t, err)
+	defer sdb.Close()
+	db := sqlt.FromDB(sdb, sqlt.SQLite)
+	_, err = db.Exec(ctx, `create table things (id integer primary key, name text not null unique on conflict rollback)`)
+	require.NoError(t, err)
+	_, err = db.Exec(ctx, `insert into things (name) values ('a')`)
+	require.NoError(t, err)
+
+	stx, err := sdb.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	var failed, after error
+	err = sqlt.Tx(ctx, sqlt.FromTx(stx, sqlt.SQLite), func(tx sqlt.Executor) error {
+		_, failed = tx.Exec(ctx, `insert into things (name) values ('a')`) // ends stx
+		_, after = tx.Exec(ctx, `insert into things (name) values ('after')`)
+		return nil
+	})
+	assert.ErrorIs(t, failed, sqlt.ErrTxLost)
+	assert.ErrorIs(t, after, sqlt.ErrTxLost, "a statement after the loss is refused")
+	assert.ErrorIs(t, err, sqlt.ErrTxLost)
+	_ = stx.Rollback()
+	assert.Equal(t, []string{"a"}, names(t, db), "nothing ran outside a transaction")
+}
+
+// "_query_only=0" (or "off", "false", "no") leaves the file writable: it
+// gets the concurrent-writer defaults like any writable file.
+func TestOpenSQLiteFileQueryOnlyOffKeepsTheDefaults(t *testing.T) {
+	ctx := context.Background()
+	for _, off := range []string{"0", "off", "FALSE"} {
+		db, err := sqlt.Open(ctx, "file:"+filepath.Join(t.TempDir(), "q.db")+"?_query_only="+off)
+		require.NoError(t, err)
+		rows, err := db.Query(ctx, `pragma journal_mode`)
+		require.NoError(t, err)
+		mode, err := sqlt.ScanOne[string](rows)
+		require.NoError(t, err)
+		assert.Equal(t, "wal", mode, "_query_only=%s", off)
+		require.NoError(t, db.Close())
+	}
+}
+
+// Rolling back a savepoint with the (cancelled) context of the call that
+// failed still rolls it back: its writes are not committed by the outer
+// transaction.
+func TestTxSavepointRollbackWithACancelledContext(t *testing.T) {
+	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+		bg := context.Background()
+		db.MustExec(t, `create table things (id {{pk}}, name text not null)`)
+		tx, err := db.Begin(bg)
+		require.NoError(t, err)
+		defer tx.Rollback(bg) // on failure: end it, so the pool can close
+		ctx, cancel := context.WithCancel(bg)
+		sp, err := tx.Begin(ctx)
+		require.NoError(t, err)
+		_, err = sp.Exec(ctx, `insert into things (name) values ('in savepoint')`)
+		require.NoError(t, err)
+		cancel()
+		require.NoError(t, sp.Rollback(ctx))
+		_, err = tx.Exec(bg, `insert into things (name) values ('outer')`)
+		require.NoError(t, err)
+		require.NoError(t, tx.Commit(bg))
+		assert.Equal(t, []string{"outer"}, names(t, db))
+	})
+}
+
+// A deadline that expires while another transaction holds the only
+// connection of an in-memory database ends the wait with the deadline's
+// error; the database is intact afterwards.
+func TestTxDeadlineWhileWaitingForTheConnection(t *testing.T) {
+	db := testdb.SQLite(t)
+	bg := context.Background()
+	db.MustExec(t, `create table things (id {{pk}}, name text not null)`)
+	hold, err := db.Begin(bg)
+	require.NoError(t, err)
+	_, err = hold.Exec(bg, `insert into things (name) values ('held')`)
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = sqlt.Tx(ctx, db, func(tx sqlt.Executor) error { return nil })
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 5*time.Second, "the wait ended at the deadline")
+
+	require.NoError(t, hold.Commit(bg))
+	assert.Equal(t, 1, countThings(t, db))
+}
+
+// SQLite's RAISE(ROLLBACK) three savepoints deep ends the whole
+// transaction: every level, however it handles the error, is refused, and
+// nothing is committed.
+func TestTxLostThreeSavepointsDeep(t *testing.T) {
+	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+		if db.Name != "sqlite" {
+			t.Skip("RAISE(ROLLBACK) is SQLite's")
+		}
+		ctx := context.Background()
+		db.MustExec(t, `create table things (id {{pk}}, name text not null)`,
+			`create trigger refuse before insert on things when new.name = 'bad' begin select raise(rollback, 'refused'); end`)
+		insert := func(tx sqlt.Executor, name string) error {
+			_, err := tx.Exec(ctx, `insert into things (name) values (?)`, name)
+			return err
+		}
+		var errs []error // innermost first
+		err := sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+			require.NoError(t, insert(tx, "level 0"))
+			errs = append(errs, sqlt.Tx(ctx, tx, func(tx sqlt.Executor) error {
+				require.NoError(t, insert(tx, "level 1"))
+				errs = append(errs, sqlt.Tx(ctx, tx, func(tx sqlt.Executor) error {
+					require.NoError(t, insert(tx, "level 2"))
+					errs = append(errs, sqlt.Tx(ctx, tx, func(tx sqlt.Executor) error {
+						return insert(tx, "bad")
+					}))
+					return nil // swallowed
+				}), insert(tx, "after, level 1"))
+				return nil
+			}), insert(tx, "after, level 0"))
+			return nil
+		})
+		require.Len(t, errs, 5)
+		for i, e := range errs {
+			assert.ErrorIs(t, e, sqlt.ErrTxLost, "error %d", i)
+		}
+		assert.Contains(t, errs[0].Error(), "refused")
+		assert.ErrorIs(t, err, sqlt.ErrTxLost)
+		assert.Equal(t, 0, countThings(t, db))
+	})
+}
+
+// Transactions cancelled at every stage give their connection back: a
+// pool of two still serves a query at once afterwards.
+func TestTxCancelledTransactionsReturnTheirConnections(t *testing.T) {
+	ctx := context.Background()
+	sdb, err := sql.Open("sqlite3", "file:"+filepath.Join(t.TempDir(), "a.db")+"?_txlock=immediate&_busy_timeout=5000")
+	require.NoError(t, err)
+	defer sdb.Close()
+	sdb.SetMaxOpenConns(2)
+	db := sqlt.FromDB(sdb, sqlt.SQLite)
+	_, err = db.Exec(ctx, `create table things (id integer primary key, name text not null unique on conflict rollback)`)
+	require.NoError(t, err)
+	insert := func(ctx context.Context, tx sqlt.Executor, name string) error {
+		_, err := tx.Exec(ctx, `insert into things (name) values (?)`, name)
+		return err
+	}
+	for i := range 200 {
+		c, cancel := context.WithCancel(ctx)
+		switch i % 5 {
+		case 0: // before
+			cancel()
+			assert.ErrorIs(t, sqlt.Tx(c, db, func(sqlt.Executor) error { return nil }), context.Canceled)
+		case 1: // between statements
+			assert.ErrorIs(t, sqlt.Tx(c, db, func(tx sqlt.Executor) error { cancel(); return insert(c, tx, "x") }), context.Canceled)
+		case 2: // lost, then ignored
+			assert.ErrorIs(t, sqlt.Tx(c, db, func(tx sqlt.Executor) error {
+				_ = insert(c, tx, "a")
+				_ = insert(c, tx, "a")
+				return nil
+			}), sqlt.ErrTxLost)
+		case 3: // rows left open
+			assert.ErrorIs(t, sqlt.Tx(c, db, func(tx sqlt.Executor) error {
+				rows, err := tx.Query(c, `select 1 union all select 2`)
+				require.NoError(t, err)
+				require.True(t, rows.Next())
+				cancel()
+				return nil
+			}), context.Canceled)
+		case 4: // before Commit
+			tx, err := db.Begin(c)
+			require.NoError(t, err)
+			cancel()
+			assert.ErrorIs(t, tx.Commit(c), context.Canceled)
+		}
+		cancel()
+	}
+	qctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	require.NoError(t, insert(qctx, db, "served"), "a connection was free")
+	assert.Zero(t, sdb.Stats().InUse)
+	assert.Equal(t, []string{"served"}, names(t, db))
 }
