@@ -117,6 +117,12 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, erro
 // transaction whose context is cancelled stays open until Commit or
 // Rollback (which [Tx] always calls), so cancelling never closes the
 // connection under it, nor loses an in-memory SQLite database.
+//
+// On a SQLite file the BEGIN itself (BEGIN IMMEDIATE with [Open]'s
+// defaults) waits for the write lock under the busy timeout, not under
+// ctx: a deadline shorter than the time another writer holds the lock is
+// reported by the first statement after BEGIN returns, or BEGIN fails with
+// "database is locked" once the busy timeout (5 s by default) has passed.
 func (db *DB) Begin(ctx context.Context) (*Transaction, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
