@@ -442,12 +442,17 @@ func TestTxDeadlineWhileWaitingForTheConnection(t *testing.T) {
 
 // SQLite's RAISE(ROLLBACK) three savepoints deep ends the whole
 // transaction: every level, however it handles the error, is refused, and
-// nothing is committed.
+// nothing is committed. SQLite only: RAISE(ROLLBACK) is SQLite's, and
+// PostgreSQL never ends a transaction on its own (its side of the
+// guarantee is in TestTxLostTransactionFailsLoudly).
 func TestTxLostThreeSavepointsDeep(t *testing.T) {
-	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
-		if db.Name != "sqlite" {
-			t.Skip("RAISE(ROLLBACK) is SQLite's")
-		}
+	for name, open := range map[string]func(testing.TB) *testdb.DB{"sqlite": testdb.SQLite, "sqlite_file": testdb.SQLiteFile} {
+		t.Run(name, func(t *testing.T) { lostThreeSavepointsDeep(t, open(t)) })
+	}
+}
+
+func lostThreeSavepointsDeep(t *testing.T, db *testdb.DB) {
+	{
 		ctx := context.Background()
 		db.MustExec(t, `create table things (id {{pk}}, name text not null)`,
 			`create trigger refuse before insert on things when new.name = 'bad' begin select raise(rollback, 'refused'); end`)
@@ -478,7 +483,7 @@ func TestTxLostThreeSavepointsDeep(t *testing.T) {
 		assert.Contains(t, errs[0].Error(), "refused")
 		assert.ErrorIs(t, err, sqlt.ErrTxLost)
 		assert.Equal(t, 0, countThings(t, db))
-	})
+	}
 }
 
 // Transactions cancelled at every stage give their connection back: a
