@@ -404,3 +404,66 @@ func BenchmarkSyncInterleaved(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkSyncSmallInterleaved is BenchmarkSyncInterleaved for the common
+// case: a parent with three related keys synced to three others, one
+// detached and one attached ({1,2,3} ↔ {2,3,4}), where the fixed cost of
+// a sync (transaction, statements, on PostgreSQL the parent's lock) is
+// most of the time.
+func BenchmarkSyncSmallInterleaved(b *testing.B) {
+	ctx := context.Background()
+	small := [2][]int64{{1, 2, 3}, {2, 3, 4}}
+	user := &PivotUser{ID: 2}
+	run := func(b *testing.B, db *sqlt.DB, hand func(want []int64) error) {
+		mustExec(b, db, `insert into pivot_users (id) values (2)`)
+		if _, err := pivot.Sync(ctx, db, pivotUserRoles, user, small[0]); err != nil {
+			b.Fatal(err)
+		}
+		relkit := func(want []int64) error {
+			_, err := pivot.Sync(ctx, db, pivotUserRoles, user, want)
+			return err
+		}
+		var tr, th time.Duration
+		timed := func(f func([]int64) error, d *time.Duration) {
+			start := time.Now()
+			if err := f(small[1]); err != nil {
+				b.Fatal(err)
+			}
+			if err := f(small[0]); err != nil {
+				b.Fatal(err)
+			}
+			*d += time.Since(start)
+		}
+		i := 0
+		for b.Loop() {
+			if i%2 == 0 {
+				timed(relkit, &tr)
+				timed(hand, &th)
+			} else {
+				timed(hand, &th)
+				timed(relkit, &tr)
+			}
+			i++
+		}
+		n := float64(2 * i)
+		b.ReportMetric(float64(tr.Nanoseconds())/n, "relkit-ns/sync")
+		b.ReportMetric(float64(th.Nanoseconds())/n, "hand-ns/sync")
+		b.ReportMetric(float64(tr)/float64(th), "ratio")
+	}
+	b.Run("sqlite", func(b *testing.B) {
+		db, sdb := sqliteRaw(b)
+		seedPivot(b, db)
+		run(b, db, func(want []int64) error {
+			_, _, err := stdlibSync(ctx, sdb, user.ID, want)
+			return err
+		})
+	})
+	b.Run("postgres", func(b *testing.B) {
+		db, pool := postgres(b)
+		seedPivot(b, db)
+		run(b, db, func(want []int64) error {
+			_, _, err := pgxSync(ctx, pool, user.ID, want)
+			return err
+		})
+	})
+}
