@@ -66,6 +66,9 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
+	if err := namesFit(ex.Dialect(), roots); err != nil {
+		return err
+	}
 	if ps.len() == 0 || len(roots) == 0 {
 		return nil
 	}
@@ -79,6 +82,26 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 	}
 	for _, lv := range levels {
 		lv.assign()
+	}
+	return nil
+}
+
+// namesFit refuses, before any statement, a load whose related table,
+// columns or pivot aliases the database would truncate (query.NamesFit): a
+// truncated result column would be read into no field, or under another
+// pivot name.
+func namesFit(d sqlt.Dialect, nodes []*node) error {
+	for _, n := range nodes {
+		var pivot *rel.Meta
+		if n.m.Kind == rel.KindBelongsToMany {
+			pivot = n.m
+		}
+		if err := query.NamesFit(d, n.m.Related, pivot); err != nil {
+			return fmt.Errorf("load %s: %w", n.path, err)
+		}
+		if err := namesFit(d, n.children); err != nil {
+			return err
+		}
 	}
 	return nil
 }

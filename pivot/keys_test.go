@@ -2,6 +2,7 @@ package pivot_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,6 +12,7 @@ import (
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/pivot"
 	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/rel"
 )
 
 // tagIDs returns the tags attached to the owner, ascending, read with the
@@ -54,4 +56,61 @@ func TestBytesParentKeyPivotWrites(t *testing.T) {
 		assert.Equal(t, []int64{1}, tagIDs(t, db, keys[0]))
 		assert.Equal(t, []int64{1, 2}, tagIDs(t, db, keys[1]), "another owner's rows are untouched")
 	})
+}
+
+// ktTag is the fixture's tag as a parent whose related models, owners, are
+// keyed by bytes.
+type ktTag struct {
+	ID int64 `db:"id"`
+}
+
+func (ktTag) TableName() string { return "key_tags" }
+
+var ktTagOwners = rel.BelongsToMany[ktTag, KeyOwner[[]byte]]("key_owner_tags", "tag_id", "owner_ref", "id", "ref").WithPivot("n").Named("owners")
+
+// Pivot writes whose related keys are bytes read the current keys and the
+// updated ones back as the keys given: Sync detaches, attaches and updates
+// exactly the rows asked for (3 owners, and 600, beyond SQLite's inline
+// key list). Regression: on PostgreSQL every sync failed with "cannot scan
+// bytea into *string".
+func TestBytesRelatedKeyPivotWrites(t *testing.T) {
+	for _, n := range []int{3, 600} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+				ctx := context.Background()
+				keys := OddKeys[[]byte](n)
+				require.NoError(t, SeedKeys(t, db, keys)) // every owner has tag 1
+				db.MustExec(t, `alter table key_owner_tags add column n integer`)
+				tag := &ktTag{ID: 1}
+				owners := func() map[string]*int64 {
+					t.Helper()
+					rows, err := db.Query(ctx, `select owner_ref, n from key_owner_tags where tag_id = 1`)
+					require.NoError(t, err)
+					out := map[string]*int64{}
+					for rows.Next() {
+						var ref []byte
+						var v *int64
+						require.NoError(t, rows.Scan(&ref, &v))
+						out[string(ref)] = v
+					}
+					require.NoError(t, rows.Err())
+					return out
+				}
+				seven := int64(7)
+
+				ch, err := pivot.Sync(ctx, db, ktTagOwners, tag, keys[1:])
+				require.NoError(t, err)
+				assert.Equal(t, []any{string(keys[0])}, ch.Detached)
+				assert.Empty(t, ch.Attached)
+				assert.Len(t, owners(), n-1)
+
+				ch, err = pivot.SyncWithPivotValues(ctx, db, ktTagOwners, tag, [][]byte{keys[0], keys[1]}, map[string]any{"n": 7})
+				require.NoError(t, err)
+				assert.Equal(t, []any{string(keys[0])}, ch.Attached)
+				assert.Equal(t, []any{string(keys[1])}, ch.Updated)
+				assert.Len(t, ch.Detached, n-2)
+				assert.Equal(t, map[string]*int64{string(keys[0]): &seven, string(keys[1]): &seven}, owners())
+			})
+		})
+	}
 }

@@ -318,10 +318,13 @@ func (p *plan) current(ctx context.Context, tx sqlt.Executor) (keyList, error) {
 	var sk string
 	var ak any
 	dest := []any{&ak}
-	switch p.class {
-	case rel.KeyInt:
+	var bk []byte
+	switch {
+	case p.class == rel.KeyInt:
 		dest[0] = &ik
-	case rel.KeyString:
+	case p.class == rel.KeyString && p.relBytes:
+		dest[0] = &bk // pgx scans a bytea into []byte, not a string
+	case p.class == rel.KeyString:
 		dest[0] = &sk
 	}
 	if p.class == rel.KeyString && tx.Dialect().Name() == "postgres" {
@@ -334,6 +337,9 @@ func (p *plan) current(ctx context.Context, tx sqlt.Executor) (keyList, error) {
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return l, err
+		}
+		if p.relBytes {
+			sk = string(bk)
 		}
 		switch p.class {
 		case rel.KeyInt:
@@ -368,15 +374,21 @@ func (p *plan) scanKeys(ctx context.Context, ex sqlt.Executor, s stmt, fn func(a
 	var sk string
 	var v any
 	dest := []any{&v}
-	switch p.class {
-	case rel.KeyInt:
+	var bk []byte
+	switch {
+	case p.class == rel.KeyInt:
 		dest[0] = &ik
-	case rel.KeyString:
+	case p.class == rel.KeyString && p.relBytes:
+		dest[0] = &bk // pgx scans a bytea into []byte, not a string
+	case p.class == rel.KeyString:
 		dest[0] = &sk
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return err
+		}
+		if p.relBytes {
+			sk = string(bk)
 		}
 		switch p.class {
 		case rel.KeyInt:

@@ -31,26 +31,37 @@ func (q *Query[T]) run(ctx context.Context, ex sqlt.Executor) (*sqlt.Rows, error
 }
 
 // namesFit refuses, before the statement runs, a name that the database
-// would truncate (sqlt.IdentLimiter): a truncated result column would no
-// longer match its field. It checks the table, T's columns (an aggregate's
-// alias is one of them, so agg.WithCount on a long relation name or a long
-// agg.As is caught here) and, on a belongsToMany scope, the pivot_* aliases.
+// would truncate (see [NamesFit]).
 func (q *Query[T]) namesFit(d sqlt.Dialect) error {
+	if err := NamesFit(d, q.model, q.pivot); err != nil {
+		return fmt.Errorf("query %s: %w", q.model.Table, err)
+	}
+	return nil
+}
+
+// NamesFit returns an error matching [sqlt.ErrInvalidIdentifier] when d
+// would truncate a name of a read of model (see [sqlt.IdentLimiter]): a
+// truncated result column would no longer match its field. It checks the
+// table, the model's columns (an aggregate's alias is one of them, so
+// agg.WithCount on a long relation name or a long agg.As is caught) and,
+// when pivot is a belongsToMany relation whose related rows are read, the
+// pivot_* aliases. It returns nil at once when d has no limit.
+func NamesFit(d sqlt.Dialect, model *sqlt.Model, pivot *rel.Meta) error {
 	if _, ok := d.(sqlt.IdentLimiter); !ok {
 		return nil
 	}
-	if err := sqlt.CheckIdentLen(d, q.model.Table); err != nil {
+	if err := sqlt.CheckIdentLen(d, model.Table); err != nil {
 		return err
 	}
-	for _, f := range q.model.Fields {
+	for _, f := range model.Fields {
 		if err := sqlt.CheckIdentLen(d, f.Column); err != nil {
-			return fmt.Errorf("query %s: %w", q.model.Table, err)
+			return err
 		}
 	}
-	if m := q.pivot; m != nil {
-		for _, c := range append([]string{m.ForeignPivotKey, m.RelatedPivotKey}, m.PivotColumns...) {
+	if pivot != nil {
+		for _, c := range append([]string{pivot.ForeignPivotKey, pivot.RelatedPivotKey}, pivot.PivotColumns...) {
 			if err := sqlt.CheckIdentLen(d, PivotAlias(c)); err != nil {
-				return fmt.Errorf("query %s: pivot column %s: %w", q.model.Table, c, err)
+				return fmt.Errorf("pivot column %s: %w", c, err)
 			}
 		}
 	}
