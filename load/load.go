@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/names"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -87,7 +88,7 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 }
 
 // namesFit refuses, before any statement, a load whose related table,
-// columns or pivot aliases the database would truncate (query.NamesFit): a
+// columns or pivot aliases the database would truncate (names.Fit): a
 // truncated result column would be read into no field, or under another
 // pivot name.
 func namesFit(d sqlt.Dialect, nodes []*node) error {
@@ -96,7 +97,7 @@ func namesFit(d sqlt.Dialect, nodes []*node) error {
 		if n.m.Kind == rel.KindBelongsToMany {
 			pivot = n.m
 		}
-		if err := query.NamesFit(d, n.m.Related, pivot); err != nil {
+		if err := names.Fit(d, n.m.Related, pivot); err != nil {
 			return fmt.Errorf("load %s: %w", n.path, err)
 		}
 		if err := namesFit(d, n.children); err != nil {

@@ -97,4 +97,18 @@
 // [sqlt.FromDB] on a file DSN of your own needs _txlock=immediate (and a
 // busy timeout) for the same guarantee: with a deferred BEGIN, concurrent
 // syncs fail with "database is locked" instead.
+//
+// The lock is the parent's, as seen from the relation written through:
+// writes to the same pivot rows through the inverse relation at the same
+// moment (syncing user 1's roles while syncing role 5's users) take
+// different locks on PostgreSQL, and two of them attaching the same pair
+// can still fail with a unique violation (23505) that running them in turn
+// would not give. Write one pivot table through one side, or retry on
+// 23505.
+//
+// Keys are compared as the database stores them only where relkit reads
+// them first ([Sync] and its variants canonicalise uuid spellings, see
+// Keys): [Attach] inserts what it is given, so two spellings of one uuid in
+// one Attach are two rows to PostgreSQL's unique index (23505), as they
+// are in Laravel.
 package pivot

@@ -9,6 +9,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/names"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -31,39 +32,10 @@ func (q *Query[T]) run(ctx context.Context, ex sqlt.Executor) (*sqlt.Rows, error
 }
 
 // namesFit refuses, before the statement runs, a name that the database
-// would truncate (see [NamesFit]).
+// would truncate (see names.Fit).
 func (q *Query[T]) namesFit(d sqlt.Dialect) error {
-	if err := NamesFit(d, q.model, q.pivot); err != nil {
+	if err := names.Fit(d, q.model, q.pivot); err != nil {
 		return fmt.Errorf("query %s: %w", q.model.Table, err)
-	}
-	return nil
-}
-
-// NamesFit returns an error matching [sqlt.ErrInvalidIdentifier] when d
-// would truncate a name of a read of model (see [sqlt.IdentLimiter]): a
-// truncated result column would no longer match its field. It checks the
-// table, the model's columns (an aggregate's alias is one of them, so
-// agg.WithCount on a long relation name or a long agg.As is caught) and,
-// when pivot is a belongsToMany relation whose related rows are read, the
-// pivot_* aliases. It returns nil at once when d has no limit.
-func NamesFit(d sqlt.Dialect, model *sqlt.Model, pivot *rel.Meta) error {
-	if _, ok := d.(sqlt.IdentLimiter); !ok {
-		return nil
-	}
-	if err := sqlt.CheckIdentLen(d, model.Table); err != nil {
-		return err
-	}
-	for _, f := range model.Fields {
-		if err := sqlt.CheckIdentLen(d, f.Column); err != nil {
-			return err
-		}
-	}
-	if pivot != nil {
-		for _, c := range append([]string{pivot.ForeignPivotKey, pivot.RelatedPivotKey}, pivot.PivotColumns...) {
-			if err := sqlt.CheckIdentLen(d, PivotAlias(c)); err != nil {
-				return fmt.Errorf("pivot column %s: %w", c, err)
-			}
-		}
 	}
 	return nil
 }

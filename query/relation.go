@@ -10,6 +10,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/names"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -108,7 +109,7 @@ func PivotJoin(m *rel.Meta) sq.Sqlizer {
 }
 
 // PivotAlias is the result column under which a pivot column is read.
-func PivotAlias(col string) string { return "pivot_" + col }
+func PivotAlias(col string) string { return names.PivotAlias(col) }
 
 // PivotSelects renders the pivot columns read with a belongsToMany
 // relation: the two keys, then WithPivot columns (timestamps included), as

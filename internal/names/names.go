@@ -1,0 +1,45 @@
+// Package names holds the rules for the names relkit writes into a read
+// that are shared by package query (relation-scoped reads) and package
+// load (eager loads): the alias of a pivot column, and the check that the
+// database keeps every name of a read whole.
+package names
+
+import (
+	"fmt"
+
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// PivotAlias is the result-column alias of pivot column col in a read of
+// a belongsToMany relation's related rows.
+func PivotAlias(col string) string { return "pivot_" + col }
+
+// Fit returns an error matching sqlt.ErrInvalidIdentifier when d would
+// truncate a name of a read of model (see sqlt.IdentLimiter): a truncated
+// result column would no longer match its field. It checks the table, the
+// model's columns (an aggregate's alias is one of them, so agg.WithCount
+// on a long relation name or a long agg.As is caught) and, when pivot is a
+// belongsToMany relation whose related rows are read, the pivot aliases.
+// It returns nil at once when d has no limit.
+func Fit(d sqlt.Dialect, model *sqlt.Model, pivot *rel.Meta) error {
+	if _, ok := d.(sqlt.IdentLimiter); !ok {
+		return nil
+	}
+	if err := sqlt.CheckIdentLen(d, model.Table); err != nil {
+		return err
+	}
+	for _, f := range model.Fields {
+		if err := sqlt.CheckIdentLen(d, f.Column); err != nil {
+			return err
+		}
+	}
+	if pivot != nil {
+		for _, c := range append([]string{pivot.ForeignPivotKey, pivot.RelatedPivotKey}, pivot.PivotColumns...) {
+			if err := sqlt.CheckIdentLen(d, PivotAlias(c)); err != nil {
+				return fmt.Errorf("pivot column %s: %w", c, err)
+			}
+		}
+	}
+	return nil
+}
