@@ -11,12 +11,13 @@ import (
 // Outside string literals and quoted identifiers, s must have no comment
 // ("--", "/*"), no ";", no ")" without its "(" and no "(" left open, no
 // backtick (PostgreSQL does not quote with it; use double quotes) and no
-// dollar-quoted string; no quote may be left open, a plain '…' literal may
-// not end in a backslash (an escape where standard_conforming_strings is
-// off: write E'…'), a literal opened inside a SQLite [name] may not run
-// past its "]", and s may hold no NUL byte. Comment and separator
-// characters inside 'literals', E'escaped\'literals' and "identifiers"
-// are fine.
+// dollar-quoted string; no quote may be left open, no '…' or E'…' literal
+// may have a backslash before a quote (an escaped quote to PostgreSQL in
+// E'…' or where standard_conforming_strings is off, the literal's end to
+// SQLite: double the quote instead), a literal opened inside a SQLite
+// [name] may not run past its "]", and s may hold no NUL byte. Comment and
+// separator characters inside 'literals', E'escaped\\literals' and
+// "identifiers" are fine.
 func CheckFragment(s string) error {
 	if r := read(s); r.problem != "" {
 		return &UnsafeFragmentError{Fragment: s, Offset: r.at, Reason: r.problem}
@@ -108,6 +109,11 @@ func read(s string) reading {
 		c := s[i]
 		if quote != 0 {
 			switch {
+			case escapes && c == '\\' && i+1 < len(s) && s[i+1] == '\'':
+				// PostgreSQL reads an escaped quote, SQLite the
+				// literal's end: the text after it would be SQL to one
+				// and quoted to the other.
+				return fail(i, "a backslash before a quote in an E'…' literal (write '' instead)")
 			case escapes && c == '\\':
 				i++
 			case c == quote:
