@@ -10,8 +10,8 @@ import (
 // s is self-contained, so that nothing written after it can be affected.
 // Outside string literals and quoted identifiers, s must have no comment
 // ("--", "/*"), no ";", no ")" without its "(" and no "(" left open, no
-// backtick (PostgreSQL does not quote with it; use double quotes) and no
-// dollar-quoted string; no quote may be left open, no '…' or E'…' literal
+// backtick (PostgreSQL does not quote with it; use double quotes), no
+// dollar-quoted string and no $1 or $name placeholder (bind with ?); no quote may be left open, no '…' or E'…' literal
 // may have a backslash before a quote (an escaped quote to PostgreSQL in
 // E'…' or where standard_conforming_strings is off, the literal's end to
 // SQLite: double the quote instead), a literal opened inside a SQLite
@@ -132,8 +132,13 @@ func read(s string) reading {
 		case '`':
 			return fail(i, "a backtick (quote identifiers with double quotes)")
 		case '$':
-			if dollarQuote(s, i) {
+			switch {
+			case dollarQuote(s, i):
 				return fail(i, "a dollar-quoted string")
+			case i == 0 || !identByte(s[i-1]):
+				// $1 would be the statement's first bound value on
+				// PostgreSQL, $name a named parameter on SQLite.
+				return fail(i, "a $ placeholder (bind values with ?)")
 			}
 		case '[':
 			bracket = true

@@ -52,6 +52,8 @@ func TestCheckFragmentRefusesWhatCouldChangeTheStatementAfterIt(t *testing.T) {
 		"a = `x -- `":                            "backtick",
 		"a = $$ ' $$ -- '":                       "dollar-quoted",
 		"a = $t$ ' $t$ -- '":                     "dollar-quoted",
+		"a = $1":                                 "placeholder",
+		"a = $name":                              "placeholder",
 		"exists (select 1 as [x']) or 1=1 -- ')": "past the ]",
 		"a = 1\x00 and b = 2":                    "NUL byte",
 	} {
@@ -76,7 +78,7 @@ func TestCheckFragmentAcceptsCommentCharactersInsideQuotes(t *testing.T) {
 		`"weird--name;" = ?`,
 		`"a""b/*" = ?`,
 		"name = e'\\\\'",
-		"a$b = $1",
+		"a$b = ?",
 		"name = 'a)' and (b = ? or c = ?)",
 		"tags[1] = 'x'",
 	} {
