@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -176,5 +177,29 @@ func TestPathsRefuseMoreThanMaxPathDepth(t *testing.T) {
 		require.NoError(t, load.Paths(ctx, db, us, "posts.comments.post.author"))
 		assert.Equal(t, 4, db.Counter.Count(), db.Counter.String())
 		assert.Equal(t, "ann", us[0].Posts[0].Comments[0].Post.Author.Name)
+	})
+}
+
+// A client's megabyte path is refused before any statement with an error
+// that quotes only its beginning, so that it cannot flood a log.
+func TestAllowedPathsErrorsOfHugePathsStaySmall(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		Seed(t, db)
+		ps := posts(t, db)
+		for _, path := range []string{
+			"author." + strings.Repeat("x", 1<<20),
+			"comments:" + strings.Repeat("content,", 1<<17),
+			strings.Repeat("é", 1<<19),
+		} {
+			db.Counter.Reset()
+			err := postIncludes.Load(context.Background(), db, ps, path)
+			require.Error(t, err)
+			var pe *load.PathError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, path, pe.Path, "the error keeps the whole path")
+			assert.Less(t, len(err.Error()), 2048, "the message quotes only the start: %.300s", err.Error())
+			assert.True(t, utf8.ValidString(err.Error()))
+			assert.Zero(t, db.Counter.Count())
+		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/errtext"
 	"github.com/relkit/relkit/internal/names"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -118,7 +119,9 @@ type PathError struct {
 }
 
 // Error describes the path and what is wrong with it.
-func (e *PathError) Error() string { return fmt.Sprintf("load path %q: %v", e.Path, e.Err) }
+func (e *PathError) Error() string {
+	return fmt.Sprintf("load path %q: %v", errtext.Clip(e.Path), e.Err)
+}
 
 // Unwrap returns the cause.
 func (e *PathError) Unwrap() error { return e.Err }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/relkit/relkit/internal/errtext"
 )
 
 // ErrUnknownRelation is matched by *UnknownRelationError.
@@ -27,7 +29,7 @@ func (e *UnknownRelationError) Error() string {
 	if len(e.Known) > 0 {
 		known = strings.Join(e.Known, ", ")
 	}
-	return fmt.Sprintf("relkit: %s has no relation %q (known: %s)", e.Type, e.Name, known)
+	return fmt.Sprintf("relkit: %s has no relation %q (known: %s)", e.Type, errtext.Clip(e.Name), known)
 }
 
 // Is reports whether target is ErrUnknownRelation.

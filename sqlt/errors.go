@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/relkit/relkit/internal/errtext"
 )
 
 // ErrNotFound is returned when a query that expects a row finds none.
@@ -46,7 +48,7 @@ type UnknownColumnError struct {
 }
 
 func (e *UnknownColumnError) Error() string {
-	return fmt.Sprintf("relkit: unknown column %q for %s", e.Column, e.Type)
+	return fmt.Sprintf("relkit: unknown column %q for %s", errtext.Clip(e.Column), e.Type)
 }
 
 // Is reports whether target is ErrUnknownColumn.
@@ -63,9 +65,9 @@ type InvalidIdentifierError struct {
 
 func (e *InvalidIdentifierError) Error() string {
 	if e.Reason != "" {
-		return fmt.Sprintf("relkit: invalid identifier %q: %s", e.Ident, e.Reason)
+		return fmt.Sprintf("relkit: invalid identifier %q: %s", errtext.Clip(e.Ident), e.Reason)
 	}
-	return fmt.Sprintf("relkit: invalid identifier %q", e.Ident)
+	return fmt.Sprintf("relkit: invalid identifier %q", errtext.Clip(e.Ident))
 }
 
 // Is reports whether target is ErrInvalidIdentifier.
@@ -118,7 +120,7 @@ type UnsafeFragmentError struct {
 }
 
 func (e *UnsafeFragmentError) Error() string {
-	return fmt.Sprintf("relkit: unsafe SQL fragment %q: %s at byte %d (bind values with ? instead)", e.Fragment, e.Reason, e.Offset)
+	return fmt.Sprintf("relkit: unsafe SQL fragment %q: %s at byte %d (bind values with ? instead)", errtext.Clip(e.Fragment), e.Reason, e.Offset)
 }
 
 // Is reports whether target is ErrUnsafeFragment.
