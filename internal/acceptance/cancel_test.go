@@ -1,6 +1,6 @@
 package acceptance_test
 
-// Issue 9 item 1: a cancelled context never destroys data. Every write that
+// A cancelled context never destroys data. Every write that
 // runs in a transaction (pivot.Sync, InsertMany, Push, sqlt.Tx) is cancelled
 // before it starts, between two of its statements, and after it returned;
 // the call fails with context.Canceled, nothing of it is committed, and the

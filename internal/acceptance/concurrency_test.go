@@ -1,6 +1,6 @@
 package acceptance_test
 
-// Issue 9, "Done when": 16 goroutines writing and reading at once on every
+// 16 goroutines writing and reading at once on every
 // database (SQLite in memory, a SQLite file opened with sqlt.Open's
 // defaults, PostgreSQL) — syncs of a shared parent and of their own,
 // batched inserts, inserts in transactions that read first, eager loads —
