@@ -41,8 +41,8 @@ func (c pgxConn) exec(ctx context.Context, sql string, args []any) (int64, error
 	return tag.RowsAffected(), nil
 }
 
-func (c pgxConn) begin(ctx context.Context) (driverTx, error) {
-	tx, err := c.q.Begin(ctx)
+func (c pgxConn) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
+	tx, err := pgxBegin(ctx, c.q, opts)
 	if err != nil {
 		return nil, err
 	}

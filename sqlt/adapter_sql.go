@@ -3,6 +3,7 @@ package sqlt
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,12 +18,12 @@ type sqlQuerier interface {
 // FromDB adapts a *sql.DB of any database/sql driver, with the given
 // dialect. The returned handle does not own db: Close leaves it open.
 func FromDB(db *sql.DB, d Dialect) *DB {
-	return &DB{conn: sqlConn{q: db, db: db}, dialect: d}
+	return &DB{conn: sqlConn{q: db, db: db, sqlite: d == SQLite}, dialect: d}
 }
 
 // FromConn adapts a *sql.Conn, with the given dialect.
 func FromConn(c *sql.Conn, d Dialect) *DB {
-	return &DB{conn: sqlConn{q: c, c: c}, dialect: d}
+	return &DB{conn: sqlConn{q: c, c: c, sqlite: d == SQLite}, dialect: d}
 }
 
 // FromTx adapts a *sql.Tx that the caller began and will commit or roll
@@ -39,9 +40,10 @@ func FromTx(tx *sql.Tx, d Dialect) *DB {
 
 // sqlConn is a *sql.DB (db set) or a *sql.Conn (c set).
 type sqlConn struct {
-	q  sqlQuerier
-	db *sql.DB
-	c  *sql.Conn
+	q      sqlQuerier
+	db     *sql.DB
+	c      *sql.Conn
+	sqlite bool // the SQLite dialect: see sqlTxOptions
 }
 
 func (c sqlConn) query(ctx context.Context, q string, args []any) (driverRows, error) {
@@ -61,7 +63,7 @@ func (c sqlConn) exec(ctx context.Context, q string, args []any) (int64, error) 
 // connection, which for "sqlite::memory:" is the whole database. The
 // statements inside the transaction still run with the caller's context,
 // and relkit's Tx rolls back when one of them is cancelled.
-func (c sqlConn) begin(ctx context.Context) (driverTx, error) {
+func (c sqlConn) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
 	conn, owned := c.c, false
 	if conn == nil {
 		var err error
@@ -70,14 +72,19 @@ func (c sqlConn) begin(ctx context.Context) (driverTx, error) {
 		}
 		owned = true
 	}
-	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), sqlTxOptions(opts, c.sqlite))
+	if err == nil && c.sqlite && opts.ReadOnly {
+		if err = setQueryOnly(tx, true); err != nil {
+			_ = tx.Rollback()
+		}
+	}
 	if err != nil {
 		if owned {
 			conn.Close()
 		}
 		return nil, err
 	}
-	return &sqlTx{q: tx, tx: tx, conn: conn, owned: owned, state: &txState{}}, nil
+	return &sqlTx{q: tx, tx: tx, conn: conn, owned: owned, queryOnly: c.sqlite && opts.ReadOnly, state: &txState{}}, nil
 }
 
 func sqlExec(ctx context.Context, q sqlQuerier, query string, args []any) (int64, error) {
@@ -101,6 +108,9 @@ type sqlTx struct {
 	outer bool      // caller-owned: commit/rollback are the caller's
 	sp    string
 	state *txState // shared by the transaction and its savepoints
+	// queryOnly: a read-only SQLite transaction, which set PRAGMA
+	// query_only on its connection and resets it when it ends.
+	queryOnly bool
 }
 
 // txState is what a transaction and its savepoints share.
@@ -149,7 +159,10 @@ func beginSucceeds(q sqlQuerier) bool {
 	return true
 }
 
-func (t *sqlTx) begin(ctx context.Context) (driverTx, error) {
+func (t *sqlTx) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
+	if err := savepointOptions(opts); err != nil {
+		return nil, err
+	}
 	t.state.depth++
 	name := "relkit_sp_" + strconv.Itoa(t.state.depth)
 	if _, err := t.q.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
@@ -167,6 +180,10 @@ func (t *sqlTx) commit(ctx context.Context) error {
 		return savepointErr(err)
 	case t.tx != nil:
 		defer t.release()
+		if err := t.endQueryOnly(); err != nil {
+			_ = t.tx.Rollback()
+			return err
+		}
 		return t.tx.Commit()
 	default:
 		return fmt.Errorf("commit a transaction the caller owns: use the *sql.Tx")
@@ -184,7 +201,7 @@ func (t *sqlTx) rollback(ctx context.Context) error {
 		return savepointErr(err)
 	case t.tx != nil:
 		defer t.release()
-		return t.tx.Rollback()
+		return errors.Join(t.endQueryOnly(), t.tx.Rollback())
 	default:
 		return fmt.Errorf("roll back a transaction the caller owns: use the *sql.Tx")
 	}

@@ -38,7 +38,9 @@ type Result struct {
 type driverConn interface {
 	query(ctx context.Context, sql string, args []any) (driverRows, error)
 	exec(ctx context.Context, sql string, args []any) (int64, error)
-	begin(ctx context.Context) (driverTx, error)
+	// begin starts a transaction with opts; on a transaction it opens a
+	// savepoint, and refuses opts that a savepoint cannot honour.
+	begin(ctx context.Context, opts TxOptions) (driverTx, error)
 }
 
 type driverTx interface {
@@ -124,14 +126,19 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, erro
 // reported by the first statement after BEGIN returns, or BEGIN fails with
 // "database is locked" once the busy timeout (5 s by default) has passed.
 func (db *DB) Begin(ctx context.Context) (*Transaction, error) {
+	return db.begin(ctx, TxOptions{})
+}
+
+// begin is Begin with the options of [TxWith].
+func (db *DB) begin(ctx context.Context, opts TxOptions) (*Transaction, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	t, err := db.conn.begin(ctx)
+	t, err := db.conn.begin(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &Transaction{conn: t, dialect: db.dialect, hooks: db.hooks, lax: db.lax, state: &txShared{}}, nil
+	return &Transaction{conn: t, dialect: db.dialect, hooks: db.hooks, lax: db.lax, state: &txShared{opts: opts}}, nil
 }
 
 // Transaction is a transaction (or a savepoint inside one). It is an [Executor]:
@@ -151,6 +158,8 @@ type txShared struct {
 	// lost is set when the database ended the transaction on its own: it
 	// wraps ErrTxLost and the error of the statement that ended it.
 	lost error
+	// opts are the options the transaction was begun with (see TxWith).
+	opts TxOptions
 }
 
 // ErrTxLost is matched by the errors of a transaction that the database
@@ -214,7 +223,7 @@ func (tx *Transaction) Begin(ctx context.Context) (*Transaction, error) {
 	if tx.state.lost != nil {
 		return nil, fmt.Errorf("begin savepoint: %w", tx.state.lost)
 	}
-	t, err := tx.conn.begin(ctx)
+	t, err := tx.conn.begin(ctx, TxOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("begin savepoint: %w", tx.failed(err))
 	}
@@ -285,12 +294,14 @@ var ErrTxDone = errors.New("relkit: transaction already committed or rolled back
 // Tx runs fn inside a transaction on ex: it commits when fn returns nil
 // and rolls back when fn returns an error or panics (the panic is then
 // re-raised). When ex is already a transaction, fn runs inside a savepoint,
-// so nested calls compose.
-func Tx(ctx context.Context, ex Executor, fn func(tx Executor) error) (err error) {
-	if ex == nil {
-		return fmt.Errorf("transaction: %w", ErrNilValue)
-	}
-	tx, err := ex.Begin(ctx)
+// so nested calls compose. Tx is [TxWith] with zero options.
+func Tx(ctx context.Context, ex Executor, fn func(tx Executor) error) error {
+	return TxWith(ctx, ex, TxOptions{}, fn)
+}
+
+// runTx is one try of TxWith: begin, run fn, commit or roll back.
+func runTx(ctx context.Context, begin func() (*Transaction, error), fn func(tx Executor) error) (err error) {
+	tx, err := begin()
 	if err != nil {
 		return err
 	}
