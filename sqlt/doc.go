@@ -23,6 +23,11 @@
 //
 //	err := sqlt.Tx(ctx, db, func(tx sqlt.Executor) error { … })
 //
+// [TxWith] takes [TxOptions]: an isolation level, read-only, and
+// MaxRetries, which runs the function again after a serialization failure,
+// a deadlock or SQLITE_BUSY ([Retryable]); only the outermost transaction
+// retries.
+//
 // Cancelling ctx never costs data: the call returns ctx's error and the
 // transaction is rolled back. ctx bounds each statement and the wait for a
 // connection, not the transaction's life, so the connection under a
