@@ -25,8 +25,19 @@ func FromPgx(q PgxQuerier) *DB {
 
 type pgxConn struct{ q PgxQuerier }
 
+// query and exec bind as SQLite and Laravel do a boolean or a number given
+// for a parameter of another type (true for a text column, 5 for a
+// varchar one): when pgx cannot encode the arguments for the parameters'
+// types, the statement is run again with its booleans and numbers in text
+// form, which PostgreSQL parses as each parameter's type (see textArgs).
+// Arguments of the parameters' own types take no detour.
 func (c pgxConn) query(ctx context.Context, sql string, args []any) (driverRows, error) {
 	r, err := c.q.Query(ctx, sql, args...)
+	if bindAsText(err) {
+		if text, ok := textArgs(args); ok {
+			r, err = c.q.Query(ctx, sql, text...)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -35,6 +46,11 @@ func (c pgxConn) query(ctx context.Context, sql string, args []any) (driverRows,
 
 func (c pgxConn) exec(ctx context.Context, sql string, args []any) (int64, error) {
 	tag, err := c.q.Exec(ctx, sql, args...)
+	if bindAsText(err) {
+		if text, ok := textArgs(args); ok {
+			tag, err = c.q.Exec(ctx, sql, text...)
+		}
+	}
 	if err != nil {
 		return 0, err
 	}

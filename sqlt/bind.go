@@ -2,6 +2,10 @@ package sqlt
 
 import (
 	"database/sql"
+	"database/sql/driver"
+	"reflect"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -70,4 +74,84 @@ func utcArg(a any) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// textArgs returns the statement arguments with every boolean and number
+// in its text form, and whether it converted any: true and false become
+// "1" and "0" (what SQLite stores for them in a text column, and what
+// Laravel binds), integers their decimal form, floats their shortest
+// decimal form that parses back to the same value (strconv 'g', -1).
+// Named types (type Level int), non-nil pointers to these kinds and
+// driver.Valuers whose value is one (sql.NullInt64, sql.NullBool…) are
+// converted too; everything else is passed as it is.
+//
+// pgx encodes an argument by the type PostgreSQL infers for its parameter
+// and refuses a Go bool for a text parameter, or an int for a varchar one.
+// Sent as text, the value is parsed by PostgreSQL as the parameter's type:
+// "1" is 1 for an integer, true for a boolean and "1" for text. The pgx
+// adapter retries a statement with these arguments when pgx could not
+// encode the first ones (see bindAsText); args itself is never modified.
+func textArgs(args []any) ([]any, bool) {
+	var out []any
+	for i, a := range args {
+		s, ok := textForm(a)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = make([]any, len(args))
+			copy(out, args)
+		}
+		out[i] = s
+	}
+	return out, out != nil
+}
+
+// textForm returns the text form of a boolean or a number (see textArgs).
+func textForm(a any) (string, bool) {
+	if a == nil {
+		return "", false
+	}
+	v := reflect.ValueOf(a)
+	if v.Kind() == reflect.Pointer && v.IsNil() {
+		return "", false
+	}
+	if vr, ok := a.(driver.Valuer); ok {
+		// sql.NullInt64, sql.NullBool…: the value the type stands for.
+		x, err := vr.Value()
+		if err != nil || x == nil {
+			return "", false
+		}
+		v = reflect.ValueOf(x)
+	}
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		if v.Bool() {
+			return "1", true
+		}
+		return "0", true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(v.Uint(), 10), true
+	case reflect.Float32:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 32), true
+	case reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64), true
+	}
+	return "", false
+}
+
+// bindAsText reports whether err is pgx failing to encode an argument for
+// its parameter's type ("failed to encode args[i]: unable to encode true
+// into binary format for text …"). pgx reports it before the statement
+// runs (after preparing it), so running the statement again is safe, even
+// inside a transaction. pgx has no error type for it: its message is the
+// only sign, and the tests of the rule (textbind_test.go in sqlt, pivot
+// and query) catch a pgx release that changes it.
+func bindAsText(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "failed to encode args[")
 }

@@ -77,6 +77,17 @@
 // sets ([Now]) are UTC as well. A custom driver.Valuer whose value is a
 // time is bound as it is.
 //
+// # Booleans and numbers for text parameters
+//
+// On PostgreSQL (the pgx handles), a bool, integer or float argument given
+// for a parameter of another type — true for a text column, 7 for a
+// varchar one — is sent as its text form, which PostgreSQL parses as the
+// parameter's type: "1" and "0" for true and false (what SQLite stores
+// for them and Laravel binds), integers in decimal, floats in their
+// shortest exact form. pgx refuses such arguments before the statement
+// runs; the statement is then run once more with its booleans and numbers
+// as text. Arguments of the parameters' own types are bound as they are.
+//
 // # Observing statements
 //
 // [DB.WithHook] returns a handle that reports every statement to a [Hook]
