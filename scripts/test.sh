@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the relkit test suite: ./scripts/test.sh [go test args]
-# (default args: -race -count=1 ./...)
+# (default args: -race -count=1 ./...; with ./... the tests of the otel
+# module run too)
 #
 # Sets up everything the tests need on a fresh Debian 12 machine:
 #   - a running local PostgreSQL cluster with role/password relkit and
@@ -142,6 +143,17 @@ else
   log "PostgreSQL DSN: (none)"
 fi
 
+# The OpenTelemetry module (otel/, its own go.mod) is outside the root
+# module's ./...: run its tests too when the arguments ask for everything
+# (./...), with the same arguments. Both runs go; the exit code is the
+# first failure's.
+rc=0
 cd "$ROOT"
 log "go test $*"
-exec go test "$@"
+go test "$@" || rc=$?
+if printf '%s\n' "$@" | grep -qx '\./\.\.\.'; then
+  cd "$ROOT/otel"
+  log "(otel module) go test $*"
+  go test "$@" || { otel_rc=$?; [ "$rc" -ne 0 ] || rc=$otel_rc; }
+fi
+exit "$rc"

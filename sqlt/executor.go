@@ -134,11 +134,16 @@ func (db *DB) begin(ctx context.Context, opts TxOptions) (*Transaction, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	t, err := db.conn.begin(ctx, opts)
+	nested := nestedConn(db.conn)
+	var t driverTx
+	err := hookTx(ctx, db.hooks, beginOp(nested), func(ctx context.Context) (err error) {
+		t, err = db.conn.begin(ctx, opts)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &Transaction{conn: t, dialect: db.dialect, hooks: db.hooks, lax: db.lax, state: &txShared{opts: opts}}, nil
+	return &Transaction{conn: t, dialect: db.dialect, hooks: db.hooks, lax: db.lax, savepoint: nested, state: &txShared{opts: opts}}, nil
 }
 
 // Transaction is a transaction (or a savepoint inside one). It is an [Executor]:
@@ -150,7 +155,9 @@ type Transaction struct {
 	hooks   []Hook
 	lax     bool
 	done    bool
-	state   *txShared // shared with the transaction's savepoints
+	// savepoint: Commit releases and Rollback rolls back to a savepoint.
+	savepoint bool
+	state     *txShared // shared with the transaction's savepoints
 }
 
 // txShared is what a transaction and its savepoints know together.
@@ -223,11 +230,15 @@ func (tx *Transaction) Begin(ctx context.Context) (*Transaction, error) {
 	if tx.state.lost != nil {
 		return nil, fmt.Errorf("begin savepoint: %w", tx.state.lost)
 	}
-	t, err := tx.conn.begin(ctx, TxOptions{})
+	var t driverTx
+	err := hookTx(ctx, tx.hooks, TxSavepoint, func(ctx context.Context) (err error) {
+		t, err = tx.conn.begin(ctx, TxOptions{})
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("begin savepoint: %w", tx.failed(err))
 	}
-	return &Transaction{conn: t, dialect: tx.dialect, hooks: tx.hooks, lax: tx.lax, state: tx.state}, nil
+	return &Transaction{conn: t, dialect: tx.dialect, hooks: tx.hooks, lax: tx.lax, savepoint: true, state: tx.state}, nil
 }
 
 // Commit commits the transaction or releases the savepoint. When ctx is
@@ -248,12 +259,12 @@ func (tx *Transaction) Commit(ctx context.Context) error {
 	}
 	if err := ctx.Err(); err != nil {
 		// A cancelled call commits nothing, on every driver alike.
-		if rbErr := tx.conn.rollback(context.WithoutCancel(ctx)); rbErr != nil {
+		if rbErr := tx.rollback(ctx); rbErr != nil {
 			return fmt.Errorf("commit: %w", errors.Join(err, rbErr))
 		}
 		return fmt.Errorf("commit: %w", err)
 	}
-	if err := tx.conn.commit(context.WithoutCancel(ctx)); err != nil {
+	if err := tx.commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", tx.failed(err))
 	}
 	return nil
@@ -272,7 +283,7 @@ func (tx *Transaction) Rollback(ctx context.Context) error {
 		tx.discard(ctx)
 		return nil
 	}
-	if err := tx.conn.rollback(context.WithoutCancel(ctx)); err != nil {
+	if err := tx.rollback(ctx); err != nil {
 		if err = tx.failed(err); errors.Is(err, ErrTxLost) {
 			return nil // the savepoint went with the whole transaction
 		}
@@ -285,7 +296,42 @@ func (tx *Transaction) Rollback(ctx context.Context) error {
 // connection is released; the database has nothing left to roll back, and
 // the driver's complaint about that is not the caller's concern.
 func (tx *Transaction) discard(ctx context.Context) {
-	_ = tx.conn.rollback(context.WithoutCancel(ctx))
+	_ = hookTx(context.WithoutCancel(ctx), tx.hooks, tx.rollbackOp(), func(ctx context.Context) error {
+		_ = tx.conn.rollback(ctx)
+		return nil
+	})
+}
+
+// commit sends the commit (or release of the savepoint) under ctx's
+// values but not its cancellation, reporting it to the hooks.
+func (tx *Transaction) commit(ctx context.Context) error {
+	op := TxCommit
+	if tx.savepoint {
+		op = TxRelease
+	}
+	return hookTx(context.WithoutCancel(ctx), tx.hooks, op, tx.conn.commit)
+}
+
+// rollback sends the rollback (to the savepoint) under ctx's values but
+// not its cancellation, reporting it to the hooks.
+func (tx *Transaction) rollback(ctx context.Context) error {
+	return hookTx(context.WithoutCancel(ctx), tx.hooks, tx.rollbackOp(), tx.conn.rollback)
+}
+
+func (tx *Transaction) rollbackOp() TxOp {
+	if tx.savepoint {
+		return TxRollbackTo
+	}
+	return TxRollback
+}
+
+// beginOp is the boundary a Begin reports: a savepoint when the handle is
+// a caller's transaction.
+func beginOp(nested bool) TxOp {
+	if nested {
+		return TxSavepoint
+	}
+	return TxBegin
 }
 
 // ErrTxDone is returned when a finished transaction is used again.
@@ -334,7 +380,7 @@ func doQuery(ctx context.Context, c driverConn, d Dialect, hooks []Hook, lax boo
 	r, err := c.query(ctx, sqlText, args)
 	if err != nil {
 		if len(hooks) > 0 {
-			hookEnd(ctx, hooks, QueryEnd{SQL: sqlText, Args: args, Duration: time.Since(start), Err: err})
+			hookEnd(ctx, hooks, QueryEnd{SQL: sqlText, Args: args, Duration: time.Since(start), Query: true, Err: err})
 		}
 		return nil, fmt.Errorf("query: %w", err)
 	}
@@ -458,7 +504,7 @@ func (r *Rows) Close() error {
 		err = r.r.Err()
 	}
 	if len(r.hooks) > 0 {
-		hookEnd(r.ctx, r.hooks, QueryEnd{SQL: r.sql, Args: r.args, Duration: time.Since(r.start), Rows: r.n, Err: err})
+		hookEnd(r.ctx, r.hooks, QueryEnd{SQL: r.sql, Args: r.args, Duration: time.Since(r.start), Rows: r.n, Query: true, Err: err})
 	}
 	if err != nil {
 		return fmt.Errorf("rows: %w", r.check(err))
