@@ -42,6 +42,7 @@ type Query[T any] struct {
 	attrs    map[string]any // column values that writes through a relation set
 	loaders  []Loader[T]
 	pivot    *rel.Meta // belongsToMany scope: scan pivot_* columns into the pivot field
+	lock     sqlt.RowLock
 }
 
 type cond struct {
@@ -599,11 +600,21 @@ func (p parenExpr) ToSql() (string, []any, error) {
 
 // ToSql renders the SELECT with "?" placeholders; the executor rewrites
 // them for its dialect. Query implements squirrel's Sqlizer, so it can be
-// used as a subquery.
+// used as a subquery; a locking query (ForUpdate, …) cannot, and gives an
+// error matching ErrBadArgument, since its lock depends on the dialect of
+// the executor that runs it.
 func (q *Query[T]) ToSql() (string, []any, error) {
 	if q.err != nil {
 		return "", nil, q.err
 	}
+	if q.locking() {
+		return "", nil, fmt.Errorf("render %s: a locking query renders for its executor (Get, First, Iter, …), not as a subquery: %w", q.model.Table, ErrBadArgument)
+	}
+	return q.render()
+}
+
+// render renders the SELECT without its row lock.
+func (q *Query[T]) render() (string, []any, error) {
 	b := q.selectBuilder()
 	s, args, err := b.ToSql()
 	if err != nil {

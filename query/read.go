@@ -24,7 +24,7 @@ func (q *Query[T]) run(ctx context.Context, ex sqlt.Executor) (*sqlt.Rows, error
 	if err := q.namesFit(ex.Dialect()); err != nil {
 		return nil, err
 	}
-	s, args, err := q.ToSql()
+	s, args, err := q.sqlFor(ex.Dialect())
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +213,9 @@ func (q *Query[T]) count(ctx context.Context, ex sqlt.Executor) (int64, error) {
 	if q.err != nil {
 		return 0, q.err
 	}
+	if err := q.noLock("count"); err != nil {
+		return 0, err
+	}
 	if q.none {
 		return 0, ctx.Err()
 	}
@@ -248,6 +251,9 @@ func (q *Query[T]) count(ctx context.Context, ex sqlt.Executor) (int64, error) {
 func (q *Query[T]) Exists(ctx context.Context, ex sqlt.Executor) (bool, error) {
 	if q.err != nil {
 		return false, fmt.Errorf("exists %s: %w", q.tableName(), q.err)
+	}
+	if err := q.noLock("exists"); err != nil {
+		return false, fmt.Errorf("exists %s: %w", q.tableName(), err)
 	}
 	if q.none {
 		return false, ctx.Err()

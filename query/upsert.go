@@ -2,8 +2,10 @@ package query
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/relkit/relkit/sqlt"
 )
@@ -25,8 +27,29 @@ func (q *Query[T]) Upsert(ctx context.Context, ex sqlt.Executor, v *T, conflict 
 	if ex == nil {
 		return fmt.Errorf("upsert %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
 	}
+	qc, qu, err := q.upsertColumns(conflict, update)
+	if err != nil {
+		return fmt.Errorf("upsert %s: %w", q.tableName(), err)
+	}
+	rv := reflect.ValueOf(v).Elem()
+	err = unchangedOnError([]reflect.Value{rv}, func() error {
+		if err := q.applyAttrs(rv); err != nil {
+			return err
+		}
+		touch(q.model, rv, true)
+		return upsertBatch(ctx, ex, q.model, []reflect.Value{rv}, qc, qu)
+	})
+	if err != nil {
+		return fmt.Errorf("upsert %s: %w", q.tableName(), err)
+	}
+	return nil
+}
+
+// upsertColumns validates the conflict and update columns of an upsert and
+// returns them quoted; update defaults as documented on [Query.Upsert].
+func (q *Query[T]) upsertColumns(conflict, update []string) (qc, qu []string, err error) {
 	if len(conflict) == 0 {
-		return fmt.Errorf("upsert %s: no conflict columns: %w", q.tableName(), ErrBadArgument)
+		return nil, nil, fmt.Errorf("no conflict columns: %w", ErrBadArgument)
 	}
 	m := q.model
 	quote := func(cols []string) ([]string, error) {
@@ -40,9 +63,8 @@ func (q *Query[T]) Upsert(ctx context.Context, ex sqlt.Executor, v *T, conflict 
 		}
 		return out, nil
 	}
-	qc, err := quote(conflict)
-	if err != nil {
-		return fmt.Errorf("upsert %s: %w", q.tableName(), err)
+	if qc, err = quote(conflict); err != nil {
+		return nil, nil, err
 	}
 	if len(update) == 0 {
 		skip := map[string]bool{}
@@ -59,36 +81,153 @@ func (q *Query[T]) Upsert(ctx context.Context, ex sqlt.Executor, v *T, conflict 
 		// Nothing else to write: a no-op update keeps RETURNING working.
 		update = conflict[:1]
 	}
-	qu, err := quote(update)
-	if err != nil {
-		return fmt.Errorf("upsert %s: %w", q.tableName(), err)
+	if qu, err = quote(update); err != nil {
+		return nil, nil, err
 	}
-	rv := reflect.ValueOf(v).Elem()
-	err = unchangedOnError([]reflect.Value{rv}, func() error {
-		if err := q.applyAttrs(rv); err != nil {
+	return qc, qu, nil
+}
+
+// UpsertMany is [Query.Upsert] for many rows (a []T or []*T, or a pointer
+// to either, as for [Query.InsertMany]): one multi-row
+// "insert … on conflict (…) do update set …" per batch of rows that fits
+// the bound-parameter limit, all in one transaction. The primary key of
+// each inserted or updated row is stored back into it (read with
+// RETURNING, whose rows come in the order of the VALUES list on both
+// databases, as InsertMany relies on). If one row fails none is written,
+// and every row is left as it was before the call.
+//
+// Two rows with the same values in the conflict columns are refused with
+// an error matching ErrBadArgument before any statement: PostgreSQL fails
+// a statement that would update one row twice ("ON CONFLICT DO UPDATE
+// command cannot affect row a second time"), and which of the two should
+// win is the caller's choice. Rows with a NULL conflict column never
+// conflict (NULLs are distinct in a unique index) and are not compared.
+// Without rows UpsertMany runs no statement and returns nil; the conflict
+// and update columns are checked first.
+func (q *Query[T]) UpsertMany(ctx context.Context, ex sqlt.Executor, rows any, conflict []string, update ...string) error {
+	if err := q.writable("upsert many"); err != nil {
+		return err
+	}
+	if err := q.parentKeyed("upsert many"); err != nil {
+		return err
+	}
+	qc, qu, err := q.upsertColumns(conflict, update)
+	if err != nil {
+		return fmt.Errorf("upsert many %s: %w", q.tableName(), err)
+	}
+	vals, err := elems[T](rows)
+	if err != nil {
+		return fmt.Errorf("upsert many %s: %w", q.tableName(), err)
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	if ex == nil {
+		return fmt.Errorf("upsert many %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
+	}
+	m := q.model
+	err = unchangedOnError(vals, func() error {
+		for _, v := range vals {
+			if err := q.applyAttrs(v); err != nil {
+				return err
+			}
+			touch(m, v, true)
+		}
+		if err := distinctConflicts(m, vals, conflict); err != nil {
 			return err
 		}
-		touch(m, rv, true)
-		s, args := insertSQL(m, []reflect.Value{rv}, !pkIsZero(m, rv), false)
-		s += ex.Dialect().Upsert(qc, qu)
-		if m.PK == nil || !ex.Dialect().Returning() {
-			_, err := ex.Exec(ctx, s, args...)
-			return err
+		// Rows with and without a key write different columns.
+		var keyed, generated []reflect.Value
+		for _, v := range vals {
+			if pkIsZero(m, v) {
+				generated = append(generated, v)
+			} else {
+				keyed = append(keyed, v)
+			}
 		}
-		rows, err := ex.Query(ctx, s+" returning "+sqlt.Ident(m.PK.Column), args...)
+		per := maxInsertParams / max(1, len(m.Fields))
+		return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+			for _, group := range [][]reflect.Value{keyed, generated} {
+				for start := 0; start < len(group); start += per {
+					end := min(start+per, len(group))
+					if err := upsertBatch(ctx, tx, m, group[start:end], qc, qu); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("upsert many %s: %w", q.tableName(), err)
+	}
+	return nil
+}
+
+// distinctConflicts refuses two rows with the same non-NULL values in the
+// conflict columns.
+func distinctConflicts(m *sqlt.Model, vals []reflect.Value, conflict []string) error {
+	fields := make([]*sqlt.Field, len(conflict))
+	for i, c := range conflict {
+		name, err := m.CheckColumn(c)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		if rows.Next() {
-			if err := rows.Scan(m.PK.Set(rv).Addr().Interface()); err != nil {
-				return err
+		fields[i], _ = m.Column(name)
+	}
+	seen := make(map[string]int, len(vals))
+	var key strings.Builder
+rows:
+	for i, v := range vals {
+		key.Reset()
+		for _, f := range fields {
+			x := f.Get(v).Interface()
+			if isNull(x) {
+				continue rows
 			}
+			if dv, ok := x.(driver.Valuer); ok {
+				if y, err := dv.Value(); err == nil {
+					x = y
+				}
+			}
+			fmt.Fprintf(&key, "%#v\x00", x)
 		}
-		return rows.Close()
-	})
+		if j, dup := seen[key.String()]; dup {
+			return fmt.Errorf("rows %d and %d have the same %s: one statement cannot update a row twice (merge them first): %w",
+				j, i, strings.Join(conflict, ", "), ErrBadArgument)
+		}
+		seen[key.String()] = i
+	}
+	return nil
+}
+
+// upsertBatch upserts rows (all with a primary key, or all without) in one
+// statement and stores the primary key of each inserted or updated row
+// back into it.
+func upsertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []reflect.Value, qc, qu []string) error {
+	s, args := insertSQL(m, rows, !pkIsZero(m, rows[0]), false)
+	s += ex.Dialect().Upsert(qc, qu)
+	if m.PK == nil || !ex.Dialect().Returning() {
+		_, err := ex.Exec(ctx, s, args...)
+		return err
+	}
+	rs, err := ex.Query(ctx, s+" returning "+sqlt.Ident(m.PK.Column), args...)
 	if err != nil {
-		return fmt.Errorf("upsert %s: %w", q.tableName(), err)
+		return err
+	}
+	defer rs.Close()
+	i := 0
+	for rs.Next() && i < len(rows) {
+		if err := rs.Scan(m.PK.Set(rows[i]).Addr().Interface()); err != nil {
+			return err
+		}
+		i++
+	}
+	if err := rs.Close(); err != nil {
+		return err
+	}
+	if i != len(rows) {
+		return fmt.Errorf("upsert returned %d keys for %d rows", i, len(rows))
 	}
 	return nil
 }

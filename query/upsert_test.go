@@ -2,6 +2,9 @@ package query_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -33,5 +36,143 @@ func TestUpsert(t *testing.T) {
 
 		err = query.From[Role]().Upsert(ctx, db, &r, []string{"name) do nothing; --"})
 		assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
+	})
+}
+
+type umPerson struct {
+	ID     int64  `db:"id"`
+	Email  string `db:"email"`
+	Name   string `db:"name"`
+	Visits int64  `db:"visits"`
+}
+
+func (umPerson) TableName() string { return "people" }
+
+func umSchema(t *testing.T, db *testdb.DB) {
+	t.Helper()
+	db.MustExec(t, `create table people (id {{pk}}, email text not null unique, name text not null, visits bigint not null check (visits >= 0))`)
+}
+
+func umInserts(db *testdb.DB) int {
+	n := 0
+	for _, s := range db.Counter.Statements() {
+		if strings.HasPrefix(s, "insert into") {
+			n++
+		}
+	}
+	return n
+}
+
+func TestUpsertManyWritesBatchesAndFillsKeys(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		umSchema(t, db)
+		people := query.From[umPerson]()
+		const n = 20000
+		existing := make([]umPerson, n/2)
+		for i := range existing {
+			existing[i] = umPerson{Email: fmt.Sprintf("p%d@x", 2*i), Name: "old"}
+		}
+		require.NoError(t, people.InsertMany(ctx, db, existing))
+		idOf := map[string]int64{}
+		for _, p := range existing {
+			idOf[p.Email] = p.ID
+		}
+
+		// Even rows collide with an existing row, odd rows are new.
+		rows := make([]*umPerson, n)
+		for i := range rows {
+			rows[i] = &umPerson{Email: fmt.Sprintf("p%d@x", i), Name: "new", Visits: int64(i)}
+		}
+		db.Counter.Reset()
+		require.NoError(t, people.UpsertMany(ctx, db, rows, []string{"email"}))
+		perStatement := query.MaxInsertParams / 4 // four mapped columns
+		assert.Equal(t, (n+perStatement-1)/perStatement, umInserts(db), db.Counter)
+
+		total, err := people.Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(n), total, "the n/2 rows there before, updated, and n/2 new ones")
+		stored, err := people.Get(ctx, db)
+		require.NoError(t, err)
+		byEmail := map[string]umPerson{}
+		for _, p := range stored {
+			byEmail[p.Email] = p
+		}
+		for i, r := range rows {
+			s := byEmail[r.Email]
+			require.Equal(t, s.ID, r.ID, "row %d: the key of its row comes back", i)
+			require.Equal(t, "new", s.Name)
+			require.Equal(t, int64(i), s.Visits)
+			if id, ok := idOf[r.Email]; ok {
+				require.Equal(t, id, r.ID, "row %d: the existing row was updated", i)
+			}
+		}
+	})
+}
+
+func TestUpsertManyRefusesBadInputBeforeAnyStatement(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		umSchema(t, db)
+		people := query.From[umPerson]()
+		two := func() []umPerson { return []umPerson{{Email: "a@x"}, {Email: "b@x"}} }
+		cases := []struct {
+			name     string
+			rows     any
+			conflict []string
+			update   []string
+			want     error
+		}{
+			{"no conflict columns", two(), nil, nil, query.ErrBadArgument},
+			{"unmapped conflict column", two(), []string{"mail"}, nil, sqlt.ErrUnknownColumn},
+			{"unsafe conflict column", two(), []string{"email) do nothing; --"}, nil, sqlt.ErrInvalidIdentifier},
+			{"unmapped update column", two(), []string{"email"}, []string{"nick"}, sqlt.ErrUnknownColumn},
+			{"two rows with one key", []umPerson{{Email: "a@x", Name: "1"}, {Email: "b@x"}, {Email: "a@x", Name: "2"}}, []string{"email"}, nil, query.ErrBadArgument},
+			{"not a slice of T", []string{"a@x"}, []string{"email"}, nil, query.ErrBadArgument},
+			{"no conflict columns and no rows", []umPerson{}, nil, nil, query.ErrBadArgument},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				db.Counter.Reset()
+				err := people.UpsertMany(ctx, db, c.rows, c.conflict, c.update...)
+				assert.ErrorIs(t, err, c.want)
+				assert.Zero(t, db.Counter.Count(), db.Counter)
+			})
+		}
+
+		db.Counter.Reset()
+		require.NoError(t, people.UpsertMany(ctx, db, []umPerson{}, []string{"email"}), "no rows: nothing to do")
+		require.NoError(t, people.UpsertMany(ctx, db, []*umPerson(nil), []string{"email"}))
+		assert.Zero(t, db.Counter.Count(), db.Counter)
+	})
+}
+
+func TestUpsertManyFailureLeavesRowsAsTheyWere(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		umSchema(t, db)
+		people := query.From[umPerson]()
+		old := umPerson{Email: "p0@x", Name: "old"}
+		require.NoError(t, people.Insert(ctx, db, &old))
+
+		// The last row breaks the check constraint, in the last batch.
+		const n = 20000
+		rows := make([]umPerson, n)
+		for i := range rows {
+			rows[i] = umPerson{Email: fmt.Sprintf("p%d@x", i), Name: "new"}
+		}
+		rows[n-1].Visits = -1
+		before := slices.Clone(rows)
+		err := people.UpsertMany(ctx, db, rows, []string{"email"})
+		require.Error(t, err)
+		assert.Equal(t, before, rows, "no key stored")
+		stored, err := people.Get(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, []umPerson{old}, stored, "nothing written")
+
+		rows[n-1].Visits = 0
+		require.NoError(t, people.UpsertMany(ctx, db, rows, []string{"email"}))
+		assert.Equal(t, old.ID, rows[0].ID)
+		assert.NotZero(t, rows[n-1].ID)
 	})
 }

@@ -14,8 +14,8 @@ import (
 // the dialect to rewrite them once, at the outermost statement.
 //
 // SQLite and PostgreSQL are built in; a third database (MySQL, say) is a new
-// value implementing this interface, and [IdentLimiter] when it limits the
-// length of identifiers.
+// value implementing this interface, [IdentLimiter] when it limits the
+// length of identifiers, and [RowLocker] when it renders row locks.
 type Dialect interface {
 	// Name is a short lower-case name: "sqlite", "postgres".
 	Name() string
@@ -131,6 +131,15 @@ func (sqliteDialect) Upsert(conflict, update []string) string {
 	return upsertClause(conflict, update)
 }
 
+// RowLock implements RowLocker. SQLite has no row locks: a write
+// transaction locks the whole database, so every lock renders nothing. To
+// hold the write lock from the start of a transaction (what a job queue's
+// "select … for update" would give), begin it with BEGIN IMMEDIATE, which
+// [Open] makes the default for SQLite files (_txlock=immediate). A
+// transaction reading the database sees no other writer's uncommitted
+// changes, and no other writer can commit until it ends.
+func (sqliteDialect) RowLock(RowLock) (string, error) { return "", nil }
+
 type postgresDialect struct{}
 
 func (postgresDialect) Name() string              { return "postgres" }
@@ -168,6 +177,77 @@ func (postgresDialect) KeyList(col string, keys []any) (string, []any) {
 }
 func (postgresDialect) Upsert(conflict, update []string) string {
 	return upsertClause(conflict, update)
+}
+
+// RowLock implements RowLocker: " for update", " for share skip locked", …
+func (postgresDialect) RowLock(l RowLock) (string, error) {
+	var s string
+	switch l.Mode {
+	case LockForUpdate:
+		s = " for update"
+	case LockForNoKeyUpdate:
+		s = " for no key update"
+	case LockForShare:
+		s = " for share"
+	case LockForKeyShare:
+		s = " for key share"
+	default:
+		return "", fmt.Errorf("lock mode %d unknown", l.Mode)
+	}
+	switch l.Wait {
+	case LockWaitBlock:
+	case LockNoWait:
+		s += " nowait"
+	case LockSkipLocked:
+		s += " skip locked"
+	default:
+		return "", fmt.Errorf("lock wait %d unknown", l.Wait)
+	}
+	return s, nil
+}
+
+// LockMode is the strength of the row locks a SELECT takes (see
+// [RowLocker]), named as in PostgreSQL.
+type LockMode uint8
+
+// The lock modes, strongest first.
+const (
+	LockNone           LockMode = iota // no lock
+	LockForUpdate                      // FOR UPDATE: the rows may be updated or deleted
+	LockForNoKeyUpdate                 // FOR NO KEY UPDATE: updated without changing a key
+	LockForShare                       // FOR SHARE: nobody may change the rows
+	LockForKeyShare                    // FOR KEY SHARE: nobody may change their keys or delete them
+)
+
+// LockWait is what a locking SELECT does with rows another transaction
+// has locked.
+type LockWait uint8
+
+// The lock waits.
+const (
+	LockWaitBlock  LockWait = iota // wait until the other transaction ends
+	LockNoWait                     // NOWAIT: fail at once
+	LockSkipLocked                 // SKIP LOCKED: leave those rows out
+)
+
+// RowLock is the locking clause of a SELECT.
+type RowLock struct {
+	Mode LockMode
+	Wait LockWait
+}
+
+// RowLocker is implemented by a [Dialect] that renders the row-locking
+// clause of a SELECT (" for update skip locked" on PostgreSQL; nothing on
+// SQLite, which locks the whole database for a write). It is an interface
+// of its own, rather than a method of Dialect, so that Dialects written
+// outside relkit keep compiling; a locking query run on a Dialect that does
+// not implement it fails before any statement, since a lock that silently
+// went missing would let two transactions take the same row.
+type RowLocker interface {
+	// RowLock renders l (whose Mode is not LockNone) as a clause that
+	// follows the statement, with a leading space, or fails when the
+	// database cannot take such a lock.
+	RowLock(l RowLock) (string, error)
 }
 
 func upsertClause(conflict, update []string) string {

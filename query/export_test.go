@@ -1,0 +1,4 @@
+package query
+
+// MaxInsertParams is maxInsertParams, for the tests of the batch sizes.
+const MaxInsertParams = maxInsertParams
