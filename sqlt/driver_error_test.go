@@ -2,6 +2,7 @@ package sqlt_test
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -159,5 +160,32 @@ func TestScanHelpersKeepTheDriverError(t *testing.T) {
 				db.RequireDriverError(t, err, pgBad, liteBad)
 			})
 		}
+	})
+}
+
+// A result column the struct lacks is a mismatch of the caller's, but when
+// the statement failed too, the database's error is the one reported.
+func TestScanReportsTheStatementErrorBeforeAColumnMismatch(t *testing.T) {
+	ctx := context.Background()
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		seedItems(t, db)
+		s, arg, code := "select id, name, 1/(id-?) as extra from items", any(int64(1)), testdb.PgDivisionByZero
+		if db.Name != "postgres" {
+			s, arg = "select id, name, abs(? * id) as extra from items", int64(math.MinInt64)
+		}
+		scan := func(t *testing.T, rows *sqlt.Rows, err error, scan func(*sqlt.Rows) error) {
+			if err == nil {
+				err = scan(rows)
+			}
+			db.RequireDriverError(t, err, code, sqlite3.ErrError)
+		}
+		t.Run("struct", func(t *testing.T) {
+			rows, err := db.Query(ctx, s, arg)
+			scan(t, rows, err, func(r *sqlt.Rows) error { _, err := sqlt.ScanAll[errItem](r); return err })
+		})
+		t.Run("single value", func(t *testing.T) {
+			rows, err := db.Query(ctx, s, arg)
+			scan(t, rows, err, func(r *sqlt.Rows) error { _, err := sqlt.ScanAll[int64](r); return err })
+		})
 	})
 }

@@ -16,6 +16,7 @@ const (
 	PgInvalidText         = "22P02" // invalid input syntax, such as 'abc' for a bigint
 	PgUndefinedTable      = "42P01"
 	PgTxAborted           = "25P02"
+	PgDivisionByZero      = "22012"
 )
 
 // RequireDriverError fails t unless err wraps the database driver's own
