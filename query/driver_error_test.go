@@ -38,8 +38,11 @@ func TestReadsKeepTheDriverError(t *testing.T) {
 				}
 				return nil
 			},
-			"Related Get": func() error { _, err := query.Related(UserPosts, &ann).WhereRaw(db.FailingCondition("votes")).Get(ctx, db); return err },
-			"GetMany":     func() error { _, err := query.GetMany(ctx, db, failingPosts, &ann); return err },
+			"Related Get": func() error {
+				_, err := query.Related(UserPosts, &ann).WhereRaw(db.FailingCondition("votes")).Get(ctx, db)
+				return err
+			},
+			"GetMany": func() error { _, err := query.GetMany(ctx, db, failingPosts, &ann); return err },
 			"Related Count": func() error {
 				_, err := query.Related(failingPosts, &ann).Count(ctx, db)
 				return err
