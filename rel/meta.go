@@ -91,10 +91,11 @@ type Meta struct {
 	// It returns a *C.
 	Default func(parent reflect.Value) reflect.Value
 
-	destErr  error // why no destination could be found, if so
-	explicit bool  // named by Named or Field
-	err      error // declaration error: returned by every use
-	from     *Meta // the value this one was derived from (registry)
+	destErr   error // why no destination could be found, if so
+	ambiguous bool  // destErr is several candidate fields (reported by Check)
+	explicit  bool  // named by Named or Field
+	err       error // declaration error: returned by every use
+	from      *Meta // the value this one was derived from (registry)
 }
 
 // PivotWhere is a recorded wherePivot… filter. It applies to reads of the

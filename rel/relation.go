@@ -118,6 +118,7 @@ func BelongsToMany[P, C any](keys ...string) BelongsToManyRelation[P, C] {
 
 func declare[P, C any](kind Kind, keys []string) *Meta {
 	m := &Meta{Kind: kind}
+	defer record(m)
 	pm, err := sqlt.ModelFor[P]()
 	if err != nil {
 		m.err = fmt.Errorf("declare %s relation: parent: %w", kind, err)
@@ -257,7 +258,7 @@ func checkPair(a *sqlt.Model, acol string, b *sqlt.Model, bcol string) error {
 // resolveDest finds the destination field: the one named field, or else the
 // only field of P whose type holds C in the relation's shape.
 func (m *Meta) resolveDest(field string) {
-	m.Dest, m.DestShape, m.destErr = nil, 0, nil
+	m.Dest, m.DestShape, m.destErr, m.ambiguous = nil, 0, nil, false
 	ct := m.Related.Type
 	shapeOf := func(t reflect.Type) DestShape {
 		if m.Kind.ToMany() {
@@ -318,6 +319,7 @@ func (m *Meta) resolveDest(field string) {
 		for i, f := range found {
 			names[i] = f.Name
 		}
+		m.ambiguous = true
 		m.destErr = fmt.Errorf("relation %s: %s has several fields of type %s (%s); choose one with Field: %w",
 			m.defaultName(), pname, want, strings.Join(names, ", "), ErrNoDestination)
 	}
@@ -366,6 +368,7 @@ func derive(m *Meta, f func(*Meta)) *Meta {
 	c := m.clone()
 	f(c)
 	register(c)
+	record(c)
 	return c
 }
 

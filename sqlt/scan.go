@@ -136,18 +136,9 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 	if err != nil {
 		return err
 	}
-	if len(cols) == 0 {
-		// pgx describes no columns when the statement failed (a cancelled
-		// context, a bad argument): report the database's error, not a
-		// column mismatch.
-		rows.Next()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
 	if !isStructTarget(t) {
 		if len(cols) != 1 {
-			return fmt.Errorf("scan into %s: want 1 column, got %d", t, len(cols))
+			return statementErr(rows, fmt.Errorf("scan into %s: want 1 column, got %d", t, len(cols)))
 		}
 		for rows.Next() {
 			v := next()
@@ -174,7 +165,7 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 	if extra == nil {
 		plan, err = m.columnPlan(cols, rows.lax)
 		if err != nil {
-			return err
+			return statementErr(rows, err)
 		}
 	} else {
 		plan = make([]*Field, len(cols))
@@ -186,7 +177,7 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 			}
 			f, ok := m.cols[c]
 			if !ok && !rows.lax {
-				return fmt.Errorf("scan into %s: %w", t, &UnknownColumnError{Type: t.String(), Column: c})
+				return statementErr(rows, fmt.Errorf("scan into %s: %w", t, &UnknownColumnError{Type: t.String(), Column: c}))
 			}
 			plan[i] = f
 		}
@@ -243,6 +234,20 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 		}
 	}
 	return rows.Err()
+}
+
+// statementErr returns the error of the statement behind rows in place of
+// err, a mismatch between the result's columns and the destination, when
+// the statement failed: the database's error is the one to report. pgx
+// reports a statement's failure (a bad argument, a cancelled context) only
+// when rows are read, and describes no columns then, so a column check
+// would otherwise replace it.
+func statementErr(rows *Rows, err error) error {
+	rows.Next()
+	if dbErr := rows.Err(); dbErr != nil {
+		return dbErr
+	}
+	return err
 }
 
 // extraBlockRows is how many rows' extra values one allocation holds.
