@@ -120,7 +120,7 @@ func Example_from() {
 		fmt.Println(p.ID, p.Title, p.Votes)
 	}
 	// Output:
-	// sql: SELECT "posts".* FROM "posts" WHERE votes > ? ORDER BY "posts"."votes" desc [2]
+	// sql: SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes" FROM "posts" WHERE votes > ? ORDER BY "posts"."votes" desc [2]
 	// 1 hello 10
 	// 4 note 7
 	// 2 tips 3
@@ -187,7 +187,7 @@ func Example_related() {
 		fmt.Println(p.ID, p.Title)
 	}
 	// Output:
-	// sql: SELECT "posts".* FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and (votes > ? or title = ?) [1 5 tips]
+	// sql: SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes" FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and (votes > ? or title = ?) [1 5 tips]
 	// 1 hello
 	// 2 tips
 }
@@ -224,7 +224,7 @@ func Example_getOne() {
 	}
 	fmt.Println(phone.Number, none == nil)
 	// Output:
-	// sql: SELECT "users".* FROM "users" WHERE "users"."id" = ? LIMIT 1 [1]
+	// sql: SELECT "users"."id", "users"."name" FROM "users" WHERE "users"."id" = ? LIMIT 1 [1]
 	// hello by ann
 	// note by Guest
 	// 555-0101 true
@@ -403,7 +403,7 @@ func Example_has() {
 	}
 	fmt.Println(len(users), users[0].Name)
 	// Output:
-	// sql: SELECT "posts".* FROM "posts" WHERE exists (select * from "tags" join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id") or exists (select * from "users" where "posts"."user_id" = "users"."id" and "users"."name" = ?) ORDER BY "posts"."id" asc [bob]
+	// sql: SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes" FROM "posts" WHERE exists (select * from "tags" join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id") or exists (select * from "users" where "posts"."user_id" = "users"."id" and "users"."name" = ?) ORDER BY "posts"."id" asc [bob]
 	// 1 hello
 	// 3 news
 	// 1 ann

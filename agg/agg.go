@@ -240,10 +240,11 @@ func (s *spec) field() (*sqlt.Field, error) {
 }
 
 // Apply adds the aggregate's correlated subquery to q's select list,
-// after the columns already selected ("posts".* when there are none), so
+// after the columns already selected (the mapped columns, sqlt.Model.ReadColumns,
+// when there are none), so
 // that calling it before or after Select gives the same statement:
 //
-//	select "posts".*, (select count(*) from "comments" where "posts"."id" = "comments"."post_id") as "comments_count" from "posts"
+//	select "posts"."id", "posts"."title", …, (select count(*) from "comments" where "posts"."id" = "comments"."post_id") as "comments_count" from "posts"
 //
 // P must have a field for the alias. For sum, min, max and avg a parent
 // without related rows reads NULL: a pointer or agg.Null field gets nil /

@@ -38,9 +38,10 @@
 //	posts, err := query.From[Post]().Apply(agg.WithCount(PostComments)).Get(ctx, db)
 //
 // renders one statement, the aggregate as a correlated subquery after the
-// columns already selected ("posts".* when none were):
+// columns already selected (the mapped columns when none were; readonly
+// fields such as the aggregate's own are not among them):
 //
-//	select "posts".*, (select count(*) from "comments" where "posts"."id" = "comments"."post_id") as "comments_count" from "posts"
+//	select "posts"."id", "posts"."title", …, (select count(*) from "comments" where "posts"."id" = "comments"."post_id") as "comments_count" from "posts"
 //
 // Calling Select before or after Apply gives the same statement. A
 // constraint narrows the rows aggregated, and [Aggregate.As] reads the

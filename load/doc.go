@@ -19,8 +19,8 @@
 //
 // runs two statements, whatever len(users) is:
 //
-//	select "posts".* from "posts" where "posts"."user_id" in (?, ?, ?)
-//	select "phones".* from "phones" where "phones"."user_id" in (?, ?, ?)
+//	select "posts"."id", "posts"."user_id", "posts"."title" from "posts" where "posts"."user_id" in (?, ?, ?)
+//	select "phones"."id", "phones"."user_id", "phones"."number" from "phones" where "phones"."user_id" in (?, ?, ?)
 //
 // On PostgreSQL the keys travel as one array parameter ("user_id" =
 // any($1)), so the SQL text is the same for any number of keys. On SQLite

@@ -104,8 +104,8 @@ func ExampleWith() {
 		fmt.Printf("%s by %s (%s)\n", b.Title, b.Author.Name, publisher)
 	}
 	// Output:
-	//   sql: select "authors".* from "authors" where "authors"."id" in (?, ?)
-	//   sql: select "publishers".* from "publishers" where "publishers"."id" in (?, ?)
+	//   sql: select "authors"."id", "authors"."name" from "authors" where "authors"."id" in (?, ?)
+	//   sql: select "publishers"."id", "publishers"."name", "publishers"."city" from "publishers" where "publishers"."id" in (?, ?)
 	// The Left Hand of Darkness by Ursula (Ace)
 	// Invisible Cities by Italo (Einaudi)
 	// The Dispossessed by Ursula (-)
@@ -129,8 +129,8 @@ func ExampleNested() {
 		fmt.Println(b.Title, "→", b.Author.Name, len(b.Author.Contacts), "contacts")
 	}
 	// Output:
-	//   sql: select "authors".* from "authors" where "authors"."id" in (?, ?)
-	//   sql: select "contacts".* from "contacts" where "contacts"."author_id" in (?, ?)
+	//   sql: select "authors"."id", "authors"."name" from "authors" where "authors"."id" in (?, ?)
+	//   sql: select "contacts"."id", "contacts"."author_id", "contacts"."email" from "contacts" where "contacts"."author_id" in (?, ?)
 	// The Left Hand of Darkness → Ursula 1 contacts
 	// Invisible Cities → Italo 2 contacts
 }

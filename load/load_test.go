@@ -351,7 +351,7 @@ func TestWhere(t *testing.T) {
 		assert.ElementsMatch(t, []string{"hello", "code tips"}, titles(us[0].Posts))
 		assert.Empty(t, us[1].Posts, "bob's news has 0 votes: the relation's Where is not escaped")
 		s := db.Counter.Statements()[0]
-		assert.Less(t, indexOf(s, "votes > "), indexOf(s, `"posts"."user_id"`), s)
+		assert.Less(t, indexOf(s, "votes > "), indexOf(s, `"posts"."user_id" `), s)
 	})
 }
 

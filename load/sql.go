@@ -60,8 +60,8 @@ func (s *stmt) columns() []string {
 
 // plainSQL renders an unconstrained level:
 //
-//	select "posts".* from "posts" where "posts"."user_id" in (?, ?)
-//	select "roles".*, "role_user"."user_id" as "pivot_user_id", … from "roles"
+//	select "posts"."id", "posts"."user_id", … from "posts" where "posts"."user_id" in (?, ?)
+//	select "roles"."id", "roles"."name", "role_user"."user_id" as "pivot_user_id", … from "roles"
 //	  inner join "role_user" on "roles"."id" = "role_user"."role_id" where "role_user"."user_id" = any($1)
 //
 // The relation's own Where constraints come first, then the key test,
@@ -74,7 +74,7 @@ func (s *stmt) plainSQL() (string, []any, error) {
 	b.Grow(128 + len(s.keySQL))
 	b.WriteString("select ")
 	if cols := s.columns(); cols == nil {
-		b.WriteString(sqlt.Ident(rt + ".*"))
+		b.WriteString(m.Related.SelectList())
 	} else {
 		for i, c := range cols {
 			if i > 0 {

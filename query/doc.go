@@ -17,7 +17,19 @@
 // variants. Column names given as strings (Select, OrderBy, GroupBy, the
 // Where helpers, attribute maps) are checked against T's mapping, so a
 // string such as "id; drop table posts" is rejected before any statement
-// runs. Values are always bound parameters.
+// runs (sqlt.ErrInvalidIdentifier; a name T does not map is
+// sqlt.ErrUnknownColumn). Values are always bound parameters.
+//
+// # Columns read
+//
+// Without [Query.Select] a query reads T's mapped columns by name
+// (sqlt.Model.ReadColumns: `select "posts"."id", "posts"."title", …`),
+// never "table".*, so a column added to the table does not break it; the
+// same holds for relation reads, eager loads and aggregates' parent rows.
+// A readonly field is read only when the query supplies it (an aggregate's
+// alias, a Select); a field tagged "generated" is a table column the
+// database maintains and is always read. Existence subqueries ([Has],
+// [WhereHas]) keep "exists (select * …)": their columns are never read.
 //
 // # Raw SQL fragments
 //

@@ -86,7 +86,7 @@ func ExampleHas() {
 	// Output:
 	// welcome rules
 	// welcome
-	// SELECT "threads".* FROM "threads" WHERE (select count(*) from "replies" where "threads"."id" = "replies"."thread_id") >= 2 []
+	// SELECT "threads"."id", "threads"."title" FROM "threads" WHERE (select count(*) from "replies" where "threads"."id" = "replies"."thread_id") >= 2 []
 }
 
 func ExampleDoesntHave() {
@@ -118,7 +118,7 @@ func ExampleWhereHas() {
 	fmt.Println(s, args)
 	// Output:
 	// welcome rules
-	// SELECT "threads".* FROM "threads" WHERE (select count(*) from "replies" where "threads"."id" = "replies"."thread_id" and "replies"."likes" > ?) = 1 [0]
+	// SELECT "threads"."id", "threads"."title" FROM "threads" WHERE (select count(*) from "replies" where "threads"."id" = "replies"."thread_id" and "replies"."likes" > ?) = 1 [0]
 }
 
 func ExampleWhereRelation() {

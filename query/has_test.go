@@ -62,8 +62,8 @@ func likeCodeComments(q *query.Query[Comment]) *query.Query[Comment] {
 func TestHasSQL(t *testing.T) {
 	const (
 		corr   = `"posts"."id" = "comments"."post_id"`
-		sel    = `SELECT "posts".* FROM "posts" WHERE `
-		usel   = `SELECT "users".* FROM "users" WHERE `
+		sel    = `SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE `
+		usel   = `SELECT "users"."id", "users"."name" FROM "users" WHERE `
 		roles  = `from "roles" join "role_user" on "roles"."id" = "role_user"."role_id" where "users"."id" = "role_user"."user_id"`
 		images = `exists (select * from "images" where "comments"."id" = "images"."comment_id")`
 	)
@@ -137,13 +137,13 @@ func TestHasSQL(t *testing.T) {
 			return q.WhereOp("name", "=", "b")
 		})).ToSql()
 		require.NoError(t, err)
-		assert.Equal(t, squashSQL(`SELECT "categories".* FROM "categories" WHERE exists (select * from "categories" as "relkit_reserved_0"
+		assert.Equal(t, squashSQL(`SELECT "categories"."id", "categories"."parent_id", "categories"."name" FROM "categories" WHERE exists (select * from "categories" as "relkit_reserved_0"
 			where "categories"."id" = "relkit_reserved_0"."parent_id" and "relkit_reserved_0"."name" = ?)`), squashSQL(s))
 		assert.Equal(t, []any{"b"}, args)
 
 		s, _, err = query.From[category]().Where(query.Nested(categoryChildren, categoryChildren).Has()).ToSql()
 		require.NoError(t, err)
-		assert.Equal(t, squashSQL(`SELECT "categories".* FROM "categories" WHERE exists (select * from "categories" as "relkit_reserved_0"
+		assert.Equal(t, squashSQL(`SELECT "categories"."id", "categories"."parent_id", "categories"."name" FROM "categories" WHERE exists (select * from "categories" as "relkit_reserved_0"
 			where "categories"."id" = "relkit_reserved_0"."parent_id" and exists (select * from "categories"
 			where "relkit_reserved_0"."id" = "categories"."parent_id"))`), squashSQL(s))
 	})

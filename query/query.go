@@ -28,7 +28,7 @@ type Query[T any] struct {
 	model    *sqlt.Model
 	err      error
 	distinct bool
-	columns  []string     // rendered select items; empty means "table".*
+	columns  []string     // rendered select items; empty means the model's SelectList
 	selects  []sq.Sqlizer // extra select expressions (aggregates, raw)
 	joins    []sq.Sqlizer
 	scope    []sq.Sqlizer // relation scope: always ANDed, never grouped with user conditions
@@ -151,7 +151,8 @@ func (q *Query[T]) column(col string) (string, error) {
 
 // Select chooses the columns to read (mapped columns of T, or columns of
 // joined tables qualified with their table). Without Select a query reads
-// "table".*.
+// the columns of sqlt.Model.ReadColumns, named one by one
+// (`select "posts"."id", "posts"."title", …`), never "table".*.
 func (q *Query[T]) Select(columns ...string) *Query[T] {
 	return q.with(func(c *Query[T]) error {
 		for _, col := range columns {
@@ -626,7 +627,9 @@ func (q *Query[T]) render() (string, []any, error) {
 func (q *Query[T]) selectBuilder() sq.SelectBuilder {
 	cols := q.columns
 	if len(cols) == 0 {
-		cols = []string{sqlt.Ident(q.model.Table + ".*")}
+		// The mapped columns by name, never "table".*: a column added to
+		// the table later does not reach the scan.
+		cols = []string{q.model.SelectList()}
 	}
 	b := sq.Select(cols...).From(sqlt.Ident(q.model.Table))
 	for _, s := range q.selects {

@@ -256,9 +256,9 @@ func ExampleHasManyRelation_Where() {
 	sql, _, _ = query.Related(hello, &ann).ToSql()
 	fmt.Println(sql)
 	// Output:
-	// SELECT "posts".* FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and (title = ? or title = ?)
+	// SELECT "posts"."id", "posts"."user_id", "posts"."title" FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and (title = ? or title = ?)
 	// [1 hello tips]
-	// SELECT "posts".* FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and title = ?
+	// SELECT "posts"."id", "posts"."user_id", "posts"."title" FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and title = ?
 }
 
 // Associate sets the foreign key (and the loaded owner) in memory; save

@@ -55,14 +55,23 @@
 //     relations) are not columns unless tagged;
 //   - primary key: column id, or the field tagged `db:"code,pk"`, or the
 //     column named by a PrimaryKey() method;
-//   - `db:"comments_count,readonly"` is scanned but never written (aggregate
-//     columns);
+//   - `db:"comments_count,readonly"` is scanned but never written, and not
+//     read by default: it is filled when the query supplies the column
+//     (an aggregate's alias, a Select, a raw query);
+//   - `db:"total,generated"` is a column of the table that the database
+//     computes or maintains: read by every query, never written;
 //   - embedded structs are flattened; pointer fields, sql.Null*, time.Time,
 //     []byte, sql.Scanner and driver.Valuer types are single columns.
 //
 // [ScanAll], [ScanOne] and [ScanEach] read rows into structs (or single
 // values). A result column with no field is an error naming it
-// ([UnknownColumnError]).
+// ([UnmappedResultColumnError], matching [ErrUnmappedResultColumn]; a
+// column name a caller gives the builder that is not mapped is an
+// [UnknownColumnError] instead, matching [ErrUnknownColumn], so a handler
+// can answer the first with a 500 and the second with a 400). Queries
+// relkit renders name the mapped columns one by one ([Model.ReadColumns]),
+// so a column added to a table never breaks them; existence subqueries
+// keep "select *", whose columns are never read.
 //
 // # Times
 //
@@ -96,7 +105,7 @@
 //
 // # Errors
 //
-// [ErrNotFound] (which also matches sql.ErrNoRows), [ErrUnknownColumn],
+// [ErrNotFound] (which also matches sql.ErrNoRows), [ErrUnknownColumn], [ErrUnmappedResultColumn],
 // [ErrInvalidIdentifier], [ErrNoPrimaryKey], [ErrNotStruct], [ErrNilValue]
 // [ErrTxDone] and [ErrTxLost] are matched with errors.Is; driver errors are wrapped with
 // %w, so *pgconn.PgError and sqlite3.Error stay reachable with errors.As.

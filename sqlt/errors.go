@@ -29,6 +29,16 @@ var ErrInvalidIdentifier = errors.New("relkit: invalid identifier")
 // struct does not have.
 var ErrUnknownColumn = errors.New("relkit: unknown column")
 
+// ErrUnmappedResultColumn is matched by the error of a scan whose result
+// has a column that the destination struct does not map (a raw query's
+// "select *" over a table with a column the struct lacks, a typo in a `db`
+// tag). It is the application's mistake, not the caller's: a handler
+// answers it with a 500, where [ErrUnknownColumn] (a column name the
+// caller chose, as in Select("nope")) is a 400. It does not match
+// ErrUnknownColumn. Reads that relkit renders never meet it: they name the
+// mapped columns (see [Model.ReadColumns]).
+var ErrUnmappedResultColumn = errors.New("relkit: result column not mapped")
+
 // ErrNoPrimaryKey is returned when an operation needs a primary key and the
 // struct has none.
 var ErrNoPrimaryKey = errors.New("relkit: no primary key")
@@ -53,6 +63,21 @@ func (e *UnknownColumnError) Error() string {
 
 // Is reports whether target is ErrUnknownColumn.
 func (e *UnknownColumnError) Is(target error) bool { return target == ErrUnknownColumn }
+
+// UnmappedResultColumnError reports a result column with no field in the
+// struct scanned into. It matches [ErrUnmappedResultColumn] (and not
+// [ErrUnknownColumn]).
+type UnmappedResultColumnError struct {
+	Type   string // Go type name
+	Column string // the result column
+}
+
+func (e *UnmappedResultColumnError) Error() string {
+	return fmt.Sprintf("relkit: result column %q has no field in %s (map it, select the columns you read, or use DB.IgnoreUnknownColumns)", errtext.Clip(e.Column), e.Type)
+}
+
+// Is reports whether target is ErrUnmappedResultColumn.
+func (e *UnmappedResultColumnError) Is(target error) bool { return target == ErrUnmappedResultColumn }
 
 // InvalidIdentifierError reports a string that was rejected as an identifier.
 // It matches ErrInvalidIdentifier.

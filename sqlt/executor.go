@@ -84,7 +84,7 @@ func (db *DB) WithHook(h Hook) *DB {
 
 // IgnoreUnknownColumns returns a handle on the same database whose scans
 // drop result columns that the destination struct does not map, instead of
-// failing with an *UnknownColumnError. Scanning is strict by default
+// failing with an *UnmappedResultColumnError. Scanning is strict by default
 // because an unmapped column is usually a typo in a `db` tag; use this for
 // tables with columns your structs deliberately leave out (or select the
 // columns you need). Transactions begun on the handle inherit the setting.

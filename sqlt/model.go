@@ -17,8 +17,14 @@ type Field struct {
 	Index    []int        // index path for reflect.Value.FieldByIndex
 	Type     reflect.Type // the field's Go type
 	PK       bool         // the primary key
-	ReadOnly bool         // scanned, never written (tag option "readonly")
-	viaPtr   bool         // the index path goes through an embedded pointer
+	ReadOnly bool         // scanned, never written (tag options "readonly", "generated")
+	// Generated marks a read-only field that is a column of the table
+	// (tag option "generated": a generated or database-maintained column),
+	// so queries read it by default. A plain readonly field is not assumed
+	// to be a table column: it is read only when the query supplies it (an
+	// aggregate's alias, a Select, a raw query). See [Model.ReadColumns].
+	Generated bool
+	viaPtr    bool // the index path goes through an embedded pointer
 }
 
 // Model is the mapping of a struct type to a table, computed once per type
@@ -31,8 +37,10 @@ type Model struct {
 	CreatedAt *Field       // created_at, if mapped and a time
 	UpdatedAt *Field       // updated_at, if mapped and a time
 
-	cols     map[string]*Field
-	colPlans sync.Map // string (joined column names) → []*Field
+	cols       map[string]*Field
+	readCols   []string // see ReadColumns
+	selectList string   // see SelectList
+	colPlans   sync.Map // string (joined column names) → []*Field
 }
 
 // Tabler is implemented by models that choose their table name.
@@ -109,6 +117,23 @@ func (m *Model) Columns() []string {
 	}
 	return out
 }
+
+// ReadColumns returns the columns a query of the model reads when the
+// caller chooses none: every mapped column except the readonly ones not
+// tagged "generated". relkit names them in every select it renders
+// instead of "table".*, so a column added to the table later never
+// reaches the scan. A readonly field without "generated" may hold an
+// aggregate's alias ("comments_count"), which is no column of the table:
+// it is filled only when the query adds the expression (agg.WithCount, a
+// Select, a raw query). Tag a column the database computes or maintains
+// `db:"total,generated"` to have it read by every query and never written.
+func (m *Model) ReadColumns() []string { return m.readCols[:len(m.readCols):len(m.readCols)] }
+
+// SelectList returns [Model.ReadColumns] qualified by the table and quoted,
+// joined for a select list (`"posts"."id", "posts"."title"`); "table".*
+// when the model has no such column (every field readonly). It is rendered
+// once per model.
+func (m *Model) SelectList() string { return m.selectList }
 
 // Get returns the field's value in the struct value v (addressable struct).
 // A nil embedded pointer on the way yields the zero value.
@@ -224,6 +249,8 @@ func buildModel(t reflect.Type) (*Model, error) {
 					f.PK = true
 				case "readonly", "scanonly":
 					f.ReadOnly = true
+				case "generated":
+					f.ReadOnly, f.Generated = true, true
 				}
 			}
 			m.Fields = append(m.Fields, f)
@@ -269,7 +296,27 @@ func buildModel(t reflect.Type) (*Model, error) {
 	if err := CheckIdentifier(m.Table); err != nil {
 		return nil, fmt.Errorf("map %s: table name: %w", t, err)
 	}
+	m.readColumns()
 	return m, nil
+}
+
+// readColumns fills readCols and selectList.
+func (m *Model) readColumns() {
+	var b strings.Builder
+	for _, f := range m.Fields {
+		if f.ReadOnly && !f.Generated {
+			continue
+		}
+		if len(m.readCols) > 0 {
+			b.WriteString(", ")
+		}
+		m.readCols = append(m.readCols, f.Column)
+		b.WriteString(Ident(m.Table + "." + f.Column))
+	}
+	if len(m.readCols) == 0 {
+		b.WriteString(Ident(m.Table + ".*"))
+	}
+	m.selectList = b.String()
 }
 
 func (m *Model) removeColumn(name string) {

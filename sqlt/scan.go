@@ -11,8 +11,8 @@ import (
 )
 
 // ScanAll reads every row into a new slice and closes rows. T is a struct
-// (columns map to fields by name; a column with no field is an error that
-// names it) or a single-column value such as int64 or string.
+// (columns map to fields by name; a column with no field is an
+// *UnmappedResultColumnError that names it) or a single-column value such as int64 or string.
 func ScanAll[T any](rows *Rows) ([]T, error) {
 	defer rows.Close()
 	var out []T
@@ -177,7 +177,7 @@ func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after 
 			}
 			f, ok := m.cols[c]
 			if !ok && !rows.lax {
-				return statementErr(rows, fmt.Errorf("scan into %s: %w", t, &UnknownColumnError{Type: t.String(), Column: c}))
+				return statementErr(rows, fmt.Errorf("scan into %s: %w", t, &UnmappedResultColumnError{Type: t.String(), Column: c}))
 			}
 			plan[i] = f
 		}
@@ -271,7 +271,7 @@ func (m *Model) columnPlan(cols []string, lax bool) ([]*Field, error) {
 	for i, c := range cols {
 		f, ok := m.cols[c]
 		if !ok && !lax {
-			return nil, fmt.Errorf("scan into %s: %w", m.Type, &UnknownColumnError{Type: m.Type.String(), Column: c})
+			return nil, fmt.Errorf("scan into %s: %w", m.Type, &UnmappedResultColumnError{Type: m.Type.String(), Column: c})
 		}
 		plan[i] = f
 	}

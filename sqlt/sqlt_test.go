@@ -119,7 +119,7 @@ func TestScanAndHooks(t *testing.T) {
 		rows, err = db.Query(ctx, `select id, name, 1 as surprise from gadgets`)
 		require.NoError(t, err)
 		_, err = sqlt.ScanAll[Gadget](rows)
-		var uc *sqlt.UnknownColumnError
+		var uc *sqlt.UnmappedResultColumnError
 		require.ErrorAs(t, err, &uc)
 		assert.Equal(t, "surprise", uc.Column)
 

@@ -586,7 +586,7 @@ func TestAcceptanceWithAggregates(t *testing.T) {
 		require.Equal(t, 1, db.Counter.Count())
 		assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.CommentsCount }))
 		assert.Equal(t, "hello", ps[0].Title, "the parent's columns are read too")
-		assert.Contains(t, haLast(t, db), haNorm(`select "posts".*, (select count(*) from "comments" where `+haCorr+`) as "comments_count" from "posts"`))
+		assert.Contains(t, haLast(t, db), haNorm(`select "posts"."id", "posts"."user_id", "posts"."parent_id", "posts"."title", "posts"."votes", (select count(*) from "comments" where `+haCorr+`) as "comments_count" from "posts"`))
 
 		db.Counter.Reset()
 		ps, err = query.From[haPost]().Apply(
@@ -638,7 +638,7 @@ func haField[V any](ps []haPost, f func(haPost) V) []V {
 }
 
 // §6 parent select list and §13.3: with a select, the aggregate is
-// appended to it (before or after Select); without one, "posts".* first.
+// appended to it (before or after Select); without one, the mapped columns first.
 func TestAcceptanceWithCountSelect(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
@@ -653,7 +653,7 @@ func TestAcceptanceWithCountSelect(t *testing.T) {
 			require.Equal(t, 1, db.Counter.Count(), name)
 			stmt := haLast(t, db)
 			assert.Contains(t, stmt, haNorm(`select "posts"."id", "posts"."title", (select count(*) from "comments" where `+haCorr+`) as "comments_count", (select count(*)`), name)
-			assert.NotContains(t, stmt, `"posts".*`, name)
+			assert.NotContains(t, stmt, `"posts"."user_id"`, name)
 			assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.CommentsCount }), name)
 			assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.CodeCount }), name)
 			assert.Equal(t, "code tips", ps[1].Title, name)

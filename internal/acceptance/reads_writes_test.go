@@ -272,7 +272,7 @@ func TestRWLazyHasOne(t *testing.T) {
 		assert.Equal(t, "555-0101", phone.Number)
 		assert.Equal(t, int64(1), phone.UserID)
 		assert.Contains(t, rwOnly(t, db),
-			`select "phones".* from "phones" where "phones"."user_id" = ? and "phones"."user_id" is not null limit 1`)
+			`select "phones"."id", "phones"."user_id", "phones"."number" from "phones" where "phones"."user_id" = ? and "phones"."user_id" is not null limit 1`)
 
 		// Several matching rows: the first one is returned.
 		db.MustExec(t, `insert into phones (user_id, number) values (1, '555-0999')`)
@@ -313,7 +313,7 @@ func TestRWLazyHasMany(t *testing.T) {
 		require.NoError(t, err)
 		assert.ElementsMatch(t, []int64{1, 2}, rwPostIDs(posts))
 		s := rwOnly(t, db)
-		assert.Contains(t, s, `select "posts".* from "posts" where "posts"."user_id" = ? and "posts"."user_id" is not null`)
+		assert.Contains(t, s, `select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where "posts"."user_id" = ? and "posts"."user_id" is not null`)
 		assert.NotContains(t, s, "limit")
 
 		db.Counter.Reset()
@@ -376,7 +376,7 @@ func TestRWLazyBelongsTo(t *testing.T) {
 		require.NotNil(t, author)
 		assert.Equal(t, "ann", author.Name)
 		s := rwOnly(t, db)
-		assert.Contains(t, s, `select "users".* from "users" where "users"."id" = ? limit 1`)
+		assert.Contains(t, s, `select "users"."id", "users"."name" from "users" where "users"."id" = ? limit 1`)
 
 		// Sutando: post.related('author').first()
 		db.Counter.Reset()
@@ -428,7 +428,7 @@ func TestRWLazyBelongsToMany(t *testing.T) {
 		}
 		assert.EqualValues(t, 2, byName["editor"].Pivot["role_id"])
 		s := rwOnly(t, db)
-		assert.Contains(t, s, `select "roles".*, "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" from "roles"`)
+		assert.Contains(t, s, `select "roles"."id", "roles"."name", "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" from "roles"`)
 		assert.Contains(t, s, `inner join "role_user" on "roles"."id" = "role_user"."role_id" where "role_user"."user_id" = ?`)
 
 		// Pivot column order: foreign pivot key, related pivot key, then
@@ -438,7 +438,7 @@ func TestRWLazyBelongsToMany(t *testing.T) {
 		_, err = query.GetMany(ctx, db, r2, &ann)
 		require.NoError(t, err)
 		s = rwOnly(t, db)
-		assert.Contains(t, s, `select "roles".*, "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" from`)
+		assert.Contains(t, s, `select "roles"."id", "roles"."name", "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" from`)
 		assert.Equal(t, 1, strings.Count(s, `as "pivot_active"`))
 
 		// Keys only without WithPivot.
@@ -1371,7 +1371,7 @@ type rwItem struct {
 	Payload  []byte         `db:"payload"`
 	Status   rwStatus       `db:"status"`
 	Ignored  string         `db:"-"`
-	Computed int64          `db:"computed,readonly"`
+	Computed int64          `db:"computed,generated"`
 	rwAudit
 }
 
@@ -1413,7 +1413,7 @@ func TestRWBuilderMappingAndWrites(t *testing.T) {
 		assert.False(t, it.CreatedAt.IsZero())
 		assert.False(t, it.UpdatedAt.IsZero())
 		s := rwOnly(t, db)
-		assert.NotContains(t, s, `"computed"`, "readonly columns are not written")
+		assert.NotContains(t, s, `"computed"`, "readonly (generated) columns are not written")
 		assert.NotContains(t, s, `"ignored"`)
 		assert.Contains(t, s, `"name"`, "untagged fields map to snake_case")
 
@@ -1426,7 +1426,7 @@ func TestRWBuilderMappingAndWrites(t *testing.T) {
 		assert.Equal(t, []byte{0, 1, 2}, got.Payload)
 		assert.Equal(t, rwStatus("new"), got.Status)
 		assert.Empty(t, got.Ignored)
-		assert.Equal(t, int64(42), got.Computed, "readonly columns are read")
+		assert.Equal(t, int64(42), got.Computed, "generated columns are read")
 		assert.WithinDuration(t, it.CreatedAt, got.CreatedAt, time.Second)
 		raw, err := query.Pluck[string](ctx, db, items, "status")
 		require.NoError(t, err)
@@ -1536,7 +1536,7 @@ func TestRWBuilderReads(t *testing.T) {
 		all, err := items.OrderBy("id").Get(ctx, db)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"a", "b", "c", "d", "e"}, rwItemNames(all))
-		assert.Contains(t, rwOnly(t, db), `select "items".* from "items" order by "items"."id" asc`)
+		assert.Contains(t, rwOnly(t, db), `select "items"."id", "items"."name", "items"."price", "items"."note", "items"."alias", "items"."payload", "items"."status", "items"."computed", "items"."created_at", "items"."updated_at" from "items" order by "items"."id" asc`)
 
 		none, err := items.Where(sq.Eq{"name": "zzz"}).Get(ctx, db)
 		require.NoError(t, err)
