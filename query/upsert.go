@@ -101,7 +101,9 @@ func (q *Query[T]) upsertColumns(conflict, update []string) (qc, qu []string, er
 // a statement that would update one row twice ("ON CONFLICT DO UPDATE
 // command cannot affect row a second time"), and which of the two should
 // win is the caller's choice. Rows with a NULL conflict column never
-// conflict (NULLs are distinct in a unique index) and are not compared.
+// conflict (NULLs are distinct in a unique index) and are not compared,
+// nor are rows with a zero key when the key is a conflict column (new rows
+// of an upsert by primary key).
 // Without rows UpsertMany runs no statement and returns nil; the conflict
 // and update columns are checked first.
 func (q *Query[T]) UpsertMany(ctx context.Context, ex sqlt.Executor, rows any, conflict []string, update ...string) error {
@@ -165,7 +167,8 @@ func (q *Query[T]) UpsertMany(ctx context.Context, ex sqlt.Executor, rows any, c
 }
 
 // distinctConflicts refuses two rows with the same non-NULL values in the
-// conflict columns.
+// conflict columns. A row with a zero primary key is inserted without it
+// (the database generates it), so it cannot conflict on that column.
 func distinctConflicts(m *sqlt.Model, vals []reflect.Value, conflict []string) error {
 	fields := make([]*sqlt.Field, len(conflict))
 	for i, c := range conflict {
@@ -181,6 +184,9 @@ rows:
 	for i, v := range vals {
 		key.Reset()
 		for _, f := range fields {
+			if f.PK && pkIsZero(m, v) {
+				continue rows
+			}
 			x := f.Get(v).Interface()
 			if isNull(x) {
 				continue rows

@@ -176,3 +176,24 @@ func TestUpsertManyFailureLeavesRowsAsTheyWere(t *testing.T) {
 		assert.NotZero(t, rows[n-1].ID)
 	})
 }
+
+func TestUpsertManyByPrimaryKeyInsertsRowsWithoutKey(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		umSchema(t, db)
+		people := query.From[umPerson]()
+		a := umPerson{Email: "a@x", Name: "a"}
+		require.NoError(t, people.Insert(ctx, db, &a))
+
+		// One existing row by its key and two new rows without one.
+		rows := []umPerson{{ID: a.ID, Email: "a@x", Name: "a2"}, {Email: "b@x", Name: "b"}, {Email: "c@x", Name: "c"}}
+		require.NoError(t, people.UpsertMany(ctx, db, rows, []string{"id"}))
+		assert.Equal(t, a.ID, rows[0].ID)
+		assert.NotZero(t, rows[1].ID)
+		assert.NotZero(t, rows[2].ID)
+		assert.NotEqual(t, rows[1].ID, rows[2].ID)
+		stored, err := people.OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, rows, stored)
+	})
+}
