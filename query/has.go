@@ -72,6 +72,9 @@ func typedConstraint[C any](fn func(*Query[C]) *Query[C]) constraint {
 		if g.err != nil {
 			return nil, nil, g.err
 		}
+		if g.locking() {
+			return nil, nil, fmt.Errorf("constraint on %s: a row lock in a relation subquery would lock nothing: lock the rows with a query of their own: %w", model.Type, ErrBadArgument)
+		}
 		return g.joins, g.whereClause(), nil
 	}
 }

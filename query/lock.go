@@ -24,8 +24,9 @@ import (
 // Count and Exists, which read no rows to lock (count without the lock, on
 // the query before ForUpdate). Correlated subqueries in the select list,
 // such as agg.WithCount's, are allowed: the rows of T are locked, the
-// counted rows are not. Eager loaders (With) read their relations without
-// locks. A locking query cannot be rendered by ToSql (as a subquery), since
+// counted rows are not; a lock inside a relation constraint (WhereHas,
+// an aggregate's or eager load's constraint) is refused. Eager loaders
+// (With) read their relations without locks. A locking query cannot be rendered by ToSql (as a subquery), since
 // its lock depends on the dialect of the executor that runs it.
 func (q *Query[T]) ForUpdate() *Query[T] { return q.lockMode(sqlt.LockForUpdate) }
 

@@ -155,6 +155,16 @@ func TestLockRefusedBeforeAnyStatement(t *testing.T) {
 				_, err := jobs.Where(sq.Expr(`"jobs"."id" in (?)`, jobs.Select("id").ForUpdate())).Get(ctx, ex)
 				return err
 			}, query.ErrBadArgument},
+			{"in a WhereHas constraint", func(ex sqlt.Executor) error {
+				lockTrials := func(q *query.Query[lkTrial]) *query.Query[lkTrial] { return q.ForUpdate() }
+				_, err := query.From[lkJobCount]().Where(query.WhereHas(lkJobTrials, lockTrials)).Get(ctx, ex)
+				return err
+			}, query.ErrBadArgument},
+			{"in an aggregate's constraint", func(ex sqlt.Executor) error {
+				lockTrials := func(q *query.Query[lkTrial]) *query.Query[lkTrial] { return q.ForUpdate() }
+				_, err := query.From[lkJobCount]().Apply(agg.WithCount(lkJobTrials, lockTrials)).Get(ctx, ex)
+				return err
+			}, query.ErrBadArgument},
 			{"a dialect without RowLocker", func(ex sqlt.Executor) error {
 				return get(jobs.ForUpdate())(dialectExec{ex, noLockDialect{ex.Dialect()}})
 			}, query.ErrUnsupported},
