@@ -7,7 +7,7 @@ package sqlt
 // "relkit_reserved_0"). m itself is unchanged; the view is never cached and
 // must not be used to scan rows (scan with [ModelOf]'s model).
 func (m *Model) Aliased(alias string) *Model {
-	return &Model{
+	a := &Model{
 		Type:      m.Type,
 		Table:     alias,
 		Fields:    m.Fields,
@@ -16,4 +16,6 @@ func (m *Model) Aliased(alias string) *Model {
 		UpdatedAt: m.UpdatedAt,
 		cols:      m.cols,
 	}
+	a.readColumns() // the column list qualified by the alias
+	return a
 }
