@@ -25,9 +25,12 @@ import (
 // the query before ForUpdate). Correlated subqueries in the select list,
 // such as agg.WithCount's, are allowed: the rows of T are locked, the
 // counted rows are not; a lock inside a relation constraint (WhereHas,
-// an aggregate's or eager load's constraint) is refused. Eager loaders
-// (With) read their relations without locks. A locking query cannot be rendered by ToSql (as a subquery), since
-// its lock depends on the dialect of the executor that runs it.
+// an aggregate's or eager load's constraint) is refused. The loaders
+// added with With read their relations without locks: the lock covers the
+// rows of T (and, on a belongsToMany relation query, the pivot rows joined
+// to them, as PostgreSQL's FOR UPDATE locks every table of the join). A
+// locking query cannot be rendered by ToSql (as a subquery), since its
+// lock depends on the dialect of the executor that runs it.
 func (q *Query[T]) ForUpdate() *Query[T] { return q.lockMode(sqlt.LockForUpdate) }
 
 // ForNoKeyUpdate is [Query.ForUpdate] with PostgreSQL's weaker FOR NO KEY
