@@ -136,6 +136,7 @@ func (db *DB) begin(ctx context.Context, opts TxOptions) (*Transaction, error) {
 	}
 	nested := nestedConn(db.conn)
 	var t driverTx
+	defer abortOnPanic(ctx, &t)
 	err := hookTx(ctx, db.hooks, beginOp(nested), func(ctx context.Context) (err error) {
 		t, err = db.conn.begin(ctx, opts)
 		return err
@@ -231,6 +232,7 @@ func (tx *Transaction) Begin(ctx context.Context) (*Transaction, error) {
 		return nil, fmt.Errorf("begin savepoint: %w", tx.state.lost)
 	}
 	var t driverTx
+	defer abortOnPanic(ctx, &t)
 	err := hookTx(ctx, tx.hooks, TxSavepoint, func(ctx context.Context) (err error) {
 		t, err = tx.conn.begin(ctx, TxOptions{})
 		return err
@@ -296,7 +298,7 @@ func (tx *Transaction) Rollback(ctx context.Context) error {
 // connection is released; the database has nothing left to roll back, and
 // the driver's complaint about that is not the caller's concern.
 func (tx *Transaction) discard(ctx context.Context) {
-	_ = hookTx(context.WithoutCancel(ctx), tx.hooks, tx.rollbackOp(), func(ctx context.Context) error {
+	_ = tx.boundary(ctx, tx.rollbackOp(), func(ctx context.Context) error {
 		_ = tx.conn.rollback(ctx)
 		return nil
 	})
@@ -309,13 +311,39 @@ func (tx *Transaction) commit(ctx context.Context) error {
 	if tx.savepoint {
 		op = TxRelease
 	}
-	return hookTx(context.WithoutCancel(ctx), tx.hooks, op, tx.conn.commit)
+	return tx.boundary(ctx, op, tx.conn.commit)
 }
 
 // rollback sends the rollback (to the savepoint) under ctx's values but
 // not its cancellation, reporting it to the hooks.
 func (tx *Transaction) rollback(ctx context.Context) error {
-	return hookTx(context.WithoutCancel(ctx), tx.hooks, tx.rollbackOp(), tx.conn.rollback)
+	return tx.boundary(ctx, tx.rollbackOp(), tx.conn.rollback)
+}
+
+// boundary ends the transaction with end (its commit or rollback) under
+// ctx's values but not its cancellation, reporting op to the hooks. When a
+// hook panics before end ran, the transaction is rolled back before the
+// panic goes on.
+func (tx *Transaction) boundary(ctx context.Context, op TxOp, end func(context.Context) error) error {
+	open := tx.conn
+	defer abortOnPanic(ctx, &open)
+	return hookTx(context.WithoutCancel(ctx), tx.hooks, op, func(ctx context.Context) error {
+		open = nil
+		return end(ctx)
+	})
+}
+
+// abortOnPanic, deferred around a transaction boundary, rolls back *t when
+// a hook panics while *t is still open, and lets the panic go on: a
+// panicking hook must not leave a transaction holding its connection
+// (for SQLite in memory, the whole database).
+func abortOnPanic(ctx context.Context, t *driverTx) {
+	if p := recover(); p != nil {
+		if *t != nil {
+			_ = (*t).rollback(context.WithoutCancel(ctx))
+		}
+		panic(p)
+	}
 }
 
 func (tx *Transaction) rollbackOp() TxOp {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -147,4 +148,82 @@ func TestTxHookSeesASavepointOnACallersTransaction(t *testing.T) {
 	err = sqlt.Tx(ctx, sqlt.FromTx(stx, sqlt.SQLite).WithHook(h), func(tx sqlt.Executor) error { return nil })
 	require.NoError(t, err)
 	assert.Equal(t, []string{"tx:savepoint", "tx:release savepoint"}, h.trace())
+}
+
+// panicHook panics in BeforeTx or AfterTx of one transaction boundary.
+type panicHook struct {
+	op    sqlt.TxOp
+	after bool
+}
+
+func (panicHook) BeforeQuery(ctx context.Context, _ sqlt.QueryStart) context.Context { return ctx }
+func (panicHook) AfterQuery(context.Context, sqlt.QueryEnd)                          {}
+
+func (h panicHook) BeforeTx(ctx context.Context, t sqlt.TxStart) context.Context {
+	if !h.after && t.Op == h.op {
+		panic("hook panics before " + string(t.Op))
+	}
+	return ctx
+}
+
+func (h panicHook) AfterTx(_ context.Context, t sqlt.TxEnd) {
+	if h.after && t.Op == h.op {
+		panic("hook panics after " + string(t.Op))
+	}
+}
+
+func TestTxHookPanicDoesNotLeaveTheTransactionOpen(t *testing.T) {
+	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		db.MustExec(t, `create table things (id bigint primary key)`)
+		failed := errors.New("fn fails")
+		for i, h := range []panicHook{
+			{op: sqlt.TxBegin, after: true},
+			{op: sqlt.TxCommit},
+			{op: sqlt.TxRollback},
+			{op: sqlt.TxSavepoint, after: true},
+			{op: sqlt.TxRelease},
+			{op: sqlt.TxRollbackTo},
+		} {
+			id := i + 1 // a row of its own for each case
+			name := string(h.op)
+			if h.after {
+				name = "after " + name
+			}
+			t.Run(name, func(t *testing.T) {
+				// A leaked transaction would hold the in-memory database's
+				// only connection: every wait here is bounded.
+				ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+				defer cancel()
+				fn := func(tx sqlt.Executor) error {
+					if _, err := tx.Exec(ctx, `insert into things (id) values (?)`, id); err != nil {
+						return err
+					}
+					if h.op == sqlt.TxRollback {
+						return failed
+					}
+					return nil
+				}
+				if h.op == sqlt.TxSavepoint || h.op == sqlt.TxRelease || h.op == sqlt.TxRollbackTo {
+					outer := fn
+					fn = func(tx sqlt.Executor) error {
+						return sqlt.Tx(ctx, tx, func(tx sqlt.Executor) error {
+							if err := outer(tx); err != nil {
+								return err
+							}
+							if h.op == sqlt.TxRollbackTo {
+								return failed
+							}
+							return nil
+						})
+					}
+				}
+				require.Panics(t, func() { _ = sqlt.Tx(ctx, db.WithHook(h), fn) })
+				// The panicking transaction ended: its row is not there, and
+				// the database (one connection in memory) still takes writes.
+				_, err := db.Exec(ctx, `insert into things (id) values (?)`, id)
+				require.NoError(t, err, "the transaction the hook panicked in was rolled back")
+			})
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -18,7 +19,10 @@ type SlogOption func(*slogHook)
 // RedactArgs makes [SlogHook] leave the statements' arguments out of the
 // log: each record then carries only their number ("args_count"), for
 // statements whose values (passwords, tokens, personal data) must not be
-// written to logs.
+// written to logs. A failed statement's error message can quote a value
+// (PostgreSQL: invalid input syntax for type bigint: "…"): every text
+// argument is replaced there by <redacted>. The error returned to the
+// caller is unchanged.
 func RedactArgs() SlogOption {
 	return func(h *slogHook) { h.redact = true }
 }
@@ -66,7 +70,11 @@ func (h *slogHook) AfterQuery(ctx context.Context, q QueryEnd) {
 	}
 	attrs = append(attrs, slog.Duration("duration", q.Duration), slog.Int64("rows", q.Rows))
 	if q.Err != nil {
-		attrs = append(attrs, slog.String("error", q.Err.Error()))
+		msg := q.Err.Error()
+		if h.redact {
+			msg = redactValues(msg, q.Args)
+		}
+		attrs = append(attrs, slog.String("error", msg))
 	}
 	h.l.LogAttrs(ctx, level, "relkit query", attrs...)
 }
@@ -110,21 +118,33 @@ func logArgs(args []any) []any {
 	return out
 }
 
-// logArg returns the value the database receives for a, made readable.
-func logArg(a any) any {
-	// Follow pointers and Valuers to the value sent (bounded, in case a
-	// Valuer returns itself).
+// redactValues replaces in msg every text argument's value by <redacted>.
+func redactValues(msg string, args []any) string {
+	for _, a := range args {
+		if s, ok := sentValue(a); ok {
+			if s, ok := s.(string); ok && s != "" {
+				msg = strings.ReplaceAll(msg, s, "<redacted>")
+			}
+		}
+	}
+	return msg
+}
+
+// sentValue follows pointers and Valuers to the value the database
+// receives for a (bounded, in case a Valuer returns itself): nil for NULL,
+// and false when a Valuer fails (with its error as the value).
+func sentValue(a any) (any, bool) {
 	for range 8 {
 		if a == nil {
-			return "NULL"
+			return nil, true
 		}
 		if v, ok := a.(driver.Valuer); ok {
 			if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
-				return "NULL" // database/sql sends a nil *T Valuer as NULL
+				return nil, true // database/sql sends a nil *T Valuer as NULL
 			}
 			val, err := v.Value()
 			if err != nil {
-				return fmt.Sprintf("<Value error: %v>", err)
+				return err, false
 			}
 			a = val
 			continue
@@ -134,9 +154,21 @@ func logArg(a any) any {
 			break
 		}
 		if rv.IsNil() {
-			return "NULL"
+			return nil, true
 		}
 		a = rv.Elem().Interface()
+	}
+	return a, true
+}
+
+// logArg returns the value the database receives for a, made readable.
+func logArg(a any) any {
+	a, ok := sentValue(a)
+	if !ok {
+		return fmt.Sprintf("<Value error: %v>", a)
+	}
+	if a == nil {
+		return "NULL"
 	}
 	switch v := a.(type) {
 	case []byte:

@@ -124,3 +124,21 @@ func TestSlogHookLogsTransactionBoundaries(t *testing.T) {
 		assert.Equal(t, []string{"begin", "relkit query", "savepoint", "release savepoint", "commit"}, got)
 	})
 }
+
+func TestSlogHookRedactArgsKeepsValuesOutOfErrorMessages(t *testing.T) {
+	// PostgreSQL quotes the value it could not parse in the message
+	// ("invalid input syntax for type bigint: ..."); SQLite's messages
+	// carry no values, so this runs on PostgreSQL by construction.
+	db := testdb.Postgres(t)
+	db.MustExec(t, `create table users (id {{pk}}, pin bigint)`)
+	var buf bytes.Buffer
+	ex := db.WithHook(sqlt.SlogHook(jsonLogger(&buf), sqlt.RedactArgs()))
+	secret := "s3cret-pin"
+	_, err := ex.Exec(context.Background(), `insert into users (pin) values (?)`, &secret)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), secret, "the caller's error keeps the value")
+	recs := logRecords(t, &buf)
+	require.Len(t, recs, 1)
+	assert.Contains(t, recs[0]["error"], "invalid input syntax", "the message stays readable")
+	assert.NotContains(t, buf.String(), secret)
+}
