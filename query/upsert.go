@@ -221,19 +221,5 @@ func upsertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []re
 	if err != nil {
 		return err
 	}
-	defer rs.Close()
-	i := 0
-	for rs.Next() && i < len(rows) {
-		if err := rs.Scan(m.PK.Set(rows[i]).Addr().Interface()); err != nil {
-			return err
-		}
-		i++
-	}
-	if err := rs.Close(); err != nil {
-		return err
-	}
-	if i != len(rows) {
-		return fmt.Errorf("upsert returned %d keys for %d rows", i, len(rows))
-	}
-	return nil
+	return readKeys(rs, m, rows, "upsert")
 }

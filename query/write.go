@@ -216,12 +216,16 @@ func insertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []re
 	if err != nil {
 		return err
 	}
+	return readKeys(rs, m, rows, "insert")
+}
+
+// readKeys reads the primary keys a statement's RETURNING reports, in row
+// order, into rows, and closes rs; what names the statement in the error
+// for a key count that does not match.
+func readKeys(rs *sqlt.Rows, m *sqlt.Model, rows []reflect.Value, what string) error {
 	defer rs.Close()
 	i := 0
-	for rs.Next() {
-		if i >= len(rows) {
-			break
-		}
+	for rs.Next() && i < len(rows) {
 		if err := rs.Scan(m.PK.Set(rows[i]).Addr().Interface()); err != nil {
 			return err
 		}
@@ -231,7 +235,7 @@ func insertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []re
 		return err
 	}
 	if i != len(rows) {
-		return fmt.Errorf("insert returned %d keys for %d rows", i, len(rows))
+		return fmt.Errorf("%s returned %d keys for %d rows", what, i, len(rows))
 	}
 	return nil
 }
