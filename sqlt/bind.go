@@ -24,9 +24,19 @@ import (
 // is a copy; otherwise it is args (no allocation). A driver.Valuer other
 // than sql.NullTime is passed as it is, even if its value is a time.
 func utcArgs(args []any) []any {
+	if out, ok := convertArgs(args, utcArg); ok {
+		return out
+	}
+	return args
+}
+
+// convertArgs returns a copy of args with every argument that conv
+// converts replaced, and true; or nil and false when conv converts none
+// (without allocating). args itself is never modified.
+func convertArgs(args []any, conv func(any) (any, bool)) ([]any, bool) {
 	var out []any
 	for i, a := range args {
-		v, ok := utcArg(a)
+		v, ok := conv(a)
 		if !ok {
 			continue
 		}
@@ -36,10 +46,7 @@ func utcArgs(args []any) []any {
 		}
 		out[i] = v
 	}
-	if out == nil {
-		return args
-	}
-	return out
+	return out, out != nil
 }
 
 // utcArg returns a in UTC and true when a is a time that is not in UTC.
@@ -92,19 +99,7 @@ func utcArg(a any) (any, bool) {
 // adapter retries a statement with these arguments when pgx could not
 // encode the first ones (see bindAsText); args itself is never modified.
 func textArgs(args []any) ([]any, bool) {
-	var out []any
-	for i, a := range args {
-		s, ok := textForm(a)
-		if !ok {
-			continue
-		}
-		if out == nil {
-			out = make([]any, len(args))
-			copy(out, args)
-		}
-		out[i] = s
-	}
-	return out, out != nil
+	return convertArgs(args, func(a any) (any, bool) { return textForm(a) })
 }
 
 // textForm returns the text form of a boolean or a number (see textArgs).
