@@ -219,16 +219,7 @@ func (tx *Transaction) options() TxOptions { return tx.state.opts }
 
 // inTx reports whether the handle was made on a caller's transaction
 // ([FromTx], or [FromPgx] on a pgx.Tx): Begin on it opens a savepoint.
-func (db *DB) inTx() bool {
-	switch c := db.conn.(type) {
-	case *sqlTx:
-		return true
-	case pgxConn:
-		_, ok := c.q.(pgx.Tx)
-		return ok
-	}
-	return false
-}
+func (db *DB) inTx() bool { return nestedConn(db.conn) }
 
 // sqlTxOptions maps opts to database/sql's. On SQLite the driver is given
 // none: every level is serializable there, and go-sqlite3 ignores the
