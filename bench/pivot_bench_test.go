@@ -353,33 +353,7 @@ func BenchmarkSyncInterleaved(b *testing.B) {
 	ctx := context.Background()
 	a, bb := syncSets()
 	run := func(b *testing.B, relkit, hand func(want []int64) error) {
-		var tr, th time.Duration
-		// timed syncs a → b and back, so every call starts from set a.
-		timed := func(f func([]int64) error, d *time.Duration) {
-			start := time.Now()
-			if err := f(bb); err != nil {
-				b.Fatal(err)
-			}
-			if err := f(a); err != nil {
-				b.Fatal(err)
-			}
-			*d += time.Since(start)
-		}
-		i := 0
-		for b.Loop() {
-			if i%2 == 0 { // alternate who goes first
-				timed(relkit, &tr)
-				timed(hand, &th)
-			} else {
-				timed(hand, &th)
-				timed(relkit, &tr)
-			}
-			i++
-		}
-		n := float64(2 * i)
-		b.ReportMetric(float64(tr.Nanoseconds())/n, "relkit-ns/sync")
-		b.ReportMetric(float64(th.Nanoseconds())/n, "hand-ns/sync")
-		b.ReportMetric(float64(tr)/float64(th), "ratio")
+		interleaveSyncs(b, relkit, hand, a, bb)
 	}
 	b.Run("sqlite", func(b *testing.B) {
 		db, sdb := sqliteRaw(b)
@@ -423,32 +397,7 @@ func BenchmarkSyncSmallInterleaved(b *testing.B) {
 			_, err := pivot.Sync(ctx, db, pivotUserRoles, user, want)
 			return err
 		}
-		var tr, th time.Duration
-		timed := func(f func([]int64) error, d *time.Duration) {
-			start := time.Now()
-			if err := f(small[1]); err != nil {
-				b.Fatal(err)
-			}
-			if err := f(small[0]); err != nil {
-				b.Fatal(err)
-			}
-			*d += time.Since(start)
-		}
-		i := 0
-		for b.Loop() {
-			if i%2 == 0 {
-				timed(relkit, &tr)
-				timed(hand, &th)
-			} else {
-				timed(hand, &th)
-				timed(relkit, &tr)
-			}
-			i++
-		}
-		n := float64(2 * i)
-		b.ReportMetric(float64(tr.Nanoseconds())/n, "relkit-ns/sync")
-		b.ReportMetric(float64(th.Nanoseconds())/n, "hand-ns/sync")
-		b.ReportMetric(float64(tr)/float64(th), "ratio")
+		interleaveSyncs(b, relkit, hand, small[0], small[1])
 	}
 	b.Run("sqlite", func(b *testing.B) {
 		db, sdb := sqliteRaw(b)
@@ -466,4 +415,37 @@ func BenchmarkSyncSmallInterleaved(b *testing.B) {
 			return err
 		})
 	})
+}
+
+// interleaveSyncs times relkit and hand alternately within one loop (who
+// goes first alternates too), each syncing from → to and back, so that
+// every call starts from set from and both see the same machine load; it
+// reports each one's time per sync and their ratio (relkit ÷ hand).
+func interleaveSyncs(b *testing.B, relkit, hand func(want []int64) error, from, to []int64) {
+	var tr, th time.Duration
+	timed := func(f func([]int64) error, d *time.Duration) {
+		start := time.Now()
+		if err := f(to); err != nil {
+			b.Fatal(err)
+		}
+		if err := f(from); err != nil {
+			b.Fatal(err)
+		}
+		*d += time.Since(start)
+	}
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			timed(relkit, &tr)
+			timed(hand, &th)
+		} else {
+			timed(hand, &th)
+			timed(relkit, &tr)
+		}
+		i++
+	}
+	n := float64(2 * i)
+	b.ReportMetric(float64(tr.Nanoseconds())/n, "relkit-ns/sync")
+	b.ReportMetric(float64(th.Nanoseconds())/n, "hand-ns/sync")
+	b.ReportMetric(float64(tr)/float64(th), "ratio")
 }
