@@ -9,6 +9,8 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -202,7 +204,7 @@ func (a Aggregate[P]) As(alias string) Aggregate[P] {
 		return a
 	}
 	c := *a.s
-	if !sqlt.ValidIdentifier(alias) {
+	if !sqltext.ValidIdentifier(alias) {
 		c.err = fmt.Errorf("with %s as %q: %w", c.name, alias, &sqlt.InvalidIdentifierError{Ident: alias})
 	} else {
 		c.alias = alias
@@ -229,7 +231,7 @@ func (a Aggregate[P]) Err() error {
 var errZero = fmt.Errorf("agg: zero Aggregate (use agg.WithCount, agg.WithSum, …): %w", query.ErrBadArgument)
 
 // field returns the parent's field for the aggregate's alias.
-func (s *spec) field() (*sqlt.Field, error) {
+func (s *spec) field() (*schema.Field, error) {
 	pm := s.m.Parent
 	f, ok := pm.Column(s.alias)
 	if !ok {
@@ -240,9 +242,9 @@ func (s *spec) field() (*sqlt.Field, error) {
 }
 
 // Apply adds the aggregate's correlated subquery to q's select list,
-// after the columns already selected (the mapped columns, sqlt.Model.ReadColumns,
-// when there are none), so
-// that calling it before or after Select gives the same statement:
+// after the columns already selected (the mapped columns when there are
+// none), so that calling it before or after Select gives the same
+// statement:
 //
 //	select "posts"."id", "posts"."title", …, (select count(*) from "comments" where "posts"."id" = "comments"."post_id") as "comments_count" from "posts"
 //

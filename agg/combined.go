@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -21,7 +22,7 @@ import (
 // parent's primary key is NULL or zero (an unsaved parent, which is not in
 // the table): Load then runs one grouped statement per relation instead.
 // Nothing is written into the parents unless the statement succeeds.
-func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, specs []*spec, fields map[*spec]*sqlt.Field) (bool, error) {
+func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, specs []*spec, fields map[*spec]*schema.Field) (bool, error) {
 	pm := specs[0].m.Parent
 	if pm == nil || pm.PK == nil {
 		return false, nil

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/relkit/relkit/sqlt"
+	"github.com/relkit/relkit/internal/schema"
 )
 
 // Null holds an aggregate that may be NULL — the sum, min, max or avg of a
@@ -184,7 +184,7 @@ func assign(fv reflect.Value, src any) error {
 		}
 		return nil
 	}
-	if err := sqlt.Assign(fv, src); err != nil {
+	if err := schema.Assign(fv, src); err != nil {
 		return bad(err)
 	}
 	return nil

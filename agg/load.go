@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -41,7 +42,7 @@ import (
 // load.With.
 func Load[P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, aggs ...Aggregate[P]) error {
 	specs := make([]*spec, 0, len(aggs))
-	fields := map[*spec]*sqlt.Field{}
+	fields := map[*spec]*schema.Field{}
 	for _, a := range aggs {
 		if a.s == nil {
 			return fmt.Errorf("load aggregates: %w", errZero)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -120,10 +121,10 @@ func Allow[P any](names ...string) Allowed[P] {
 	a := Allowed[P]{aliases: map[string][]string{}}
 	for _, n := range names {
 		relation, alias, err := parseAggName(n)
-		if err == nil && !sqlt.ValidIdentifier(relation) {
+		if err == nil && !sqltext.ValidIdentifier(relation) {
 			err = &sqlt.InvalidIdentifierError{Ident: relation}
 		}
-		if err == nil && alias != "" && !sqlt.ValidIdentifier(alias) {
+		if err == nil && alias != "" && !sqltext.ValidIdentifier(alias) {
 			err = &sqlt.InvalidIdentifierError{Ident: alias}
 		}
 		if err != nil {

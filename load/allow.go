@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -203,14 +204,14 @@ func splitPath(p string) (segs, cols []string, hasCols bool, err error) {
 	relPart, colPart, hasCols := strings.Cut(p, ":")
 	segs = strings.Split(strings.TrimSpace(relPart), ".")
 	for _, s := range segs {
-		if !sqlt.ValidIdentifier(s) {
+		if !sqltext.ValidIdentifier(s) {
 			return nil, nil, false, &sqlt.InvalidIdentifierError{Ident: s}
 		}
 	}
 	if hasCols {
 		for _, c := range strings.Split(colPart, ",") {
 			c = strings.TrimSpace(c)
-			if !sqlt.ValidIdentifier(c) {
+			if !sqltext.ValidIdentifier(c) {
 				return nil, nil, false, fmt.Errorf("columns: %w", &sqlt.InvalidIdentifierError{Ident: c})
 			}
 			cols = append(cols, c)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -59,7 +60,7 @@ func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level
 
 // probeClass decides the key class of a custom key type from the first
 // parent key that is set.
-func probeClass(m *rel.Meta, pf *sqlt.Field, ps parentSet) rel.KeyClass {
+func probeClass(m *rel.Meta, pf *schema.Field, ps parentSet) rel.KeyClass {
 	if pf == nil {
 		return rel.KeyInt
 	}
@@ -76,7 +77,7 @@ func probeClass(m *rel.Meta, pf *sqlt.Field, ps parentSet) rel.KeyClass {
 	return rel.KeyInt
 }
 
-func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sqlt.Field) error {
+func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *schema.Field) error {
 	n := lv.n
 	m := n.m
 	np := lv.parents.len()
@@ -135,12 +136,12 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sqlt.Fi
 		return fmt.Errorf("load %s: %w", n.path, err)
 	}
 	var pivotKeys []K
-	var extra *sqlt.Extra
+	var extra *schema.Extra
 	if m.Kind == rel.KindBelongsToMany {
 		extra = pivotExtra(m, &pivotKeys)
 	}
 	lv.rows = newRowStore(m.Related.Type, len(keys))
-	if err := sqlt.ScanFunc(rows, m.Related.Type, lv.rows.next, extra); err != nil {
+	if err := schema.ScanFunc(rows, m.Related.Type, lv.rows.next, extra); err != nil {
 		return fmt.Errorf("load %s: %w", n.path, err)
 	}
 	nc := lv.rows.n
@@ -323,11 +324,11 @@ var mapStringAny = reflect.TypeFor[map[string]any]()
 // each row's foreign pivot key (the match key) in *keys, then stores the
 // pivot columns in the related model's pivot field, as query.PivotExtra
 // does (directly for the common map[string]any field).
-func pivotExtra[K key](m *rel.Meta, keys *[]K) *sqlt.Extra {
+func pivotExtra[K key](m *rel.Meta, keys *[]K) *schema.Extra {
 	fk := query.PivotAlias(m.ForeignPivotKey)
 	at := -1
 	var names []string
-	return &sqlt.Extra{
+	return &schema.Extra{
 		Want: func(col string) bool { return strings.HasPrefix(col, "pivot_") },
 		Row: func(elem reflect.Value, cols []string, vals []any) error {
 			if at < 0 {

@@ -7,8 +7,8 @@ import (
 	"math"
 	"reflect"
 
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
-	"github.com/relkit/relkit/sqlt"
 )
 
 // key is a normalised key (see rel.NormKey): every integer width is an
@@ -27,7 +27,7 @@ var valuerType = reflect.TypeFor[driver.Valuer]()
 // readerFor returns a reader of field f. The common field types (integers,
 // strings and pointers to them) are read without boxing; anything else
 // goes through rel.NormKey.
-func readerFor[K key](f *sqlt.Field) keyReader[K] {
+func readerFor[K key](f *schema.Field) keyReader[K] {
 	var zero K
 	if _, isInt := any(zero).(int64); isInt {
 		return any(intReader(f)).(keyReader[K])
@@ -39,7 +39,7 @@ func customValuer(t reflect.Type) bool {
 	return t.Implements(valuerType) || reflect.PointerTo(t).Implements(valuerType)
 }
 
-func intReader(f *sqlt.Field) keyReader[int64] {
+func intReader(f *schema.Field) keyReader[int64] {
 	t := f.Type
 	ptr := t.Kind() == reflect.Pointer
 	if ptr {
@@ -81,7 +81,7 @@ func intReader(f *sqlt.Field) keyReader[int64] {
 	}
 }
 
-func strReader(f *sqlt.Field) keyReader[string] {
+func strReader(f *schema.Field) keyReader[string] {
 	t := f.Type
 	ptr := t.Kind() == reflect.Pointer
 	if ptr {

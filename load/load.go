@@ -8,6 +8,7 @@ import (
 
 	"github.com/relkit/relkit/internal/errtext"
 	"github.com/relkit/relkit/internal/names"
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -254,7 +255,7 @@ func Refresh[P any](ctx context.Context, ex sqlt.Executor, model *P, specs ...re
 	if model == nil {
 		return fmt.Errorf("refresh %s: nil model: %w", t.Name(), sqlt.ErrNilValue)
 	}
-	pm, err := sqlt.ModelFor[P]()
+	pm, err := schema.ModelFor[P]()
 	if err != nil {
 		return fmt.Errorf("refresh: %w", err)
 	}

@@ -41,9 +41,9 @@
 // # Pivot columns, timestamps and filters
 //
 // The relation decides what is written besides the two keys: under
-// WithTimestamps, created_at and updated_at are set to [sqlt.Now] on
-// attach and updated_at on update; WithPivotValue values are written on
-// attach. Attributes are written as given: their names are pivot column
+// WithTimestamps, created_at and updated_at are set to the current time
+// (UTC, truncated to microseconds) on attach and updated_at on update;
+// WithPivotValue values are written on attach. Attributes are written as given: their names are pivot column
 // names and must be plain identifiers.
 //
 // The relation's recorded pivot filters (WherePivot…, WithPivotValue)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -76,7 +77,7 @@ func Attach[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMany
 			recs[i].attrs = overlay(recs[i].attrs, extra)
 		}
 	}
-	stmts, err := p.inserts(recs, sqlt.Now())
+	stmts, err := p.inserts(recs, schema.Now())
 	if err != nil {
 		return fmt.Errorf("attach %s: %w", p.name(), err)
 	}
@@ -210,7 +211,7 @@ func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 				}
 			}
 		}
-		now := sqlt.Now()
+		now := schema.Now()
 		var attach, update []record
 		for _, rc := range recs {
 			if !have.has(rc.key) {
@@ -272,7 +273,7 @@ func UpdateExistingPivot[P, C any](ctx context.Context, ex sqlt.Executor, r rel.
 	if len(recs) == 0 {
 		return 0, nil
 	}
-	stmts := p.updates(ex.Dialect(), keysOf(recs), attrs, sqlt.Now(), false, false)
+	stmts := p.updates(ex.Dialect(), keysOf(recs), attrs, schema.Now(), false, false)
 	if len(stmts) == 0 {
 		return 0, nil
 	}

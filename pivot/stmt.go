@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -23,11 +25,11 @@ const chunkKeys = 500
 // plan is one operation's view of the relation and the parent.
 type plan struct {
 	m          *rel.Meta
-	parentKey  any          // normalised, in its bound form (rel.BindKey)
-	relKey     *sqlt.Field  // related key field on C
-	class      rel.KeyClass // class of the related key
-	relBytes   bool         // related keys are bound as []byte (rel.KeyBytesOf)
-	filterSQL  string       // " and (…)" or ""
+	parentKey  any           // normalised, in its bound form (rel.BindKey)
+	relKey     *schema.Field // related key field on C
+	class      rel.KeyClass  // class of the related key
+	relBytes   bool          // related keys are bound as []byte (rel.KeyBytesOf)
+	filterSQL  string        // " and (…)" or ""
 	filterArgs []any
 
 	writeCreated, writeUpdated bool
@@ -105,7 +107,7 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 // checkAttrs validates attribute names: plain identifiers, not a pivot key.
 func (p *plan) checkAttrs(attrs map[string]any) error {
 	for k := range attrs {
-		if !sqlt.ValidIdentifier(k) {
+		if !sqltext.ValidIdentifier(k) {
 			return fmt.Errorf("pivot attribute: %w", &sqlt.InvalidIdentifierError{Ident: k})
 		}
 		if k == p.m.ForeignPivotKey || k == p.m.RelatedPivotKey {

@@ -23,7 +23,7 @@
 // # Columns read
 //
 // Without [Query.Select] a query reads T's mapped columns by name
-// (sqlt.Model.ReadColumns: `select "posts"."id", "posts"."title", …`),
+// (`select "posts"."id", "posts"."title", …`),
 // never "table".*, so a column added to the table does not break it; the
 // same holds for relation reads, eager loads and aggregates' parent rows.
 // A readonly field is read only when the query supplies it (an aggregate's

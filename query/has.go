@@ -8,6 +8,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -50,14 +51,14 @@ func (e *existence) ToSql() (string, []any, error) {
 // constraint narrows the related rows of a subquery: it returns joins and
 // a condition on the related table, read through model (the related model,
 // aliased in a self-relation's subquery).
-type constraint func(model *sqlt.Model, m *rel.Meta) (joins []sq.Sqlizer, where sq.Sqlizer, err error)
+type constraint func(model *schema.Model, m *rel.Meta) (joins []sq.Sqlizer, where sq.Sqlizer, err error)
 
 // typedConstraint turns a closure on a Query[C] into a constraint.
 func typedConstraint[C any](fn func(*Query[C]) *Query[C]) constraint {
 	if fn == nil {
 		return nil
 	}
-	return func(model *sqlt.Model, m *rel.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
+	return func(model *schema.Model, m *rel.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
 		if want := reflect.TypeFor[C](); model.Type != want {
 			return nil, nil, fmt.Errorf("constraint on %s for a relation to %s: %w", want, model.Type, ErrBadArgument)
 		}
@@ -82,7 +83,7 @@ func typedConstraint[C any](fn func(*Query[C]) *Query[C]) constraint {
 // columnConstraint is WhereRelation's constraint: column op value, with
 // the column validated against the related model (or the pivot table).
 func columnConstraint(column, op string, value any) constraint {
-	return func(model *sqlt.Model, m *rel.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
+	return func(model *schema.Model, m *rel.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
 		q := &Query[struct{}]{model: model}
 		if m.Kind == rel.KindBelongsToMany {
 			q.pivot = m

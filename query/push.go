@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -46,7 +47,7 @@ import (
 // saved once. A plain struct has no dirty tracking, so every model reached
 // is written.
 func Push[P any](ctx context.Context, ex sqlt.Executor, model *P, rels ...rel.Relation) error {
-	pm, err := sqlt.ModelFor[P]()
+	pm, err := schema.ModelFor[P]()
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
@@ -66,7 +67,7 @@ func Push[P any](ctx context.Context, ex sqlt.Executor, model *P, rels ...rel.Re
 // Paths are merged, and each relation applies to every model of its parent
 // type that is reached, as for Push.
 func PushPaths[P any](ctx context.Context, ex sqlt.Executor, model *P, paths ...rel.Path) error {
-	pm, err := sqlt.ModelFor[P]()
+	pm, err := schema.ModelFor[P]()
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
@@ -88,7 +89,7 @@ func PushPaths[P any](ctx context.Context, ex sqlt.Executor, model *P, paths ...
 	return push(ctx, ex, pm, model, metas)
 }
 
-func push[P any](ctx context.Context, ex sqlt.Executor, pm *sqlt.Model, model *P, metas []*rel.Meta) error {
+func push[P any](ctx context.Context, ex sqlt.Executor, pm *schema.Model, model *P, metas []*rel.Meta) error {
 	name := pm.Type.Name()
 	if reflect.TypeFor[P]() != pm.Type {
 		return fmt.Errorf("push %s: want a *%s, got a %T: %w (%w)", name, name, model, sqlt.ErrNotStruct, ErrBadArgument)
@@ -118,7 +119,7 @@ func push[P any](ctx context.Context, ex sqlt.Executor, pm *sqlt.Model, model *P
 // pushPlan checks the relations and groups them by parent type. Every
 // relation must be usable, have a destination field, and start at a type
 // reachable from the root through the others.
-func pushPlan(root *sqlt.Model, metas []*rel.Meta) (map[reflect.Type][]*rel.Meta, error) {
+func pushPlan(root *schema.Model, metas []*rel.Meta) (map[reflect.Type][]*rel.Meta, error) {
 	plan := map[reflect.Type][]*rel.Meta{}
 	seen := map[*rel.Meta]bool{}
 	for _, m := range metas {
@@ -161,7 +162,7 @@ const (
 
 // keyAssign is a foreign key to set on a model just before it is saved.
 type keyAssign struct {
-	field *sqlt.Field
+	field *schema.Field
 	key   any
 }
 
@@ -175,7 +176,7 @@ type pusher struct {
 
 // push saves the addressable struct v of model m and the related models
 // loaded into it, as Push describes; fk is the key its parent gives it.
-func (p *pusher) push(v reflect.Value, m *sqlt.Model, fk *keyAssign) error {
+func (p *pusher) push(v reflect.Value, m *schema.Model, fk *keyAssign) error {
 	if err := p.ctx.Err(); err != nil {
 		return err
 	}
@@ -302,7 +303,7 @@ func loaded(dv reflect.Value, shape rel.DestShape) (reflect.Value, bool) {
 // saveRow inserts rv (an addressable struct of model m) when its primary
 // key is zero and updates it otherwise, inserting it with its key when no
 // row has that key: Query.Save without a relation scope.
-func saveRow(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rv reflect.Value) error {
+func saveRow(ctx context.Context, ex sqlt.Executor, m *schema.Model, rv reflect.Value) error {
 	if m.PK == nil {
 		return fmt.Errorf("%s: %w", m.Type.Name(), sqlt.ErrNoPrimaryKey)
 	}

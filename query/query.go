@@ -10,6 +10,8 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -25,7 +27,7 @@ var ErrBadArgument = errors.New("relkit: bad argument")
 // The first error met while building (an unknown column, say) is kept and
 // returned by the method that runs the query; building never panics.
 type Query[T any] struct {
-	model    *sqlt.Model
+	model    *schema.Model
 	err      error
 	distinct bool
 	columns  []string     // rendered select items; empty means the model's SelectList
@@ -69,7 +71,7 @@ func From[T any]() *Query[T] {
 	if t := reflect.TypeFor[T](); t.Kind() != reflect.Struct {
 		return &Query[T]{err: fmt.Errorf("query %s: %w", t, sqlt.ErrNotStruct)}
 	}
-	m, err := sqlt.ModelFor[T]()
+	m, err := schema.ModelFor[T]()
 	q := &Query[T]{model: m}
 	if err != nil {
 		q.err = fmt.Errorf("query: %w", err)
@@ -78,7 +80,7 @@ func From[T any]() *Query[T] {
 }
 
 // Model returns the mapping of T (nil if T cannot be mapped).
-func (q *Query[T]) Model() *sqlt.Model { return q.model }
+func (q *Query[T]) Model() *schema.Model { return q.model }
 
 // Err returns the first error met while building the query.
 func (q *Query[T]) Err() error { return q.err }
@@ -129,7 +131,7 @@ func (q *Query[T]) SetErr(err error) *Query[T] {
 // pivot table) must be plain identifiers.
 func (q *Query[T]) column(col string) (string, error) {
 	col = strings.TrimSpace(col)
-	if err := sqlt.CheckIdentifier(col); err != nil {
+	if err := sqltext.CheckIdentifier(col); err != nil {
 		return "", err
 	}
 	if t, c, ok := strings.Cut(col, "."); ok && t != q.model.Table {
@@ -151,8 +153,8 @@ func (q *Query[T]) column(col string) (string, error) {
 
 // Select chooses the columns to read (mapped columns of T, or columns of
 // joined tables qualified with their table). Without Select a query reads
-// the columns of sqlt.Model.ReadColumns, named one by one
-// (`select "posts"."id", "posts"."title", …`), never "table".*.
+// T's mapped columns (but readonly fields not tagged "generated"), named
+// one by one (`select "posts"."id", "posts"."title", …`), never "table".*.
 func (q *Query[T]) Select(columns ...string) *Query[T] {
 	return q.with(func(c *Query[T]) error {
 		for _, col := range columns {
@@ -529,7 +531,7 @@ func (q *Query[T]) Scope(conds ...sq.Sqlizer) *Query[T] {
 // sqlt.CheckFragment. Every raw fragment is checked when it enters the
 // builder, so no statement is ever built from a refused one.
 func checkRaw(what string, s sq.Sqlizer) error {
-	if err := sqlt.CheckSqlizer(s); err != nil {
+	if err := sqltext.CheckSqlizer(s); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
@@ -718,7 +720,7 @@ func (q *Query[T]) Iter(ctx context.Context, ex sqlt.Executor) iter.Seq2[T, erro
 func (q *Query[T]) iterPivot(rows *sqlt.Rows, yield func(T, error) bool, stopped *bool) error {
 	base := pivotExtra(q.pivot)
 	var cur T
-	extra := &sqlt.Extra{Want: base.Want, Row: func(elem reflect.Value, cols []string, vals []any) error {
+	extra := &schema.Extra{Want: base.Want, Row: func(elem reflect.Value, cols []string, vals []any) error {
 		if err := base.Row(elem, cols, vals); err != nil {
 			return err
 		}
@@ -727,7 +729,7 @@ func (q *Query[T]) iterPivot(rows *sqlt.Rows, yield func(T, error) bool, stopped
 		}
 		return nil
 	}}
-	return sqlt.ScanFunc(rows, reflect.TypeFor[T](), func() reflect.Value {
+	return schema.ScanFunc(rows, reflect.TypeFor[T](), func() reflect.Value {
 		if *stopped {
 			return reflect.Value{}
 		}

@@ -10,6 +10,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/names"
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -74,7 +75,7 @@ func (q *Query[T]) get(ctx context.Context, ex sqlt.Executor) ([]T, error) {
 	var out []T
 	if q.pivot != nil {
 		out = []T{}
-		err = sqlt.ScanInto(rows, reflect.ValueOf(&out), pivotExtra(q.pivot))
+		err = schema.ScanInto(rows, reflect.ValueOf(&out), pivotExtra(q.pivot))
 	} else {
 		out, err = sqlt.ScanAll[T](rows)
 	}

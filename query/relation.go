@@ -11,6 +11,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/names"
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -126,10 +127,10 @@ func PivotSelects(m *rel.Meta) []sq.Sqlizer {
 // PivotExtra returns the scanning hook that moves pivot_* columns into the
 // related struct's pivot field (see rel.Meta.PivotDest), or drops them when
 // the struct has none.
-func PivotExtra(m *rel.Meta) *sqlt.Extra { return pivotExtra(m) }
+func PivotExtra(m *rel.Meta) *schema.Extra { return pivotExtra(m) }
 
-func pivotExtra(m *rel.Meta) *sqlt.Extra {
-	return &sqlt.Extra{
+func pivotExtra(m *rel.Meta) *schema.Extra {
+	return &schema.Extra{
 		Want: func(col string) bool { return strings.HasPrefix(col, "pivot_") },
 		Row: func(elem reflect.Value, cols []string, vals []any) error {
 			if m.PivotDest == nil {
@@ -170,7 +171,7 @@ func SetPivot(m *rel.Meta, fv reflect.Value, cols []string, vals []any) error {
 		fv.Set(p)
 		return nil
 	}
-	pm, err := sqlt.ModelOf(t)
+	pm, err := schema.ModelOf(t)
 	if err != nil {
 		return fmt.Errorf("pivot field: %w", err)
 	}
@@ -179,7 +180,7 @@ func SetPivot(m *rel.Meta, fv reflect.Value, cols []string, vals []any) error {
 		if !ok {
 			continue
 		}
-		if err := sqlt.Assign(f.Set(fv), vals[i]); err != nil {
+		if err := schema.Assign(f.Set(fv), vals[i]); err != nil {
 			return fmt.Errorf("pivot %s: %w", c, err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -169,8 +170,8 @@ func (q *Query[T]) UpsertMany(ctx context.Context, ex sqlt.Executor, rows any, c
 // distinctConflicts refuses two rows with the same non-NULL values in the
 // conflict columns. A row with a zero primary key is inserted without it
 // (the database generates it), so it cannot conflict on that column.
-func distinctConflicts(m *sqlt.Model, vals []reflect.Value, conflict []string) error {
-	fields := make([]*sqlt.Field, len(conflict))
+func distinctConflicts(m *schema.Model, vals []reflect.Value, conflict []string) error {
+	fields := make([]*schema.Field, len(conflict))
 	for i, c := range conflict {
 		name, err := m.CheckColumn(c)
 		if err != nil {
@@ -210,7 +211,7 @@ rows:
 // upsertBatch upserts rows (all with a primary key, or all without) in one
 // statement and stores the primary key of each inserted or updated row
 // back into it.
-func upsertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []reflect.Value, qc, qu []string) error {
+func upsertBatch(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []reflect.Value, qc, qu []string) error {
 	s, args := insertSQL(m, rows, !pkIsZero(m, rows[0]), false)
 	s += ex.Dialect().Upsert(qc, qu)
 	if m.PK == nil || !ex.Dialect().Returning() {

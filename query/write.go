@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -52,7 +53,7 @@ func (q *Query[T]) applyAttrs(v reflect.Value) error {
 	return nil
 }
 
-func pkIsZero(m *sqlt.Model, v reflect.Value) bool {
+func pkIsZero(m *schema.Model, v reflect.Value) bool {
 	if m.PK == nil {
 		return true
 	}
@@ -61,8 +62,8 @@ func pkIsZero(m *sqlt.Model, v reflect.Value) bool {
 
 // insertSQL renders an INSERT of the given rows; withPK includes the
 // primary key column. It returns the SQL and its arguments.
-func insertSQL(m *sqlt.Model, rows []reflect.Value, withPK bool, returning bool) (string, []any) {
-	var cols []*sqlt.Field
+func insertSQL(m *schema.Model, rows []reflect.Value, withPK bool, returning bool) (string, []any) {
+	var cols []*schema.Field
 	for _, f := range m.Fields {
 		if f.ReadOnly || (f.PK && !withPK) {
 			continue
@@ -104,13 +105,13 @@ func insertSQL(m *sqlt.Model, rows []reflect.Value, withPK bool, returning bool)
 	return b.String(), args
 }
 
-func touch(m *sqlt.Model, v reflect.Value, creating bool) {
-	now := sqlt.Now()
+func touch(m *schema.Model, v reflect.Value, creating bool) {
+	now := schema.Now()
 	if creating && m.CreatedAt != nil && m.CreatedAt.Get(v).IsZero() {
-		sqlt.SetTime(m.CreatedAt.Set(v), now)
+		schema.SetTime(m.CreatedAt.Set(v), now)
 	}
 	if m.UpdatedAt != nil && (!creating || m.UpdatedAt.Get(v).IsZero()) {
-		sqlt.SetTime(m.UpdatedAt.Set(v), now)
+		schema.SetTime(m.UpdatedAt.Set(v), now)
 	}
 }
 
@@ -157,7 +158,7 @@ const maxInsertParams = 30000
 
 // insertRows inserts rows in as few statements as the parameter limit
 // allows, reading generated keys back in order.
-func insertRows(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []reflect.Value) error {
+func insertRows(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []reflect.Value) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -196,7 +197,7 @@ func insertRows(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []ref
 }
 
 // onlyKey reports whether m writes no column but its primary key.
-func onlyKey(m *sqlt.Model) bool {
+func onlyKey(m *schema.Model) bool {
 	for _, f := range m.Fields {
 		if !f.ReadOnly && !f.PK {
 			return false
@@ -205,7 +206,7 @@ func onlyKey(m *sqlt.Model) bool {
 	return true
 }
 
-func insertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []reflect.Value, withPK bool) error {
+func insertBatch(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []reflect.Value, withPK bool) error {
 	returning := !withPK && m.PK != nil && ex.Dialect().Returning()
 	s, args := insertSQL(m, rows, withPK, returning)
 	if !returning {
@@ -222,7 +223,7 @@ func insertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []re
 // readKeys reads the primary keys a statement's RETURNING reports, in row
 // order, into rows, and closes rs; what names the statement in the error
 // for a key count that does not match.
-func readKeys(rs *sqlt.Rows, m *sqlt.Model, rows []reflect.Value, what string) error {
+func readKeys(rs *sqlt.Rows, m *schema.Model, rows []reflect.Value, what string) error {
 	defer rs.Close()
 	i := 0
 	for rs.Next() && i < len(rows) {
@@ -355,7 +356,7 @@ func (q *Query[T]) update(ctx context.Context, ex sqlt.Executor, rv reflect.Valu
 
 // updateRow writes every column of rv (an addressable struct of model m)
 // by primary key, setting updated_at, and returns the rows affected.
-func updateRow(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rv reflect.Value) (int64, error) {
+func updateRow(ctx context.Context, ex sqlt.Executor, m *schema.Model, rv reflect.Value) (int64, error) {
 	touch(m, rv, false)
 	var sets []string
 	var args []any
@@ -534,7 +535,7 @@ func (q *Query[T]) UpdateAll(ctx context.Context, ex sqlt.Executor, values map[s
 	if u := q.model.UpdatedAt; u != nil {
 		if _, given := values[u.Column]; !given {
 			sets = append(sets, sqlt.Ident(u.Column)+" = ?")
-			args = append(args, sqlt.Now())
+			args = append(args, schema.Now())
 		}
 	}
 	w, wargs, err := q.whereSQL()
@@ -582,7 +583,7 @@ func (q *Query[T]) fill(v reflect.Value, attrs ...map[string]any) error {
 				return err
 			}
 			f, _ := q.model.Column(c)
-			if err := sqlt.Assign(f.Set(v), val); err != nil {
+			if err := schema.Assign(f.Set(v), val); err != nil {
 				return fmt.Errorf("column %s: %w", col, err)
 			}
 		}

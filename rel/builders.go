@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -147,7 +149,7 @@ func pivotMeta(m *Meta, f func(c *Meta) error) *Meta {
 
 func checkIdents(cols ...string) error {
 	for _, c := range cols {
-		if err := sqlt.CheckIdentifier(c); err != nil {
+		if err := sqltext.CheckIdentifier(c); err != nil {
 			return err
 		}
 	}
@@ -198,10 +200,10 @@ func (r BelongsToManyRelation[P, C]) WithTimestamps(columns ...string) BelongsTo
 // named name in snake_case ("subscription" → field Subscription).
 func (r BelongsToManyRelation[P, C]) As(name string) BelongsToManyRelation[P, C] {
 	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *Meta) error {
-		if !sqlt.ValidIdentifier(name) {
+		if !sqltext.ValidIdentifier(name) {
 			return &sqlt.InvalidIdentifierError{Ident: name}
 		}
-		c.PivotAs = sqlt.Snake(name)
+		c.PivotAs = schema.Snake(name)
 		c.resolvePivotDest()
 		if c.PivotDest == nil {
 			return fmt.Errorf("As(%q): %s has no field named %s: %w", name, c.Related.Type.Name(), camel(c.PivotAs), ErrNoDestination)

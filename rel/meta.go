@@ -7,6 +7,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -56,9 +57,9 @@ const (
 // the other model. Meta values are never modified after construction.
 type Meta struct {
 	Kind    Kind
-	Name    string      // relation name: snake_case of the destination field
-	Parent  *sqlt.Model // declaring model
-	Related *sqlt.Model // related model
+	Name    string        // relation name: snake_case of the destination field
+	Parent  *schema.Model // declaring model
+	Related *schema.Model // related model
 
 	// hasOne/hasMany: ForeignKey is on Related, LocalKey on Parent.
 	// belongsTo: ForeignKey is on Parent, OwnerKey on Related.

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -49,7 +50,7 @@ func ParsePath(parent reflect.Type, path string) (Path, error) {
 	p := make(Path, 0, len(segs))
 	cur := parent
 	for _, s := range segs {
-		if !sqlt.ValidIdentifier(s) {
+		if !sqltext.ValidIdentifier(s) {
 			return nil, fmt.Errorf("relation path %q: %w", path, &sqlt.InvalidIdentifierError{Ident: s})
 		}
 		r, err := Lookup(cur, s)

@@ -9,6 +9,8 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -119,12 +121,12 @@ func BelongsToMany[P, C any](keys ...string) BelongsToManyRelation[P, C] {
 func declare[P, C any](kind Kind, keys []string) *Meta {
 	m := &Meta{Kind: kind}
 	defer record(m)
-	pm, err := sqlt.ModelFor[P]()
+	pm, err := schema.ModelFor[P]()
 	if err != nil {
 		m.err = fmt.Errorf("declare %s relation: parent: %w", kind, err)
 		return m
 	}
-	cm, err := sqlt.ModelFor[C]()
+	cm, err := schema.ModelFor[C]()
 	if err != nil {
 		m.err = fmt.Errorf("declare %s relation on %s: related: %w", kind, pm.Type.Name(), err)
 		return m
@@ -139,7 +141,7 @@ func declare[P, C any](kind Kind, keys []string) *Meta {
 	return m
 }
 
-func pkColumn(m *sqlt.Model) (string, error) {
+func pkColumn(m *schema.Model) (string, error) {
 	if m.PK == nil {
 		return "", fmt.Errorf("%s: %w", m.Type.Name(), sqlt.ErrNoPrimaryKey)
 	}
@@ -159,7 +161,7 @@ func (m *Meta) setKeys(keys []string) error {
 		return fmt.Errorf("%d keys given, at most %d: %w", len(keys), max, ErrBadRelation)
 	}
 	for _, k := range keys {
-		if k != "" && !sqlt.ValidIdentifier(k) {
+		if k != "" && !sqltext.ValidIdentifier(k) {
 			return &sqlt.InvalidIdentifierError{Ident: k}
 		}
 	}
@@ -179,7 +181,7 @@ func (m *Meta) setKeys(keys []string) error {
 			if err != nil {
 				return err
 			}
-			m.ForeignKey = sqlt.Snake(P.Type.Name()) + "_" + pk
+			m.ForeignKey = schema.Snake(P.Type.Name()) + "_" + pk
 		}
 		return checkPair(P, m.LocalKey, C, m.ForeignKey)
 	case KindBelongsTo:
@@ -195,11 +197,11 @@ func (m *Meta) setKeys(keys []string) error {
 			if err != nil {
 				return err
 			}
-			m.ForeignKey = sqlt.Snake(C.Type.Name()) + "_" + pk
+			m.ForeignKey = schema.Snake(C.Type.Name()) + "_" + pk
 		}
 		return checkPair(P, m.ForeignKey, C, m.OwnerKey)
 	case KindBelongsToMany:
-		ps, cs := sqlt.Snake(P.Type.Name()), sqlt.Snake(C.Type.Name())
+		ps, cs := schema.Snake(P.Type.Name()), schema.Snake(C.Type.Name())
 		m.PivotTable = arg(keys, 0)
 		if m.PivotTable == "" {
 			names := []string{ps, cs}
@@ -243,7 +245,7 @@ func (m *Meta) setKeys(keys []string) error {
 }
 
 // checkPair checks that both key columns are mapped and comparable.
-func checkPair(a *sqlt.Model, acol string, b *sqlt.Model, bcol string) error {
+func checkPair(a *schema.Model, acol string, b *schema.Model, bcol string) error {
 	fa, ok := a.Column(acol)
 	if !ok {
 		return fmt.Errorf("key column: %w", &sqlt.UnknownColumnError{Type: a.Type.String(), Column: acol})
@@ -310,7 +312,7 @@ func (m *Meta) resolveDest(field string) {
 		m.Dest = found[0].Index
 		m.DestShape = shapeOf(found[0].Type)
 		if m.Name == "" || field != "" {
-			m.Name = sqlt.Snake(found[0].Name)
+			m.Name = schema.Snake(found[0].Name)
 		}
 	case len(found) == 0:
 		m.destErr = fmt.Errorf("relation %s: %s has no field of type %s: %w", m.defaultName(), pname, want, ErrNoDestination)
@@ -332,9 +334,9 @@ func (m *Meta) resolveDest(field string) {
 }
 
 func (m *Meta) defaultName() string {
-	n := sqlt.Snake(m.Related.Type.Name())
+	n := schema.Snake(m.Related.Type.Name())
 	if m.Kind.ToMany() {
-		return sqlt.Plural(n)
+		return schema.Plural(n)
 	}
 	return n
 }
@@ -344,7 +346,7 @@ func (m *Meta) defaultName() string {
 func (m *Meta) resolvePivotDest() {
 	m.PivotDest, m.PivotType = nil, nil
 	for _, sf := range reflect.VisibleFields(m.Related.Type) {
-		if sf.IsExported() && !sf.Anonymous && sqlt.Snake(sf.Name) == m.PivotAs {
+		if sf.IsExported() && !sf.Anonymous && schema.Snake(sf.Name) == m.PivotAs {
 			t := sf.Type
 			ok := t.Kind() == reflect.Map && t.Key().Kind() == reflect.String ||
 				t.Kind() == reflect.Struct ||
@@ -382,7 +384,7 @@ func whereMeta(m *Meta, conds []sq.Sqlizer) *Meta {
 			// Checked once, here: every use of the relation (queries,
 			// eager loads, existence tests, aggregates, pivot writes)
 			// returns this error before any statement.
-			if err := sqlt.CheckSqlizer(w); err != nil {
+			if err := sqltext.CheckSqlizer(w); err != nil {
 				c.err = fmt.Errorf("relation %s: Where: %w", c.Name, err)
 				return
 			}
@@ -403,7 +405,7 @@ func fieldMeta(m *Meta, field string) *Meta {
 
 func namedMeta(m *Meta, name string) *Meta {
 	return derive(m, func(c *Meta) {
-		if !sqlt.ValidIdentifier(name) {
+		if !sqltext.ValidIdentifier(name) {
 			c.err = fmt.Errorf("relation name: %w", &sqlt.InvalidIdentifierError{Ident: name})
 			return
 		}

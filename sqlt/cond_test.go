@@ -4,9 +4,7 @@ import (
 	"strconv"
 	"testing"
 
-	sq "github.com/Masterminds/squirrel"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/relkit/relkit/sqlt"
 )
@@ -86,17 +84,4 @@ func TestCheckFragmentAcceptsCommentCharactersInsideQuotes(t *testing.T) {
 	}
 	// SQLite reads [name--] as a quoted name, PostgreSQL reads a comment.
 	assert.ErrorIs(t, sqlt.CheckFragment("[name--] = ?"), sqlt.ErrUnsafeFragment)
-}
-
-func TestCheckSqlizerChecksThePartsOfACompositeCondition(t *testing.T) {
-	// sq.And's own parentheses balance "a = 1) or (b = 1": its part does not.
-	and := sq.And{sq.Expr("a = 1) or (b = 1"), sq.Eq{"c": 2}}
-	s, _, err := and.ToSql()
-	require.NoError(t, err)
-	require.NoError(t, sqlt.CheckFragment(s), "the whole is balanced: %s", s)
-	assert.ErrorIs(t, sqlt.CheckSqlizer(and), sqlt.ErrUnsafeFragment)
-	assert.ErrorIs(t, sqlt.CheckSqlizer(sq.Or{sq.Eq{"a": 1}, sq.And{sq.Expr("b --")}}), sqlt.ErrUnsafeFragment)
-	assert.ErrorIs(t, sqlt.CheckSqlizer(sq.Eq{"a = 1) or (b": 1, "c": 2}), sqlt.ErrUnsafeFragment, "a map condition's column names")
-	assert.ErrorIs(t, sqlt.CheckSqlizer(sq.And{sq.Eq{"a": 1}, nil}), sqlt.ErrNilValue)
-	assert.NoError(t, sqlt.CheckSqlizer(sq.And{sq.Eq{"a": 1}, sq.Expr("b = '--'")}))
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/relkit/relkit/internal/sqltext"
 )
 
 // Dialect describes the SQL differences relkit cares about between
@@ -55,10 +57,6 @@ func QuoteIdent(d Dialect, ident string) string {
 	return d.Quote(ident)
 }
 
-func quoteDouble(ident string) string {
-	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
-}
-
 // sqliteInlineMax is the largest key list that SQLite gets as individual
 // placeholders; longer lists travel as one JSON array parameter, read with
 // json_each, so one statement serves any number of keys and never meets
@@ -68,7 +66,7 @@ const sqliteInlineMax = 500
 type sqliteDialect struct{}
 
 func (sqliteDialect) Name() string              { return "sqlite" }
-func (sqliteDialect) Quote(ident string) string { return quoteDouble(ident) }
+func (sqliteDialect) Quote(ident string) string { return sqltext.Quote(ident) }
 func (sqliteDialect) Rebind(query string) string {
 	return strings.ReplaceAll(query, "??", "?")
 }
@@ -143,7 +141,7 @@ func (sqliteDialect) RowLock(RowLock) (string, error) { return "", nil }
 type postgresDialect struct{}
 
 func (postgresDialect) Name() string              { return "postgres" }
-func (postgresDialect) Quote(ident string) string { return quoteDouble(ident) }
+func (postgresDialect) Quote(ident string) string { return sqltext.Quote(ident) }
 func (postgresDialect) Rebind(query string) string {
 	return rebindDollar(query)
 }
@@ -341,11 +339,5 @@ func jsonArray(keys []any) string {
 // builders render SQL before the executor is known, so they use this form,
 // which SQLite and PostgreSQL both read.
 func Ident(ident string) string {
-	if t, c, ok := strings.Cut(ident, "."); ok {
-		if c == "*" {
-			return quoteDouble(t) + ".*"
-		}
-		return quoteDouble(t) + "." + quoteDouble(c)
-	}
-	return quoteDouble(ident)
+	return sqltext.Ident(ident)
 }

@@ -45,7 +45,7 @@
 //
 // # Mapping
 //
-// A struct maps to a table by convention ([ModelOf] computes the mapping
+// A struct maps to a table by convention (relkit computes the mapping
 // once per type and caches it):
 //
 //   - table: TableName() if the struct has it, else the snake_case plural of
@@ -69,7 +69,7 @@
 // column name a caller gives the builder that is not mapped is an
 // [UnknownColumnError] instead, matching [ErrUnknownColumn], so a handler
 // can answer the first with a 500 and the second with a 400). Queries
-// relkit renders name the mapped columns one by one ([Model.ReadColumns]),
+// relkit renders name the mapped columns one by one,
 // so a column added to a table never breaks them; existence subqueries
 // keep "select *", whose columns are never read.
 //
@@ -83,8 +83,8 @@
 // and SQLite stores times as text with their offset and compares that text:
 // bound in UTC, times round-trip and range conditions (where ts > ?) and
 // ordering compare instants. The created_at/updated_at timestamps relkit
-// sets ([Now]) are UTC as well. A custom driver.Valuer whose value is a
-// time is bound as it is.
+// sets are UTC as well, truncated to microseconds. A custom driver.Valuer
+// whose value is a time is bound as it is.
 //
 // # Booleans and numbers for text parameters
 //

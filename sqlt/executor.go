@@ -488,6 +488,11 @@ func (r *Rows) ColumnTypeNames() ([]string, error) {
 	return make([]string, len(cols)), err
 }
 
+// IgnoresUnknownColumns reports whether the handle that ran the query was
+// made with [DB.IgnoreUnknownColumns], so that the scanning helpers read
+// and drop a result column with no field instead of failing.
+func (r *Rows) IgnoresUnknownColumns() bool { return r.lax }
+
 // Next advances to the next row.
 func (r *Rows) Next() bool {
 	if r.r.Next() {

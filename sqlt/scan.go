@@ -1,13 +1,9 @@
 package sqlt
 
 import (
-	"database/sql"
-	"fmt"
 	"reflect"
-	"strings"
-	"sync"
-	"time"
-	"unsafe"
+
+	"github.com/relkit/relkit/internal/schema"
 )
 
 // ScanAll reads every row into a new slice and closes rows. T is a struct
@@ -16,7 +12,7 @@ import (
 func ScanAll[T any](rows *Rows) ([]T, error) {
 	defer rows.Close()
 	var out []T
-	err := scanRows(rows, reflect.TypeFor[T](), func() reflect.Value {
+	err := schema.Scan(rows, reflect.TypeFor[T](), func() reflect.Value {
 		var zero T
 		out = append(out, zero)
 		return reflect.ValueOf(&out[len(out)-1]).Elem()
@@ -39,7 +35,7 @@ func ScanOne[T any](rows *Rows) (T, error) {
 	defer rows.Close()
 	var out T
 	found := false
-	err := scanRows(rows, reflect.TypeFor[T](), func() reflect.Value {
+	err := schema.Scan(rows, reflect.TypeFor[T](), func() reflect.Value {
 		if found {
 			return reflect.Value{}
 		}
@@ -64,7 +60,7 @@ func ScanEach[T any](rows *Rows, fn func(T) bool) error {
 	defer rows.Close()
 	var cur T
 	stop := false
-	err := scanRows(rows, reflect.TypeFor[T](), func() reflect.Value {
+	err := schema.Scan(rows, reflect.TypeFor[T](), func() reflect.Value {
 		if stop {
 			return reflect.Value{}
 		}
@@ -81,268 +77,4 @@ func ScanEach[T any](rows *Rows, fn func(T) bool) error {
 		return err
 	}
 	return rows.Close()
-}
-
-// Extra selects result columns that are not mapped on the struct but
-// handed to the caller, such as the pivot columns of a many-to-many load.
-// Columns for which Want returns true are scanned into fresh `any` values
-// and passed to Row after each row, in column order.
-type Extra struct {
-	Want func(col string) bool
-	Row  func(elem reflect.Value, cols []string, vals []any) error
-}
-
-// ScanInto reads all rows into the slice that slicePtr points to (a
-// *[]S or *[]*S for a struct type S), appending. extra may be nil. It
-// closes rows.
-func ScanInto(rows *Rows, slicePtr reflect.Value, extra *Extra) error {
-	defer rows.Close()
-	sv := slicePtr.Elem()
-	et := sv.Type().Elem()
-	ptr := et.Kind() == reflect.Pointer
-	st := et
-	if ptr {
-		st = et.Elem()
-	}
-	var cb func(reflect.Value, []any) error
-	var extraCols []string
-	if extra != nil && extra.Row != nil {
-		cb = func(elem reflect.Value, vals []any) error { return extra.Row(elem, extraCols, vals) }
-	}
-	err := scanRowsExtra(rows, st, func() reflect.Value {
-		if ptr {
-			p := reflect.New(st)
-			sv.Set(reflect.Append(sv, p))
-			return p.Elem()
-		}
-		sv.Set(reflect.Append(sv, reflect.Zero(st)))
-		return sv.Index(sv.Len() - 1)
-	}, cb, extra, &extraCols)
-	if err != nil {
-		return err
-	}
-	return rows.Close()
-}
-
-func scanRows(rows *Rows, t reflect.Type, next func() reflect.Value, after func(reflect.Value, []any) error) error {
-	return scanRowsExtra(rows, t, next, after, nil, nil)
-}
-
-// scanRowsExtra is the scanning loop. The column plan is computed once per
-// (type, columns) and cached on the model; per row only field addresses are
-// taken, into a reused destination slice.
-func scanRowsExtra(rows *Rows, t reflect.Type, next func() reflect.Value, after func(reflect.Value, []any) error, extra *Extra, extraCols *[]string) error {
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	if !isStructTarget(t) {
-		if len(cols) != 1 {
-			return statementErr(rows, fmt.Errorf("scan into %s: want 1 column, got %d", t, len(cols)))
-		}
-		for rows.Next() {
-			v := next()
-			if !v.IsValid() {
-				break
-			}
-			if err := rows.Scan(v.Addr().Interface()); err != nil {
-				return err
-			}
-			if after != nil {
-				if err := after(v, nil); err != nil {
-					return err
-				}
-			}
-		}
-		return rows.Err()
-	}
-	m, err := ModelOf(t)
-	if err != nil {
-		return err
-	}
-	var plan []*Field
-	var extraIdx []int
-	if extra == nil {
-		plan, err = m.columnPlan(cols, rows.lax)
-		if err != nil {
-			return statementErr(rows, err)
-		}
-	} else {
-		plan = make([]*Field, len(cols))
-		for i, c := range cols {
-			if extra.Want != nil && extra.Want(c) {
-				extraIdx = append(extraIdx, i)
-				*extraCols = append(*extraCols, c)
-				continue
-			}
-			f, ok := m.cols[c]
-			if !ok && !rows.lax {
-				return statementErr(rows, fmt.Errorf("scan into %s: %w", t, &UnmappedResultColumnError{Type: t.String(), Column: c}))
-			}
-			plan[i] = f
-		}
-	}
-	dest := make([]any, len(cols))
-	var discard any // unmapped columns of a lax handle land here
-	for i, f := range plan {
-		if f == nil {
-			dest[i] = &discard
-		}
-	}
-	ptrs := make([]fieldPtr, len(plan))
-	for i, f := range plan {
-		if f != nil {
-			ptrs[i] = fieldPtrOf(t, f)
-		}
-	}
-	var extraVals, extraBlock []any
-	for rows.Next() {
-		v := next()
-		if !v.IsValid() {
-			break
-		}
-		base := v.Addr().UnsafePointer()
-		for i, f := range plan {
-			switch {
-			case f == nil:
-			case ptrs[i].ptr != nil:
-				dest[i] = ptrs[i].ptr(unsafe.Add(base, ptrs[i].off))
-			default:
-				dest[i] = f.Set(v).Addr().Interface()
-			}
-		}
-		if extraIdx != nil {
-			// Each row gets its own values, carved from a block
-			// shared by the next rows: one allocation per block
-			// rather than per row.
-			if len(extraBlock) < len(extraIdx) {
-				extraBlock = make([]any, extraBlockRows*len(extraIdx))
-			}
-			extraVals = extraBlock[:len(extraIdx):len(extraIdx)]
-			extraBlock = extraBlock[len(extraIdx):]
-			for j, i := range extraIdx {
-				dest[i] = &extraVals[j]
-			}
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("scan into %s: %w", t, err)
-		}
-		if after != nil {
-			if err := after(v, extraVals); err != nil {
-				return err
-			}
-		}
-	}
-	return rows.Err()
-}
-
-// statementErr returns the error of the statement behind rows in place of
-// err, a mismatch between the result's columns and the destination, when
-// the statement failed: the database's error is the one to report. pgx
-// reports a statement's failure (a bad argument, a cancelled context) only
-// when rows are read, and describes no columns then, so a column check
-// would otherwise replace it.
-func statementErr(rows *Rows, err error) error {
-	rows.Next()
-	if dbErr := rows.Err(); dbErr != nil {
-		return dbErr
-	}
-	return err
-}
-
-// extraBlockRows is how many rows' extra values one allocation holds.
-const extraBlockRows = 64
-
-func isStructTarget(t reflect.Type) bool {
-	return t.Kind() == reflect.Struct && !isValueType(t)
-}
-
-// columnPlan maps result columns to fields, once per column list. With
-// lax, a column with no field maps to nil (read and dropped).
-func (m *Model) columnPlan(cols []string, lax bool) ([]*Field, error) {
-	key := strings.Join(cols, "\x00")
-	if lax {
-		key = "lax\x00" + key
-	}
-	if p, ok := m.colPlans.Load(key); ok {
-		return p.([]*Field), nil
-	}
-	plan := make([]*Field, len(cols))
-	for i, c := range cols {
-		f, ok := m.cols[c]
-		if !ok && !lax {
-			return nil, fmt.Errorf("scan into %s: %w", m.Type, &UnmappedResultColumnError{Type: m.Type.String(), Column: c})
-		}
-		plan[i] = f
-	}
-	m.colPlans.Store(key, plan)
-	return plan, nil
-}
-
-// fieldPtr makes the scan destination of a field from the address of its
-// struct without reflection: the field's byte offset and a function that
-// turns the field's address into a typed pointer in an interface (*int64,
-// *string, …). It is computed once per field. ptr is nil for a field
-// reached through an embedded pointer, which must be allocated on the way
-// (Field.Set does that).
-type fieldPtr struct {
-	off uintptr
-	ptr func(unsafe.Pointer) any
-}
-
-var fieldPtrs sync.Map // *Field → fieldPtr
-
-func fieldPtrOf(t reflect.Type, f *Field) fieldPtr {
-	if p, ok := fieldPtrs.Load(f); ok {
-		return p.(fieldPtr)
-	}
-	var fp fieldPtr
-	if !f.viaPtr {
-		st := t
-		for _, i := range f.Index {
-			sf := st.Field(i)
-			fp.off += sf.Offset
-			st = sf.Type
-		}
-		fp.ptr = pointerFunc(f.Type)
-	}
-	p, _ := fieldPtrs.LoadOrStore(f, fp)
-	return p.(fieldPtr)
-}
-
-// pointerFunc returns a function converting the address of a value of
-// type t into a *t held in an interface: a plain conversion for the common
-// column types, reflect.NewAt for the others.
-func pointerFunc(t reflect.Type) func(unsafe.Pointer) any {
-	switch t {
-	case reflect.TypeFor[int64]():
-		return func(p unsafe.Pointer) any { return (*int64)(p) }
-	case reflect.TypeFor[int]():
-		return func(p unsafe.Pointer) any { return (*int)(p) }
-	case reflect.TypeFor[int32]():
-		return func(p unsafe.Pointer) any { return (*int32)(p) }
-	case reflect.TypeFor[float64]():
-		return func(p unsafe.Pointer) any { return (*float64)(p) }
-	case reflect.TypeFor[string]():
-		return func(p unsafe.Pointer) any { return (*string)(p) }
-	case reflect.TypeFor[bool]():
-		return func(p unsafe.Pointer) any { return (*bool)(p) }
-	case reflect.TypeFor[[]byte]():
-		return func(p unsafe.Pointer) any { return (*[]byte)(p) }
-	case reflect.TypeFor[time.Time]():
-		return func(p unsafe.Pointer) any { return (*time.Time)(p) }
-	case reflect.TypeFor[*int64]():
-		return func(p unsafe.Pointer) any { return (**int64)(p) }
-	case reflect.TypeFor[*string]():
-		return func(p unsafe.Pointer) any { return (**string)(p) }
-	case reflect.TypeFor[*time.Time]():
-		return func(p unsafe.Pointer) any { return (**time.Time)(p) }
-	case reflect.TypeFor[sql.NullInt64]():
-		return func(p unsafe.Pointer) any { return (*sql.NullInt64)(p) }
-	case reflect.TypeFor[sql.NullString]():
-		return func(p unsafe.Pointer) any { return (*sql.NullString)(p) }
-	case reflect.TypeFor[sql.NullTime]():
-		return func(p unsafe.Pointer) any { return (*sql.NullTime)(p) }
-	}
-	return func(p unsafe.Pointer) any { return reflect.NewAt(t, p).Interface() }
 }

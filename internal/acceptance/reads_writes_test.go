@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	fx "github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/query"
@@ -118,14 +119,14 @@ func TestRWConventionTableNames(t *testing.T) {
 	}
 	for _, c := range []struct {
 		table string
-		m     func() (*sqlt.Model, error)
+		m     func() (*schema.Model, error)
 	}{
-		{"users", sqlt.ModelFor[User]},
-		{"user_profiles", sqlt.ModelFor[UserProfile]},
-		{"people", sqlt.ModelFor[Person]},
-		{"media", sqlt.ModelFor[Media]},
-		{"blog_posts", sqlt.ModelFor[BlogPost]},
-		{"categories", sqlt.ModelFor[Category]},
+		{"users", schema.ModelFor[User]},
+		{"user_profiles", schema.ModelFor[UserProfile]},
+		{"people", schema.ModelFor[Person]},
+		{"media", schema.ModelFor[Media]},
+		{"blog_posts", schema.ModelFor[BlogPost]},
+		{"categories", schema.ModelFor[Category]},
 	} {
 		m, err := c.m()
 		require.NoError(t, err)
@@ -2172,7 +2173,7 @@ type rwDoc struct {
 func (rwDoc) TableName() string { return "docs" }
 
 func TestRWEmbeddedMapping(t *testing.T) {
-	m, err := sqlt.ModelFor[rwDoc]()
+	m, err := schema.ModelFor[rwDoc]()
 	require.NoError(t, err)
 	cols := map[string]string{}
 	for _, f := range m.Fields {

@@ -1,4 +1,4 @@
-package sqlt
+package schema
 
 import (
 	"database/sql"

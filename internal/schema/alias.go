@@ -1,4 +1,4 @@
-package sqlt
+package schema
 
 // Aliased returns a view of m under another table name: the same type,
 // fields and column index, with Table set to alias. Builders use it to

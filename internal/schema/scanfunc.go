@@ -1,4 +1,4 @@
-package sqlt
+package schema
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // extra (may be nil) selects unmapped columns and receives them after each
 // row. It lets a caller that manages its own storage (eager loading in
 // fixed chunks, say) scan without a growing slice.
-func ScanFunc(rows *Rows, t reflect.Type, next func() reflect.Value, extra *Extra) error {
+func ScanFunc(rows Rows, t reflect.Type, next func() reflect.Value, extra *Extra) error {
 	defer rows.Close()
 	if t == nil || t.Kind() != reflect.Struct {
 		return fmt.Errorf("scan into %v: %w", t, ErrNotStruct)

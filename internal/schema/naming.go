@@ -1,4 +1,4 @@
-package sqlt
+package schema
 
 import (
 	"strings"
@@ -47,13 +47,4 @@ func Plural(word string) string {
 	// Pluralize the last word only, so "user_person" → "user_people".
 	i := strings.LastIndexByte(word, '_')
 	return word[:i+1] + pluralizer.Plural(word[i+1:])
-}
-
-// Singular is the inverse of Plural.
-func Singular(word string) string {
-	pluralOnce.Do(func() { pluralizer = pluralize.NewClient() })
-	pluralMu.Lock()
-	defer pluralMu.Unlock()
-	i := strings.LastIndexByte(word, '_')
-	return word[:i+1] + pluralizer.Singular(word[i+1:])
 }

@@ -1,4 +1,4 @@
-package sqlt
+package schema
 
 import (
 	"database/sql"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/relkit/relkit/internal/sqltext"
 )
 
 // Field is one mapped column of a struct type.
@@ -92,7 +94,7 @@ func (m *Model) Column(col string) (*Field, bool) {
 // identifier, optionally qualified by the model's table, and mapped on the
 // model. It returns the bare column name.
 func (m *Model) CheckColumn(col string) (string, error) {
-	if err := CheckIdentifier(col); err != nil {
+	if err := sqltext.CheckIdentifier(col); err != nil {
 		return "", err
 	}
 	if t, c, ok := strings.Cut(col, "."); ok {
@@ -232,8 +234,8 @@ func buildModel(t reflect.Type) (*Model, error) {
 				}
 				name = Snake(sf.Name)
 			}
-			if !ValidIdentifier(name) {
-				return fmt.Errorf("map %s.%s: %w", t, sf.Name, &InvalidIdentifierError{Ident: name})
+			if !sqltext.ValidIdentifier(name) {
+				return fmt.Errorf("map %s.%s: %w", t, sf.Name, &sqltext.InvalidIdentifierError{Ident: name})
 			}
 			if d, seen := depth[name]; seen {
 				if d <= level {
@@ -293,7 +295,7 @@ func buildModel(t reflect.Type) (*Model, error) {
 	} else {
 		m.Table = Plural(Snake(t.Name()))
 	}
-	if err := CheckIdentifier(m.Table); err != nil {
+	if err := sqltext.CheckIdentifier(m.Table); err != nil {
 		return nil, fmt.Errorf("map %s: table name: %w", t, err)
 	}
 	m.readColumns()
@@ -311,10 +313,10 @@ func (m *Model) readColumns() {
 			b.WriteString(", ")
 		}
 		m.readCols = append(m.readCols, f.Column)
-		b.WriteString(Ident(m.Table + "." + f.Column))
+		b.WriteString(sqltext.Ident(m.Table + "." + f.Column))
 	}
 	if len(m.readCols) == 0 {
-		b.WriteString(Ident(m.Table + ".*"))
+		b.WriteString(sqltext.Ident(m.Table + ".*"))
 	}
 	m.selectList = b.String()
 }
