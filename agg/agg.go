@@ -9,6 +9,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/query"
@@ -58,7 +59,7 @@ type Aggregate[P any] struct{ s *spec }
 
 type spec struct {
 	name    string // "count comments", "sum comments.votes": for errors
-	m       *rel.Meta
+	m       *relmeta.Meta
 	fn      fn
 	column  string       // bare related column; "" for count and exists
 	colType reflect.Type // Go type of that column on the related struct
@@ -84,10 +85,7 @@ func build[P, C any](f fn, r rel.Typed[P, C], column string, constraint []Constr
 	if r == nil {
 		return fail(fmt.Errorf("nil relation: %w", sqlt.ErrNilValue))
 	}
-	m := r.Meta()
-	if m == nil {
-		return fail(fmt.Errorf("relation not declared: %w", rel.ErrBadRelation))
-	}
+	m := relmeta.Of(r)
 	if err := m.Err(); err != nil {
 		return fail(err)
 	}

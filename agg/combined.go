@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -31,8 +32,8 @@ func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, 
 	unique := make([]any, 0, len(elems))
 	seen := make(map[any]struct{}, len(elems))
 	for i, e := range elems {
-		k, ok, err := rel.NormKey(pm.PK.Get(e).Interface())
-		if err != nil || !ok || rel.IsZeroKey(k) {
+		k, ok, err := keys.Norm(pm.PK.Get(e).Interface())
+		if err != nil || !ok || keys.IsZero(k) {
 			return false, nil
 		}
 		each[i] = k
@@ -53,7 +54,7 @@ func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, 
 		}
 		args = append(args, s.args...)
 	}
-	list, listArgs := ex.Dialect().KeyList(pk, rel.BindKeys(unique, rel.KeyBytesOf(pm.PK.Type)))
+	list, listArgs := ex.Dialect().KeyList(pk, keys.BindAll(unique, keys.IsBytes(pm.PK.Type)))
 	b.WriteString(" from " + sqlt.Ident(pm.Table) + " where " + list)
 	args = append(args, listArgs...)
 	rows, err := ex.Query(ctx, b.String(), args...)

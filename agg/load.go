@@ -6,8 +6,10 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/parentset"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -40,7 +42,7 @@ import (
 // parents is a slice of models ([]P or a named slice type), a slice of
 // pointers ([]*P), a pointer to a slice (*[]P) or one model (*P), as for
 // load.With.
-func Load[P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, aggs ...Aggregate[P]) error {
+func Load[P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, aggs ...Aggregate[P]) error {
 	specs := make([]*spec, 0, len(aggs))
 	fields := map[*spec]*schema.Field{}
 	for _, a := range aggs {
@@ -57,7 +59,7 @@ func Load[P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, paren
 		specs = append(specs, a.s)
 		fields[a.s] = f
 	}
-	elems, err := parentElems[P](parents)
+	elems, err := parentset.Elems[P](parents)
 	if err != nil {
 		return fmt.Errorf("load aggregates: %w", err)
 	}
@@ -79,7 +81,7 @@ func Load[P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, paren
 			return nil
 		}
 	}
-	keyCache := map[*rel.Meta]parentKeys{}
+	keyCache := map[*relmeta.Meta]relmeta.ParentKeys{}
 	results := make([]map[any][]any, len(groups))
 	// Run every statement before touching a parent, so that a failing
 	// one leaves the parents as they were.
@@ -87,12 +89,12 @@ func Load[P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, paren
 		m := g[0].m
 		pk, ok := keyCache[m]
 		if !ok {
-			if pk, err = keysOf(m, elems); err != nil {
+			if pk, err = m.ParentKeysOf(elems); err != nil {
 				return fmt.Errorf("load %s: %w", g[0].name, err)
 			}
 			keyCache[m] = pk
 		}
-		res, err := fetch(ctx, ex, g, pk.unique)
+		res, err := fetch(ctx, ex, g, pk.Unique)
 		if err != nil {
 			return fmt.Errorf("load %s: %w", g[0].name, err)
 		}
@@ -102,7 +104,7 @@ func Load[P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, paren
 		pk := keyCache[g[0].m]
 		for i, elem := range elems {
 			var vals []any
-			if k := pk.each[i]; k != nil {
+			if k := pk.Each[i]; k != nil {
 				vals = results[gi][k]
 			}
 			for j, s := range g {
@@ -123,43 +125,11 @@ func Load[P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, paren
 	return nil
 }
 
-// parentElems returns the parent structs of a load.Parents value, each
-// addressable. A nil pointer among them is an error.
-func parentElems[P any](parents any) ([]reflect.Value, error) {
-	v := reflect.ValueOf(parents)
-	t := reflect.TypeFor[P]()
-	if !v.IsValid() {
-		return nil, fmt.Errorf("nil parents: %w", sqlt.ErrNilValue)
-	}
-	if v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			return nil, fmt.Errorf("nil %s: %w", v.Type(), sqlt.ErrNilValue)
-		}
-		if v.Type().Elem() == t {
-			return []reflect.Value{v.Elem()}, nil
-		}
-		v = v.Elem()
-	}
-	out := make([]reflect.Value, v.Len())
-	ptr := v.Type().Elem().Kind() == reflect.Pointer
-	for i := range out {
-		e := v.Index(i)
-		if ptr {
-			if e.IsNil() {
-				return nil, fmt.Errorf("parent %d is nil: %w", i, sqlt.ErrNilValue)
-			}
-			e = e.Elem()
-		}
-		out[i] = e
-	}
-	return out, nil
-}
-
 // groupSpecs groups unconstrained aggregates of the same relation (one
 // statement each group); a constrained aggregate is a group of its own.
 func groupSpecs(specs []*spec) [][]*spec {
 	var groups [][]*spec
-	at := map[*rel.Meta]int{}
+	at := map[*relmeta.Meta]int{}
 	for _, s := range specs {
 		if !s.narrow {
 			if i, ok := at[s.m]; ok {
@@ -196,41 +166,14 @@ func (s *spec) null(t reflect.Type) any {
 	return nil
 }
 
-// parentKeys are the relation keys of each parent (nil for NULL) and the
-// distinct non-NULL keys in order of appearance.
-type parentKeys struct {
-	each   []any
-	unique []any
-}
-
-func keysOf(m *rel.Meta, elems []reflect.Value) (parentKeys, error) {
-	pk := parentKeys{each: make([]any, len(elems))}
-	seen := make(map[any]struct{}, len(elems))
-	for i, e := range elems {
-		k, ok, err := m.ParentKeyOf(e.Addr())
-		if err != nil {
-			return pk, err
-		}
-		if !ok {
-			continue
-		}
-		pk.each[i] = k
-		if _, dup := seen[k]; !dup {
-			seen[k] = struct{}{}
-			pk.unique = append(pk.unique, k)
-		}
-	}
-	return pk, nil
-}
-
 // keyColumn is the column of the grouped statement that holds the parent
 // key: the foreign key (hasOne/hasMany), the owner key (belongsTo), the
 // pivot's foreign pivot key (belongsToMany).
-func keyColumn(m *rel.Meta, inner string) string {
+func keyColumn(m *relmeta.Meta, inner string) string {
 	switch m.Kind {
-	case rel.KindBelongsTo:
+	case relmeta.KindBelongsTo:
 		return rel.Qualified(inner, m.OwnerKey)
-	case rel.KindBelongsToMany:
+	case relmeta.KindBelongsToMany:
 		return m.PivotColumn(m.ForeignPivotKey)
 	}
 	return rel.Qualified(inner, m.ForeignKey)
@@ -238,8 +181,8 @@ func keyColumn(m *rel.Meta, inner string) string {
 
 // fetch runs the grouped statement of a group of aggregates over one
 // relation and returns their values by normalised parent key.
-func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, keys []any) (map[any][]any, error) {
-	if len(keys) == 0 {
+func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, ks []any) (map[any][]any, error) {
+	if len(ks) == 0 {
 		return nil, ctx.Err()
 	}
 	m := g[0].m
@@ -253,7 +196,7 @@ func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, keys []any) (map[an
 	for _, s := range g {
 		b.WriteString(", " + s.groupedExpr(side.Name))
 	}
-	list, listArgs := ex.Dialect().KeyList(kc, rel.BindKeys(keys, m.KeyBytes()))
+	list, listArgs := ex.Dialect().KeyList(kc, keys.BindAll(ks, m.KeyBytes()))
 	b.WriteString(" from " + side.From + " where " + list)
 	args := make([]any, 0, len(side.FromArgs)+len(listArgs)+len(side.WhereArgs))
 	args = append(append(args, side.FromArgs...), listArgs...)
@@ -266,7 +209,7 @@ func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, keys []any) (map[an
 	if err != nil {
 		return nil, err
 	}
-	return readKeyed(rows, len(g), len(keys))
+	return readKeyed(rows, len(g), len(ks))
 }
 
 // readKeyed reads rows whose first column is a parent key and whose n
@@ -284,7 +227,7 @@ func readKeyed(rows *sqlt.Rows, n, size int) (map[any][]any, error) {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		k, ok, err := rel.NormKey(holders[0].v)
+		k, ok, err := keys.Norm(holders[0].v)
 		if err != nil {
 			return nil, err
 		}
@@ -321,11 +264,11 @@ func (r *raw) Scan(src any) error {
 //	counts, err := agg.Values[int64](ctx, db, posts, agg.WithCount(PostComments))
 //	n := counts[post.ID]
 //
-// Keys are normalised as rel.NormKey does: int64 for integer keys, string
+// Keys are normalised as keys.Norm does: int64 for integer keys, string
 // for string keys. Every parent with a non-NULL key is in the map; one
 // without related rows gets count 0, exists false, and for the others
 // V's zero value (nil if V is a pointer).
-func Values[V, P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, a Aggregate[P]) (map[any]V, error) {
+func Values[V, P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, a Aggregate[P]) (map[any]V, error) {
 	if a.s == nil {
 		return nil, fmt.Errorf("aggregate values: %w", errZero)
 	}
@@ -333,7 +276,7 @@ func Values[V, P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, 
 	if s.err != nil {
 		return nil, fmt.Errorf("aggregate values: %w", s.err)
 	}
-	elems, err := parentElems[P](parents)
+	elems, err := parentset.Elems[P](parents)
 	if err != nil {
 		return nil, fmt.Errorf("%s values: %w", s.name, err)
 	}
@@ -344,15 +287,15 @@ func Values[V, P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, 
 	if ex == nil {
 		return nil, fmt.Errorf("%s values: nil executor: %w", s.name, sqlt.ErrNilValue)
 	}
-	pk, err := keysOf(s.m, elems)
+	pk, err := s.m.ParentKeysOf(elems)
 	if err != nil {
 		return nil, fmt.Errorf("%s values: %w", s.name, err)
 	}
-	res, err := fetch(ctx, ex, []*spec{s}, pk.unique)
+	res, err := fetch(ctx, ex, []*spec{s}, pk.Unique)
 	if err != nil {
 		return nil, fmt.Errorf("%s values: %w", s.name, err)
 	}
-	for _, k := range pk.unique {
+	for _, k := range pk.Unique {
 		src := absent(s.fn)
 		if vals, ok := res[k]; ok {
 			src = vals[0]
@@ -370,31 +313,31 @@ func Values[V, P any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, 
 }
 
 // LoadCount is Load with WithCount(r, constraint...).
-func LoadCount[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], constraint ...Constraint[C]) error {
+func LoadCount[P, C any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithCount(r, constraint...))
 }
 
 // LoadSum is Load with WithSum(r, column, constraint...).
-func LoadSum[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+func LoadSum[P, C any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithSum(r, column, constraint...))
 }
 
 // LoadMin is Load with WithMin(r, column, constraint...).
-func LoadMin[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+func LoadMin[P, C any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithMin(r, column, constraint...))
 }
 
 // LoadMax is Load with WithMax(r, column, constraint...).
-func LoadMax[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+func LoadMax[P, C any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithMax(r, column, constraint...))
 }
 
 // LoadAvg is Load with WithAvg(r, column, constraint...).
-func LoadAvg[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
+func LoadAvg[P, C any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], column string, constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithAvg(r, column, constraint...))
 }
 
 // LoadExists is Load with WithExists(r, constraint...).
-func LoadExists[P, C any, S load.Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], constraint ...Constraint[C]) error {
+func LoadExists[P, C any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, r rel.Typed[P, C], constraint ...Constraint[C]) error {
 	return Load(ctx, ex, parents, WithExists(r, constraint...))
 }

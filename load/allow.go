@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -149,10 +150,11 @@ func (a Allowed[P]) chain(t reflect.Type, p string) ([]step, error) {
 	if _, ok := a.nodes[key]; !ok {
 		return nil, fmt.Errorf("not in the allow-list: %w", ErrNotAllowed)
 	}
-	path, err := rel.ParsePath(t, key)
+	parsed, err := rel.ParsePath(t, key)
 	if err != nil {
 		return nil, err
 	}
+	path := relmeta.PathOf(parsed)
 	chain := make([]step, len(path))
 	for i, m := range path {
 		chain[i] = step{m: m}
@@ -222,7 +224,7 @@ func splitPath(p string) (segs, cols []string, hasCols bool, err error) {
 
 // bareColumns checks columns against the related model of m and returns
 // their bare names, without duplicates.
-func bareColumns(m *rel.Meta, columns []string) ([]string, error) {
+func bareColumns(m *relmeta.Meta, columns []string) ([]string, error) {
 	var out []string
 	for _, c := range columns {
 		bare, err := m.Related.CheckColumn(c)

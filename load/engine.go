@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -34,20 +36,20 @@ func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level
 	lv := &level{n: n, parents: ps}
 	m := n.m
 	pf, _ := m.Parent.Column(m.ParentKeyColumn())
-	var cls rel.KeyClass
+	var cls keys.Class
 	if pf != nil {
-		cls = rel.KeyClassOf(pf.Type)
+		cls = keys.ClassOf(pf.Type)
 	}
-	if cls == rel.KeyOther && m.Kind != rel.KindBelongsToMany {
+	if cls == keys.Other && m.Kind != relmeta.KindBelongsToMany {
 		if cf, ok := m.Related.Column(m.RelatedKeyColumn()); ok {
-			cls = rel.KeyClassOf(cf.Type)
+			cls = keys.ClassOf(cf.Type)
 		}
 	}
-	if cls == rel.KeyOther {
+	if cls == keys.Other {
 		cls = probeClass(m, pf, ps)
 	}
 	var err error
-	if cls == rel.KeyString {
+	if cls == keys.String {
 		err = fetchK[string](ctx, ex, lv, pf)
 	} else {
 		err = fetchK[int64](ctx, ex, lv, pf)
@@ -60,24 +62,24 @@ func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level
 
 // probeClass decides the key class of a custom key type from the first
 // parent key that is set.
-func probeClass(m *rel.Meta, pf *schema.Field, ps parentSet) rel.KeyClass {
+func probeClass(m *relmeta.Meta, pf *schema.Field, ps parentSet) keys.Class {
 	if pf == nil {
-		return rel.KeyInt
+		return keys.Int
 	}
 	for i := 0; i < ps.len(); i++ {
-		k, ok, err := rel.NormKey(pf.Get(ps.at(i)).Interface())
+		k, ok, err := keys.Norm(pf.Get(ps.at(i)).Interface())
 		if err != nil || !ok {
 			continue
 		}
 		if _, s := k.(string); s {
-			return rel.KeyString
+			return keys.String
 		}
-		return rel.KeyInt
+		return keys.Int
 	}
-	return rel.KeyInt
+	return keys.Int
 }
 
-func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *schema.Field) error {
+func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *schema.Field) error {
 	n := lv.n
 	m := n.m
 	np := lv.parents.len()
@@ -87,10 +89,10 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *schema.
 
 	// Keys: deduplicated, NULL skipped (0 and "" are keys); each distinct key is a
 	// group that the children are matched to.
-	read := readerFor[K](pf)
+	read := keys.ReaderFor[K](pf)
 	lv.pg = make([]int32, np)
 	groups := make(map[K]int32, min(np, 4096))
-	var keys []K
+	var ks []K
 	for i := 0; i < np; i++ {
 		k, ok, err := read(lv.parents.at(i))
 		if err != nil {
@@ -102,20 +104,20 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *schema.
 		}
 		g, seen := groups[k]
 		if !seen {
-			g = int32(len(keys))
+			g = int32(len(ks))
 			groups[k] = g
-			keys = append(keys, k)
+			ks = append(ks, k)
 		}
 		lv.pg[i] = g
 	}
-	if len(keys) == 0 {
+	if len(ks) == 0 {
 		return nil // no statement: nothing can match
 	}
-	slices.Sort(keys) // the groups are numbered already; sorted keys read better in logs and indexes
-	args := make([]any, len(keys))
+	slices.Sort(ks) // the groups are numbered already; sorted keys read better in logs and indexes
+	args := make([]any, len(ks))
 	blob := m.KeyBytes()
-	for i, k := range keys {
-		args[i] = rel.BindKey(k, blob)
+	for i, k := range ks {
+		args[i] = keys.Bind(k, blob)
 	}
 
 	s := &stmt{m: m, cols: n.cols, need: n.need}
@@ -137,10 +139,10 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *schema.
 	}
 	var pivotKeys []K
 	var extra *schema.Extra
-	if m.Kind == rel.KindBelongsToMany {
+	if m.Kind == relmeta.KindBelongsToMany {
 		extra = pivotExtra(m, &pivotKeys)
 	}
-	lv.rows = newRowStore(m.Related.Type, len(keys))
+	lv.rows = newRowStore(m.Related.Type, len(ks))
 	if err := schema.ScanFunc(rows, m.Related.Type, lv.rows.next, extra); err != nil {
 		return fmt.Errorf("load %s: %w", n.path, err)
 	}
@@ -148,7 +150,7 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *schema.
 
 	// Match each child to its group.
 	cg := make([]int32, nc)
-	if m.Kind == rel.KindBelongsToMany {
+	if m.Kind == relmeta.KindBelongsToMany {
 		for j, k := range pivotKeys {
 			if g, ok := groups[k]; ok {
 				cg[j] = g
@@ -158,7 +160,7 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *schema.
 		}
 	} else {
 		cf, _ := m.Related.Column(m.RelatedKeyColumn())
-		readc := readerFor[K](cf)
+		readc := keys.ReaderFor[K](cf)
 		for j := 0; j < nc; j++ {
 			k, ok, err := readc(lv.rows.at(j))
 			if err != nil {
@@ -174,10 +176,10 @@ func fetchK[K key](ctx context.Context, ex sqlt.Executor, lv *level, pf *schema.
 
 	var next parentSet
 	if m.Kind.ToMany() {
-		lv.group(cg, len(keys))
-		next = parentSet{v: lv.backing, ptr: m.DestShape == rel.DestSlicePtr}
+		lv.group(cg, len(ks))
+		next = parentSet{v: lv.backing, ptr: m.DestShape == relmeta.DestSlicePtr}
 	} else {
-		lv.first = make([]int32, len(keys))
+		lv.first = make([]int32, len(ks))
 		for g := range lv.first {
 			lv.first[g] = -1
 		}
@@ -238,7 +240,7 @@ func (lv *level) group(cg []int32, ngroups int) {
 	lv.off = off
 	m := lv.n.m
 	switch {
-	case m.DestShape == rel.DestSlicePtr:
+	case m.DestShape == relmeta.DestSlicePtr:
 		b := reflect.MakeSlice(reflect.SliceOf(reflect.PointerTo(m.Related.Type)), matched, matched)
 		for j, p := range cg {
 			if p >= 0 {
@@ -271,7 +273,7 @@ func (lv *level) assign() {
 		return
 	}
 	switch m.DestShape {
-	case rel.DestSlice, rel.DestSlicePtr:
+	case relmeta.DestSlice, relmeta.DestSlicePtr:
 		var empty reflect.Value
 		for i := 0; i < np; i++ {
 			dest := fieldAt(lv.parents.at(i), m.Dest)
@@ -291,7 +293,7 @@ func (lv *level) assign() {
 			a, b := int(lv.off[g]), int(lv.off[g+1])
 			dest.Set(lv.backing.Slice3(a, b, b))
 		}
-	case rel.DestPtr, rel.DestValue:
+	case relmeta.DestPtr, relmeta.DestValue:
 		for i := 0; i < np; i++ {
 			p := lv.parents.at(i)
 			dest := fieldAt(p, m.Dest)
@@ -300,13 +302,13 @@ func (lv *level) assign() {
 				j = lv.first[lv.pg[i]]
 			}
 			switch {
-			case j >= 0 && m.DestShape == rel.DestPtr:
+			case j >= 0 && m.DestShape == relmeta.DestPtr:
 				dest.Set(lv.rows.at(int(j)).Addr())
 			case j >= 0:
 				dest.Set(lv.rows.at(int(j)))
 			case m.Default != nil:
 				d := m.Default(p.Addr())
-				if m.DestShape == rel.DestPtr {
+				if m.DestShape == relmeta.DestPtr {
 					dest.Set(d)
 				} else {
 					dest.Set(d.Elem())
@@ -324,7 +326,7 @@ var mapStringAny = reflect.TypeFor[map[string]any]()
 // each row's foreign pivot key (the match key) in *keys, then stores the
 // pivot columns in the related model's pivot field, as query.PivotExtra
 // does (directly for the common map[string]any field).
-func pivotExtra[K key](m *rel.Meta, keys *[]K) *schema.Extra {
+func pivotExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
 	fk := query.PivotAlias(m.ForeignPivotKey)
 	at := -1
 	var names []string
@@ -345,14 +347,14 @@ func pivotExtra[K key](m *rel.Meta, keys *[]K) *schema.Extra {
 				// pgx reads a uuid column into an any as [16]byte: use
 				// its text form, as a typed string field would get.
 				if u, ok := v.([16]byte); ok {
-					vals[i] = uuidString(u)
+					vals[i] = keys.UUIDString(u)
 				}
 			}
-			k, _, err := normTo[K](vals[at])
+			k, _, err := keys.To[K](vals[at])
 			if err != nil {
 				return fmt.Errorf("pivot key %s: %w", m.ForeignPivotKey, err)
 			}
-			*keys = append(*keys, k)
+			*ks = append(*ks, k)
 			if m.PivotDest == nil {
 				return nil
 			}

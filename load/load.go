@@ -7,19 +7,15 @@ import (
 	"strings"
 
 	"github.com/relkit/relkit/internal/errtext"
+	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/names"
+	"github.com/relkit/relkit/internal/parentset"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
-
-// Parents is what the load functions fill: a slice of models ([]P, or a
-// named slice type), a slice of pointers ([]*P), a pointer to a slice
-// (*[]P) or one model (*P).
-type Parents[P any] interface {
-	~[]P | ~[]*P | *[]P | *P
-}
 
 // With eager-loads relations into parents (Sutando's with() and load()):
 // each spec fills its destination field on every parent, with exactly one
@@ -45,7 +41,7 @@ type Parents[P any] interface {
 // error (rel.ErrNoDestination), as is any malformed spec, before any
 // statement runs. Nothing is written into the parents unless every
 // statement succeeds.
-func With[P any, S Parents[P]](ctx context.Context, ex sqlt.Executor, parents S, specs ...rel.Of[P]) error {
+func With[P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, specs ...rel.Of[P]) error {
 	chains := make([][]step, len(specs))
 	for i, s := range specs {
 		chains[i] = stepsOf(s)
@@ -95,8 +91,8 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 // pivot name.
 func namesFit(d sqlt.Dialect, nodes []*node) error {
 	for _, n := range nodes {
-		var pivot *rel.Meta
-		if n.m.Kind == rel.KindBelongsToMany {
+		var pivot *relmeta.Meta
+		if n.m.Kind == relmeta.KindBelongsToMany {
 			pivot = n.m
 		}
 		if err := names.Fit(d, n.m.Related, pivot); err != nil {
@@ -178,10 +174,11 @@ func parsePaths(t reflect.Type, paths []string) ([]*node, error) {
 
 func parsePath(t reflect.Type, p string) ([]step, error) {
 	relPart, colPart, hasCols := strings.Cut(p, ":")
-	path, err := rel.ParsePath(t, strings.TrimSpace(relPart))
+	parsed, err := rel.ParsePath(t, strings.TrimSpace(relPart))
 	if err != nil {
 		return nil, err
 	}
+	path := relmeta.PathOf(parsed)
 	chain := make([]step, len(path))
 	for i, m := range path {
 		chain[i] = step{m: m}
@@ -263,7 +260,7 @@ func Refresh[P any](ctx context.Context, ex sqlt.Executor, model *P, specs ...re
 		return fmt.Errorf("refresh %s: %w", t.Name(), sqlt.ErrNoPrimaryKey)
 	}
 	mv := reflect.ValueOf(model).Elem()
-	id, ok, err := rel.NormKey(pm.PK.Get(mv).Interface())
+	id, ok, err := keys.Norm(pm.PK.Get(mv).Interface())
 	if err != nil {
 		return fmt.Errorf("refresh %s: %w", t.Name(), err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -13,7 +14,7 @@ import (
 // immutable once built: specs are shared values, and every load copies
 // them into a fresh tree.
 type step struct {
-	m     *rel.Meta
+	m     *relmeta.Meta
 	cols  []string   // chosen columns of the related model (bare names); nil: all
 	where constraint // typed constraint; nil: none
 	err   error      // a construction error (bad column, nil function), returned before any statement
@@ -35,7 +36,7 @@ func stepsOf(r rel.Relation) []step {
 	if c, ok := r.(chainer); ok {
 		return c.steps()
 	}
-	return []step{{m: r.Meta()}}
+	return []step{{m: relmeta.Of(r)}}
 }
 
 // Spec is a relation from P to C with load settings: the columns to read
@@ -100,8 +101,8 @@ func Columns[P, C any](r rel.Typed[P, C], columns ...string) Spec[P, C] {
 		s.err = firstErr(s.err, fmt.Errorf("load columns: no columns given: %w", query.ErrBadArgument))
 		return s
 	}
-	m := s.Meta()
-	if m == nil || m.Related == nil {
+	m := relmeta.Of(s)
+	if m.Related == nil {
 		return s // reported when loading, from the relation's own error
 	}
 	cols := make([]string, 0, len(columns))
@@ -131,7 +132,7 @@ func specOf[P, C any](r rel.Typed[P, C]) Spec[P, C] {
 func (s Spec[P, C]) steps() []step {
 	st := step{cols: s.cols, err: s.err}
 	if s.Typed != nil {
-		st.m = s.Typed.Meta()
+		st.m = relmeta.Of(s.Typed)
 	}
 	if s.where != nil {
 		st.where = constrainWith(s.where)

@@ -6,6 +6,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -26,7 +27,7 @@ var pivotFirst = false
 // stmt is what a level's statement is made of, before a constraint (if
 // any) turns it into SQL through the typed query builder.
 type stmt struct {
-	m       *rel.Meta
+	m       *relmeta.Meta
 	cols    []string // chosen columns; nil: all
 	need    []string // columns that must be read whatever the choice
 	keySQL  string   // the key membership test, from the dialect's KeyList
@@ -39,8 +40,8 @@ type constraint func(s *stmt) (string, []any, error)
 // keyColumn is the qualified column that the parents' keys are matched
 // against: the foreign key (hasOne/hasMany), the owner key (belongsTo) or
 // the pivot's foreign pivot key (belongsToMany).
-func keyColumn(m *rel.Meta) string {
-	if m.Kind == rel.KindBelongsToMany {
+func keyColumn(m *relmeta.Meta) string {
+	if m.Kind == relmeta.KindBelongsToMany {
 		return m.PivotColumn(m.ForeignPivotKey)
 	}
 	return rel.Qualified(m.Related.Table, m.RelatedKeyColumn())
@@ -83,7 +84,7 @@ func (s *stmt) plainSQL() (string, []any, error) {
 			b.WriteString(rel.Qualified(rt, c))
 		}
 	}
-	pivot := m.Kind == rel.KindBelongsToMany
+	pivot := m.Kind == relmeta.KindBelongsToMany
 	if pivot {
 		for _, ps := range query.PivotSelects(m) {
 			sel, a, err := ps.ToSql()
@@ -140,7 +141,7 @@ func (s *stmt) plainSQL() (string, []any, error) {
 // pivotJoin is the join of a belongsToMany load, in Eloquent's words:
 //
 //	inner join "role_user" on "roles"."id" = "role_user"."role_id"
-func pivotJoin(m *rel.Meta) string {
+func pivotJoin(m *relmeta.Meta) string {
 	return "inner join " + sqlt.Ident(m.PivotTable) + " on " +
 		rel.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
 }
@@ -174,7 +175,7 @@ func constrainWith[C any](fn func(*query.Query[C]) *query.Query[C]) constraint {
 		scope := make([]sq.Sqlizer, 0, len(m.Wheres)+2)
 		scope = append(scope, m.Wheres...)
 		scope = append(scope, sq.Expr(s.keySQL, s.keyArgs...))
-		if m.Kind == rel.KindBelongsToMany {
+		if m.Kind == relmeta.KindBelongsToMany {
 			q = q.Join(pivotJoin(m))
 			for _, ps := range query.PivotSelects(m) {
 				q = q.AddSelect(ps)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -13,7 +14,7 @@ import (
 // call (specs are shared and immutable), merged by relation: specs that
 // share a prefix share its statements.
 type node struct {
-	m        *rel.Meta
+	m        *relmeta.Meta
 	path     string // dotted relation names from the root, for errors
 	cols     []string
 	where    constraint
@@ -35,9 +36,6 @@ func buildTree(parent reflect.Type, chains [][]step) ([]*node, error) {
 				return nil, st.err
 			}
 			m := st.m
-			if m == nil {
-				return nil, fmt.Errorf("relation not declared (use rel.HasOne, rel.HasMany, rel.BelongsTo or rel.BelongsToMany): %w", rel.ErrBadRelation)
-			}
 			if err := m.DestErr(); err != nil {
 				return nil, err
 			}
@@ -87,11 +85,11 @@ func buildTree(parent reflect.Type, chains [][]step) ([]*node, error) {
 func (n *node) finish() {
 	m := n.m
 	switch m.Kind {
-	case rel.KindHasOne, rel.KindHasMany:
+	case relmeta.KindHasOne, relmeta.KindHasMany:
 		n.need = append(n.need, m.ForeignKey)
-	case rel.KindBelongsTo:
+	case relmeta.KindBelongsTo:
 		n.need = append(n.need, m.OwnerKey)
-	case rel.KindBelongsToMany:
+	case relmeta.KindBelongsToMany:
 		// Matched on the pivot key, which is always read; the related key
 		// keeps the loaded rows usable (pivot.Sync, Related).
 		n.need = append(n.need, m.RelatedKey)

@@ -214,7 +214,7 @@ func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 		now := schema.Now()
 		var attach, update []record
 		for _, rc := range recs {
-			if !have.has(rc.key) {
+			if !have.Has(rc.key) {
 				attach = append(attach, rc)
 				ch.Attached = append(ch.Attached, rc.key)
 			} else if len(rc.attrs) > 0 {

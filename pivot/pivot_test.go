@@ -875,7 +875,7 @@ func TestWherePivotNil(t *testing.T) {
 }
 
 // Code is a key type relkit does not classify (a struct implementing
-// driver.Valuer and sql.Scanner): keys go through rel.NormKey as they are.
+// driver.Valuer and sql.Scanner): keys go through keys.Norm as they are.
 type Code struct{ s string }
 
 func (c Code) Value() (driver.Value, error) { return c.s, nil }

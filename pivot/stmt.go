@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
@@ -24,16 +26,16 @@ const chunkKeys = 500
 
 // plan is one operation's view of the relation and the parent.
 type plan struct {
-	m          *rel.Meta
-	parentKey  any           // normalised, in its bound form (rel.BindKey)
+	m          *relmeta.Meta
+	parentKey  any           // normalised, in its bound form (keys.Bind)
 	relKey     *schema.Field // related key field on C
-	class      rel.KeyClass  // class of the related key
-	relBytes   bool          // related keys are bound as []byte (rel.KeyBytesOf)
+	class      keys.Class    // class of the related key
+	relBytes   bool          // related keys are bound as []byte (keys.IsBytes)
 	filterSQL  string        // " and (…)" or ""
 	filterArgs []any
 
 	writeCreated, writeUpdated bool
-	pivotValues                []rel.PivotValue // deduplicated, last wins
+	pivotValues                []relmeta.PivotValue // deduplicated, last wins
 
 	table, fpk, rpk string // quoted: pivot table, qualified pivot keys
 }
@@ -44,7 +46,7 @@ type stmt struct {
 }
 
 func (p *plan) name() string {
-	if p == nil || p.m == nil {
+	if p == nil || p.m.Name == "" {
 		return "belongsToMany"
 	}
 	return p.m.Name
@@ -53,10 +55,10 @@ func (p *plan) name() string {
 // prepare checks the arguments every operation shares and reads the
 // parent's key. It always returns a plan (for the error message).
 func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P) (*plan, error) {
-	m := r.Meta()
+	m := relmeta.Of(r)
 	p := &plan{m: m}
 	switch {
-	case m == nil:
+	case m.Kind == 0: // a zero relation value
 		return p, fmt.Errorf("zero BelongsToManyRelation (declare it with rel.BelongsToMany): %w", sqlt.ErrNilValue)
 	case m.Err() != nil:
 		return p, m.Err()
@@ -74,14 +76,14 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 	if err != nil {
 		return p, err
 	}
-	if !ok || rel.IsZeroKey(key) {
+	if !ok || keys.IsZero(key) {
 		return p, fmt.Errorf("parent %s has no %s (not saved?): %w", m.Parent.Type.Name(), m.ParentKey, ErrNoKey)
 	}
-	p.parentKey = rel.BindKey(key, m.KeyBytes())
+	p.parentKey = keys.Bind(key, m.KeyBytes())
 	f, _ := m.Related.Column(m.RelatedKey)
 	p.relKey = f
-	p.class = rel.KeyClassOf(f.Type)
-	p.relBytes = rel.KeyBytesOf(f.Type)
+	p.class = keys.ClassOf(f.Type)
+	p.relBytes = keys.IsBytes(f.Type)
 	if flt := m.PivotFilter(); flt != nil {
 		s, args, err := flt.ToSql()
 		if err != nil {
@@ -92,7 +94,7 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 	p.writeCreated = slices.Contains(m.PivotColumns, m.CreatedAtColumn)
 	p.writeUpdated = slices.Contains(m.PivotColumns, m.UpdatedAtColumn)
 	for _, pv := range m.PivotValues {
-		if i := slices.IndexFunc(p.pivotValues, func(x rel.PivotValue) bool { return x.Column == pv.Column }); i >= 0 {
+		if i := slices.IndexFunc(p.pivotValues, func(x relmeta.PivotValue) bool { return x.Column == pv.Column }); i >= 0 {
 			p.pivotValues[i] = pv
 			continue
 		}
@@ -120,16 +122,16 @@ func (p *plan) checkAttrs(attrs map[string]any) error {
 // keyIn renders "rpk in (keys)" fragments: one for integer and string keys
 // (the dialect keeps the parameter count bounded), chunks of explicit
 // placeholders for custom key types.
-func (p *plan) keyIn(d sqlt.Dialect, keys []any) []stmt {
-	keys = rel.BindKeys(keys, p.relBytes)
-	if p.class != rel.KeyOther {
-		s, args := d.KeyList(p.rpk, keys)
+func (p *plan) keyIn(d sqlt.Dialect, ks []any) []stmt {
+	ks = keys.BindAll(ks, p.relBytes)
+	if p.class != keys.Other {
+		s, args := d.KeyList(p.rpk, ks)
 		return []stmt{{s, args}}
 	}
 	var out []stmt
-	for start := 0; start < len(keys); start += chunkKeys {
-		end := min(start+chunkKeys, len(keys))
-		out = append(out, stmt{p.rpk + " in (" + marks(end-start) + ")", keys[start:end]})
+	for start := 0; start < len(ks); start += chunkKeys {
+		end := min(start+chunkKeys, len(ks))
+		out = append(out, stmt{p.rpk + " in (" + marks(end-start) + ")", ks[start:end]})
 	}
 	return out
 }
@@ -272,35 +274,35 @@ type keyList struct {
 }
 
 // index returns the keys as a set.
-func (l *keyList) index(c rel.KeyClass) keyIndex {
-	x := newKeyIndex(len(l.ints)+len(l.strs)+len(l.other), c)
+func (l *keyList) index(c keys.Class) keys.Index {
+	x := keys.NewIndex(len(l.ints)+len(l.strs)+len(l.other), c)
 	for i, k := range l.ints {
-		x.putInt(k, i)
+		x.PutInt(k, i)
 	}
 	for i, k := range l.strs {
-		x.putStr(k, i)
+		x.PutStr(k, i)
 	}
 	for i, k := range l.other {
-		x.put(k, i)
+		x.Put(k, i)
 	}
 	return x
 }
 
 // missing returns, in order, the keys that are not in want.
-func (l *keyList) missing(want *keyIndex) []any {
+func (l *keyList) missing(want *keys.Index) []any {
 	out := []any{}
 	for _, k := range l.ints {
-		if _, ok := want.ints[k]; !ok {
+		if !want.HasInt(k) {
 			out = append(out, k)
 		}
 	}
 	for _, k := range l.strs {
-		if _, ok := want.strs[k]; !ok {
+		if !want.HasStr(k) {
 			out = append(out, k)
 		}
 	}
 	for _, k := range l.other {
-		if !want.has(k) {
+		if !want.Has(k) {
 			out = append(out, k)
 		}
 	}
@@ -322,14 +324,14 @@ func (p *plan) current(ctx context.Context, tx sqlt.Executor) (keyList, error) {
 	dest := []any{&ak}
 	var bk []byte
 	switch {
-	case p.class == rel.KeyInt:
+	case p.class == keys.Int:
 		dest[0] = &ik
-	case p.class == rel.KeyString && p.relBytes:
+	case p.class == keys.String && p.relBytes:
 		dest[0] = &bk // pgx scans a bytea into []byte, not a string
-	case p.class == rel.KeyString:
+	case p.class == keys.String:
 		dest[0] = &sk
 	}
-	if p.class == rel.KeyString && tx.Dialect().Name() == "postgres" {
+	if p.class == keys.String && tx.Dialect().Name() == "postgres" {
 		types, err := rows.ColumnTypeNames()
 		if err != nil {
 			return l, err
@@ -344,12 +346,12 @@ func (p *plan) current(ctx context.Context, tx sqlt.Executor) (keyList, error) {
 			sk = string(bk)
 		}
 		switch p.class {
-		case rel.KeyInt:
+		case keys.Int:
 			l.ints = append(l.ints, ik)
-		case rel.KeyString:
+		case keys.String:
 			l.strs = append(l.strs, sk)
 		default:
-			k, err := castKey(ak, p.class, p.m.RelatedPivotKey)
+			k, err := keys.Cast(ak, p.class, p.m.RelatedPivotKey)
 			if err != nil {
 				return l, err
 			}
@@ -378,11 +380,11 @@ func (p *plan) scanKeys(ctx context.Context, ex sqlt.Executor, s stmt, fn func(a
 	dest := []any{&v}
 	var bk []byte
 	switch {
-	case p.class == rel.KeyInt:
+	case p.class == keys.Int:
 		dest[0] = &ik
-	case p.class == rel.KeyString && p.relBytes:
+	case p.class == keys.String && p.relBytes:
 		dest[0] = &bk // pgx scans a bytea into []byte, not a string
-	case p.class == rel.KeyString:
+	case p.class == keys.String:
 		dest[0] = &sk
 	}
 	for rows.Next() {
@@ -393,14 +395,14 @@ func (p *plan) scanKeys(ctx context.Context, ex sqlt.Executor, s stmt, fn func(a
 			sk = string(bk)
 		}
 		switch p.class {
-		case rel.KeyInt:
+		case keys.Int:
 			fn(ik)
 			continue
-		case rel.KeyString:
+		case keys.String:
 			fn(sk)
 			continue
 		}
-		k, err := castKey(v, p.class, p.m.RelatedPivotKey)
+		k, err := keys.Cast(v, p.class, p.m.RelatedPivotKey)
 		if err != nil {
 			return err
 		}
@@ -482,7 +484,7 @@ func (p *plan) inserts(recs []record, now time.Time) ([]stmt, error) {
 					b.WriteString(", ")
 				}
 				b.WriteString(row)
-				args = append(args, rel.BindKey(rc.key, p.relBytes), p.parentKey)
+				args = append(args, keys.Bind(rc.key, p.relBytes), p.parentKey)
 				args = append(args, base...)
 				for _, n := range g.names {
 					args = append(args, rc.attrs[n])
@@ -550,7 +552,7 @@ func (p *plan) lock(ctx context.Context, tx sqlt.Executor) error {
 	}
 	k := fmt.Sprint(p.parentKey)
 	if s, ok := p.parentKey.(string); ok {
-		if u, ok := canonicalUUID(s); ok {
+		if u, ok := keys.CanonicalUUID(s); ok {
 			k = u // spellings of one uuid parent key share the lock
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -51,19 +52,19 @@ func (e *existence) ToSql() (string, []any, error) {
 // constraint narrows the related rows of a subquery: it returns joins and
 // a condition on the related table, read through model (the related model,
 // aliased in a self-relation's subquery).
-type constraint func(model *schema.Model, m *rel.Meta) (joins []sq.Sqlizer, where sq.Sqlizer, err error)
+type constraint func(model *schema.Model, m *relmeta.Meta) (joins []sq.Sqlizer, where sq.Sqlizer, err error)
 
 // typedConstraint turns a closure on a Query[C] into a constraint.
 func typedConstraint[C any](fn func(*Query[C]) *Query[C]) constraint {
 	if fn == nil {
 		return nil
 	}
-	return func(model *schema.Model, m *rel.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
+	return func(model *schema.Model, m *relmeta.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
 		if want := reflect.TypeFor[C](); model.Type != want {
 			return nil, nil, fmt.Errorf("constraint on %s for a relation to %s: %w", want, model.Type, ErrBadArgument)
 		}
 		q := &Query[C]{model: model}
-		if m.Kind == rel.KindBelongsToMany {
+		if m.Kind == relmeta.KindBelongsToMany {
 			q.pivot = m // lets the closure name pivot columns ("role_user.active")
 		}
 		g := fn(q)
@@ -83,9 +84,9 @@ func typedConstraint[C any](fn func(*Query[C]) *Query[C]) constraint {
 // columnConstraint is WhereRelation's constraint: column op value, with
 // the column validated against the related model (or the pivot table).
 func columnConstraint(column, op string, value any) constraint {
-	return func(model *schema.Model, m *rel.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
+	return func(model *schema.Model, m *relmeta.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
 		q := &Query[struct{}]{model: model}
-		if m.Kind == rel.KindBelongsToMany {
+		if m.Kind == relmeta.KindBelongsToMany {
 			q.pivot = m
 		}
 		q = q.WhereOp(column, op, value)
@@ -121,7 +122,7 @@ type RelatedFrom struct {
 // when not nil, narrows the related rows: it receives a query on C whose
 // conditions and joins are used (its select list, order and limit are
 // not).
-func RelatedSide[C any](m *rel.Meta, outer string, fn func(*Query[C]) *Query[C]) (RelatedFrom, error) {
+func RelatedSide[C any](m *relmeta.Meta, outer string, fn func(*Query[C]) *Query[C]) (RelatedFrom, error) {
 	if err := checkMeta(m); err != nil {
 		return RelatedFrom{}, err
 	}
@@ -138,7 +139,7 @@ func RelatedSide[C any](m *rel.Meta, outer string, fn func(*Query[C]) *Query[C])
 // table is known inside the subquery (an alias for a self-relation) and
 // returns the select list ("count(*)", a quoted aggregate, "*"). fn, when
 // not nil, narrows the related rows as for [RelatedSide].
-func RelationSubquery[C any](m *rel.Meta, sel func(inner string) string, fn func(*Query[C]) *Query[C]) (string, []any, error) {
+func RelationSubquery[C any](m *relmeta.Meta, sel func(inner string) string, fn func(*Query[C]) *Query[C]) (string, []any, error) {
 	if err := checkMeta(m); err != nil {
 		return "", nil, err
 	}
@@ -159,20 +160,17 @@ func RelationSubquery[C any](m *rel.Meta, sel func(inner string) string, fn func
 // hasOne/hasMany "posts"."id" = "comments"."post_id"; belongsTo
 // "posts"."user_id" = "users"."id"; belongsToMany "users"."id" =
 // "role_user"."user_id".
-func Correlation(m *rel.Meta, outer, inner string) string {
+func Correlation(m *relmeta.Meta, outer, inner string) string {
 	switch m.Kind {
-	case rel.KindBelongsTo:
+	case relmeta.KindBelongsTo:
 		return rel.Qualified(outer, m.ForeignKey) + " = " + rel.Qualified(inner, m.OwnerKey)
-	case rel.KindBelongsToMany:
+	case relmeta.KindBelongsToMany:
 		return rel.Qualified(outer, m.ParentKey) + " = " + m.PivotColumn(m.ForeignPivotKey)
 	}
 	return rel.Qualified(outer, m.LocalKey) + " = " + rel.Qualified(inner, m.ForeignKey)
 }
 
-func checkMeta(m *rel.Meta) error {
-	if m == nil {
-		return fmt.Errorf("relation: %w", sqlt.ErrNilValue)
-	}
+func checkMeta(m *relmeta.Meta) error {
 	if err := m.Err(); err != nil {
 		return err
 	}
@@ -184,7 +182,7 @@ func checkMeta(m *rel.Meta) error {
 
 // relatedSide renders the related side of m; alias counts the reserved
 // aliases taken so far in the statement.
-func relatedSide(m *rel.Meta, outer string, alias *int, cons constraint) (RelatedFrom, error) {
+func relatedSide(m *relmeta.Meta, outer string, alias *int, cons constraint) (RelatedFrom, error) {
 	rt := m.Related.Table
 	side := RelatedFrom{Name: rt}
 	model := m.Related
@@ -196,7 +194,7 @@ func relatedSide(m *rel.Meta, outer string, alias *int, cons constraint) (Relate
 		from.WriteString(" as " + sqlt.Ident(side.Name))
 		model = m.Related.Aliased(side.Name)
 	}
-	if m.Kind == rel.KindBelongsToMany {
+	if m.Kind == relmeta.KindBelongsToMany {
 		from.WriteString(" join " + sqlt.Ident(m.PivotTable) + " on " +
 			rel.Qualified(side.Name, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
 	}
@@ -242,7 +240,7 @@ func relatedSide(m *rel.Meta, outer string, alias *int, cons constraint) (Relate
 }
 
 // subquery renders "select <sel> from … where <correlation> [and …]".
-func subquery(m *rel.Meta, outer string, side RelatedFrom, sel string) (string, []any) {
+func subquery(m *relmeta.Meta, outer string, side RelatedFrom, sel string) (string, []any) {
 	var b strings.Builder
 	b.WriteString("select " + sel + " from " + side.From + " where " + Correlation(m, outer, side.Name))
 	args := append([]any(nil), side.FromArgs...)
@@ -291,7 +289,7 @@ func opCount(args []any) (string, int64, error) {
 // existence tests, the operator, count and constraint apply to the last
 // one; a "< 1" test on a nested path negates the whole chain (Laravel's
 // hasNested).
-func hasPath(what string, path rel.Path, cons constraint, opAndCount []any) sq.Sqlizer {
+func hasPath(what string, path []*relmeta.Meta, cons constraint, opAndCount []any) sq.Sqlizer {
 	fail := func(err error) sq.Sqlizer { return &existence{err: fmt.Errorf("%s: %w", what, err)} }
 	op, n, err := opCount(opAndCount)
 	if err != nil {
@@ -320,7 +318,7 @@ func hasPath(what string, path rel.Path, cons constraint, opAndCount []any) sq.S
 	return &existence{sql: s, args: args}
 }
 
-func existsSQL(path rel.Path, outer string, alias *int, cons constraint, op string, n int64) (string, []any, error) {
+func existsSQL(path []*relmeta.Meta, outer string, alias *int, cons constraint, op string, n int64) (string, []any, error) {
 	m := path[0]
 	leaf := len(path) == 1
 	var c constraint
@@ -355,15 +353,12 @@ func existsSQL(path rel.Path, outer string, alias *int, cons constraint, op stri
 	return "exists (" + s + ")", args, nil
 }
 
-func relationPath(what string, r rel.Relation) (rel.Path, string, error) {
+func relationPath(what string, r rel.Relation) ([]*relmeta.Meta, string, error) {
 	if r == nil {
 		return nil, what, fmt.Errorf("%s: nil relation: %w", what, sqlt.ErrNilValue)
 	}
-	m := r.Meta()
-	if m == nil {
-		return nil, what, fmt.Errorf("%s: %w", what, checkMeta(m))
-	}
-	return rel.Path{m}, what + " " + m.Name, nil
+	m := relmeta.Of(r)
+	return []*relmeta.Meta{m}, what + " " + m.Name, nil
 }
 
 func single(what string, r rel.Relation, cons constraint, opAndCount []any) sq.Sqlizer {
@@ -474,7 +469,7 @@ func (c Chain) has(what string, cons constraint, opAndCount []any) sq.Sqlizer {
 	if c.err != nil {
 		return &existence{err: fmt.Errorf("%s: %w", what, c.err)}
 	}
-	return hasPath(what+" "+c.path.String(), c.path, cons, opAndCount)
+	return hasPath(what+" "+c.path.String(), relmeta.PathOf(c.path), cons, opAndCount)
 }
 
 // Has is the nested existence test: every outer relation must have a

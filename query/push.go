@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -51,12 +53,12 @@ func Push[P any](ctx context.Context, ex sqlt.Executor, model *P, rels ...rel.Re
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
-	metas := make([]*rel.Meta, 0, len(rels))
+	metas := make([]*relmeta.Meta, 0, len(rels))
 	for i, r := range rels {
 		if r == nil {
 			return fmt.Errorf("push %s: relation %d is nil: %w", pm.Type.Name(), i, sqlt.ErrNilValue)
 		}
-		metas = append(metas, r.Meta())
+		metas = append(metas, relmeta.Of(r))
 	}
 	return push(ctx, ex, pm, model, metas)
 }
@@ -71,25 +73,21 @@ func PushPaths[P any](ctx context.Context, ex sqlt.Executor, model *P, paths ...
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
-	var metas []*rel.Meta
-	for i, p := range paths {
+	var metas []*relmeta.Meta
+	for i, path := range paths {
+		p := relmeta.PathOf(path)
 		if len(p) == 0 {
 			return fmt.Errorf("push %s: path %d is empty: %w", pm.Type.Name(), i, ErrBadArgument)
 		}
-		for _, m := range p {
-			if m == nil {
-				return fmt.Errorf("push %s: path %d has a nil relation: %w", pm.Type.Name(), i, sqlt.ErrNilValue)
-			}
-		}
 		if p[0].Parent != nil && p[0].Parent.Type != pm.Type {
-			return fmt.Errorf("push %s: path %s starts at %s: %w", pm.Type.Name(), p, p[0].Parent.Type.Name(), ErrBadArgument)
+			return fmt.Errorf("push %s: path %s starts at %s: %w", pm.Type.Name(), path, p[0].Parent.Type.Name(), ErrBadArgument)
 		}
 		metas = append(metas, p...)
 	}
 	return push(ctx, ex, pm, model, metas)
 }
 
-func push[P any](ctx context.Context, ex sqlt.Executor, pm *schema.Model, model *P, metas []*rel.Meta) error {
+func push[P any](ctx context.Context, ex sqlt.Executor, pm *schema.Model, model *P, metas []*relmeta.Meta) error {
 	name := pm.Type.Name()
 	if reflect.TypeFor[P]() != pm.Type {
 		return fmt.Errorf("push %s: want a *%s, got a %T: %w (%w)", name, name, model, sqlt.ErrNotStruct, ErrBadArgument)
@@ -119,9 +117,9 @@ func push[P any](ctx context.Context, ex sqlt.Executor, pm *schema.Model, model 
 // pushPlan checks the relations and groups them by parent type. Every
 // relation must be usable, have a destination field, and start at a type
 // reachable from the root through the others.
-func pushPlan(root *schema.Model, metas []*rel.Meta) (map[reflect.Type][]*rel.Meta, error) {
-	plan := map[reflect.Type][]*rel.Meta{}
-	seen := map[*rel.Meta]bool{}
+func pushPlan(root *schema.Model, metas []*relmeta.Meta) (map[reflect.Type][]*relmeta.Meta, error) {
+	plan := map[reflect.Type][]*relmeta.Meta{}
+	seen := map[*relmeta.Meta]bool{}
 	for _, m := range metas {
 		if err := m.DestErr(); err != nil {
 			return nil, err
@@ -169,7 +167,7 @@ type keyAssign struct {
 type pusher struct {
 	ctx   context.Context
 	ex    sqlt.Executor
-	plan  map[reflect.Type][]*rel.Meta
+	plan  map[reflect.Type][]*relmeta.Meta
 	state map[any]uint8 // *C of each model reached → pushing/pushed
 	saved snapshots     // models as they were, to restore on failure
 }
@@ -188,14 +186,14 @@ func (p *pusher) push(v reflect.Value, m *schema.Model, fk *keyAssign) error {
 	p.saved.keep(v)
 	rels := p.plan[m.Type]
 	for _, r := range rels {
-		if r.Kind == rel.KindBelongsTo {
+		if r.Kind == relmeta.KindBelongsTo {
 			if err := p.owner(v, r); err != nil {
 				return err
 			}
 		}
 	}
 	if fk != nil {
-		if err := rel.SetKey(fk.field.Set(v), fk.key); err != nil {
+		if err := keys.Set(fk.field.Set(v), fk.key); err != nil {
 			return fmt.Errorf("%s.%s: %w", m.Type.Name(), fk.field.Column, err)
 		}
 	}
@@ -205,7 +203,7 @@ func (p *pusher) push(v reflect.Value, m *schema.Model, fk *keyAssign) error {
 	p.state[id] = pushed
 	for _, r := range rels {
 		switch r.Kind {
-		case rel.KindHasOne, rel.KindHasMany:
+		case relmeta.KindHasOne, relmeta.KindHasMany:
 			key, ok, err := r.ParentKeyOf(v)
 			if err != nil {
 				return fmt.Errorf("relation %s: %w", r, err)
@@ -217,7 +215,7 @@ func (p *pusher) push(v reflect.Value, m *schema.Model, fk *keyAssign) error {
 			if err := p.each(v, r, &keyAssign{field: f, key: key}); err != nil {
 				return err
 			}
-		case rel.KindBelongsToMany:
+		case relmeta.KindBelongsToMany:
 			if err := p.each(v, r, nil); err != nil {
 				return err
 			}
@@ -229,7 +227,7 @@ func (p *pusher) push(v reflect.Value, m *schema.Model, fk *keyAssign) error {
 // owner pushes the owner loaded into v through belongsTo relation r and
 // sets v's foreign key to the owner's key. An owner already reached whose
 // key is still unset (it is being saved further up) leaves the key alone.
-func (p *pusher) owner(v reflect.Value, r *rel.Meta) error {
+func (p *pusher) owner(v reflect.Value, r *relmeta.Meta) error {
 	ov, ok := loaded(v.FieldByIndex(r.Dest), r.DestShape)
 	if !ok {
 		return nil
@@ -239,31 +237,31 @@ func (p *pusher) owner(v reflect.Value, r *rel.Meta) error {
 		return err
 	}
 	of, _ := r.Related.Column(r.OwnerKey)
-	key, ok, err := rel.NormKey(of.Get(ov).Interface())
+	key, ok, err := keys.Norm(of.Get(ov).Interface())
 	if err != nil {
 		return fmt.Errorf("relation %s: %w", r, err)
 	}
-	if reached && (!ok || rel.IsZeroKey(key)) {
+	if reached && (!ok || keys.IsZero(key)) {
 		return nil
 	}
 	if !ok {
 		return fmt.Errorf("relation %s: the owner's %s is NULL: %w", r, r.OwnerKey, rel.ErrUnsupportedKey)
 	}
 	f, _ := r.Parent.Column(r.ForeignKey)
-	if err := rel.SetKey(f.Set(v), key); err != nil {
+	if err := keys.Set(f.Set(v), key); err != nil {
 		return fmt.Errorf("relation %s: %w", r, err)
 	}
 	return nil
 }
 
 // each pushes every model loaded into v's destination for r.
-func (p *pusher) each(v reflect.Value, r *rel.Meta, fk *keyAssign) error {
+func (p *pusher) each(v reflect.Value, r *relmeta.Meta, fk *keyAssign) error {
 	dv := v.FieldByIndex(r.Dest)
 	switch r.DestShape {
-	case rel.DestSlice, rel.DestSlicePtr:
+	case relmeta.DestSlice, relmeta.DestSlicePtr:
 		for i := 0; i < dv.Len(); i++ {
 			e := dv.Index(i)
-			if r.DestShape == rel.DestSlicePtr {
+			if r.DestShape == relmeta.DestSlicePtr {
 				if e.IsNil() {
 					continue
 				}
@@ -284,14 +282,14 @@ func (p *pusher) each(v reflect.Value, r *rel.Meta, fk *keyAssign) error {
 
 // loaded returns the model held by a to-one destination field: the pointee
 // of a non-nil *C, or a C that is not the zero value.
-func loaded(dv reflect.Value, shape rel.DestShape) (reflect.Value, bool) {
+func loaded(dv reflect.Value, shape relmeta.DestShape) (reflect.Value, bool) {
 	switch shape {
-	case rel.DestPtr:
+	case relmeta.DestPtr:
 		if dv.IsNil() {
 			return reflect.Value{}, false
 		}
 		return dv.Elem(), true
-	case rel.DestValue:
+	case relmeta.DestValue:
 		if dv.IsZero() {
 			return reflect.Value{}, false
 		}

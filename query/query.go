@@ -10,9 +10,9 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
-	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -43,7 +43,7 @@ type Query[T any] struct {
 	none     bool           // the result is known to be empty: run nothing
 	attrs    map[string]any // column values that writes through a relation set
 	loaders  []Loader[T]
-	pivot    *rel.Meta // belongsToMany scope: scan pivot_* columns into the pivot field
+	pivot    *relmeta.Meta // belongsToMany scope: scan pivot_* columns into the pivot field
 	lock     sqlt.RowLock
 }
 

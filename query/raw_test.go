@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	. "github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/sqlt"
@@ -33,8 +34,8 @@ func TestRelationWhereWithUnsafeFragmentRunsNothing(t *testing.T) {
 		for _, frag := range UnsafeFragments {
 			t.Run(frag, func(t *testing.T) {
 				r := UserPosts.Where(sq.Expr(frag))
-				if assert.ErrorIs(t, r.Meta().Err(), sqlt.ErrUnsafeFragment, "refused at declaration") {
-					assert.Contains(t, r.Meta().Err().Error(), strconv.Quote(frag), "the error names the fragment")
+				if assert.ErrorIs(t, relmeta.Of(r).Err(), sqlt.ErrUnsafeFragment, "refused at declaration") {
+					assert.Contains(t, relmeta.Of(r).Err().Error(), strconv.Quote(frag), "the error names the fragment")
 				}
 				db.Counter.Reset()
 
@@ -121,7 +122,7 @@ func TestFragmentsWithCommentCharactersInsideQuotesStillWork(t *testing.T) {
 		for _, frag := range SafeFragments {
 			t.Run(frag, func(t *testing.T) {
 				r := UserPosts.Where(sq.Expr(frag))
-				require.NoError(t, r.Meta().Err())
+				require.NoError(t, relmeta.Of(r).Err())
 
 				posts, err := query.GetMany(ctx, db, r, &ann)
 				require.NoError(t, err)

@@ -9,9 +9,9 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/names"
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -115,34 +115,10 @@ func (q *Query[T]) pkColumn() (string, error) {
 }
 
 // pkValue checks a primary key value given to Find or FindMany against the
-// Go type of T's key column before any statement runs: an integer key takes
-// any integer (normalised to int64), a string key a string or []byte. A key
-// of another type (a string for an integer key, a float, a struct) is an
-// error matching rel.ErrUnsupportedKey, where the databases would disagree
-// (SQLite finds nothing, PostgreSQL fails the statement). ok is false for
-// NULL (nil, a nil pointer, an invalid sql.Null*), which matches no row.
-// Keys of custom column types are passed through as given.
+// Go type of T's key column before any statement runs (see
+// keys.ForColumn): a mismatch matches rel.ErrUnsupportedKey.
 func (q *Query[T]) pkValue(id any) (any, bool, error) {
-	class := rel.KeyClassOf(q.model.PK.Type)
-	if class != rel.KeyInt && class != rel.KeyString {
-		return id, id != nil, nil
-	}
-	key, ok, err := rel.NormKey(id)
-	if err != nil || !ok {
-		return nil, false, err
-	}
-	switch key.(type) {
-	case int64:
-		if class == rel.KeyInt {
-			return key, true, nil
-		}
-	case string:
-		if class == rel.KeyString {
-			return rel.BindKey(key, rel.KeyBytesOf(q.model.PK.Type)), true, nil
-		}
-	}
-	return nil, false, fmt.Errorf("key %v of type %T for the %s primary key %s: %w",
-		id, id, q.model.PK.Type, q.model.PK.Column, rel.ErrUnsupportedKey)
+	return keys.ForColumn(q.model.PK.Type, "primary key "+q.model.PK.Column, id)
 }
 
 // Find returns the row whose primary key is id. No row (or a NULL id) gives

@@ -10,7 +10,9 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/names"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -39,7 +41,7 @@ func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 	if r == nil {
 		return q.SetErr(fmt.Errorf("related: nil relation: %w", sqlt.ErrNilValue))
 	}
-	m := r.Meta()
+	m := relmeta.Of(r)
 	if err := m.Err(); err != nil {
 		return q.SetErr(fmt.Errorf("related: %w", err))
 	}
@@ -51,7 +53,7 @@ func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 		return q.SetErr(fmt.Errorf("related %s: %w", m.Name, err))
 	}
 	q = ScopeRelation(q, m, key)
-	if !ok || rel.IsZeroKey(key) {
+	if !ok || keys.IsZero(key) {
 		q = q.clone()
 		q.none = true
 	}
@@ -62,15 +64,15 @@ func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 // rows related to a parent with the given key: the relation's join (for
 // belongsToMany), its key condition, its own Where constraints and pivot
 // filters, and the pivot columns to read.
-func ScopeRelation[C any](q *Query[C], m *rel.Meta, key any) *Query[C] {
-	key = rel.BindKey(key, m.KeyBytes())
+func ScopeRelation[C any](q *Query[C], m *relmeta.Meta, key any) *Query[C] {
+	key = keys.Bind(key, m.KeyBytes())
 	return q.with(func(c *Query[C]) error {
 		if c.model.Type != m.Related.Type {
 			return fmt.Errorf("scope %s: query is on %s: %w", m.Name, c.model.Type, ErrBadArgument)
 		}
 		rt := m.Related.Table
 		switch m.Kind {
-		case rel.KindHasOne, rel.KindHasMany:
+		case relmeta.KindHasOne, relmeta.KindHasMany:
 			fk := rel.Qualified(rt, m.ForeignKey)
 			c.scope = append(c.scope, sq.Expr(fk+" = ?", key), sq.Expr(fk+" is not null"))
 			// Copy: the map may be shared with the query c was cloned from.
@@ -79,9 +81,9 @@ func ScopeRelation[C any](q *Query[C], m *rel.Meta, key any) *Query[C] {
 				c.attrs = map[string]any{}
 			}
 			c.attrs[m.ForeignKey] = key
-		case rel.KindBelongsTo:
+		case relmeta.KindBelongsTo:
 			c.scope = append(c.scope, sq.Expr(rel.Qualified(rt, m.OwnerKey)+" = ?", key))
-		case rel.KindBelongsToMany:
+		case relmeta.KindBelongsToMany:
 			c.pivot = m
 			c.selects = append(c.selects, PivotSelects(m)...)
 			c.joins = append(c.joins, PivotJoin(m))
@@ -104,7 +106,7 @@ func ScopeRelation[C any](q *Query[C], m *rel.Meta, key any) *Query[C] {
 
 // PivotJoin renders `"role_user" on "roles"."id" = "role_user"."role_id"`
 // as an inner join clause.
-func PivotJoin(m *rel.Meta) sq.Sqlizer {
+func PivotJoin(m *relmeta.Meta) sq.Sqlizer {
 	return sq.Expr("inner join " + sqlt.Ident(m.PivotTable) + " on " +
 		rel.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
 }
@@ -115,7 +117,7 @@ func PivotAlias(col string) string { return names.PivotAlias(col) }
 // PivotSelects renders the pivot columns read with a belongsToMany
 // relation: the two keys, then WithPivot columns (timestamps included), as
 // "pivot_<column>".
-func PivotSelects(m *rel.Meta) []sq.Sqlizer {
+func PivotSelects(m *relmeta.Meta) []sq.Sqlizer {
 	cols := append([]string{m.ForeignPivotKey, m.RelatedPivotKey}, m.PivotColumns...)
 	out := make([]sq.Sqlizer, 0, len(cols))
 	for _, c := range cols {
@@ -125,11 +127,11 @@ func PivotSelects(m *rel.Meta) []sq.Sqlizer {
 }
 
 // PivotExtra returns the scanning hook that moves pivot_* columns into the
-// related struct's pivot field (see rel.Meta.PivotDest), or drops them when
+// related struct's pivot field (see relmeta.Meta.PivotDest), or drops them when
 // the struct has none.
-func PivotExtra(m *rel.Meta) *schema.Extra { return pivotExtra(m) }
+func PivotExtra(m *relmeta.Meta) *schema.Extra { return pivotExtra(m) }
 
-func pivotExtra(m *rel.Meta) *schema.Extra {
+func pivotExtra(m *relmeta.Meta) *schema.Extra {
 	return &schema.Extra{
 		Want: func(col string) bool { return strings.HasPrefix(col, "pivot_") },
 		Row: func(elem reflect.Value, cols []string, vals []any) error {
@@ -144,7 +146,7 @@ func pivotExtra(m *rel.Meta) *schema.Extra {
 // SetPivot stores pivot values (columns named pivot_<col>) into a pivot
 // field of type map[string]any, a struct or a pointer to a struct whose
 // columns are matched by name (unknown columns are ignored there).
-func SetPivot(m *rel.Meta, fv reflect.Value, cols []string, vals []any) error {
+func SetPivot(m *relmeta.Meta, fv reflect.Value, cols []string, vals []any) error {
 	t := fv.Type()
 	switch {
 	case t.Kind() == reflect.Map:
@@ -203,7 +205,7 @@ func GetOne[P, C any](ctx context.Context, ex sqlt.Executor, r rel.ToOne[P, C], 
 		return &v, nil
 	}
 	if !errors.Is(err, sqlt.ErrNotFound) {
-		return nil, fmt.Errorf("get related %s: %w", r.Meta().Name, err)
+		return nil, fmt.Errorf("get related %s: %w", relmeta.Of(r).Name, err)
 	}
 	if d, ok := r.Default(parent); ok {
 		return &d, nil
@@ -219,7 +221,7 @@ func GetMany[P, C any](ctx context.Context, ex sqlt.Executor, r rel.ToMany[P, C]
 	}
 	out, err := Related[P, C](r, parent).Get(ctx, ex)
 	if err != nil {
-		return nil, fmt.Errorf("get related %s: %w", r.Meta().Name, err)
+		return nil, fmt.Errorf("get related %s: %w", relmeta.Of(r).Name, err)
 	}
 	return out, nil
 }

@@ -9,8 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -46,7 +46,7 @@ func (q *Query[T]) applyAttrs(v reflect.Value) error {
 		if !ok {
 			return &sqlt.UnknownColumnError{Type: q.model.Type.String(), Column: col}
 		}
-		if err := rel.SetKey(f.Set(v), val); err != nil {
+		if err := keys.Set(f.Set(v), val); err != nil {
 			return err
 		}
 	}

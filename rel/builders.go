@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
@@ -39,10 +41,10 @@ func (r BelongsToRelation[P, C]) WithDefaultFunc(fn func(parent *P) C) BelongsTo
 	return BelongsToRelation[P, C]{base[P, C]{defaultMeta[P, C](r.m, nil, fn)}}
 }
 
-func defaultMeta[P, C any](m *Meta, values []C, fn func(*P) C) *Meta {
-	return derive(m, func(c *Meta) {
+func defaultMeta[P, C any](m *relmeta.Meta, values []C, fn func(*P) C) *relmeta.Meta {
+	return derive(m, func(c *relmeta.Meta) {
 		if len(values) > 1 {
-			c.err = fmt.Errorf("relation %s: WithDefault takes at most one value, got %d: %w", c.Name, len(values), ErrBadRelation)
+			c.Invalid = fmt.Errorf("relation %s: WithDefault takes at most one value, got %d: %w", c.Name, len(values), ErrBadRelation)
 			return
 		}
 		var tmpl C
@@ -57,11 +59,11 @@ func defaultMeta[P, C any](m *Meta, values []C, fn func(*P) C) *Meta {
 				*out = tmpl
 			}
 			ov := reflect.ValueOf(out)
-			if c.Kind == KindHasOne {
+			if c.Kind == relmeta.KindHasOne {
 				// The default already belongs to its parent (Laravel).
 				if key, ok, err := c.ParentKeyOf(parent); err == nil && ok {
 					f, _ := c.Related.Column(c.ForeignKey)
-					_ = SetKey(f.Set(ov.Elem()), key)
+					_ = keys.Set(f.Set(ov.Elem()), key)
 				}
 			}
 			return ov
@@ -76,18 +78,18 @@ func defaultMeta[P, C any](m *Meta, values []C, fn func(*P) C) *Meta {
 // owner's null key) and is still stored; query.Push saves such an owner
 // first and then sets the key.
 func (r BelongsToRelation[P, C]) Associate(child *P, owner *C) error {
-	if r.m.err != nil {
-		return r.m.err
+	if r.m.Invalid != nil {
+		return r.m.Invalid
 	}
 	if child == nil || owner == nil {
 		return fmt.Errorf("associate %s: %w", r.m.Name, sqlt.ErrNilValue)
 	}
 	of, _ := r.m.Related.Column(r.m.OwnerKey)
-	key, ok, err := NormKey(of.Get(reflect.ValueOf(owner).Elem()).Interface())
+	key, ok, err := keys.Norm(of.Get(reflect.ValueOf(owner).Elem()).Interface())
 	if err != nil {
 		return fmt.Errorf("associate %s: %w", r.m.Name, err)
 	}
-	if !ok || IsZeroKey(key) {
+	if !ok || keys.IsZero(key) {
 		// An unsaved owner: the foreign key becomes NULL, as Laravel's
 		// associate copies the owner's (null) key; query.Push saves the
 		// owner and sets the key.
@@ -99,9 +101,9 @@ func (r BelongsToRelation[P, C]) Associate(child *P, owner *C) error {
 	if r.m.Dest != nil {
 		dv := reflect.ValueOf(child).Elem().FieldByIndex(r.m.Dest)
 		switch r.m.DestShape {
-		case DestValue:
+		case relmeta.DestValue:
 			dv.Set(reflect.ValueOf(owner).Elem())
-		case DestPtr:
+		case relmeta.DestPtr:
 			dv.Set(reflect.ValueOf(owner))
 		}
 	}
@@ -111,19 +113,19 @@ func (r BelongsToRelation[P, C]) Associate(child *P, owner *C) error {
 // AssociateKey sets child's foreign key to key (an owner's key value) and
 // clears the loaded owner, if any. It does not save.
 func (r BelongsToRelation[P, C]) AssociateKey(child *P, key any) error {
-	if r.m.err != nil {
-		return r.m.err
+	if r.m.Invalid != nil {
+		return r.m.Invalid
 	}
 	if child == nil {
 		return fmt.Errorf("associate %s: %w", r.m.Name, sqlt.ErrNilValue)
 	}
-	k, _, err := NormKey(key)
+	k, _, err := keys.Norm(key)
 	if err != nil {
 		return fmt.Errorf("associate %s: %w", r.m.Name, err)
 	}
 	cv := reflect.ValueOf(child).Elem()
 	f, _ := r.m.Parent.Column(r.m.ForeignKey)
-	if err := SetKey(f.Set(cv), k); err != nil {
+	if err := keys.Set(f.Set(cv), k); err != nil {
 		return fmt.Errorf("associate %s: %w", r.m.Name, err)
 	}
 	if r.m.Dest != nil {
@@ -139,10 +141,10 @@ func (r BelongsToRelation[P, C]) Dissociate(child *P) error {
 	return r.AssociateKey(child, nil)
 }
 
-func pivotMeta(m *Meta, f func(c *Meta) error) *Meta {
-	return derive(m, func(c *Meta) {
+func pivotMeta(m *relmeta.Meta, f func(c *relmeta.Meta) error) *relmeta.Meta {
+	return derive(m, func(c *relmeta.Meta) {
 		if err := f(c); err != nil {
-			c.err = fmt.Errorf("relation %s: %w", c.Name, err)
+			c.Invalid = fmt.Errorf("relation %s: %w", c.Name, err)
 		}
 	})
 }
@@ -159,7 +161,7 @@ func checkIdents(cols ...string) error {
 // WithPivot returns a copy that also reads (and lets attach write) the
 // given pivot columns into the related model's pivot field.
 func (r BelongsToManyRelation[P, C]) WithPivot(columns ...string) BelongsToManyRelation[P, C] {
-	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *Meta) error {
+	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *relmeta.Meta) error {
 		if err := checkIdents(columns...); err != nil {
 			return err
 		}
@@ -175,7 +177,7 @@ func (r BelongsToManyRelation[P, C]) WithPivot(columns ...string) BelongsToManyR
 // WithTimestamps returns a copy that maintains created_at and updated_at
 // on pivot rows (or the two columns given) and reads them back.
 func (r BelongsToManyRelation[P, C]) WithTimestamps(columns ...string) BelongsToManyRelation[P, C] {
-	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *Meta) error {
+	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *relmeta.Meta) error {
 		switch len(columns) {
 		case 0:
 		case 2:
@@ -199,12 +201,12 @@ func (r BelongsToManyRelation[P, C]) WithTimestamps(columns ...string) BelongsTo
 // As returns a copy whose pivot data goes into the related model's field
 // named name in snake_case ("subscription" → field Subscription).
 func (r BelongsToManyRelation[P, C]) As(name string) BelongsToManyRelation[P, C] {
-	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *Meta) error {
+	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *relmeta.Meta) error {
 		if !sqltext.ValidIdentifier(name) {
 			return &sqlt.InvalidIdentifierError{Ident: name}
 		}
 		c.PivotAs = schema.Snake(name)
-		c.resolvePivotDest()
+		resolvePivotDest(c)
 		if c.PivotDest == nil {
 			return fmt.Errorf("As(%q): %s has no field named %s: %w", name, c.Related.Type.Name(), camel(c.PivotAs), ErrNoDestination)
 		}
@@ -215,24 +217,24 @@ func (r BelongsToManyRelation[P, C]) As(name string) BelongsToManyRelation[P, C]
 // WithPivotValue returns a copy that filters on pivot column = value and
 // writes that value on attach (Laravel's withPivotValue).
 func (r BelongsToManyRelation[P, C]) WithPivotValue(column string, value any) BelongsToManyRelation[P, C] {
-	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *Meta) error {
+	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *relmeta.Meta) error {
 		if err := checkIdents(column); err != nil {
 			return err
 		}
-		c.PivotValues = append(c.PivotValues, PivotValue{Column: column, Value: value})
-		c.PivotWheres = append(c.PivotWheres, PivotWhere{Column: column, Op: "=", Values: []any{value}})
+		c.PivotValues = append(c.PivotValues, relmeta.PivotValue{Column: column, Value: value})
+		c.PivotWheres = append(c.PivotWheres, relmeta.PivotWhere{Column: column, Op: "=", Values: []any{value}})
 		return nil
 	})}}
 }
 
 var pivotOps = map[string]bool{"=": true, "<>": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true, "like": true, "not like": true}
 
-func addPivotWhere(r *Meta, or bool, column, op string, values ...any) *Meta {
-	return pivotMeta(r, func(c *Meta) error {
+func addPivotWhere(r *relmeta.Meta, or bool, column, op string, values ...any) *relmeta.Meta {
+	return pivotMeta(r, func(c *relmeta.Meta) error {
 		if err := checkIdents(column); err != nil {
 			return err
 		}
-		c.PivotWheres = append(c.PivotWheres, PivotWhere{Or: or, Column: column, Op: op, Values: values})
+		c.PivotWheres = append(c.PivotWheres, relmeta.PivotWhere{Or: or, Column: column, Op: op, Values: values})
 		return nil
 	})
 }
@@ -267,7 +269,7 @@ func (r BelongsToManyRelation[P, C]) OrWherePivot(column string, args ...any) Be
 func (r BelongsToManyRelation[P, C]) wherePivot(or bool, column string, args []any) BelongsToManyRelation[P, C] {
 	op, v, err := opValue(args)
 	if err != nil {
-		return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(*Meta) error { return err })}}
+		return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(*relmeta.Meta) error { return err })}}
 	}
 	return BelongsToManyRelation[P, C]{base[P, C]{addPivotWhere(r.m, or, column, op, v)}}
 }
@@ -305,7 +307,7 @@ func (r BelongsToManyRelation[P, C]) WherePivotNotNull(column string) BelongsToM
 // OrderByPivot orders related rows by a pivot column; direction is "asc"
 // (default) or "desc".
 func (r BelongsToManyRelation[P, C]) OrderByPivot(column string, direction ...string) BelongsToManyRelation[P, C] {
-	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *Meta) error {
+	return BelongsToManyRelation[P, C]{base[P, C]{pivotMeta(r.m, func(c *relmeta.Meta) error {
 		if err := checkIdents(column); err != nil {
 			return err
 		}
@@ -319,7 +321,7 @@ func (r BelongsToManyRelation[P, C]) OrderByPivot(column string, direction ...st
 				return fmt.Errorf("OrderByPivot direction %q: %w", direction[0], ErrBadRelation)
 			}
 		}
-		c.PivotOrders = append(c.PivotOrders, PivotOrder{Column: column, Desc: desc})
+		c.PivotOrders = append(c.PivotOrders, relmeta.PivotOrder{Column: column, Desc: desc})
 		return nil
 	})}}
 }

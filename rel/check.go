@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -14,12 +15,12 @@ import (
 // in declaration order, for Check and CheckSchema.
 var declared struct {
 	sync.Mutex
-	metas []*Meta
+	metas []*relmeta.Meta
 }
 
 // record keeps m for Check when it is declared during package
 // initialisation; relations made at run time are not kept.
-func record(m *Meta) {
+func record(m *relmeta.Meta) {
 	if !inPackageInit() {
 		return
 	}
@@ -30,14 +31,14 @@ func record(m *Meta) {
 
 // declaredLeaves returns the recorded relations that no other recorded
 // relation was derived from: the values declarations end with.
-func declaredLeaves() (all, leaves []*Meta) {
+func declaredLeaves() (all, leaves []*relmeta.Meta) {
 	declared.Lock()
-	all = append([]*Meta(nil), declared.metas...)
+	all = append([]*relmeta.Meta(nil), declared.metas...)
 	declared.Unlock()
-	derived := map[*Meta]bool{}
+	derived := map[*relmeta.Meta]bool{}
 	for _, m := range all {
-		if m.from != nil {
-			derived[m.from] = true
+		if m.From != nil {
+			derived[m.From] = true
 		}
 	}
 	for _, m := range all {
@@ -63,7 +64,7 @@ func declaredLeaves() (all, leaves []*Meta) {
 // a test, or at start-up; see also [CheckSchema].
 func Check(rels ...Relation) error {
 	metas, leaves := checked(rels)
-	isLeaf := map[*Meta]bool{}
+	isLeaf := map[*relmeta.Meta]bool{}
 	for _, m := range leaves {
 		isLeaf[m] = true
 	}
@@ -71,39 +72,35 @@ func Check(rels ...Relation) error {
 	seen := map[error]bool{}
 	for _, m := range metas {
 		err := m.Err()
-		if err == nil && m.ambiguous && isLeaf[m] {
-			err = m.destErr
+		if err == nil && m.Ambiguous && isLeaf[m] {
+			err = m.NoDest
 		}
 		if err == nil || seen[err] {
 			continue
 		}
 		seen[err] = true
-		errs = append(errs, fmt.Errorf("%s: %w", m.label(), err))
+		errs = append(errs, fmt.Errorf("%s: %w", label(m), err))
 	}
 	return errors.Join(errs...)
 }
 
 // checked returns the relations to check and those of them that are final
 // values: the given ones, or every declared one.
-func checked(rels []Relation) (all, leaves []*Meta) {
+func checked(rels []Relation) (all, leaves []*relmeta.Meta) {
 	if len(rels) == 0 {
 		return declaredLeaves()
 	}
 	for _, r := range rels {
-		var m *Meta
-		if r != nil {
-			m = r.Meta()
-		}
-		all = append(all, m)
+		all = append(all, metaOf(r))
 	}
 	return all, all
 }
 
 // label names a relation for Check's errors: its kind, parent type, name
 // and related type, as far as the declaration got.
-func (m *Meta) label() string {
+func label(m *relmeta.Meta) string {
 	switch {
-	case m == nil:
+	case m == zeroMeta:
 		return "relation"
 	case m.Parent == nil:
 		return fmt.Sprintf("%s relation", m.Kind)
@@ -112,7 +109,7 @@ func (m *Meta) label() string {
 	}
 	name := m.Name
 	if name == "" {
-		name = m.defaultName()
+		name = defaultName(m)
 	}
 	return fmt.Sprintf("%s %s.%s → %s", m.Kind, m.Parent.Type.Name(), name, m.Related.Type.Name())
 }
@@ -175,16 +172,16 @@ func CheckSchema(ctx context.Context, ex sqlt.Executor, rels ...Relation) error 
 		if m.Err() != nil {
 			continue
 		}
-		for _, need := range m.schemaNeeds() {
+		for _, need := range schemaNeeds(m) {
 			cols, err := columns(need.table)
 			if err != nil {
 				return fmt.Errorf("check schema: table %s: %w", need.table, err)
 			}
 			switch {
 			case len(cols) == 0:
-				errs = append(errs, fmt.Errorf("%s: table %s does not exist: %w", m.label(), need.table, ErrSchemaMismatch))
+				errs = append(errs, fmt.Errorf("%s: table %s does not exist: %w", label(m), need.table, ErrSchemaMismatch))
 			case !cols[need.column]:
-				errs = append(errs, fmt.Errorf("%s: %s column %s.%s does not exist: %w", m.label(), need.what, need.table, need.column, ErrSchemaMismatch))
+				errs = append(errs, fmt.Errorf("%s: %s column %s.%s does not exist: %w", label(m), need.what, need.table, need.column, ErrSchemaMismatch))
 			}
 		}
 	}
@@ -195,12 +192,12 @@ func CheckSchema(ctx context.Context, ex sqlt.Executor, rels ...Relation) error 
 type schemaNeed struct{ table, column, what string }
 
 // schemaNeeds lists the key and pivot columns the relation uses.
-func (m *Meta) schemaNeeds() []schemaNeed {
+func schemaNeeds(m *relmeta.Meta) []schemaNeed {
 	p, r := m.Parent.Table, m.Related.Table
 	switch m.Kind {
-	case KindHasOne, KindHasMany:
+	case relmeta.KindHasOne, relmeta.KindHasMany:
 		return []schemaNeed{{p, m.LocalKey, "local key"}, {r, m.ForeignKey, "foreign key"}}
-	case KindBelongsTo:
+	case relmeta.KindBelongsTo:
 		return []schemaNeed{{p, m.ForeignKey, "foreign key"}, {r, m.OwnerKey, "owner key"}}
 	}
 	out := []schemaNeed{

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -68,30 +69,30 @@ type decStamp struct {
 }
 
 func TestDeclareConventions(t *testing.T) {
-	phone := rel.HasOne[decUser, decPhone]().Meta()
+	phone := relmeta.Of(rel.HasOne[decUser, decPhone]())
 	require.NoError(t, phone.Err())
-	assert.Equal(t, rel.KindHasOne, phone.Kind)
+	assert.Equal(t, relmeta.KindHasOne, phone.Kind)
 	assert.Equal(t, "dec_user_id", phone.ForeignKey)
 	assert.Equal(t, "id", phone.LocalKey)
 	assert.Equal(t, "phone", phone.Name)
-	assert.Equal(t, rel.DestPtr, phone.DestShape)
+	assert.Equal(t, relmeta.DestPtr, phone.DestShape)
 	assert.Equal(t, "decUser", phone.Parent.Type.Name())
 	assert.Equal(t, "dec_phones", phone.Related.Table)
 	assert.Equal(t, "dec_user_id", phone.RelatedKeyColumn())
 	assert.Equal(t, "id", phone.ParentKeyColumn())
 
-	custom := rel.HasOne[decUser, decPhone]("owner_code", "code").Meta()
+	custom := relmeta.Of(rel.HasOne[decUser, decPhone]("owner_code", "code"))
 	require.NoError(t, custom.Err())
 	assert.Equal(t, "owner_code", custom.ForeignKey)
 	assert.Equal(t, "code", custom.LocalKey)
 
-	posts := rel.HasMany[decUser, decPost]().Meta()
+	posts := relmeta.Of(rel.HasMany[decUser, decPost]())
 	require.NoError(t, posts.Err())
 	assert.Equal(t, "posts", posts.Name)
-	assert.Equal(t, rel.DestSlice, posts.DestShape)
+	assert.Equal(t, relmeta.DestSlice, posts.DestShape)
 	assert.True(t, posts.Kind.ToMany())
 
-	author := rel.BelongsTo[decPost, decUser]().Meta()
+	author := relmeta.Of(rel.BelongsTo[decPost, decUser]())
 	require.NoError(t, author.Err())
 	assert.Equal(t, "dec_user_id", author.ForeignKey, "snake(owner type)_ownerPK")
 	assert.Equal(t, "id", author.OwnerKey)
@@ -99,24 +100,24 @@ func TestDeclareConventions(t *testing.T) {
 	assert.Equal(t, "dec_user_id", author.ParentKeyColumn())
 	assert.Equal(t, "id", author.RelatedKeyColumn())
 
-	byRef := rel.BelongsTo[decPost, decUser]("author_ref", "code").Meta()
+	byRef := relmeta.Of(rel.BelongsTo[decPost, decUser]("author_ref", "code"))
 	require.NoError(t, byRef.Err(), "sql.NullString against string")
 	assert.Equal(t, "author_ref", byRef.ForeignKey)
 	assert.Equal(t, "code", byRef.OwnerKey)
 
-	roles := rel.BelongsToMany[decUser, decRole]().Meta()
+	roles := relmeta.Of(rel.BelongsToMany[decUser, decRole]())
 	require.NoError(t, roles.Err())
 	assert.Equal(t, "dec_role_dec_user", roles.PivotTable)
 	assert.Equal(t, "dec_user_id", roles.ForeignPivotKey)
 	assert.Equal(t, "dec_role_id", roles.RelatedPivotKey)
 	assert.Equal(t, "id", roles.ParentKey)
 	assert.Equal(t, "id", roles.RelatedKey)
-	assert.Equal(t, rel.DestSlicePtr, roles.DestShape)
+	assert.Equal(t, relmeta.DestSlicePtr, roles.DestShape)
 	assert.Equal(t, "pivot", roles.PivotAs)
 	assert.NotNil(t, roles.PivotDest)
 	assert.Equal(t, "dec_user_id", roles.RelatedKeyColumn(), "belongsToMany matches the parent key on the pivot")
 
-	members := rel.BelongsToMany[decUser, decRole]("members", "member_id", "group_id", "code", "name").Meta()
+	members := relmeta.Of(rel.BelongsToMany[decUser, decRole]("members", "member_id", "group_id", "code", "name"))
 	require.NoError(t, members.Err())
 	assert.Equal(t, "members", members.PivotTable)
 	assert.Equal(t, "member_id", members.ForeignPivotKey)
@@ -126,21 +127,21 @@ func TestDeclareConventions(t *testing.T) {
 	assert.Equal(t, `"members"."member_id"`, members.PivotColumn("member_id"))
 	assert.Equal(t, `"x"."y"`, members.PivotColumn("x.y"))
 
-	profile := rel.HasOne[decUser, decProfile]().Meta()
+	profile := relmeta.Of(rel.HasOne[decUser, decProfile]())
 	require.NoError(t, profile.DestErr())
-	assert.Equal(t, rel.DestValue, profile.DestShape)
+	assert.Equal(t, relmeta.DestValue, profile.DestShape)
 	assert.Contains(t, profile.String(), "hasOne decUser.profile")
 }
 
 func TestDeclareBadInput(t *testing.T) {
 	t.Run("malicious key", func(t *testing.T) {
-		for _, m := range []*rel.Meta{
-			rel.HasMany[decUser, decPost]("x; drop table y").Meta(),
-			rel.HasMany[decUser, decPost]("dec_user_id", `id" or 1=1 --`).Meta(),
-			rel.HasOne[decUser, decPhone]("dec_user_id)").Meta(),
-			rel.BelongsTo[decPost, decUser]("dec_user_id", "id;").Meta(),
-			rel.BelongsToMany[decUser, decRole]("role_user; drop table users").Meta(),
-			rel.BelongsToMany[decUser, decRole]("role_user", "user_id", "role id").Meta(),
+		for _, m := range []*relmeta.Meta{
+			relmeta.Of(rel.HasMany[decUser, decPost]("x; drop table y")),
+			relmeta.Of(rel.HasMany[decUser, decPost]("dec_user_id", `id" or 1=1 --`)),
+			relmeta.Of(rel.HasOne[decUser, decPhone]("dec_user_id)")),
+			relmeta.Of(rel.BelongsTo[decPost, decUser]("dec_user_id", "id;")),
+			relmeta.Of(rel.BelongsToMany[decUser, decRole]("role_user; drop table users")),
+			relmeta.Of(rel.BelongsToMany[decUser, decRole]("role_user", "user_id", "role id")),
 		} {
 			err := m.Err()
 			require.Error(t, err)
@@ -150,85 +151,85 @@ func TestDeclareBadInput(t *testing.T) {
 		}
 	})
 	t.Run("unknown key column", func(t *testing.T) {
-		err := rel.HasMany[decUser, decPost]("owner_id").Meta().Err()
+		err := relmeta.Of(rel.HasMany[decUser, decPost]("owner_id")).Err()
 		assert.ErrorIs(t, err, sqlt.ErrUnknownColumn)
 		assert.Contains(t, err.Error(), "owner_id")
-		err = rel.BelongsTo[decPost, decUser]("dec_user_id", "nope").Meta().Err()
+		err = relmeta.Of(rel.BelongsTo[decPost, decUser]("dec_user_id", "nope")).Err()
 		assert.ErrorIs(t, err, sqlt.ErrUnknownColumn)
-		err = rel.BelongsToMany[decUser, decRole]("p", "a", "b", "nope").Meta().Err()
+		err = relmeta.Of(rel.BelongsToMany[decUser, decRole]("p", "a", "b", "nope")).Err()
 		assert.ErrorIs(t, err, sqlt.ErrUnknownColumn)
 	})
 	t.Run("too many keys", func(t *testing.T) {
-		err := rel.HasMany[decUser, decPost]("dec_user_id", "id", "x").Meta().Err()
+		err := relmeta.Of(rel.HasMany[decUser, decPost]("dec_user_id", "id", "x")).Err()
 		assert.ErrorIs(t, err, rel.ErrBadRelation)
 	})
 	t.Run("mismatched key types", func(t *testing.T) {
-		err := rel.HasMany[decUser, decNote]().Meta().Err()
+		err := relmeta.Of(rel.HasMany[decUser, decNote]()).Err()
 		require.Error(t, err, "int64 against string")
 		assert.ErrorIs(t, err, rel.ErrUnsupportedKey)
 		assert.Contains(t, err.Error(), "decUser.id")
 		assert.Contains(t, err.Error(), "decNote.dec_user_id")
-		err = rel.HasOne[decUser, decPhone]("owner_code").Meta().Err()
+		err = relmeta.Of(rel.HasOne[decUser, decPhone]("owner_code")).Err()
 		assert.ErrorIs(t, err, rel.ErrUnsupportedKey, "string fk against int64 id")
-		err = rel.BelongsTo[decPost, decUser]("dec_user_id", "code").Meta().Err()
+		err = relmeta.Of(rel.BelongsTo[decPost, decUser]("dec_user_id", "code")).Err()
 		assert.ErrorIs(t, err, rel.ErrUnsupportedKey, "sql.NullInt64 against string")
 	})
 	t.Run("unsupported key type", func(t *testing.T) {
-		err := rel.HasOne[decUser, decBadge]().Meta().Err()
+		err := relmeta.Of(rel.HasOne[decUser, decBadge]()).Err()
 		assert.ErrorIs(t, err, rel.ErrUnsupportedKey, "a float64 foreign key")
 		assert.Contains(t, err.Error(), "float64")
 	})
 	t.Run("destination", func(t *testing.T) {
-		err := rel.HasMany[decUser, decPost]().Field("Name").Meta().Err()
+		err := relmeta.Of(rel.HasMany[decUser, decPost]().Field("Name")).Err()
 		assert.ErrorIs(t, err, rel.ErrNoDestination, "a string field cannot hold posts")
 		assert.Contains(t, err.Error(), "decUser.Name")
-		err = rel.HasMany[decUser, decPost]().Field("Phone").Meta().Err()
+		err = relmeta.Of(rel.HasMany[decUser, decPost]().Field("Phone")).Err()
 		assert.ErrorIs(t, err, rel.ErrNoDestination, "a *decPhone field cannot hold posts")
-		err = rel.HasOne[decUser, decPhone]().Field("Posts").Meta().Err()
+		err = relmeta.Of(rel.HasOne[decUser, decPhone]().Field("Posts")).Err()
 		assert.ErrorIs(t, err, rel.ErrNoDestination, "a to-one relation needs a C or *C field")
-		err = rel.HasMany[decUser, decPost]().Field("Missing").Meta().Err()
+		err = relmeta.Of(rel.HasMany[decUser, decPost]().Field("Missing")).Err()
 		assert.ErrorIs(t, err, rel.ErrNoDestination)
 		assert.Contains(t, err.Error(), "no field Missing")
 
 		// No field at all: declared, fails when used for loading.
-		m := rel.HasMany[decPhone, decPost]("dec_user_id").Meta()
+		m := relmeta.Of(rel.HasMany[decPhone, decPost]("dec_user_id"))
 		require.NoError(t, m.Err())
 		assert.ErrorIs(t, m.DestErr(), rel.ErrNoDestination)
 		assert.Nil(t, m.Dest)
 	})
 	t.Run("pivot field of the wrong type", func(t *testing.T) {
-		err := rel.BelongsToMany[decUser, decStamp]().Meta().Err()
+		err := relmeta.Of(rel.BelongsToMany[decUser, decStamp]()).Err()
 		assert.ErrorIs(t, err, rel.ErrBadRelation)
-		err = rel.BelongsToMany[decUser, decRole]().As("membership").Meta().Err()
+		err = relmeta.Of(rel.BelongsToMany[decUser, decRole]().As("membership")).Err()
 		assert.ErrorIs(t, err, rel.ErrNoDestination, "As names a field the related type lacks")
-		err = rel.BelongsToMany[decUser, decRole]().As("x y").Meta().Err()
+		err = relmeta.Of(rel.BelongsToMany[decUser, decRole]().As("x y")).Err()
 		assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
 	})
 	t.Run("builder arguments", func(t *testing.T) {
 		roles := rel.BelongsToMany[decUser, decRole]()
-		assert.ErrorIs(t, roles.WithPivot("a; b").Meta().Err(), sqlt.ErrInvalidIdentifier)
-		assert.ErrorIs(t, roles.WherePivot("active", "; drop", 1).Meta().Err(), rel.ErrBadRelation)
-		assert.ErrorIs(t, roles.WherePivot("active").Meta().Err(), rel.ErrBadRelation)
-		assert.ErrorIs(t, roles.WherePivot("x)y", 1).Meta().Err(), sqlt.ErrInvalidIdentifier)
-		assert.ErrorIs(t, roles.OrderByPivot("created_at", "sideways").Meta().Err(), rel.ErrBadRelation)
-		assert.ErrorIs(t, roles.WithTimestamps("only_one").Meta().Err(), rel.ErrBadRelation)
-		assert.ErrorIs(t, roles.Named("bad name").Meta().Err(), sqlt.ErrInvalidIdentifier)
-		assert.ErrorIs(t, rel.HasMany[decUser, decPost]().Where(nil).Meta().Err(), rel.ErrBadRelation)
-		assert.ErrorIs(t, rel.HasOne[decUser, decPhone]().WithDefault(decPhone{}, decPhone{}).Meta().Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, relmeta.Of(roles.WithPivot("a; b")).Err(), sqlt.ErrInvalidIdentifier)
+		assert.ErrorIs(t, relmeta.Of(roles.WherePivot("active", "; drop", 1)).Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, relmeta.Of(roles.WherePivot("active")).Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, relmeta.Of(roles.WherePivot("x)y", 1)).Err(), sqlt.ErrInvalidIdentifier)
+		assert.ErrorIs(t, relmeta.Of(roles.OrderByPivot("created_at", "sideways")).Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, relmeta.Of(roles.WithTimestamps("only_one")).Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, relmeta.Of(roles.Named("bad name")).Err(), sqlt.ErrInvalidIdentifier)
+		assert.ErrorIs(t, relmeta.Of(rel.HasMany[decUser, decPost]().Where(nil)).Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, relmeta.Of(rel.HasOne[decUser, decPhone]().WithDefault(decPhone{}, decPhone{})).Err(), rel.ErrBadRelation)
 		// A broken relation stays broken through further builder calls.
 		broken := rel.HasMany[decUser, decPost]("bad key")
-		assert.ErrorIs(t, broken.Where(sq.Eq{"a": 1}).Named("ok").Meta().Err(), sqlt.ErrInvalidIdentifier)
+		assert.ErrorIs(t, relmeta.Of(broken.Where(sq.Eq{"a": 1}).Named("ok")).Err(), sqlt.ErrInvalidIdentifier)
 	})
 	t.Run("not a struct", func(t *testing.T) {
-		err := rel.HasMany[decUser, int]().Meta().Err()
+		err := relmeta.Of(rel.HasMany[decUser, int]()).Err()
 		assert.ErrorIs(t, err, sqlt.ErrNotStruct)
-		err = rel.HasMany[string, decPost]().Meta().Err()
+		err = relmeta.Of(rel.HasMany[string, decPost]()).Err()
 		assert.ErrorIs(t, err, sqlt.ErrNotStruct)
 	})
 	t.Run("zero relation value", func(t *testing.T) {
 		var zero rel.HasManyRelation[decUser, decPost]
-		assert.ErrorIs(t, zero.Meta().Err(), rel.ErrBadRelation)
-		assert.ErrorIs(t, zero.Meta().DestErr(), rel.ErrBadRelation)
+		assert.ErrorIs(t, relmeta.Of(zero).Err(), rel.ErrBadRelation)
+		assert.ErrorIs(t, relmeta.Of(zero).DestErr(), rel.ErrBadRelation)
 	})
 }
 
@@ -236,27 +237,27 @@ func TestBuildersReturnCopies(t *testing.T) {
 	roles := rel.BelongsToMany[decUser, decRole]("dec_role_dec_user").WithPivot("a")
 	b := roles.WithPivot("b")
 	c := roles.WithPivot("c")
-	assert.Equal(t, []string{"a"}, roles.Meta().PivotColumns)
-	assert.Equal(t, []string{"a", "b"}, b.Meta().PivotColumns)
-	assert.Equal(t, []string{"a", "c"}, c.Meta().PivotColumns, "appending to one copy never writes into another")
+	assert.Equal(t, []string{"a"}, relmeta.Of(roles).PivotColumns)
+	assert.Equal(t, []string{"a", "b"}, relmeta.Of(b).PivotColumns)
+	assert.Equal(t, []string{"a", "c"}, relmeta.Of(c).PivotColumns, "appending to one copy never writes into another")
 
 	posts := rel.HasMany[decUser, decPost]()
 	w1 := posts.Where(sq.Eq{"a": 1})
 	w2 := w1.Where(sq.Eq{"b": 2})
 	w3 := w1.Where(sq.Eq{"c": 3})
-	assert.Empty(t, posts.Meta().Wheres)
-	assert.Len(t, w1.Meta().Wheres, 1)
-	s2, _, _ := w2.Meta().Wheres[1].ToSql()
-	s3, _, _ := w3.Meta().Wheres[1].ToSql()
+	assert.Empty(t, relmeta.Of(posts).Wheres)
+	assert.Len(t, relmeta.Of(w1).Wheres, 1)
+	s2, _, _ := relmeta.Of(w2).Wheres[1].ToSql()
+	s3, _, _ := relmeta.Of(w3).Wheres[1].ToSql()
 	assert.Equal(t, "b = ?", s2)
 	assert.Equal(t, "c = ?", s3)
 
 	p := roles.WherePivot("active", 1).OrWherePivot("priority", ">", 2).WherePivotIn("kind", []string{"a", "b"}).WherePivotNull("deleted_at")
-	s, args, err := p.Meta().PivotFilter().ToSql()
+	s, args, err := relmeta.Of(p).PivotFilter().ToSql()
 	require.NoError(t, err)
 	assert.Equal(t, `("dec_role_dec_user"."active" = ? or "dec_role_dec_user"."priority" > ? and "dec_role_dec_user"."kind" in (?, ?) and "dec_role_dec_user"."deleted_at" is null)`, s)
 	assert.Equal(t, []any{1, 2, "a", "b"}, args)
-	assert.Nil(t, roles.Meta().PivotFilter())
+	assert.Nil(t, relmeta.Of(roles).PivotFilter())
 }
 
 func TestPathOf(t *testing.T) {

@@ -133,13 +133,14 @@
 //
 // # Keys at run time
 //
-// [Meta] is the type-erased description the other packages read. Key
-// values are normalised with [NormKey] (every integer to int64, strings
-// and []byte to string, NULL reported apart) and written with [SetKey].
-// Zero and "" are valid keys in data; only NULL is skipped. Keys of a
-// column of bytes ([KeyBytesOf]: []byte, sql.Null[[]byte]) are bound as
-// []byte again ([BindKey]), so they match the stored BLOB (SQLite) or bytea
-// (PostgreSQL) values; keys are compared byte for byte, strings that are
+// A declared relation cannot be changed: its description is internal to
+// relkit, and [Relation], [Of], [Typed], [ToOne] and [ToMany] are sealed
+// (only this package implements them). Key values are normalised before
+// they are compared (every integer to int64, strings and []byte to
+// string, NULL reported apart). Zero and "" are valid keys in data; only
+// NULL is skipped. Keys of a column of bytes ([]byte, sql.Null[[]byte])
+// are bound as []byte again, so they match the stored BLOB (SQLite) or
+// bytea (PostgreSQL) values; keys are compared byte for byte, strings that are
 // not valid UTF-8 included (PostgreSQL refuses those in text columns).
 // A custom key type (a driver.Valuer) whose value is []byte is not a
 // column of bytes: its keys are bound as text.

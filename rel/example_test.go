@@ -334,7 +334,7 @@ func ExampleParsePath() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(path, len(path))
+	fmt.Println(path, path.Len())
 
 	_, err = rel.ParsePath(reflect.TypeFor[User](), "posts.likes")
 	var unknown *rel.UnknownRelationError

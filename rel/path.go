@@ -5,35 +5,37 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
 // Path is a chain of relations, each declared on the related type of the
-// one before: posts → comments → images.
-type Path []*Meta
+// one before: posts → comments → images. Make one with [ChainOf] or
+// [ParsePath]; the zero Path is empty.
+type Path struct{ metas []*relmeta.Meta }
 
 // ChainOf builds a Path from relations given in order, checking that each
 // one starts where the previous one ends.
 func ChainOf(rels ...Relation) (Path, error) {
 	if len(rels) == 0 {
-		return nil, fmt.Errorf("relation path: empty: %w", ErrBadRelation)
+		return Path{}, fmt.Errorf("relation path: empty: %w", ErrBadRelation)
 	}
-	p := make(Path, 0, len(rels))
+	p := make([]*relmeta.Meta, 0, len(rels))
 	for i, r := range rels {
 		if r == nil {
-			return nil, fmt.Errorf("relation path: element %d is nil: %w", i, sqlt.ErrNilValue)
+			return Path{}, fmt.Errorf("relation path: element %d is nil: %w", i, sqlt.ErrNilValue)
 		}
-		m := r.Meta()
+		m := metaOf(r)
 		if err := m.Err(); err != nil {
-			return nil, err
+			return Path{}, err
 		}
 		if i > 0 && p[i-1].Related.Type != m.Parent.Type {
-			return nil, fmt.Errorf("relation path: %s does not start at %s: %w", m, p[i-1].Related.Type.Name(), ErrBadRelation)
+			return Path{}, fmt.Errorf("relation path: %s does not start at %s: %w", m, p[i-1].Related.Type.Name(), ErrBadRelation)
 		}
 		p = append(p, m)
 	}
-	return p, nil
+	return Path{p}, nil
 }
 
 // ParsePath resolves a dotted path of relation names ("comments.images")
@@ -44,31 +46,37 @@ func ParsePath(parent reflect.Type, path string) (Path, error) {
 		parent = parent.Elem()
 	}
 	if parent == nil {
-		return nil, fmt.Errorf("relation path %q: nil type: %w", path, sqlt.ErrNilValue)
+		return Path{}, fmt.Errorf("relation path %q: nil type: %w", path, sqlt.ErrNilValue)
 	}
 	segs := strings.Split(path, ".")
-	p := make(Path, 0, len(segs))
+	p := make([]*relmeta.Meta, 0, len(segs))
 	cur := parent
 	for _, s := range segs {
 		if !sqltext.ValidIdentifier(s) {
-			return nil, fmt.Errorf("relation path %q: %w", path, &sqlt.InvalidIdentifierError{Ident: s})
+			return Path{}, fmt.Errorf("relation path %q: %w", path, &sqlt.InvalidIdentifierError{Ident: s})
 		}
 		r, err := Lookup(cur, s)
 		if err != nil {
-			return nil, fmt.Errorf("relation path %q: %w", path, err)
+			return Path{}, fmt.Errorf("relation path %q: %w", path, err)
 		}
-		m := r.Meta()
+		m := r.meta()
 		p = append(p, m)
 		cur = m.Related.Type
 	}
-	return p, nil
+	return Path{p}, nil
 }
 
 // String renders the path as dotted relation names.
 func (p Path) String() string {
-	names := make([]string, len(p))
-	for i, m := range p {
+	names := make([]string, len(p.metas))
+	for i, m := range p.metas {
 		names[i] = m.Name
 	}
 	return strings.Join(names, ".")
 }
+
+// Qualified returns table.column quoted for SQL.
+func Qualified(table, column string) string { return sqlt.Ident(table + "." + column) }
+
+// Len returns the number of relations in the path.
+func (p Path) Len() int { return len(p.metas) }

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/relkit/relkit/internal/errtext"
+	"github.com/relkit/relkit/internal/relmeta"
 )
 
 // ErrUnknownRelation is matched by *UnknownRelationError.
@@ -60,24 +61,24 @@ func (e *UnknownRelationError) Is(target error) bool { return target == ErrUnkno
 //     test — never changes what an existing name resolves to.
 var registry struct {
 	sync.RWMutex
-	m map[reflect.Type]map[string]*Meta
+	m map[reflect.Type]map[string]*relmeta.Meta
 }
 
-func register(m *Meta) {
-	if m.err != nil || m.Parent == nil {
+func register(m *relmeta.Meta) {
+	if m.Invalid != nil || m.Parent == nil {
 		return
 	}
-	if m.constrained() && !m.explicit {
+	if constrained(m) && !m.Explicit {
 		return
 	}
 	registry.Lock()
 	defer registry.Unlock()
 	if registry.m == nil {
-		registry.m = map[reflect.Type]map[string]*Meta{}
+		registry.m = map[reflect.Type]map[string]*relmeta.Meta{}
 	}
 	byName := registry.m[m.Parent.Type]
 	if byName == nil {
-		byName = map[string]*Meta{}
+		byName = map[string]*relmeta.Meta{}
 		registry.m[m.Parent.Type] = byName
 	}
 	if cur, ok := byName[m.Name]; ok {
@@ -85,8 +86,8 @@ func register(m *Meta) {
 		// name: a value derived at run time, such as
 		// PostAuthor.WithDefault(x) inside a handler, never changes what
 		// "author" means for the rest of the process.
-		replace := (isAncestor(cur, m) || m.explicit && !cur.explicit) && inPackageInit()
-		if !replace || m.constrained() && !cur.constrained() {
+		replace := (isAncestor(cur, m) || m.Explicit && !cur.Explicit) && inPackageInit()
+		if !replace || constrained(m) && !constrained(cur) {
 			return
 		}
 	}
@@ -95,12 +96,12 @@ func register(m *Meta) {
 
 // constrained reports whether the relation narrows its rows (Where,
 // WherePivot…, WithPivotValue).
-func (m *Meta) constrained() bool {
+func constrained(m *relmeta.Meta) bool {
 	return len(m.Wheres) > 0 || len(m.PivotWheres) > 0 || len(m.PivotValues) > 0
 }
 
-func isAncestor(a, m *Meta) bool {
-	for p := m.from; p != nil; p = p.from {
+func isAncestor(a, m *relmeta.Meta) bool {
+	for p := m.From; p != nil; p = p.From {
 		if p == a {
 			return true
 		}
@@ -110,13 +111,13 @@ func isAncestor(a, m *Meta) bool {
 
 // unregisterChain removes the registrations of m and its ancestors: a
 // chain that ends in Named or Field registers only under its final name.
-func unregisterChain(m *Meta) {
+func unregisterChain(m *relmeta.Meta) {
 	if !inPackageInit() {
 		return
 	}
 	registry.Lock()
 	defer registry.Unlock()
-	for p := m; p != nil; p = p.from {
+	for p := m; p != nil; p = p.From {
 		if p.Parent == nil {
 			continue
 		}
@@ -152,7 +153,7 @@ func Find[P any](name string) (Of[P], error) {
 	if err != nil {
 		return nil, err
 	}
-	return ofP[P]{r.Meta()}, nil
+	return ofP[P]{r.meta()}, nil
 }
 
 // Names lists the relation names registered on parent, sorted.
@@ -171,13 +172,13 @@ func Names(parent reflect.Type) []string {
 }
 
 // metaRelation is a type-erased relation found by name.
-type metaRelation struct{ m *Meta }
+type metaRelation struct{ m *relmeta.Meta }
 
-func (r metaRelation) Meta() *Meta { return r.m }
+func (r metaRelation) meta() *relmeta.Meta { return r.m }
 
-type ofP[P any] struct{ m *Meta }
+type ofP[P any] struct{ m *relmeta.Meta }
 
-func (r ofP[P]) Meta() *Meta { return r.m }
+func (r ofP[P]) meta() *relmeta.Meta { return r.m }
 
 func (r ofP[P]) ParentKey(parent *P) (any, bool, error) {
 	if parent == nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/rel"
 )
 
@@ -17,13 +18,13 @@ func TestRegistryDeclarationsVersusRuntimeDerivations(t *testing.T) {
 	user := reflect.TypeFor[fixture.User]()
 	r, err := rel.Lookup(user, "roles")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"active"}, r.Meta().PivotColumns, "the WithPivot step of the declaration is registered")
+	assert.Equal(t, []string{"active"}, relmeta.Of(r).PivotColumns, "the WithPivot step of the declaration is registered")
 
 	post := reflect.TypeFor[fixture.Post]()
 	_ = fixture.PostAuthor.WithDefault(fixture.User{Name: "Guest"})
 	_ = fixture.PostAuthor.Named("author")
 	r, err = rel.Lookup(post, "author")
 	require.NoError(t, err)
-	assert.Same(t, fixture.PostAuthor.Meta(), r.Meta(), "a run-time derivation does not replace the declaration")
-	assert.Nil(t, r.Meta().Default)
+	assert.Same(t, relmeta.Of(fixture.PostAuthor), relmeta.Of(r), "a run-time derivation does not replace the declaration")
+	assert.Nil(t, relmeta.Of(r).Default)
 }

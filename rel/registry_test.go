@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -41,26 +42,26 @@ var regFirst = rel.HasMany[regWriter, regNovel]()
 
 func TestRegistryNamesAndFirstWins(t *testing.T) {
 	first := regFirst
-	require.NoError(t, first.Meta().Err())
-	assert.Equal(t, "novels", first.Meta().Name, "the name is the snake_case destination field")
+	require.NoError(t, relmeta.Of(first).Err())
+	assert.Equal(t, "novels", relmeta.Of(first).Name, "the name is the snake_case destination field")
 
 	second := rel.HasMany[regWriter, regNovel]("editor_id")
-	require.NoError(t, second.Meta().Err())
-	assert.Equal(t, "novels", second.Meta().Name)
+	require.NoError(t, relmeta.Of(second).Err())
+	assert.Equal(t, "novels", relmeta.Of(second).Name)
 
 	got, err := rel.Lookup(reflect.TypeFor[regWriter](), "novels")
 	require.NoError(t, err)
-	assert.Same(t, first.Meta(), got.Meta(), "the first declaration keeps the name")
-	assert.Equal(t, "reg_writer_id", got.Meta().ForeignKey)
+	assert.Same(t, relmeta.Of(first), relmeta.Of(got), "the first declaration keeps the name")
+	assert.Equal(t, "reg_writer_id", relmeta.Of(got).ForeignKey)
 
 	// A pointer type finds the same relations.
 	got, err = rel.Lookup(reflect.TypeFor[*regWriter](), "novels")
 	require.NoError(t, err)
-	assert.Same(t, first.Meta(), got.Meta())
+	assert.Same(t, relmeta.Of(first), relmeta.Of(got))
 
 	typed, err := rel.Find[regWriter]("novels")
 	require.NoError(t, err)
-	assert.Same(t, first.Meta(), typed.Meta())
+	assert.Same(t, relmeta.Of(first), relmeta.Of(typed))
 	key, ok, err := typed.ParentKey(&regWriter{ID: 7})
 	require.NoError(t, err)
 	assert.True(t, ok)
@@ -97,21 +98,21 @@ var (
 
 func TestRegistryDerivedValueReplacesAncestor(t *testing.T) {
 	clubs := regClubs
-	require.NoError(t, clubs.Meta().Err())
+	require.NoError(t, relmeta.Of(clubs).Err())
 	got, err := rel.Lookup(reflect.TypeFor[regMember](), "clubs")
 	require.NoError(t, err)
-	assert.Same(t, clubs.Meta(), got.Meta(), "the end of the chain holds the name")
-	assert.Equal(t, []string{"active", "created_at", "updated_at"}, got.Meta().PivotColumns)
-	assert.Equal(t, "reg_club_reg_member", got.Meta().PivotTable)
+	assert.Same(t, relmeta.Of(clubs), relmeta.Of(got), "the end of the chain holds the name")
+	assert.Equal(t, []string{"active", "created_at", "updated_at"}, relmeta.Of(got).PivotColumns)
+	assert.Equal(t, "reg_club_reg_member", relmeta.Of(got).PivotTable)
 
 	desk, withDefault := regDeskPlain, regDeskDefault
 	got, err = rel.Lookup(reflect.TypeFor[regMember](), "desk")
 	require.NoError(t, err)
-	assert.Same(t, withDefault.Meta(), got.Meta())
-	assert.NotNil(t, got.Meta().Default)
+	assert.Same(t, relmeta.Of(withDefault), relmeta.Of(got))
+	assert.NotNil(t, relmeta.Of(got).Default)
 
 	// The ancestor itself is unchanged: builder methods return copies.
-	assert.Nil(t, desk.Meta().Default)
+	assert.Nil(t, relmeta.Of(desk).Default)
 	_, has := desk.Default(&regMember{ID: 1})
 	assert.False(t, has)
 	d, has := withDefault.Default(&regMember{ID: 1})
@@ -158,65 +159,65 @@ func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 
 	// Two candidate fields: no destination until Field picks one.
 	ambiguous := regAmbiguous
-	require.NoError(t, ambiguous.Meta().Err(), "an ambiguous destination fails at use, not at declaration")
-	assert.ErrorIs(t, ambiguous.Meta().DestErr(), rel.ErrNoDestination)
-	assert.Contains(t, ambiguous.Meta().DestErr().Error(), "Entries, Drafts")
+	require.NoError(t, relmeta.Of(ambiguous).Err(), "an ambiguous destination fails at use, not at declaration")
+	assert.ErrorIs(t, relmeta.Of(ambiguous).DestErr(), rel.ErrNoDestination)
+	assert.Contains(t, relmeta.Of(ambiguous).DestErr().Error(), "Entries, Drafts")
 
 	entries := regEntries
-	require.NoError(t, entries.Meta().DestErr())
+	require.NoError(t, relmeta.Of(entries).DestErr())
 	drafts := regDrafts
-	require.NoError(t, drafts.Meta().DestErr())
+	require.NoError(t, relmeta.Of(drafts).DestErr())
 	got, err := rel.Lookup(blog, "entries")
 	require.NoError(t, err)
-	assert.Same(t, entries.Meta(), got.Meta(), "an explicit name replaces a default one")
+	assert.Same(t, relmeta.Of(entries), relmeta.Of(got), "an explicit name replaces a default one")
 	got, err = rel.Lookup(blog, "drafts")
 	require.NoError(t, err)
-	assert.Same(t, drafts.Meta(), got.Meta())
+	assert.Same(t, relmeta.Of(drafts), relmeta.Of(got))
 
 	// A constraint without a name of its own is not registered: "entries"
 	// never silently means "active entries".
 	active := entries.Where(sq.Eq{"active": true})
-	require.NoError(t, active.Meta().Err())
+	require.NoError(t, relmeta.Of(active).Err())
 	got, err = rel.Lookup(blog, "entries")
 	require.NoError(t, err)
-	assert.Same(t, entries.Meta(), got.Meta())
+	assert.Same(t, relmeta.Of(entries), relmeta.Of(got))
 
 	// Named: registered under its name, and the relation it narrows keeps
 	// its own.
 	namedActive := regActive
 	got, err = rel.Lookup(blog, "active_entries")
 	require.NoError(t, err)
-	assert.Same(t, namedActive.Meta(), got.Meta())
-	assert.Len(t, got.Meta().Wheres, 1)
+	assert.Same(t, relmeta.Of(namedActive), relmeta.Of(got))
+	assert.Len(t, relmeta.Of(got).Wheres, 1)
 	got, err = rel.Lookup(blog, "entries")
 	require.NoError(t, err)
-	assert.Same(t, entries.Meta(), got.Meta(), "naming a constrained variant leaves the base relation registered")
+	assert.Same(t, relmeta.Of(entries), relmeta.Of(got), "naming a constrained variant leaves the base relation registered")
 
 	// Field on a constrained relation: the field's name.
 	sponsors, gold := regSponsors, regGold
 	got, err = rel.Lookup(blog, "gold_sponsors")
 	require.NoError(t, err)
-	assert.Same(t, gold.Meta(), got.Meta())
+	assert.Same(t, relmeta.Of(gold), relmeta.Of(got))
 	got, err = rel.Lookup(blog, "sponsors")
 	require.NoError(t, err)
-	assert.Same(t, sponsors.Meta(), got.Meta())
+	assert.Same(t, relmeta.Of(sponsors), relmeta.Of(got))
 
 	// Named on an unconstrained relation moves it: the temporary default
 	// declaration does not keep "sponsors".
 	renamed := regBackers
 	got, err = rel.Lookup(blog, "backers")
 	require.NoError(t, err)
-	assert.Same(t, renamed.Meta(), got.Meta())
+	assert.Same(t, relmeta.Of(renamed), relmeta.Of(got))
 	got, err = rel.Lookup(blog, "sponsors")
 	require.NoError(t, err)
-	assert.Same(t, sponsors.Meta(), got.Meta(), "a later default declaration does not take the name")
+	assert.Same(t, relmeta.Of(sponsors), relmeta.Of(got), "a later default declaration does not take the name")
 
 	// A failing Field does not disturb the registry.
 	bad := entries.Field("Nope")
-	assert.ErrorIs(t, bad.Meta().Err(), rel.ErrNoDestination)
+	assert.ErrorIs(t, relmeta.Of(bad).Err(), rel.ErrNoDestination)
 	got, err = rel.Lookup(blog, "entries")
 	require.NoError(t, err)
-	assert.Same(t, entries.Meta(), got.Meta())
+	assert.Same(t, relmeta.Of(entries), relmeta.Of(got))
 
 	_, err = rel.Lookup(blog, "active")
 	assert.ErrorIs(t, err, rel.ErrUnknownRelation)
@@ -320,10 +321,10 @@ func TestRegistryConcurrency(t *testing.T) {
 					return fmt.Errorf("default %+v", v)
 				}
 				w := spokes.Where(sq.Eq{"length": i}).Named(fmt.Sprintf("spokes_%d_%d", run, i))
-				if err := w.Meta().Err(); err != nil {
+				if err := relmeta.Of(w).Err(); err != nil {
 					return err
 				}
-				if err := rel.HasMany[regHub, regSpoke]().Field("Extra").Meta().DestErr(); err != nil {
+				if err := relmeta.Of(rel.HasMany[regHub, regSpoke]().Field("Extra")).DestErr(); err != nil {
 					return err
 				}
 				_ = rims.WherePivot("size", ">", i)
@@ -332,7 +333,7 @@ func TestRegistryConcurrency(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if got.Meta() != w.Meta() {
+				if relmeta.Of(got) != relmeta.Of(w) {
 					return errors.New("lookup returned another relation")
 				}
 				if _, err := rel.Lookup(hub, "spokes"); err != nil {
@@ -352,15 +353,15 @@ func TestRegistryConcurrency(t *testing.T) {
 		require.NoError(t, err)
 	}
 	// The shared values are unchanged.
-	assert.Empty(t, spokes.Meta().Wheres)
-	assert.Nil(t, lamp.Meta().Default)
-	assert.Equal(t, []string{"size"}, rims.Meta().PivotColumns)
-	assert.Empty(t, rims.Meta().PivotWheres)
+	assert.Empty(t, relmeta.Of(spokes).Wheres)
+	assert.Nil(t, relmeta.Of(lamp).Default)
+	assert.Equal(t, []string{"size"}, relmeta.Of(rims).PivotColumns)
+	assert.Empty(t, relmeta.Of(rims).PivotWheres)
 	names := rel.Names(hub)
 	for i := range workers {
 		assert.Contains(t, names, fmt.Sprintf("spokes_%d_%d", run, i))
 	}
 	got, err := rel.Lookup(hub, "spokes")
 	require.NoError(t, err)
-	assert.Same(t, spokes.Meta(), got.Meta())
+	assert.Same(t, relmeta.Of(spokes), relmeta.Of(got))
 }

@@ -9,6 +9,8 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
@@ -22,10 +24,44 @@ var ErrNoDestination = errors.New("relkit: relation has no destination field")
 // model does not map, a bad identifier, too many arguments, …).
 var ErrBadRelation = errors.New("relkit: invalid relation")
 
-// Relation is any declared relation.
+// ErrUnsupportedKey is matched by errors about a key value or key type that
+// relkit cannot use to relate rows (floats, structs, mixed int/string).
+var ErrUnsupportedKey = keys.ErrUnsupported
+
+// Relation is any declared relation. It is sealed: only package rel
+// implements it.
 type Relation interface {
-	// Meta returns the relation's description.
-	Meta() *Meta
+	meta() *relmeta.Meta
+}
+
+// errZeroRelation is the declaration error of a zero relation value (a
+// HasManyRelation{} that no constructor made).
+var errZeroRelation = fmt.Errorf("relation not declared (use rel.HasOne, rel.HasMany, rel.BelongsTo or rel.BelongsToMany): %w", ErrBadRelation)
+
+// zeroMeta describes a zero relation value, and a nil Relation.
+var zeroMeta = &relmeta.Meta{Invalid: errZeroRelation}
+
+// metaOf returns r's description: zeroMeta for a nil or zero relation.
+func metaOf(r Relation) *relmeta.Meta {
+	if r == nil {
+		return zeroMeta
+	}
+	if m := r.meta(); m != nil {
+		return m
+	}
+	return zeroMeta
+}
+
+// The accessors through which relkit's other packages read a relation's
+// description (see package internal/relmeta).
+func init() {
+	relmeta.SetAccess(
+		func(r any) *relmeta.Meta {
+			rr, _ := r.(Relation)
+			return metaOf(rr)
+		},
+		func(p any) []*relmeta.Meta { return p.(Path).metas },
+	)
 }
 
 // Of is a relation declared on parent type P. Functions that accept
@@ -34,7 +70,8 @@ type Relation interface {
 type Of[P any] interface {
 	Relation
 	// ParentKey returns the parent's key for this relation, normalised
-	// (see NormKey); ok is false when it is NULL.
+	// (every integer an int64, a string or []byte a string); ok is false
+	// when it is NULL.
 	ParentKey(parent *P) (key any, ok bool, err error)
 }
 
@@ -46,10 +83,9 @@ type Typed[P, C any] interface {
 	Default(parent *P) (C, bool)
 }
 
-type base[P, C any] struct{ m *Meta }
+type base[P, C any] struct{ m *relmeta.Meta }
 
-// Meta returns the relation's description.
-func (b base[P, C]) Meta() *Meta { return b.m }
+func (b base[P, C]) meta() *relmeta.Meta { return b.m }
 
 // ParentKey returns the parent's key for this relation.
 func (b base[P, C]) ParentKey(parent *P) (any, bool, error) {
@@ -92,12 +128,12 @@ type BelongsToManyRelation[P, C any] struct{ base[P, C] }
 // (default P's primary key). keys are the optional foreign key, then local
 // key, as in Sutando's hasOne(Related, foreignKey, localKey).
 func HasOne[P, C any](keys ...string) HasOneRelation[P, C] {
-	return HasOneRelation[P, C]{base[P, C]{declare[P, C](KindHasOne, keys)}}
+	return HasOneRelation[P, C]{base[P, C]{declare[P, C](relmeta.KindHasOne, keys)}}
 }
 
 // HasMany declares that P has many C; keys as for [HasOne].
 func HasMany[P, C any](keys ...string) HasManyRelation[P, C] {
-	return HasManyRelation[P, C]{base[P, C]{declare[P, C](KindHasMany, keys)}}
+	return HasManyRelation[P, C]{base[P, C]{declare[P, C](relmeta.KindHasMany, keys)}}
 }
 
 // BelongsTo declares that P belongs to C: P's foreign key (default
@@ -105,7 +141,7 @@ func HasMany[P, C any](keys ...string) HasManyRelation[P, C] {
 // (default C's primary key). keys are the optional foreign key, then owner
 // key.
 func BelongsTo[P, C any](keys ...string) BelongsToRelation[P, C] {
-	return BelongsToRelation[P, C]{base[P, C]{declare[P, C](KindBelongsTo, keys)}}
+	return BelongsToRelation[P, C]{base[P, C]{declare[P, C](relmeta.KindBelongsTo, keys)}}
 }
 
 // BelongsToMany declares a many-to-many relation between P and C through a
@@ -115,28 +151,28 @@ func BelongsTo[P, C any](keys ...string) BelongsToRelation[P, C] {
 // (default "role_id"), parent key and related key (default: the primary
 // keys).
 func BelongsToMany[P, C any](keys ...string) BelongsToManyRelation[P, C] {
-	return BelongsToManyRelation[P, C]{base[P, C]{declare[P, C](KindBelongsToMany, keys)}}
+	return BelongsToManyRelation[P, C]{base[P, C]{declare[P, C](relmeta.KindBelongsToMany, keys)}}
 }
 
-func declare[P, C any](kind Kind, keys []string) *Meta {
-	m := &Meta{Kind: kind}
+func declare[P, C any](kind relmeta.Kind, keys []string) *relmeta.Meta {
+	m := &relmeta.Meta{Kind: kind}
 	defer record(m)
 	pm, err := schema.ModelFor[P]()
 	if err != nil {
-		m.err = fmt.Errorf("declare %s relation: parent: %w", kind, err)
+		m.Invalid = fmt.Errorf("declare %s relation: parent: %w", kind, err)
 		return m
 	}
 	cm, err := schema.ModelFor[C]()
 	if err != nil {
-		m.err = fmt.Errorf("declare %s relation on %s: related: %w", kind, pm.Type.Name(), err)
+		m.Invalid = fmt.Errorf("declare %s relation on %s: related: %w", kind, pm.Type.Name(), err)
 		return m
 	}
 	m.Parent, m.Related = pm, cm
-	if err := m.setKeys(keys); err != nil {
-		m.err = fmt.Errorf("declare %s %s → %s: %w", kind, pm.Type.Name(), cm.Type.Name(), err)
+	if err := setKeys(m, keys); err != nil {
+		m.Invalid = fmt.Errorf("declare %s %s → %s: %w", kind, pm.Type.Name(), cm.Type.Name(), err)
 		return m
 	}
-	m.resolveDest("")
+	resolveDest(m, "")
 	register(m)
 	return m
 }
@@ -155,8 +191,8 @@ func arg(keys []string, i int) string {
 	return ""
 }
 
-func (m *Meta) setKeys(keys []string) error {
-	max := map[Kind]int{KindHasOne: 2, KindHasMany: 2, KindBelongsTo: 2, KindBelongsToMany: 5}[m.Kind]
+func setKeys(m *relmeta.Meta, keys []string) error {
+	max := map[relmeta.Kind]int{relmeta.KindHasOne: 2, relmeta.KindHasMany: 2, relmeta.KindBelongsTo: 2, relmeta.KindBelongsToMany: 5}[m.Kind]
 	if len(keys) > max {
 		return fmt.Errorf("%d keys given, at most %d: %w", len(keys), max, ErrBadRelation)
 	}
@@ -168,7 +204,7 @@ func (m *Meta) setKeys(keys []string) error {
 	P, C := m.Parent, m.Related
 	var err error
 	switch m.Kind {
-	case KindHasOne, KindHasMany:
+	case relmeta.KindHasOne, relmeta.KindHasMany:
 		m.LocalKey = arg(keys, 1)
 		if m.LocalKey == "" {
 			if m.LocalKey, err = pkColumn(P); err != nil {
@@ -184,7 +220,7 @@ func (m *Meta) setKeys(keys []string) error {
 			m.ForeignKey = schema.Snake(P.Type.Name()) + "_" + pk
 		}
 		return checkPair(P, m.LocalKey, C, m.ForeignKey)
-	case KindBelongsTo:
+	case relmeta.KindBelongsTo:
 		m.OwnerKey = arg(keys, 1)
 		if m.OwnerKey == "" {
 			if m.OwnerKey, err = pkColumn(C); err != nil {
@@ -200,7 +236,7 @@ func (m *Meta) setKeys(keys []string) error {
 			m.ForeignKey = schema.Snake(C.Type.Name()) + "_" + pk
 		}
 		return checkPair(P, m.ForeignKey, C, m.OwnerKey)
-	case KindBelongsToMany:
+	case relmeta.KindBelongsToMany:
 		ps, cs := schema.Snake(P.Type.Name()), schema.Snake(C.Type.Name())
 		m.PivotTable = arg(keys, 0)
 		if m.PivotTable == "" {
@@ -254,29 +290,29 @@ func checkPair(a *schema.Model, acol string, b *schema.Model, bcol string) error
 	if !ok {
 		return fmt.Errorf("key column: %w", &sqlt.UnknownColumnError{Type: b.Type.String(), Column: bcol})
 	}
-	return checkKeyTypes(fa.Type, fb.Type, fmt.Sprintf("keys %s.%s and %s.%s", a.Type.Name(), acol, b.Type.Name(), bcol))
+	return keys.CheckTypes(fa.Type, fb.Type, fmt.Sprintf("keys %s.%s and %s.%s", a.Type.Name(), acol, b.Type.Name(), bcol))
 }
 
 // resolveDest finds the destination field: the one named field, or else the
 // only field of P whose type holds C in the relation's shape.
-func (m *Meta) resolveDest(field string) {
-	m.Dest, m.DestShape, m.destErr, m.ambiguous = nil, 0, nil, false
+func resolveDest(m *relmeta.Meta, field string) {
+	m.Dest, m.DestShape, m.NoDest, m.Ambiguous = nil, 0, nil, false
 	ct := m.Related.Type
-	shapeOf := func(t reflect.Type) DestShape {
+	shapeOf := func(t reflect.Type) relmeta.DestShape {
 		if m.Kind.ToMany() {
 			switch {
 			case t.Kind() == reflect.Slice && t.Elem() == ct:
-				return DestSlice
+				return relmeta.DestSlice
 			case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Pointer && t.Elem().Elem() == ct:
-				return DestSlicePtr
+				return relmeta.DestSlicePtr
 			}
 			return 0
 		}
 		switch {
 		case t == ct:
-			return DestValue
+			return relmeta.DestValue
 		case t.Kind() == reflect.Pointer && t.Elem() == ct:
-			return DestPtr
+			return relmeta.DestPtr
 		}
 		return 0
 	}
@@ -303,10 +339,10 @@ func (m *Meta) resolveDest(field string) {
 	pname := m.Parent.Type.Name()
 	switch {
 	case field != "" && len(found) == 0:
-		m.err = fmt.Errorf("relation %s: %s has no field %s: %w", m.Name, pname, field, ErrNoDestination)
+		m.Invalid = fmt.Errorf("relation %s: %s has no field %s: %w", m.Name, pname, field, ErrNoDestination)
 		return
 	case field != "" && shapeOf(found[0].Type) == 0:
-		m.err = fmt.Errorf("relation %s: field %s.%s is %s, want %s: %w", m.Name, pname, field, found[0].Type, want, ErrNoDestination)
+		m.Invalid = fmt.Errorf("relation %s: field %s.%s is %s, want %s: %w", m.Name, pname, field, found[0].Type, want, ErrNoDestination)
 		return
 	case len(found) == 1:
 		m.Dest = found[0].Index
@@ -315,25 +351,25 @@ func (m *Meta) resolveDest(field string) {
 			m.Name = schema.Snake(found[0].Name)
 		}
 	case len(found) == 0:
-		m.destErr = fmt.Errorf("relation %s: %s has no field of type %s: %w", m.defaultName(), pname, want, ErrNoDestination)
+		m.NoDest = fmt.Errorf("relation %s: %s has no field of type %s: %w", defaultName(m), pname, want, ErrNoDestination)
 	default:
 		names := make([]string, len(found))
 		for i, f := range found {
 			names[i] = f.Name
 		}
-		m.ambiguous = true
-		m.destErr = fmt.Errorf("relation %s: %s has several fields of type %s (%s); choose one with Field: %w",
-			m.defaultName(), pname, want, strings.Join(names, ", "), ErrNoDestination)
+		m.Ambiguous = true
+		m.NoDest = fmt.Errorf("relation %s: %s has several fields of type %s (%s); choose one with Field: %w",
+			defaultName(m), pname, want, strings.Join(names, ", "), ErrNoDestination)
 	}
 	if m.Name == "" {
-		m.Name = m.defaultName()
+		m.Name = defaultName(m)
 	}
-	if m.Kind == KindBelongsToMany {
-		m.resolvePivotDest()
+	if m.Kind == relmeta.KindBelongsToMany {
+		resolvePivotDest(m)
 	}
 }
 
-func (m *Meta) defaultName() string {
+func defaultName(m *relmeta.Meta) string {
 	n := schema.Snake(m.Related.Type.Name())
 	if m.Kind.ToMany() {
 		return schema.Plural(n)
@@ -343,7 +379,7 @@ func (m *Meta) defaultName() string {
 
 // resolvePivotDest finds the field of C named after the pivot accessor
 // ("Pivot" for "pivot", "Subscription" for As("subscription")).
-func (m *Meta) resolvePivotDest() {
+func resolvePivotDest(m *relmeta.Meta) {
 	m.PivotDest, m.PivotType = nil, nil
 	for _, sf := range reflect.VisibleFields(m.Related.Type) {
 		if sf.IsExported() && !sf.Anonymous && schema.Snake(sf.Name) == m.PivotAs {
@@ -352,7 +388,7 @@ func (m *Meta) resolvePivotDest() {
 				t.Kind() == reflect.Struct ||
 				t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct
 			if !ok {
-				m.err = fmt.Errorf("relation %s: pivot field %s.%s is %s; want map[string]any, a struct or a pointer to one: %w",
+				m.Invalid = fmt.Errorf("relation %s: pivot field %s.%s is %s; want map[string]any, a struct or a pointer to one: %w",
 					m.Name, m.Related.Type.Name(), sf.Name, t, ErrBadRelation)
 				return
 			}
@@ -363,29 +399,29 @@ func (m *Meta) resolvePivotDest() {
 }
 
 // derive copies m, applies f, and registers the result.
-func derive(m *Meta, f func(*Meta)) *Meta {
-	if m.err != nil {
+func derive(m *relmeta.Meta, f func(*relmeta.Meta)) *relmeta.Meta {
+	if m.Invalid != nil {
 		return m
 	}
-	c := m.clone()
+	c := m.Clone()
 	f(c)
 	register(c)
 	record(c)
 	return c
 }
 
-func whereMeta(m *Meta, conds []sq.Sqlizer) *Meta {
-	return derive(m, func(c *Meta) {
+func whereMeta(m *relmeta.Meta, conds []sq.Sqlizer) *relmeta.Meta {
+	return derive(m, func(c *relmeta.Meta) {
 		for _, w := range conds {
 			if w == nil {
-				c.err = fmt.Errorf("relation %s: Where(nil): %w", c.Name, ErrBadRelation)
+				c.Invalid = fmt.Errorf("relation %s: Where(nil): %w", c.Name, ErrBadRelation)
 				return
 			}
 			// Checked once, here: every use of the relation (queries,
 			// eager loads, existence tests, aggregates, pivot writes)
 			// returns this error before any statement.
 			if err := sqltext.CheckSqlizer(w); err != nil {
-				c.err = fmt.Errorf("relation %s: Where: %w", c.Name, err)
+				c.Invalid = fmt.Errorf("relation %s: Where: %w", c.Name, err)
 				return
 			}
 		}
@@ -393,27 +429,27 @@ func whereMeta(m *Meta, conds []sq.Sqlizer) *Meta {
 	})
 }
 
-func fieldMeta(m *Meta, field string) *Meta {
-	return derive(m, func(c *Meta) {
-		c.resolveDest(field)
-		if c.err == nil && !c.constrained() {
-			unregisterChain(c.from)
+func fieldMeta(m *relmeta.Meta, field string) *relmeta.Meta {
+	return derive(m, func(c *relmeta.Meta) {
+		resolveDest(c, field)
+		if c.Invalid == nil && !constrained(c) {
+			unregisterChain(c.From)
 		}
-		c.explicit = true
+		c.Explicit = true
 	})
 }
 
-func namedMeta(m *Meta, name string) *Meta {
-	return derive(m, func(c *Meta) {
+func namedMeta(m *relmeta.Meta, name string) *relmeta.Meta {
+	return derive(m, func(c *relmeta.Meta) {
 		if !sqltext.ValidIdentifier(name) {
-			c.err = fmt.Errorf("relation name: %w", &sqlt.InvalidIdentifierError{Ident: name})
+			c.Invalid = fmt.Errorf("relation name: %w", &sqlt.InvalidIdentifierError{Ident: name})
 			return
 		}
-		if !c.constrained() {
-			unregisterChain(c.from)
+		if !constrained(c) {
+			unregisterChain(c.From)
 		}
 		c.Name = name
-		c.explicit = true
+		c.Explicit = true
 	})
 }
 
@@ -491,25 +527,16 @@ func (r BelongsToManyRelation[P, C]) Named(name string) BelongsToManyRelation[P,
 // ToOne is a relation that yields at most one C: HasOne or BelongsTo.
 type ToOne[P, C any] interface {
 	Typed[P, C]
-	// IsToOne marks the to-one kinds; it does nothing.
-	IsToOne()
+	toOne()
 }
 
 // ToMany is a relation that yields a list of C: HasMany or BelongsToMany.
 type ToMany[P, C any] interface {
 	Typed[P, C]
-	// IsToMany marks the to-many kinds; it does nothing.
-	IsToMany()
+	toMany()
 }
 
-// IsToOne marks HasOneRelation as a ToOne relation.
-func (HasOneRelation[P, C]) IsToOne() {}
-
-// IsToOne marks BelongsToRelation as a ToOne relation.
-func (BelongsToRelation[P, C]) IsToOne() {}
-
-// IsToMany marks HasManyRelation as a ToMany relation.
-func (HasManyRelation[P, C]) IsToMany() {}
-
-// IsToMany marks BelongsToManyRelation as a ToMany relation.
-func (BelongsToManyRelation[P, C]) IsToMany() {}
+func (HasOneRelation[P, C]) toOne()         {}
+func (BelongsToRelation[P, C]) toOne()      {}
+func (HasManyRelation[P, C]) toMany()       {}
+func (BelongsToManyRelation[P, C]) toMany() {}

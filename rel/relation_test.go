@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -373,7 +374,7 @@ func TestRelatedBadInput(t *testing.T) {
 		t.Run("keys of mismatched types", func(t *testing.T) {
 			// members.ref is a string, books.shelf_id an int64.
 			bad := rel.HasMany[Member, Book]("shelf_id", "ref")
-			assert.ErrorIs(t, bad.Meta().Err(), rel.ErrUnsupportedKey)
+			assert.ErrorIs(t, relmeta.Of(bad).Err(), rel.ErrUnsupportedKey)
 			_, err := query.Related(bad, &Member{ID: 1, Ref: "m-ann"}).Get(ctx, db)
 			assert.ErrorIs(t, err, rel.ErrUnsupportedKey)
 			_, err = query.Related(bad, &Member{ID: 1, Ref: "m-ann"}).Create(ctx, db, Book{Title: "x"})
@@ -398,7 +399,7 @@ func TestRelatedBadInput(t *testing.T) {
 		t.Run("unknown relation by name", func(t *testing.T) {
 			r, err := rel.Find[fixture.User]("posts")
 			require.NoError(t, err)
-			assert.Same(t, fixture.UserPosts.Meta(), r.Meta())
+			assert.Same(t, relmeta.Of(fixture.UserPosts), relmeta.Of(r))
 			_, err = rel.Find[fixture.User]("articles")
 			assert.ErrorIs(t, err, rel.ErrUnknownRelation)
 			var ue *rel.UnknownRelationError

@@ -23,6 +23,7 @@ import (
 
 	"github.com/relkit/relkit/agg"
 	"github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/pivot"
@@ -1379,7 +1380,7 @@ func TestEagerPivotFilters(t *testing.T) {
 
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				require.NoError(t, c.r.Meta().Err())
+				require.NoError(t, relmeta.Of(c.r).Err())
 				// Read (lazy, one parent).
 				log.reset()
 				got, err := query.GetMany(ctx, ex, c.r, &members[0])
@@ -1470,12 +1471,12 @@ func TestEagerPivotFilters(t *testing.T) {
 		// statement runs.
 		db.Counter.Reset()
 		bad := r.WherePivot("active; drop table eager_groups", 1)
-		assert.Error(t, bad.Meta().Err())
+		assert.Error(t, relmeta.Of(bad).Err())
 		assert.Error(t, load.With(ctx, db, ms, bad))
 		_, err = query.GetMany(ctx, db, bad, &members[0])
 		assert.Error(t, err)
-		assert.Error(t, r.WherePivot("active", "~~", 1).Meta().Err())
-		assert.Error(t, r.OrderByPivot("priority", "sideways").Meta().Err())
+		assert.Error(t, relmeta.Of(r.WherePivot("active", "~~", 1)).Err())
+		assert.Error(t, relmeta.Of(r.OrderByPivot("priority", "sideways")).Err())
 		assert.Equal(t, 0, db.Counter.Count(), db.Counter.String())
 	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	fx "github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/load"
@@ -178,47 +179,47 @@ func TestRWConventionKeysAndPivots(t *testing.T) {
 		AccountUID string `db:"account_uid"`
 	}
 
-	hasOne := rel.HasOne[UserProfile, Avatar]().Meta()
+	hasOne := relmeta.Of(rel.HasOne[UserProfile, Avatar]())
 	require.NoError(t, hasOne.Err())
 	assert.Equal(t, "user_profile_id", hasOne.ForeignKey)
 	assert.Equal(t, "id", hasOne.LocalKey)
 
-	belongs := rel.BelongsTo[Avatar, UserProfile]().Meta()
+	belongs := relmeta.Of(rel.BelongsTo[Avatar, UserProfile]())
 	require.NoError(t, belongs.Err())
 	assert.Equal(t, "user_profile_id", belongs.ForeignKey)
 	assert.Equal(t, "id", belongs.OwnerKey)
 	assert.Equal(t, "owner", belongs.Name, "relation name = snake of the destination field")
 
 	// The foreign key is snake(Class) + "_" + its primary key.
-	logins := rel.HasMany[Account, Login]().Meta()
+	logins := relmeta.Of(rel.HasMany[Account, Login]())
 	require.NoError(t, logins.Err())
 	assert.Equal(t, "account_uid", logins.ForeignKey)
 	assert.Equal(t, "uid", logins.LocalKey)
-	owner := rel.BelongsTo[Login, Account]().Meta()
+	owner := relmeta.Of(rel.BelongsTo[Login, Account]())
 	require.NoError(t, owner.Err())
 	assert.Equal(t, "account_uid", owner.ForeignKey)
 	assert.Equal(t, "uid", owner.OwnerKey)
 
 	tags := rel.BelongsToMany[UserProfile, Tag]()
-	m := tags.Meta()
+	m := relmeta.Of(tags)
 	require.NoError(t, m.Err())
 	assert.Equal(t, "tag_user_profile", m.PivotTable)
 	assert.Equal(t, "user_profile_id", m.ForeignPivotKey)
 	assert.Equal(t, "tag_id", m.RelatedPivotKey)
 	assert.Equal(t, "tags", m.Name)
-	inv := rel.BelongsToMany[Tag, UserProfile]().Meta()
+	inv := relmeta.Of(rel.BelongsToMany[Tag, UserProfile]())
 	require.NoError(t, inv.Err())
 	assert.Equal(t, "tag_user_profile", inv.PivotTable)
 	assert.Equal(t, "tag_id", inv.ForeignPivotKey)
 	assert.Equal(t, "user_profile_id", inv.RelatedPivotKey)
 
-	assert.Equal(t, "role_user", fx.UserRoles.Meta().PivotTable)
-	assert.Equal(t, "user_id", fx.UserRoles.Meta().ForeignPivotKey)
-	assert.Equal(t, "role_id", fx.UserRoles.Meta().RelatedPivotKey)
-	assert.Equal(t, "user_id", fx.UserPosts.Meta().ForeignKey)
-	assert.Equal(t, "posts", fx.UserPosts.Meta().Name)
-	assert.Equal(t, "author", fx.PostAuthor.Meta().Name)
-	assert.Equal(t, "user_id", rel.BelongsTo[fx.Post, fx.User]().Meta().ForeignKey,
+	assert.Equal(t, "role_user", relmeta.Of(fx.UserRoles).PivotTable)
+	assert.Equal(t, "user_id", relmeta.Of(fx.UserRoles).ForeignPivotKey)
+	assert.Equal(t, "role_id", relmeta.Of(fx.UserRoles).RelatedPivotKey)
+	assert.Equal(t, "user_id", relmeta.Of(fx.UserPosts).ForeignKey)
+	assert.Equal(t, "posts", relmeta.Of(fx.UserPosts).Name)
+	assert.Equal(t, "author", relmeta.Of(fx.PostAuthor).Name)
+	assert.Equal(t, "user_id", relmeta.Of(rel.BelongsTo[fx.Post, fx.User]()).ForeignKey,
 		"belongsTo default fk: snake(owner) + _ + owner pk")
 
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
@@ -1898,23 +1899,23 @@ func TestRWAssociateUnsavedOwner(t *testing.T) {
 }
 
 func TestRWRelationNames(t *testing.T) {
-	assert.Equal(t, "default_author", rwsPostDefaultAuthor.Meta().Name)
-	assert.Equal(t, "default_post_author", rwsPostDefaultPostAuthor.Meta().Name)
-	assert.Equal(t, "thumbnail", rwsPostThumbnail.Meta().Name)
-	assert.Equal(t, "tags", rwsPostTags.Meta().Name)
+	assert.Equal(t, "default_author", relmeta.Of(rwsPostDefaultAuthor).Name)
+	assert.Equal(t, "default_post_author", relmeta.Of(rwsPostDefaultPostAuthor).Name)
+	assert.Equal(t, "thumbnail", relmeta.Of(rwsPostThumbnail).Name)
+	assert.Equal(t, "tags", relmeta.Of(rwsPostTags).Name)
 	for _, name := range []string{"author", "default_author", "default_post_author", "thumbnail", "tags"} {
 		r, err := rel.Find[rwsPost](name)
 		require.NoError(t, err, name)
-		assert.Equal(t, name, r.Meta().Name)
+		assert.Equal(t, name, relmeta.Of(r).Name)
 	}
 	_, err := rel.Find[rwsPost]("undefinedRelation")
 	assert.ErrorIs(t, err, rel.ErrUnknownRelation)
 	var ue *rel.UnknownRelationError
 	require.ErrorAs(t, err, &ue)
 	assert.Contains(t, ue.Known, "default_author")
-	assert.Equal(t, "rw_comments_by_author", rwCommentsByAuthor.Meta().Name)
-	assert.Equal(t, "pivot", fx.UserRoles.Meta().PivotAs)
-	assert.Equal(t, "subscription", fx.UserPodcasts.Meta().PivotAs)
+	assert.Equal(t, "rw_comments_by_author", relmeta.Of(rwCommentsByAuthor).Name)
+	assert.Equal(t, "pivot", relmeta.Of(fx.UserRoles).PivotAs)
+	assert.Equal(t, "subscription", relmeta.Of(fx.UserPodcasts).PivotAs)
 }
 
 type rwStamped struct {

@@ -7,8 +7,8 @@ package names
 import (
 	"fmt"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -23,7 +23,7 @@ func PivotAlias(col string) string { return "pivot_" + col }
 // on a long relation name or a long agg.As is caught) and, when pivot is a
 // belongsToMany relation whose related rows are read, the pivot aliases.
 // It returns nil at once when d has no limit.
-func Fit(d sqlt.Dialect, model *schema.Model, pivot *rel.Meta) error {
+func Fit(d sqlt.Dialect, model *schema.Model, pivot *relmeta.Meta) error {
 	if _, ok := d.(sqlt.IdentLimiter); !ok {
 		return nil
 	}

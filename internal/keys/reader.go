@@ -1,4 +1,4 @@
-package load
+package keys
 
 import (
 	"database/sql/driver"
@@ -8,38 +8,36 @@ import (
 	"reflect"
 
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/rel"
 )
 
-// key is a normalised key (see rel.NormKey): every integer width is an
-// int64, every string or []byte a string. Stitching is generic over it so
-// that the maps hold plain values, never interfaces.
-type key interface{ int64 | string }
+// Key is a normalised key of class Int or String (see Norm): every integer
+// width is an int64, every string or []byte a string. Eager loading is
+// generic over it so that its maps hold plain values, never interfaces.
+type Key interface{ int64 | string }
 
-// keyReader reads the normalised key of a struct value (addressable);
-// ok is false for NULL, which matches nothing and is never sent. 0 and ""
-// are keys like any other (Laravel drops only NULL keys: 0 and the empty string are
-// legal keys, CONTRACT §13.5).
-type keyReader[K key] func(v reflect.Value) (k K, ok bool, err error)
+// Reader reads the normalised key of a struct value (addressable); ok is
+// false for NULL, which matches nothing and is never sent. 0 and "" are
+// keys like any other (Laravel drops only NULL keys).
+type Reader[K Key] func(v reflect.Value) (k K, ok bool, err error)
 
 var valuerType = reflect.TypeFor[driver.Valuer]()
 
-// readerFor returns a reader of field f. The common field types (integers,
+// ReaderFor returns a reader of field f. The common field types (integers,
 // strings and pointers to them) are read without boxing; anything else
-// goes through rel.NormKey.
-func readerFor[K key](f *schema.Field) keyReader[K] {
+// goes through Norm.
+func ReaderFor[K Key](f *schema.Field) Reader[K] {
 	var zero K
 	if _, isInt := any(zero).(int64); isInt {
-		return any(intReader(f)).(keyReader[K])
+		return any(intReader(f)).(Reader[K])
 	}
-	return any(strReader(f)).(keyReader[K])
+	return any(strReader(f)).(Reader[K])
 }
 
 func customValuer(t reflect.Type) bool {
 	return t.Implements(valuerType) || reflect.PointerTo(t).Implements(valuerType)
 }
 
-func intReader(f *schema.Field) keyReader[int64] {
+func intReader(f *schema.Field) Reader[int64] {
 	t := f.Type
 	ptr := t.Kind() == reflect.Pointer
 	if ptr {
@@ -70,18 +68,18 @@ func intReader(f *schema.Field) keyReader[int64] {
 				}
 				u := fv.Uint()
 				if u > math.MaxInt64 {
-					return 0, false, fmt.Errorf("key %d overflows int64: %w", u, rel.ErrUnsupportedKey)
+					return 0, false, fmt.Errorf("key %d overflows int64: %w", u, ErrUnsupported)
 				}
 				return int64(u), true, nil
 			}
 		}
 	}
 	return func(v reflect.Value) (int64, bool, error) {
-		return normTo[int64](f.Get(v).Interface())
+		return To[int64](f.Get(v).Interface())
 	}
 }
 
-func strReader(f *schema.Field) keyReader[string] {
+func strReader(f *schema.Field) Reader[string] {
 	t := f.Type
 	ptr := t.Kind() == reflect.Pointer
 	if ptr {
@@ -101,31 +99,31 @@ func strReader(f *schema.Field) keyReader[string] {
 		}
 	}
 	return func(v reflect.Value) (string, bool, error) {
-		return normTo[string](f.Get(v).Interface())
+		return To[string](f.Get(v).Interface())
 	}
 }
 
-// normTo normalises v with rel.NormKey and requires the result to be a K;
-// ok is false for NULL only.
-func normTo[K key](v any) (K, bool, error) {
+// To normalises v with Norm and requires the result to be a K; ok is
+// false for NULL only.
+func To[K Key](v any) (K, bool, error) {
 	if k, isK := v.(K); isK {
 		return k, true, nil // already normal: NormKey would box it afresh
 	}
 	var zero K
-	nk, ok, err := rel.NormKey(v)
+	nk, ok, err := Norm(v)
 	if err != nil || !ok {
 		return zero, false, err
 	}
 	k, isK := nk.(K)
 	if !isK {
-		return zero, false, fmt.Errorf("key %v (%T) where %T keys are expected: %w", v, v, zero, rel.ErrUnsupportedKey)
+		return zero, false, fmt.Errorf("key %v (%T) where %T keys are expected: %w", v, v, zero, ErrUnsupported)
 	}
 	return k, true, nil
 }
 
-// uuidString formats a UUID's 16 bytes in the canonical text form
+// UUIDString formats a UUID's 16 bytes in the canonical text form
 // (8-4-4-4-12 lower-case hex digits), as PostgreSQL prints a uuid.
-func uuidString(u [16]byte) string {
+func UUIDString(u [16]byte) string {
 	var b [36]byte
 	hex.Encode(b[0:8], u[0:4])
 	b[8] = '-'

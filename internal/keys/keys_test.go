@@ -1,4 +1,4 @@
-package rel_test
+package keys_test
 
 import (
 	"database/sql"
@@ -9,12 +9,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/internal/keys"
 )
 
 type myID int32
 
-func TestNormKey(t *testing.T) {
+func TestNorm(t *testing.T) {
 	i64 := int64(9)
 	var nilPtr *int64
 	cases := []struct {
@@ -44,18 +44,18 @@ func TestNormKey(t *testing.T) {
 		{(*sql.NullInt64)(nil), nil, false},
 	}
 	for _, c := range cases {
-		got, ok, err := rel.NormKey(c.in)
+		got, ok, err := keys.Norm(c.in)
 		require.NoError(t, err, "%T %v", c.in, c.in)
 		assert.Equal(t, c.want, got, "%T %v", c.in, c.in)
 		assert.Equal(t, c.ok, ok, "%T %v", c.in, c.in)
 	}
 	for _, bad := range []any{1.5, true, struct{}{}, []int{1}, uint64(math.MaxUint64), sql.NullFloat64{Float64: 1, Valid: true}} {
-		_, _, err := rel.NormKey(bad)
-		assert.ErrorIs(t, err, rel.ErrUnsupportedKey, "%T", bad)
+		_, _, err := keys.Norm(bad)
+		assert.ErrorIs(t, err, keys.ErrUnsupported, "%T", bad)
 	}
 }
 
-func TestSetKey(t *testing.T) {
+func TestSet(t *testing.T) {
 	var s struct {
 		I    int
 		I8   int8
@@ -68,13 +68,13 @@ func TestSetKey(t *testing.T) {
 		F    float64
 	}
 	v := reflect.ValueOf(&s).Elem()
-	require.NoError(t, rel.SetKey(v.FieldByName("I"), int64(42)))
-	require.NoError(t, rel.SetKey(v.FieldByName("U"), int64(42)))
-	require.NoError(t, rel.SetKey(v.FieldByName("I64P"), int64(43)))
-	require.NoError(t, rel.SetKey(v.FieldByName("S"), "k"))
-	require.NoError(t, rel.SetKey(v.FieldByName("NI"), int64(44)))
-	require.NoError(t, rel.SetKey(v.FieldByName("NS"), "n"))
-	require.NoError(t, rel.SetKey(v.FieldByName("ID"), int64(45)))
+	require.NoError(t, keys.Set(v.FieldByName("I"), int64(42)))
+	require.NoError(t, keys.Set(v.FieldByName("U"), int64(42)))
+	require.NoError(t, keys.Set(v.FieldByName("I64P"), int64(43)))
+	require.NoError(t, keys.Set(v.FieldByName("S"), "k"))
+	require.NoError(t, keys.Set(v.FieldByName("NI"), int64(44)))
+	require.NoError(t, keys.Set(v.FieldByName("NS"), "n"))
+	require.NoError(t, keys.Set(v.FieldByName("ID"), int64(45)))
 	assert.Equal(t, 42, s.I)
 	assert.Equal(t, uint32(42), s.U)
 	require.NotNil(t, s.I64P)
@@ -85,19 +85,40 @@ func TestSetKey(t *testing.T) {
 	assert.Equal(t, myID(45), s.ID)
 
 	// nil is NULL: a nil pointer, an invalid sql.Null*, or the zero value.
-	require.NoError(t, rel.SetKey(v.FieldByName("I64P"), nil))
-	require.NoError(t, rel.SetKey(v.FieldByName("NI"), nil))
-	require.NoError(t, rel.SetKey(v.FieldByName("I"), nil))
+	require.NoError(t, keys.Set(v.FieldByName("I64P"), nil))
+	require.NoError(t, keys.Set(v.FieldByName("NI"), nil))
+	require.NoError(t, keys.Set(v.FieldByName("I"), nil))
 	assert.Nil(t, s.I64P)
 	assert.False(t, s.NI.Valid)
 	assert.Zero(t, s.I)
 
 	// Overflow and class mismatches are errors, and leave the field alone.
 	s.I8 = 1
-	assert.ErrorIs(t, rel.SetKey(v.FieldByName("I8"), int64(1000)), rel.ErrUnsupportedKey)
+	assert.ErrorIs(t, keys.Set(v.FieldByName("I8"), int64(1000)), keys.ErrUnsupported)
 	assert.Equal(t, int8(1), s.I8)
-	assert.ErrorIs(t, rel.SetKey(v.FieldByName("U"), int64(-1)), rel.ErrUnsupportedKey)
-	assert.ErrorIs(t, rel.SetKey(v.FieldByName("I"), "7"), rel.ErrUnsupportedKey)
-	assert.ErrorIs(t, rel.SetKey(v.FieldByName("S"), int64(7)), rel.ErrUnsupportedKey)
-	assert.ErrorIs(t, rel.SetKey(v.FieldByName("F"), int64(7)), rel.ErrUnsupportedKey)
+	assert.ErrorIs(t, keys.Set(v.FieldByName("U"), int64(-1)), keys.ErrUnsupported)
+	assert.ErrorIs(t, keys.Set(v.FieldByName("I"), "7"), keys.ErrUnsupported)
+	assert.ErrorIs(t, keys.Set(v.FieldByName("S"), int64(7)), keys.ErrUnsupported)
+	assert.ErrorIs(t, keys.Set(v.FieldByName("F"), int64(7)), keys.ErrUnsupported)
+}
+
+func TestSetBytesAndCustom(t *testing.T) {
+	type blob []byte
+	var s struct {
+		B  []byte
+		NB blob
+		BP *[]byte
+		U  uint64
+	}
+	v := reflect.ValueOf(&s).Elem()
+	require.NoError(t, keys.Set(v.FieldByName("B"), "ab"))
+	require.NoError(t, keys.Set(v.FieldByName("NB"), "cd"))
+	require.NoError(t, keys.Set(v.FieldByName("BP"), "ef"))
+	assert.Equal(t, []byte("ab"), s.B)
+	assert.Equal(t, blob("cd"), s.NB)
+	require.NotNil(t, s.BP)
+	assert.Equal(t, []byte("ef"), *s.BP)
+	assert.ErrorIs(t, keys.Set(v.FieldByName("B"), int64(1)), keys.ErrUnsupported)
+	assert.ErrorIs(t, keys.Set(v.FieldByName("U"), int64(-1)), keys.ErrUnsupported)
+	assert.Zero(t, s.U)
 }

@@ -1,4 +1,4 @@
-package rel
+package relmeta
 
 import (
 	"strings"

@@ -1,4 +1,22 @@
-package rel
+// Package relmeta holds the description of a declared relation (Meta)
+// that packages rel, query, load, agg and pivot share.
+//
+// Who writes it: package rel alone, while it declares a relation or
+// derives one (Where, Named, WithPivot, …; each derivation is a copy).
+// A Meta is never modified once rel hands out the relation holding it.
+// Its fields are exported because every relkit package reads them, and
+// this package is internal: code outside relkit cannot import it, and no
+// public function returns a *Meta, so a user can neither obtain nor change
+// one.
+//
+// How it is reached: a rel relation keeps its *Meta in an unexported
+// field, and rel's interfaces are sealed with an unexported method, so
+// only rel can read it. Package rel installs the accessors (SetAccess) at
+// initialisation; relkit's other packages call Of and PathOf. (relmeta
+// cannot import rel, which imports it.) Every package that holds a
+// relation value imports rel, so the accessors are installed before any
+// of its code runs.
+package relmeta
 
 import (
 	"fmt"
@@ -7,6 +25,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -52,7 +71,7 @@ const (
 )
 
 // Meta is the type-erased description of a relation that packages query,
-// load, agg and pivot read. "Parent" is the model the relation is declared
+// load, agg and pivot read (see the package doc). "Parent" is the model the relation is declared
 // on (the P of rel.HasMany[P, C] and of rel.BelongsTo[P, C]); "Related" is
 // the other model. Meta values are never modified after construction.
 type Meta struct {
@@ -92,11 +111,12 @@ type Meta struct {
 	// It returns a *C.
 	Default func(parent reflect.Value) reflect.Value
 
-	destErr   error // why no destination could be found, if so
-	ambiguous bool  // destErr is several candidate fields (reported by Check)
-	explicit  bool  // named by Named or Field
-	err       error // declaration error: returned by every use
-	from      *Meta // the value this one was derived from (registry)
+	// Declaration state, written by rel.
+	NoDest    error // why no destination could be found, if so (DestErr)
+	Ambiguous bool  // NoDest is several candidate fields (reported by rel.Check)
+	Explicit  bool  // named by Named or Field
+	Invalid   error // declaration error: returned by every use (Err)
+	From      *Meta // the value this one was derived from (registry)
 }
 
 // PivotWhere is a recorded wherePivot… filter. It applies to reads of the
@@ -122,25 +142,16 @@ type PivotValue struct {
 	Value  any
 }
 
-// errZeroRelation is the declaration error of a zero relation value (a
-// HasManyRelation{} that no constructor made).
-var errZeroRelation = fmt.Errorf("relation not declared (use rel.HasOne, rel.HasMany, rel.BelongsTo or rel.BelongsToMany): %w", ErrBadRelation)
-
 // Err returns the declaration error, if the relation is unusable.
-func (m *Meta) Err() error {
-	if m == nil {
-		return errZeroRelation
-	}
-	return m.err
-}
+func (m *Meta) Err() error { return m.Invalid }
 
 // DestErr returns the error of a relation with no destination field, or
 // nil. Loading such a relation fails with it.
 func (m *Meta) DestErr() error {
-	if m == nil || m.err != nil {
-		return m.Err()
+	if m.Invalid != nil {
+		return m.Invalid
 	}
-	return m.destErr
+	return m.NoDest
 }
 
 // ParentKeyColumn is the column on Parent whose value identifies the
@@ -170,7 +181,7 @@ func (m *Meta) RelatedKeyColumn() string {
 }
 
 // KeyBytes reports whether the parents' keys are bound as []byte (see
-// KeyBytesOf) where they are compared with the related rows: those rows'
+// keys.IsBytes) where they are compared with the related rows: those rows'
 // key column is the related model's RelatedKeyColumn (hasOne, hasMany,
 // belongsTo), or the pivot's ForeignPivotKey, which pivot writes fill
 // from the parent's key (belongsToMany).
@@ -183,14 +194,14 @@ func (m *Meta) KeyBytes() bool {
 		return false
 	}
 	f, ok := side.Column(col)
-	return ok && KeyBytesOf(f.Type)
+	return ok && keys.IsBytes(f.Type)
 }
 
 // ParentKeyOf returns the normalised key of the parent (a struct value or
 // pointer to one) for this relation; ok is false when it is NULL.
 func (m *Meta) ParentKeyOf(parent reflect.Value) (key any, ok bool, err error) {
-	if m.err != nil {
-		return nil, false, m.err
+	if m.Invalid != nil {
+		return nil, false, m.Invalid
 	}
 	for parent.Kind() == reflect.Pointer {
 		if parent.IsNil() {
@@ -199,7 +210,7 @@ func (m *Meta) ParentKeyOf(parent reflect.Value) (key any, ok bool, err error) {
 		parent = parent.Elem()
 	}
 	f, _ := m.Parent.Column(m.ParentKeyColumn())
-	return NormKey(f.Get(parent).Interface())
+	return keys.Norm(f.Get(parent).Interface())
 }
 
 // String describes the relation, for errors and logs.
@@ -207,23 +218,21 @@ func (m *Meta) String() string {
 	return fmt.Sprintf("%s %s.%s → %s", m.Kind, m.Parent.Type.Name(), m.Name, m.Related.Type.Name())
 }
 
-// Qualified returns table.column quoted for SQL.
-func Qualified(table, column string) string { return sqlt.Ident(table + "." + column) }
-
 // PivotColumn qualifies a pivot column with the pivot table unless it is
 // already qualified.
 func (m *Meta) PivotColumn(col string) string {
 	if strings.Contains(col, ".") {
 		return sqlt.Ident(col)
 	}
-	return Qualified(m.PivotTable, col)
+	return sqlt.Ident(m.PivotTable + "." + col)
 }
 
-// clone returns a shallow copy that records m as its origin; slices are
-// clipped so appends on the copy never write into m's arrays.
-func (m *Meta) clone() *Meta {
+// Clone returns a shallow copy that records m as its origin (From);
+// slices are clipped so appends on the copy never write into m's arrays.
+// Package rel derives relations with it.
+func (m *Meta) Clone() *Meta {
 	c := *m
-	c.from = m
+	c.From = m
 	c.PivotColumns = clip(m.PivotColumns)
 	c.PivotValues = clip(m.PivotValues)
 	c.PivotWheres = clip(m.PivotWheres)
@@ -233,3 +242,53 @@ func (m *Meta) clone() *Meta {
 }
 
 func clip[S ~[]E, E any](s S) S { return s[:len(s):len(s)] }
+
+// ParentKeys are the relation keys of a list of parents: each parent's
+// (nil for NULL) and the distinct non-NULL keys in order of appearance.
+type ParentKeys struct {
+	Each   []any
+	Unique []any
+}
+
+// ParentKeysOf returns the relation keys of parents (addressable parent
+// structs).
+func (m *Meta) ParentKeysOf(parents []reflect.Value) (ParentKeys, error) {
+	pk := ParentKeys{Each: make([]any, len(parents))}
+	seen := make(map[any]struct{}, len(parents))
+	for i, e := range parents {
+		k, ok, err := m.ParentKeyOf(e.Addr())
+		if err != nil {
+			return pk, err
+		}
+		if !ok {
+			continue
+		}
+		pk.Each[i] = k
+		if _, dup := seen[k]; !dup {
+			seen[k] = struct{}{}
+			pk.Unique = append(pk.Unique, k)
+		}
+	}
+	return pk, nil
+}
+
+// The accessors package rel installs (see the package doc).
+var access struct {
+	meta func(relation any) *Meta
+	path func(path any) []*Meta
+}
+
+// SetAccess installs rel's accessors: meta returns the Meta of a
+// rel.Relation, path the Metas of a rel.Path. Only package rel calls it,
+// once, at initialisation.
+func SetAccess(meta func(relation any) *Meta, path func(path any) []*Meta) {
+	access.meta, access.path = meta, path
+}
+
+// Of returns the Meta of r, a rel.Relation (of any kind, typed or found by
+// name). A zero relation value (a rel.HasManyRelation{} that no
+// constructor made) and a nil Relation give a Meta whose Err reports it.
+func Of(r any) *Meta { return access.meta(r) }
+
+// PathOf returns the relations of p, a rel.Path, in order.
+func PathOf(p any) []*Meta { return access.path(p) }
