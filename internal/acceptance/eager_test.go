@@ -304,7 +304,7 @@ func TestEagerNoParentsNoQuery(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
-		all := []rel.Of[fixture.User]{fixture.UserPosts, fixture.UserPhone, fixture.UserRoles,
+		all := []load.Of[fixture.User]{fixture.UserPosts, fixture.UserPhone, fixture.UserRoles,
 			load.Nested(fixture.UserPosts, fixture.PostComments, fixture.CommentImages)}
 
 		require.NoError(t, load.With(ctx, db, []fixture.User{}, all...))
@@ -1890,7 +1890,7 @@ func TestEagerConcurrent(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
-		specs := []rel.Of[fixture.User]{
+		specs := []load.Of[fixture.User]{
 			fixture.UserPhone,
 			load.Nested(load.Where(fixture.UserPosts, func(q *query.Query[fixture.Post]) *query.Query[fixture.Post] { return q.OrderBy("votes") }),
 				fixture.PostComments, fixture.CommentImages),
