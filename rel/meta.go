@@ -93,7 +93,6 @@ type Meta struct {
 
 	destErr   error // why no destination could be found, if so
 	ambiguous bool  // destErr is several candidate fields (reported by Check)
-	explicit  bool  // named by Named or Field
 	err       error // declaration error: returned by every use
 	from      *Meta // the value this one was derived from (registry)
 }

@@ -39,18 +39,19 @@ type regNovel struct {
 // once per process, so that the tests also pass with -count=N.
 var regFirst = rel.HasMany[regWriter, regNovel]()
 
-func TestRegistryNamesAndFirstWins(t *testing.T) {
+func TestRegistryNames(t *testing.T) {
 	first := regFirst
 	require.NoError(t, first.Meta().Err())
 	assert.Equal(t, "novels", first.Meta().Name, "the name is the snake_case destination field")
 
-	second := rel.HasMany[regWriter, regNovel]("editor_id")
-	require.NoError(t, second.Meta().Err())
-	assert.Equal(t, "novels", second.Meta().Name)
+	// The same declaration made again (a function run twice) is the same
+	// relation: no conflict, and the name keeps resolving.
+	again := rel.HasMany[regWriter, regNovel]()
+	require.NoError(t, again.Meta().Err())
 
 	got, err := rel.Lookup(reflect.TypeFor[regWriter](), "novels")
 	require.NoError(t, err)
-	assert.Same(t, first.Meta(), got.Meta(), "the first declaration keeps the name")
+	assert.Same(t, first.Meta(), got.Meta())
 	assert.Equal(t, "reg_writer_id", got.Meta().ForeignKey)
 
 	// A pointer type finds the same relations.
@@ -90,25 +91,42 @@ type regDesk struct {
 }
 
 var (
-	regClubs       = rel.BelongsToMany[regMember, regClub]().WithPivot("active").WithTimestamps()
+	regClubsBare   = rel.BelongsToMany[regMember, regClub]().WithPivot("active")
+	regClubs       = rel.BelongsToMany[regMember, regClub]().WithPivot("active").WithTimestamps().Named("clubs")
 	regDeskPlain   = rel.HasOne[regMember, regDesk]()
-	regDeskDefault = regDeskPlain.WithDefault(regDesk{Label: "spare"})
+	regDeskDefault = regDeskPlain.WithDefault(regDesk{Label: "spare"}).Named("desk")
 )
 
-func TestRegistryDerivedValueReplacesAncestor(t *testing.T) {
+// Only constructors, Named and Field register: options added by other
+// builder methods apply by name when the declaration ends with Named (or
+// Field), and a value derived from a declared relation — anywhere, at
+// package level or in a function — never changes what a name means.
+func TestRegistryOptionsApplyByNameThroughNamed(t *testing.T) {
+	member := reflect.TypeFor[regMember]()
 	clubs := regClubs
 	require.NoError(t, clubs.Meta().Err())
-	got, err := rel.Lookup(reflect.TypeFor[regMember](), "clubs")
+	require.NoError(t, regClubsBare.Meta().Err())
+	got, err := rel.Lookup(member, "clubs")
 	require.NoError(t, err)
-	assert.Same(t, clubs.Meta(), got.Meta(), "the end of the chain holds the name")
+	assert.Same(t, clubs.Meta(), got.Meta(), "the named end of the chain holds the name")
 	assert.Equal(t, []string{"active", "created_at", "updated_at"}, got.Meta().PivotColumns)
 	assert.Equal(t, "reg_club_reg_member", got.Meta().PivotTable)
 
 	desk, withDefault := regDeskPlain, regDeskDefault
-	got, err = rel.Lookup(reflect.TypeFor[regMember](), "desk")
+	got, err = rel.Lookup(member, "desk")
+	require.NoError(t, err)
+	assert.Same(t, withDefault.Meta(), got.Meta(), "an explicit name wins over the constructor's default one")
+	assert.NotNil(t, got.Meta().Default)
+
+	// Derivations in a function register nothing.
+	_ = clubs.WithPivot("extra").OrderByPivot("extra")
+	_ = desk.WithDefault(regDesk{Label: "other"})
+	got, err = rel.Lookup(member, "clubs")
+	require.NoError(t, err)
+	assert.Same(t, clubs.Meta(), got.Meta())
+	got, err = rel.Lookup(member, "desk")
 	require.NoError(t, err)
 	assert.Same(t, withDefault.Meta(), got.Meta())
-	assert.NotNil(t, got.Meta().Default)
 
 	// The ancestor itself is unchanged: builder methods return copies.
 	assert.Nil(t, desk.Meta().Default)
@@ -168,7 +186,7 @@ func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 	require.NoError(t, drafts.Meta().DestErr())
 	got, err := rel.Lookup(blog, "entries")
 	require.NoError(t, err)
-	assert.Same(t, entries.Meta(), got.Meta(), "an explicit name replaces a default one")
+	assert.Same(t, entries.Meta(), got.Meta(), "Field registers the field's name")
 	got, err = rel.Lookup(blog, "drafts")
 	require.NoError(t, err)
 	assert.Same(t, drafts.Meta(), got.Meta())
@@ -201,15 +219,15 @@ func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Same(t, sponsors.Meta(), got.Meta())
 
-	// Named on an unconstrained relation moves it: the temporary default
-	// declaration does not keep "sponsors".
+	// A relation renamed by Named does not compete for its default name.
 	renamed := regBackers
 	got, err = rel.Lookup(blog, "backers")
 	require.NoError(t, err)
 	assert.Same(t, renamed.Meta(), got.Meta())
 	got, err = rel.Lookup(blog, "sponsors")
 	require.NoError(t, err)
-	assert.Same(t, sponsors.Meta(), got.Meta(), "a later default declaration does not take the name")
+	assert.Equal(t, sponsors.Meta().Wheres, got.Meta().Wheres, "the constrained variant never holds the plain name")
+	assert.Equal(t, "reg_blog_id", got.Meta().ForeignKey)
 
 	// A failing Field does not disturb the registry.
 	bad := entries.Field("Nope")
@@ -223,7 +241,6 @@ func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 }
 
 func TestUnknownRelation(t *testing.T) {
-	_ = rel.HasMany[regWriter, regNovel]()
 	_, err := rel.Lookup(reflect.TypeFor[regWriter](), "poems")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, rel.ErrUnknownRelation)

@@ -135,7 +135,7 @@ func declare[P, C any](kind Kind, keys []string) *Meta {
 		return m
 	}
 	m.resolveDest("")
-	register(m)
+	register(m, false)
 	return m
 }
 
@@ -360,14 +360,14 @@ func (m *Meta) resolvePivotDest() {
 	}
 }
 
-// derive copies m, applies f, and registers the result.
+// derive copies m and applies f; the result is not registered (only
+// constructors, Named and Field register).
 func derive(m *Meta, f func(*Meta)) *Meta {
 	if m.err != nil {
 		return m
 	}
 	c := m.clone()
 	f(c)
-	register(c)
 	record(c)
 	return c
 }
@@ -392,27 +392,28 @@ func whereMeta(m *Meta, conds []sq.Sqlizer) *Meta {
 }
 
 func fieldMeta(m *Meta, field string) *Meta {
-	return derive(m, func(c *Meta) {
-		c.resolveDest(field)
-		if c.err == nil && !c.constrained() {
-			unregisterChain(c.from)
+	c := derive(m, func(c *Meta) { c.resolveDest(field) })
+	if c != m && c.err == nil {
+		chose(m)
+		if !c.constrained() {
+			register(c, true)
 		}
-		c.explicit = true
-	})
+	}
+	return c
 }
 
 func namedMeta(m *Meta, name string) *Meta {
-	return derive(m, func(c *Meta) {
+	c := derive(m, func(c *Meta) {
 		if !sqlt.ValidIdentifier(name) {
 			c.err = fmt.Errorf("relation name: %w", &sqlt.InvalidIdentifierError{Ident: name})
 			return
 		}
-		if !c.constrained() {
-			unregisterChain(c.from)
-		}
 		c.Name = name
-		c.explicit = true
 	})
+	if c != m {
+		register(c, true)
+	}
+	return c
 }
 
 // Where returns a copy of the relation constrained by conds (squirrel

@@ -1549,7 +1549,7 @@ func (eagerSMedia) TableName() string { return "media" }
 var (
 	eagerSUserPosts     = rel.HasMany[eagerSUser, eagerSPost]("user_id")
 	eagerSPostAuthor    = rel.BelongsTo[eagerSPost, eagerSUser]("user_id").Field("Author")
-	eagerSPostDefault   = rel.BelongsTo[eagerSPost, eagerSUser]("user_id").Field("DefaultAuthor").WithDefault(eagerSUser{Name: "Default Author"})
+	eagerSPostDefault   = rel.BelongsTo[eagerSPost, eagerSUser]("user_id").WithDefault(eagerSUser{Name: "Default Author"}).Field("DefaultAuthor")
 	eagerSPostDefaultFn = rel.BelongsTo[eagerSPost, eagerSUser]("user_id").Field("DefaultPostAuthor").
 				WithDefaultFunc(func(p *eagerSPost) eagerSUser { return eagerSUser{Name: p.Name + " - Default Author"} })
 	eagerSPostThumbnail = rel.BelongsTo[eagerSPost, eagerSMedia]("thumbnail_id")
