@@ -26,9 +26,8 @@ type Relation interface {
 	Meta() *Meta
 }
 
-// Of is a relation declared on parent type P. Functions that accept
-// relations of mixed kinds and related types (load.With, the string-path
-// registry) take Of[P].
+// Of is a relation declared on parent type P, of any kind and related
+// type (rel.Find returns one).
 type Of[P any] interface {
 	Relation
 	// ParentKey returns the parent's key for this relation, normalised
