@@ -55,7 +55,19 @@ func (f fn) String() string {
 // An Aggregate is immutable and safe for concurrent use; its SQL is
 // rendered once, when it is made. One built from a bad relation or column
 // carries the error, and the query or load it is used in fails with it.
-type Aggregate[P any] struct{ s *spec }
+type Aggregate[P any] struct {
+	s  *spec   // made by WithCount, …: built when made
+	by *byName // made by CountOf, …: built at first use (names.go)
+}
+
+// spec returns the aggregate's spec, resolving one given by name; nil for
+// the zero Aggregate.
+func (a Aggregate[P]) spec() *spec {
+	if a.by != nil {
+		return a.by.spec()
+	}
+	return a.s
+}
 
 type spec struct {
 	name    string // "count comments", "sum comments.votes": for errors
@@ -77,15 +89,23 @@ type spec struct {
 type Constraint[C any] = func(q *query.Query[C]) *query.Query[C]
 
 func build[P, C any](f fn, r rel.Typed[P, C], column string, constraint []Constraint[C]) Aggregate[P] {
-	s := &spec{fn: f, name: f.String()}
-	fail := func(err error) Aggregate[P] {
-		s.err = fmt.Errorf("with %s: %w", s.name, err)
-		return Aggregate[P]{s}
-	}
 	if r == nil {
-		return fail(fmt.Errorf("nil relation: %w", sqlt.ErrNilValue))
+		return Aggregate[P]{s: &spec{fn: f, name: f.String(), err: fmt.Errorf("with %s: nil relation: %w", f, sqlt.ErrNilValue)}}
 	}
-	m := relmeta.Of(r)
+	return Aggregate[P]{s: buildSpec(f, relmeta.Of(r), column, constraint)}
+}
+
+// buildSpec renders the aggregate f of m's related rows (of column, for
+// sum, min, max and avg), narrowed by the constraint if one is given.
+func buildSpec[C any](f fn, m *relmeta.Meta, column string, constraint []Constraint[C]) *spec {
+	s := &spec{fn: f, name: f.String()}
+	fail := func(err error) *spec {
+		s.err = fmt.Errorf("with %s: %w", s.name, err)
+		return s
+	}
+	if m == nil {
+		return fail(fmt.Errorf("relation not declared: %w", rel.ErrBadRelation))
+	}
 	if err := m.Err(); err != nil {
 		return fail(err)
 	}
@@ -115,7 +135,7 @@ func build[P, C any](f fn, r rel.Typed[P, C], column string, constraint []Constr
 	}
 	s.sub, s.args = sub, args
 	s.side = func() (query.RelatedFrom, error) { return query.RelatedSide(m, "", narrow) }
-	return Aggregate[P]{s}
+	return s
 }
 
 // defaultAlias is Laravel's alias: "{relation}_count", "{relation}_exists"
@@ -198,6 +218,12 @@ func WithExists[P, C any](r rel.Typed[P, C], constraint ...Constraint[C]) Aggreg
 //
 //	q.Apply(agg.WithCount(PostComments), agg.WithCount(PostComments, onlyCode).As("code_count"))
 func (a Aggregate[P]) As(alias string) Aggregate[P] {
+	if a.by != nil && sqltext.ValidIdentifier(alias) {
+		return Aggregate[P]{by: a.by.withAlias(alias)}
+	}
+	if a.by != nil {
+		a = Aggregate[P]{s: a.by.spec()}
+	}
 	if a.s == nil || a.s.err != nil {
 		return a
 	}
@@ -207,23 +233,25 @@ func (a Aggregate[P]) As(alias string) Aggregate[P] {
 	} else {
 		c.alias = alias
 	}
-	return Aggregate[P]{&c}
+	return Aggregate[P]{s: &c}
 }
 
 // Alias returns the column name the aggregate is read under.
 func (a Aggregate[P]) Alias() string {
-	if a.s == nil {
+	s := a.spec()
+	if s == nil {
 		return ""
 	}
-	return a.s.alias
+	return s.alias
 }
 
 // Err returns the error the aggregate was built with, if any.
 func (a Aggregate[P]) Err() error {
-	if a.s == nil {
+	s := a.spec()
+	if s == nil {
 		return errZero
 	}
-	return a.s.err
+	return s.err
 }
 
 var errZero = fmt.Errorf("agg: zero Aggregate (use agg.WithCount, agg.WithSum, …): %w", query.ErrBadArgument)
@@ -240,9 +268,9 @@ func (s *spec) field() (*schema.Field, error) {
 }
 
 // Apply adds the aggregate's correlated subquery to q's select list,
-// after the columns already selected (the mapped columns when there are
-// none), so that calling it before or after Select gives the same
-// statement:
+// after the columns already selected (the mapped columns, schema.Model.ReadColumns,
+// when there are none), so
+// that calling it before or after Select gives the same statement:
 //
 //	select "posts"."id", "posts"."title", …, (select count(*) from "comments" where "posts"."id" = "comments"."post_id") as "comments_count" from "posts"
 //
@@ -257,7 +285,7 @@ func (a Aggregate[P]) Apply(q *query.Query[P]) *query.Query[P] {
 	if q.Err() != nil {
 		return q
 	}
-	s := a.s
+	s := a.spec()
 	if s == nil {
 		return q.SetErr(errZero)
 	}

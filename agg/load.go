@@ -46,18 +46,19 @@ func Load[P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, paren
 	specs := make([]*spec, 0, len(aggs))
 	fields := map[*spec]*schema.Field{}
 	for _, a := range aggs {
-		if a.s == nil {
+		s := a.spec()
+		if s == nil {
 			return fmt.Errorf("load aggregates: %w", errZero)
 		}
-		if a.s.err != nil {
-			return fmt.Errorf("load aggregates: %w", a.s.err)
+		if s.err != nil {
+			return fmt.Errorf("load aggregates: %w", s.err)
 		}
-		f, err := a.s.field()
+		f, err := s.field()
 		if err != nil {
 			return fmt.Errorf("load aggregates: %w", err)
 		}
-		specs = append(specs, a.s)
-		fields[a.s] = f
+		specs = append(specs, s)
+		fields[s] = f
 	}
 	elems, err := parentset.Elems[P](parents)
 	if err != nil {
@@ -269,10 +270,10 @@ func (r *raw) Scan(src any) error {
 // without related rows gets count 0, exists false, and for the others
 // V's zero value (nil if V is a pointer).
 func Values[V, P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, a Aggregate[P]) (map[any]V, error) {
-	if a.s == nil {
+	s := a.spec()
+	if s == nil {
 		return nil, fmt.Errorf("aggregate values: %w", errZero)
 	}
-	s := a.s
 	if s.err != nil {
 		return nil, fmt.Errorf("aggregate values: %w", s.err)
 	}

@@ -3,9 +3,13 @@ package agg
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 
+	"github.com/relkit/relkit/internal/byname"
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -14,60 +18,93 @@ import (
 
 // Aggregates of relations given by name, as Sutando's withCount('comments')
 // and withCount('comments as cc') take them. The name is resolved through
-// the relation registry (rel.Find) when the aggregate is made; these forms
-// take no constraint (use WithCount and its siblings for one). The name is
-// trusted: it may name any relation of P and read it under any alias. For
-// names from a client (an API's ?with_count=) use an allow-list, [Allow].
+// the relation registry (rel.Find) when the aggregate is first used, not
+// when it is made, so a package-level agg.CountOf[User]("posts") may be
+// declared before the relation; rel.Check reports the names that do not
+// resolve. These forms take no constraint (use WithCount and its siblings
+// for one). The name is trusted: it may name any relation of P and read
+// it under any alias. For names from a client (an API's ?with_count=) use
+// an allow-list, [Allow].
 
 // CountOf is [WithCount] on P's relation called name: "comments", or
 // "comments as cc" to read the count under the alias cc. The "as" is
 // case-insensitive and must be the middle of exactly three words. An
 // unknown relation makes the query or load fail with an error matching
 // rel.ErrUnknownRelation; a malformed name, query.ErrBadArgument.
-func CountOf[P any](name string) Aggregate[P] { return byName[P](fnCount, name, "") }
+func CountOf[P any](name string) Aggregate[P] { return aggByName[P](fnCount, name, "") }
 
 // ExistsOf is [WithExists] on P's relation called name ("comments",
 // "comments as has_comments"), as [CountOf].
-func ExistsOf[P any](name string) Aggregate[P] { return byName[P](fnExists, name, "") }
+func ExistsOf[P any](name string) Aggregate[P] { return aggByName[P](fnExists, name, "") }
 
 // SumOf is [WithSum] on P's relation called name ("comments", "comments as
 // total"), as [CountOf].
-func SumOf[P any](name, column string) Aggregate[P] { return byName[P](fnSum, name, column) }
+func SumOf[P any](name, column string) Aggregate[P] { return aggByName[P](fnSum, name, column) }
 
 // MinOf is [WithMin] on P's relation called name, as [CountOf].
-func MinOf[P any](name, column string) Aggregate[P] { return byName[P](fnMin, name, column) }
+func MinOf[P any](name, column string) Aggregate[P] { return aggByName[P](fnMin, name, column) }
 
 // MaxOf is [WithMax] on P's relation called name, as [CountOf].
-func MaxOf[P any](name, column string) Aggregate[P] { return byName[P](fnMax, name, column) }
+func MaxOf[P any](name, column string) Aggregate[P] { return aggByName[P](fnMax, name, column) }
 
 // AvgOf is [WithAvg] on P's relation called name, as [CountOf].
-func AvgOf[P any](name, column string) Aggregate[P] { return byName[P](fnAvg, name, column) }
+func AvgOf[P any](name, column string) Aggregate[P] { return aggByName[P](fnAvg, name, column) }
 
-// named adapts a relation found by name to the typed form build takes;
-// without a constraint the related type is not needed.
-type named[P any] struct{ rel.Of[P] }
+// byName is an aggregate of a relation given by name, built at first use:
+// the relation is looked up each time until the lookup succeeds, and the
+// spec built then is kept.
+type byName struct {
+	fn                   fn
+	name                 string // as given, for errors
+	parent               reflect.Type
+	relation, alias, col string
+	built                atomic.Pointer[spec]
+}
 
-func (named[P]) Default(*P) (struct{}, bool) { return struct{}{}, false }
-
-func byName[P any](f fn, name, column string) Aggregate[P] {
+func aggByName[P any](f fn, name, column string) Aggregate[P] {
 	relation, alias, err := parseAggName(name)
+	if err == nil && alias != "" && !sqltext.ValidIdentifier(alias) {
+		err = &sqlt.InvalidIdentifierError{Ident: alias}
+	}
 	if err != nil {
 		return failed[P](f, name, err)
 	}
-	r, err := rel.Find[P](relation)
+	b := &byName{fn: f, name: name, parent: reflect.TypeFor[P](), relation: relation, alias: alias, col: column}
+	byname.Record(byname.Use{Parent: b.parent, Name: relation, What: fmt.Sprintf("agg %s %q", f, name)})
+	return Aggregate[P]{by: b}
+}
+
+func (b *byName) spec() *spec {
+	if s := b.built.Load(); s != nil {
+		return s
+	}
+	r, err := rel.Lookup(b.parent, b.relation)
 	if err != nil {
-		return failed[P](f, name, err)
+		return failedSpec(b.fn, b.name, err)
 	}
-	a := build[P, struct{}](f, named[P]{r}, column, nil)
-	if alias != "" {
-		a = a.As(alias)
+	s := buildSpec[struct{}](b.fn, relmeta.Of(r), b.col, nil)
+	if s.err == nil && b.alias != "" {
+		s.alias = b.alias
 	}
-	return a
+	if s.err != nil {
+		return s
+	}
+	b.built.CompareAndSwap(nil, s)
+	return b.built.Load()
+}
+
+// withAlias is b read under alias.
+func (b *byName) withAlias(alias string) *byName {
+	return &byName{fn: b.fn, name: b.name, parent: b.parent, relation: b.relation, alias: alias, col: b.col}
 }
 
 // failed is an aggregate given by name that fails with err when used.
 func failed[P any](f fn, name string, err error) Aggregate[P] {
-	return Aggregate[P]{&spec{fn: f, name: f.String() + " " + name, err: fmt.Errorf("with %s %q: %w", f, name, err)}}
+	return Aggregate[P]{s: failedSpec(f, name, err)}
+}
+
+func failedSpec(f fn, name string, err error) *spec {
+	return &spec{fn: f, name: f.String() + " " + name, err: fmt.Errorf("with %s %q: %w", f, name, err)}
 }
 
 // parseAggName splits "relation" or "relation as alias" (Laravel's rule:
@@ -176,5 +213,5 @@ func (a Allowed[P]) byName(f fn, name, column string) Aggregate[P] {
 	if own := defaultAlias(relation, f, column); alias != "" && alias != own && !slices.Contains(listed, alias) {
 		return failed[P](f, name, fmt.Errorf("alias %q: want %q or one listed for %s: %w", alias, own, relation, ErrAliasNotAllowed))
 	}
-	return byName[P](f, name, column)
+	return aggByName[P](f, name, column)
 }

@@ -178,7 +178,7 @@ func (c *sqlCapture) AfterQuery(_ context.Context, q sqlt.QueryEnd) {
 }
 
 // relkitSQL returns the statements load.With sends for specs.
-func relkitSQL(b testing.TB, db *sqlt.DB, specs ...rel.Of[LUser]) []string {
+func relkitSQL(b testing.TB, db *sqlt.DB, specs ...load.Of[LUser]) []string {
 	b.Helper()
 	c := &sqlCapture{}
 	if err := load.With(context.Background(), db.WithHook(c), loadParents(b, db), specs...); err != nil {
@@ -377,7 +377,7 @@ func handRoles(ctx context.Context, q querier, s string, keys keyArgs, users []L
 // loadCase is one workload: the relkit spec and the hand-written code.
 type loadCase struct {
 	name string
-	spec rel.Of[LUser]
+	spec load.Of[LUser]
 	hand func(ctx context.Context, q querier, s []string, keys keyArgs, users []LUser) error
 }
 

@@ -41,7 +41,7 @@ import (
 // error (rel.ErrNoDestination), as is any malformed spec, before any
 // statement runs. Nothing is written into the parents unless every
 // statement succeeds.
-func With[P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, specs ...rel.Of[P]) error {
+func With[P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, specs ...Of[P]) error {
 	chains := make([][]step, len(specs))
 	for i, s := range specs {
 		chains[i] = stepsOf(s)
@@ -199,11 +199,11 @@ func parsePath(t reflect.Type, p string) ([]step, error) {
 // reads, so that eager loading can be written on the query:
 //
 //	books, err := query.From[Book]().With(load.Eager(BookAuthor, BookPublisher)).Get(ctx, db)
-func Eager[P any](specs ...rel.Of[P]) query.Loader[P] {
+func Eager[P any](specs ...Of[P]) query.Loader[P] {
 	return eager[P]{specs: specs}
 }
 
-type eager[P any] struct{ specs []rel.Of[P] }
+type eager[P any] struct{ specs []Of[P] }
 
 // LoadInto implements query.Loader.
 func (e eager[P]) LoadInto(ctx context.Context, ex sqlt.Executor, rows []P) error {
@@ -239,7 +239,7 @@ func (l pathsLoader[P]) LoadInto(ctx context.Context, ex sqlt.Executor, rows []P
 // (relations not named) are left as they are. A model whose row is gone
 // gives an error matching sqlt.ErrNotFound. Nothing is written into model
 // unless every statement succeeds.
-func Refresh[P any](ctx context.Context, ex sqlt.Executor, model *P, specs ...rel.Of[P]) error {
+func Refresh[P any](ctx context.Context, ex sqlt.Executor, model *P, specs ...Of[P]) error {
 	t := reflect.TypeFor[P]()
 	chains := make([][]step, len(specs))
 	for i, s := range specs {

@@ -13,7 +13,6 @@ import (
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/query"
-	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -507,22 +506,22 @@ func TestStatementCounts(t *testing.T) {
 	byVotes := func(q *query.Query[Post]) *query.Query[Post] { return q.OrderByDesc("votes") }
 	cases := []struct {
 		name string
-		spec []rel.Of[User]
+		spec []load.Of[User]
 		want int
 	}{
-		{"relation", []rel.Of[User]{UserPosts}, 1},
-		{"several relations", []rel.Of[User]{UserPosts, UserPhone, UserRoles, UserPodcasts}, 4},
-		{"nested", []rel.Of[User]{load.Nested(UserPosts, PostComments, CommentImages)}, 3},
-		{"nested through to-one", []rel.Of[User]{load.Nested(UserPhone, PhoneUser, UserRoles)}, 3},
-		{"shared prefix", []rel.Of[User]{UserPosts, load.Nested(UserPosts, PostComments), load.Nested(UserPosts, PostAuthor, UserPhone)}, 4},
-		{"same relation twice", []rel.Of[User]{UserPosts, UserPosts}, 1},
-		{"columns", []rel.Of[User]{load.Columns(UserPosts, "title")}, 1},
-		{"where", []rel.Of[User]{load.Where(UserPosts, byVotes)}, 1},
-		{"where and columns", []rel.Of[User]{load.Columns(load.Where(UserPosts, byVotes), "title")}, 1},
-		{"constrained leaf", []rel.Of[User]{load.Nested(UserPosts, load.Where(PostComments, func(q *query.Query[Comment]) *query.Query[Comment] { return q.OrderBy("id") }))}, 2},
-		{"constrained belongsToMany", []rel.Of[User]{load.Where(UserRoles, func(q *query.Query[Role]) *query.Query[Role] { return q.OrderBy("name") })}, 1},
-		{"pivot filters", []rel.Of[User]{UserRoles.WherePivot("active", true).OrderByPivot("role_id")}, 1},
-		{"relation with Where", []rel.Of[User]{UserPosts.Where(sq.Gt{"votes": 1})}, 1},
+		{"relation", []load.Of[User]{UserPosts}, 1},
+		{"several relations", []load.Of[User]{UserPosts, UserPhone, UserRoles, UserPodcasts}, 4},
+		{"nested", []load.Of[User]{load.Nested(UserPosts, PostComments, CommentImages)}, 3},
+		{"nested through to-one", []load.Of[User]{load.Nested(UserPhone, PhoneUser, UserRoles)}, 3},
+		{"shared prefix", []load.Of[User]{UserPosts, load.Nested(UserPosts, PostComments), load.Nested(UserPosts, PostAuthor, UserPhone)}, 4},
+		{"same relation twice", []load.Of[User]{UserPosts, UserPosts}, 1},
+		{"columns", []load.Of[User]{load.Columns(UserPosts, "title")}, 1},
+		{"where", []load.Of[User]{load.Where(UserPosts, byVotes)}, 1},
+		{"where and columns", []load.Of[User]{load.Columns(load.Where(UserPosts, byVotes), "title")}, 1},
+		{"constrained leaf", []load.Of[User]{load.Nested(UserPosts, load.Where(PostComments, func(q *query.Query[Comment]) *query.Query[Comment] { return q.OrderBy("id") }))}, 2},
+		{"constrained belongsToMany", []load.Of[User]{load.Where(UserRoles, func(q *query.Query[Role]) *query.Query[Role] { return q.OrderBy("name") })}, 1},
+		{"pivot filters", []load.Of[User]{UserRoles.WherePivot("active", true).OrderByPivot("role_id")}, 1},
+		{"relation with Where", []load.Of[User]{UserPosts.Where(sq.Gt{"votes": 1})}, 1},
 	}
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()

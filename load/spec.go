@@ -27,29 +27,68 @@ type chainer interface {
 	steps() []step
 }
 
+// Of is what With, Eager and Refresh take: a relation declared on P (any
+// rel relation value) or a spec of this package made from one ([Where],
+// [Columns], [Nested]). It is not a relation: a spec cannot be passed
+// where a relation is expected (query.Related, query.Has, agg.WithCount,
+// pivot.Attach…), which would drop its constraint or columns.
+type Of[P any] interface {
+	// ParentKey returns the parent's key for the (first) relation.
+	ParentKey(parent *P) (key any, ok bool, err error)
+}
+
+// Typed is what Where and Columns take: a relation from P to C (any rel
+// relation value) or a [Spec] made from one.
+type Typed[P, C any] interface {
+	Of[P]
+	// Default returns the relation's WithDefault value for the parent,
+	// and whether it has one.
+	Default(parent *P) (C, bool)
+}
+
 // stepsOf returns the chain of r: its own for a spec of this package, one
-// plain step for any other relation.
-func stepsOf(r rel.Relation) []step {
-	if r == nil {
+// plain step for a relation, an error step for anything else.
+func stepsOf(r any) []step {
+	switch r := r.(type) {
+	case nil:
 		return []step{{err: fmt.Errorf("nil relation: %w", sqlt.ErrNilValue)}}
+	case chainer:
+		return r.steps()
+	case rel.Relation:
+		return []step{{m: relmeta.Of(r)}}
 	}
-	if c, ok := r.(chainer); ok {
-		return c.steps()
-	}
-	return []step{{m: relmeta.Of(r)}}
+	return []step{{err: fmt.Errorf("%T is neither a relation nor a load spec: %w", r, query.ErrBadArgument)}}
 }
 
 // Spec is a relation from P to C with load settings: the columns to read
 // ([Columns]) and a constraint on the query of the related rows
-// ([Where]). It is itself a relation (it implements rel.Typed[P, C]), so
-// it goes wherever a relation does in this package: as a spec of [With],
-// as an element of [Nested], or wrapped again by Where and Columns. A Spec
-// is immutable and safe for concurrent use.
+// ([Where]). It goes wherever the load functions take a relation: as a
+// spec of [With], as an element of [Nested], or wrapped again by Where
+// and Columns. It is not itself a relation, so it cannot be passed to
+// query.Related, query.Has or agg.WithCount, where its settings would be
+// lost. A Spec is immutable and safe for concurrent use.
 type Spec[P, C any] struct {
-	rel.Typed[P, C]
+	r     rel.Typed[P, C]
 	cols  []string
 	where func(*query.Query[C]) *query.Query[C]
 	err   error
+}
+
+// ParentKey returns the parent's key for the spec's relation.
+func (s Spec[P, C]) ParentKey(parent *P) (any, bool, error) {
+	if s.r == nil {
+		return nil, false, firstErr(s.err, fmt.Errorf("load: nil relation: %w", sqlt.ErrNilValue))
+	}
+	return s.r.ParentKey(parent)
+}
+
+// Default returns the spec's relation's WithDefault value for the parent.
+func (s Spec[P, C]) Default(parent *P) (C, bool) {
+	if s.r == nil {
+		var zero C
+		return zero, false
+	}
+	return s.r.Default(parent)
 }
 
 // Where returns a spec that loads r with the related rows' query narrowed
@@ -69,7 +108,7 @@ type Spec[P, C any] struct {
 // Loaders added inside fn with query.Query.With are not run: load deeper
 // levels with [Nested].
 // Wrapping a Spec again chains the functions: the inner one runs first.
-func Where[P, C any](r rel.Typed[P, C], fn func(q *query.Query[C]) *query.Query[C]) Spec[P, C] {
+func Where[P, C any](r Typed[P, C], fn func(q *query.Query[C]) *query.Query[C]) Spec[P, C] {
 	s := specOf(r)
 	if fn == nil {
 		s.err = firstErr(s.err, fmt.Errorf("load where: nil function: %w", sqlt.ErrNilValue))
@@ -95,14 +134,17 @@ func Where[P, C any](r rel.Typed[P, C], fn func(q *query.Query[C]) *query.Query[
 // nested relations below them) are added automatically, so a relation
 // never comes back empty for want of its key. Columns replace those of an
 // earlier Columns on the same spec.
-func Columns[P, C any](r rel.Typed[P, C], columns ...string) Spec[P, C] {
+func Columns[P, C any](r Typed[P, C], columns ...string) Spec[P, C] {
 	s := specOf(r)
 	if len(columns) == 0 {
 		s.err = firstErr(s.err, fmt.Errorf("load columns: no columns given: %w", query.ErrBadArgument))
 		return s
 	}
-	m := relmeta.Of(s)
-	if m.Related == nil {
+	var m *relmeta.Meta
+	if s.r != nil {
+		m = relmeta.Of(s.r)
+	}
+	if m == nil || m.Related == nil {
 		return s // reported when loading, from the relation's own error
 	}
 	cols := make([]string, 0, len(columns))
@@ -118,21 +160,22 @@ func Columns[P, C any](r rel.Typed[P, C], columns ...string) Spec[P, C] {
 	return s
 }
 
-func specOf[P, C any](r rel.Typed[P, C]) Spec[P, C] {
-	if s, ok := r.(Spec[P, C]); ok {
-		return s
+func specOf[P, C any](r Typed[P, C]) Spec[P, C] {
+	switch r := r.(type) {
+	case Spec[P, C]:
+		return r
+	case rel.Typed[P, C]:
+		return Spec[P, C]{r: r}
+	case nil:
+		return Spec[P, C]{err: fmt.Errorf("load: nil relation: %w", sqlt.ErrNilValue)}
 	}
-	s := Spec[P, C]{Typed: r}
-	if r == nil {
-		s.err = fmt.Errorf("load: nil relation: %w", sqlt.ErrNilValue)
-	}
-	return s
+	return Spec[P, C]{err: fmt.Errorf("load: %T is neither a relation nor a load spec: %w", r, query.ErrBadArgument)}
 }
 
 func (s Spec[P, C]) steps() []step {
 	st := step{cols: s.cols, err: s.err}
-	if s.Typed != nil {
-		st.m = relmeta.Of(s.Typed)
+	if s.r != nil {
+		st.m = relmeta.Of(s.r)
 	}
 	if s.where != nil {
 		st.where = constrainWith(s.where)
@@ -141,11 +184,19 @@ func (s Spec[P, C]) steps() []step {
 }
 
 // NestedSpec is a chain of relations loaded level by level: made by
-// [Nested]. It is a relation on P (it implements rel.Of[P] through its
-// first relation), so it goes wherever a spec does.
+// [Nested]. Like [Spec] it goes wherever the load functions take a
+// relation, and is not itself one.
 type NestedSpec[P any] struct {
-	rel.Of[P]
-	rest []rel.Relation
+	first Of[P]
+	rest  []any
+}
+
+// ParentKey returns the parent's key for the chain's first relation.
+func (n NestedSpec[P]) ParentKey(parent *P) (any, bool, error) {
+	if n.first == nil {
+		return nil, false, fmt.Errorf("load nested: nil relation: %w", sqlt.ErrNilValue)
+	}
+	return n.first.ParentKey(parent)
 }
 
 // Nested returns a spec that loads first on the parents, then each
@@ -155,17 +206,19 @@ type NestedSpec[P any] struct {
 //	load.Nested(UserPosts, PostComments, CommentImages)
 //
 // Each relation must start at the type where the previous one ends; a
-// chain that does not fits is an error before any statement runs. Each
-// element may be a [Spec] (to constrain or choose the columns of that
-// level) or another Nested (its chain is spliced in). Specs given to one
-// call that share a prefix share its statements: With(ctx, db, users,
-// UserPosts, load.Nested(UserPosts, PostComments)) loads posts once.
-func Nested[P any](first rel.Of[P], rest ...rel.Relation) NestedSpec[P] {
-	return NestedSpec[P]{Of: first, rest: rest}
+// chain that does not fit is an error before any statement runs. Each
+// element may be a relation, a [Spec] (to constrain or choose the columns
+// of that level) or another Nested (its chain is spliced in); anything
+// else is an error matching query.ErrBadArgument before any statement
+// runs. Specs given to one call that share a prefix share its statements:
+// With(ctx, db, users, UserPosts, load.Nested(UserPosts, PostComments))
+// loads posts once.
+func Nested[P any](first Of[P], rest ...any) NestedSpec[P] {
+	return NestedSpec[P]{first: first, rest: rest}
 }
 
 func (n NestedSpec[P]) steps() []step {
-	out := stepsOf(n.Of)
+	out := stepsOf(n.first)
 	for _, r := range n.rest {
 		out = append(out[:len(out):len(out)], stepsOf(r)...)
 	}

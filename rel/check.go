@@ -4,103 +4,163 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
+	"sort"
 	"sync"
 
+	"github.com/relkit/relkit/internal/byname"
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/sqlt"
 )
 
-// declared holds every relation declared while packages initialise
-// (package-level variables, init functions), the unusable ones included,
-// in declaration order, for Check and CheckSchema.
+// declared keeps the declaration problems Check reports that the registry
+// does not hold: relations whose declaration failed (once per message,
+// however often the declaration runs) and relations made with several
+// candidate destination fields, until a Field is derived from them.
 var declared struct {
 	sync.Mutex
-	metas []*relmeta.Meta
+	failed    []error
+	seen      map[string]bool
+	ambiguous []*relmeta.Meta
 }
 
-// record keeps m for Check when it is declared during package
-// initialisation; relations made at run time are not kept.
+// record keeps m's declaration problem, if it has one, for Check.
 func record(m *relmeta.Meta) {
-	if !inPackageInit() {
-		return
-	}
 	declared.Lock()
-	declared.metas = append(declared.metas, m)
-	declared.Unlock()
+	defer declared.Unlock()
+	switch {
+	case m.Invalid != nil:
+		err := fmt.Errorf("%s: %w", label(m), m.Invalid)
+		if !declared.seen[err.Error()] {
+			if declared.seen == nil {
+				declared.seen = map[string]bool{}
+			}
+			declared.seen[err.Error()] = true
+			declared.failed = append(declared.failed, err)
+		}
+	case m.Ambiguous && m.From == nil:
+		declared.ambiguous = append(declared.ambiguous, m)
+	}
 }
 
-// declaredLeaves returns the recorded relations that no other recorded
-// relation was derived from: the values declarations end with.
-func declaredLeaves() (all, leaves []*relmeta.Meta) {
+// chose records that a Field was derived from m: the destination of m and
+// of the relations it was derived from is chosen.
+func chose(m *relmeta.Meta) {
 	declared.Lock()
-	all = append([]*relmeta.Meta(nil), declared.metas...)
-	declared.Unlock()
-	derived := map[*relmeta.Meta]bool{}
-	for _, m := range all {
-		if m.From != nil {
-			derived[m.From] = true
-		}
+	defer declared.Unlock()
+	for p := m; p != nil && p.Ambiguous; p = p.From {
+		declared.ambiguous = slices.DeleteFunc(declared.ambiguous, func(a *relmeta.Meta) bool { return a == p })
 	}
-	for _, m := range all {
-		if !derived[m] {
-			leaves = append(leaves, m)
-		}
-	}
-	return all, leaves
 }
 
-// Check reports the declaration errors of rels, or, with no argument, of
-// every relation declared in a package-level variable or an init function
-// of the program: bad or unmapped key columns ("pots_id"), a missing
-// primary key, a Field that does not exist, an unsafe Where, and a parent
-// with several fields that could receive the relation (choose one with
-// Field). Such a relation would otherwise fail only when first used. A
-// relation with no destination field at all is not an error: it still
-// serves queries.
+// Check reports the declaration errors of rels, or, with no argument, every
+// declaration problem of the program — wherever the relations were
+// declared (package-level variables, init functions or other functions):
+// bad or unmapped key columns ("pots_id"), a missing primary key, a Field
+// that does not exist, an unsafe Where, a parent with several fields that
+// could receive the relation (choose one with Field), a name registered
+// for two different relations (ErrNameConflict), and a relation name used
+// by a by-name form (agg.CountOf[User]("posts as pc")) that does not
+// resolve (ErrUnknownRelation). Such problems would otherwise appear only
+// when the relation is first used. A relation with no destination field at
+// all is not an error: it still serves queries.
 //
 // The problems are returned together (errors.Join), each naming the
 // relation and its parent type and matching the sentinel of its cause
-// (ErrBadRelation, ErrNoDestination, sqlt.ErrUnknownColumn, …). Call it in
-// a test, or at start-up; see also [CheckSchema].
+// (ErrBadRelation, ErrNoDestination, sqlt.ErrUnknownColumn, …). Call it at
+// start-up, after the relations are declared, or in a test; see also
+// [CheckSchema].
 func Check(rels ...Relation) error {
-	metas, leaves := checked(rels)
-	isLeaf := map[*relmeta.Meta]bool{}
-	for _, m := range leaves {
-		isLeaf[m] = true
+	if len(rels) > 0 {
+		var errs []error
+		for _, r := range rels {
+			var m *relmeta.Meta
+			if r != nil {
+				m = relmeta.Of(r)
+			}
+			err := m.Err()
+			if err == nil && m.Ambiguous {
+				err = m.NoDest
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", label(m), err))
+			}
+		}
+		return errors.Join(errs...)
 	}
-	var errs []error
-	seen := map[error]bool{}
-	for _, m := range metas {
-		err := m.Err()
-		if err == nil && m.Ambiguous && isLeaf[m] {
-			err = m.NoDest
+	declared.Lock()
+	errs := append([]error(nil), declared.failed...)
+	for _, m := range declared.ambiguous {
+		errs = append(errs, fmt.Errorf("%s: %w", label(m), m.NoDest))
+	}
+	declared.Unlock()
+	registry.RLock()
+	for _, t := range registeredTypes() {
+		for _, name := range sortedKeys(registry.m[t]) {
+			if _, err := resolve(t, name); err != nil {
+				errs = append(errs, err)
+			}
 		}
-		if err == nil || seen[err] {
-			continue
+	}
+	registry.RUnlock()
+	for _, u := range byname.All() {
+		if _, err := Lookup(u.Parent, u.Name); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", u.What, err))
 		}
-		seen[err] = true
-		errs = append(errs, fmt.Errorf("%s: %w", label(m), err))
 	}
 	return errors.Join(errs...)
 }
 
-// checked returns the relations to check and those of them that are final
-// values: the given ones, or every declared one.
-func checked(rels []Relation) (all, leaves []*relmeta.Meta) {
-	if len(rels) == 0 {
-		return declaredLeaves()
+// registeredTypes lists the types of the registry by name, for a stable
+// order. Called with the registry locked.
+func registeredTypes() []reflect.Type {
+	ts := make([]reflect.Type, 0, len(registry.m))
+	for t := range registry.m {
+		ts = append(ts, t)
 	}
-	for _, r := range rels {
-		all = append(all, metaOf(r))
+	sort.Slice(ts, func(i, j int) bool { return ts[i].String() < ts[j].String() })
+	return ts
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	return all, all
+	sort.Strings(keys)
+	return keys
+}
+
+// checked returns the relations CheckSchema checks: the given ones, or
+// every registered one.
+func checked(rels []Relation) []*relmeta.Meta {
+	var out []*relmeta.Meta
+	if len(rels) > 0 {
+		for _, r := range rels {
+			if r != nil {
+				out = append(out, relmeta.Of(r))
+			}
+		}
+		return out
+	}
+	registry.RLock()
+	defer registry.RUnlock()
+	for _, t := range registeredTypes() {
+		byName := registry.m[t]
+		for _, name := range sortedKeys(byName) {
+			out = append(out, byName[name].explicit...)
+			out = append(out, byName[name].byDefault...)
+		}
+	}
+	return out
 }
 
 // label names a relation for Check's errors: its kind, parent type, name
 // and related type, as far as the declaration got.
 func label(m *relmeta.Meta) string {
 	switch {
-	case m == zeroMeta:
+	case m == nil:
 		return "relation"
 	case m.Parent == nil:
 		return fmt.Sprintf("%s relation", m.Kind)
@@ -118,8 +178,7 @@ func label(m *relmeta.Meta) string {
 // column that a relation uses does not exist in the database.
 var ErrSchemaMismatch = errors.New("relkit: relation does not match the database schema")
 
-// CheckSchema checks rels, or with no argument every declared relation
-// (as [Check] does), against the live database behind ex: the tables of
+// CheckSchema checks rels, or with no argument every registered relation, against the live database behind ex: the tables of
 // both models and the pivot table must exist, with the key columns the
 // relation joins on and the pivot columns it reads or writes (WithPivot,
 // WithPivotValue, WithTimestamps). Each problem names the relation, the
@@ -166,9 +225,8 @@ func CheckSchema(ctx context.Context, ex sqlt.Executor, rels ...Relation) error 
 		tables[table] = cols
 		return cols, nil
 	}
-	_, leaves := checked(rels)
 	var errs []error
-	for _, m := range leaves {
+	for _, m := range checked(rels) {
 		if m.Err() != nil {
 			continue
 		}

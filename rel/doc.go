@@ -120,16 +120,25 @@
 //
 // # The registry and paths
 //
-// Declaring a relation registers it under its parent type and name, so that
-// string paths resolve: [Lookup], [Find] and [Names] query the registry,
+// The registry maps a parent type and a relation name to a relation, so
+// that string paths resolve: [Lookup], [Find] and [Names] query it,
 // [ParsePath] resolves "posts.comments", and [ChainOf] builds the same
 // [Path] from typed values. An unknown name gives an
 // [*UnknownRelationError] (matching [ErrUnknownRelation]) that names the
-// type and lists its relations. The first relation declared under a name
-// keeps it; a value derived with a builder method takes its ancestor's
-// place; a constrained relation (Where, WherePivot…) is registered only
-// under a name of its own, so "posts" never silently means "active posts".
-// Derive relations at package level: the registry is process-wide.
+// type and lists its relations. Its rules:
+//
+// A relation is registered under its parent type and name by the
+// constructor that declares it (its default name) and by Named or Field
+// (an explicit name, which wins over default ones; a constrained relation
+// is registered only by Named, and other builder methods register nothing,
+// so end a declaration with Named or Field for its options to apply by
+// name). Names resolve at each lookup, so a use by name may be made before
+// the declaration, wherever either runs; a name that resolves to two
+// different relations (a relation renamed by Named or Field no longer
+// competes for its default name) is a declaration error,
+// [ErrNameConflict], returned by every lookup of the name and by [Check].
+//
+// [Check], called at start-up, lists every declaration problem at once.
 //
 // # Keys at run time
 //

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -36,62 +35,66 @@ func (e *UnknownRelationError) Error() string {
 // Is reports whether target is ErrUnknownRelation.
 func (e *UnknownRelationError) Is(target error) bool { return target == ErrUnknownRelation }
 
-// The registry maps (parent type, relation name) to the relation declared
-// under that name, for string paths ("posts.comments"). Declaring a
-// relation registers it:
-//   - the first relation declared under a name keeps it; a later
-//     declaration of the same name does not replace it, except a value
-//     derived from it by a builder method (WithPivot, WithDefault, …), or
-//     a relation named explicitly (Named or Field) replacing one that got
-//     its name by default;
-//   - Named or Field on a relation without constraints moves it to the
-//     new name: the relations it was derived from lose their registration,
-//     so rel.HasMany[User, Post]().Named("articles") does not also hold
-//     "posts". On a constrained relation they keep it, so naming an
-//     "active posts" variant of UserPosts leaves "posts" to UserPosts;
-//   - a constrained relation never takes a name held by an unconstrained
-//     one;
-//   - a relation narrowed by Where or WherePivot… is registered only when
-//     it has a name of its own (Named or Field), so that "posts" never
-//     silently means "active posts";
-//   - replacing or moving a registration happens only while packages
-//     initialise (package-level var declarations, init functions). At run
-//     time a new name can still be registered, but a value derived from a
-//     declared relation — PostAuthor.WithDefault(x) inside a handler or a
-//     test — never changes what an existing name resolves to.
+// ErrNameConflict is matched by the error of a name registered on one type
+// for two different relations: Check reports it, and every lookup of that
+// name fails with it.
+var ErrNameConflict = errors.New("relkit: relation name declared for different relations")
+
+// The registry maps (parent type, relation name) to the relations declared
+// under that name, for string paths ("posts.comments") and the by-name
+// forms of other packages. Its rules, stated in the package documentation:
+// a relation is registered by the constructor that declares it under its
+// default name, and by Named or Field under the name given (an explicit
+// name, which wins over default ones; constrained relations only by
+// Named); other builder methods register nothing. A name is resolved at
+// each lookup, so uses by name may be made before the declaration; a name
+// that would resolve to two different relations is an error.
 var registry struct {
 	sync.RWMutex
-	m map[reflect.Type]map[string]*relmeta.Meta
+	m map[reflect.Type]map[string]*entry
 }
 
-func register(m *relmeta.Meta) {
+// entry holds the relations registered under one name of one type, at
+// most one per distinct description (sig), in registration order.
+type entry struct {
+	explicit, byDefault []*relmeta.Meta
+}
+
+func register(m *relmeta.Meta, explicit bool) {
 	if m.Invalid != nil || m.Parent == nil {
 		return
 	}
-	if constrained(m) && !m.Explicit {
+	if constrained(m) && !explicit {
 		return
 	}
 	registry.Lock()
 	defer registry.Unlock()
 	if registry.m == nil {
-		registry.m = map[reflect.Type]map[string]*relmeta.Meta{}
+		registry.m = map[reflect.Type]map[string]*entry{}
 	}
 	byName := registry.m[m.Parent.Type]
 	if byName == nil {
-		byName = map[string]*relmeta.Meta{}
+		byName = map[string]*entry{}
 		registry.m[m.Parent.Type] = byName
 	}
-	if cur, ok := byName[m.Name]; ok {
-		// Only declarations (package initialisation) refine a registered
-		// name: a value derived at run time, such as
-		// PostAuthor.WithDefault(x) inside a handler, never changes what
-		// "author" means for the rest of the process.
-		replace := (isAncestor(cur, m) || m.Explicit && !cur.Explicit) && inPackageInit()
-		if !replace || constrained(m) && !constrained(cur) {
-			return
+	e := byName[m.Name]
+	if e == nil {
+		e = &entry{}
+		byName[m.Name] = e
+	}
+	list := &e.byDefault
+	if explicit {
+		list = &e.explicit
+	}
+	want := sig(m)
+	for _, cur := range *list {
+		if sig(cur) == want {
+			return // the same relation declared again (a function run twice)
 		}
 	}
-	byName[m.Name] = m
+	if len(*list) < 2 { // two are enough to report a conflict
+		*list = append(*list, m)
+	}
 }
 
 // constrained reports whether the relation narrows its rows (Where,
@@ -100,31 +103,89 @@ func constrained(m *relmeta.Meta) bool {
 	return len(m.Wheres) > 0 || len(m.PivotWheres) > 0 || len(m.PivotValues) > 0
 }
 
-func isAncestor(a, m *relmeta.Meta) bool {
-	for p := m.From; p != nil; p = p.From {
-		if p == a {
-			return true
+// sig describes what the relation does, for telling two declarations of
+// one name apart: its kind, types, keys, destination and options.
+func sig(m *relmeta.Meta) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v %v %v %v|%s %s %s|%s %s %s %s %s|%v %v %v %s %s %s|%v %v %v|%v %t",
+		m.Kind, m.Parent.Type, m.Related.Type, m.Name,
+		m.ForeignKey, m.LocalKey, m.OwnerKey,
+		m.PivotTable, m.ForeignPivotKey, m.RelatedPivotKey, m.ParentKey, m.RelatedKey,
+		m.PivotColumns, m.PivotValues, m.Timestamps, m.CreatedAtColumn, m.UpdatedAtColumn, m.PivotAs,
+		m.PivotWheres, m.PivotOrders, m.Dest,
+		m.DestShape, m.Default != nil)
+	for _, w := range m.Wheres {
+		q, args, err := w.ToSql()
+		fmt.Fprintf(&b, "|%s %v %v", q, args, err)
+	}
+	return b.String()
+}
+
+// renamed reports whether m is an ancestor of a relation registered under
+// an explicit name without a constraint: the value HasMany[…]("author_id")
+// in HasMany[…]("author_id").Named("authored").
+func renamed(byName map[string]*entry, m *relmeta.Meta) bool {
+	for _, e := range byName {
+		for _, x := range e.explicit {
+			if constrained(x) {
+				continue
+			}
+			for p := x.From; p != nil; p = p.From {
+				if p == m {
+					return true
+				}
+			}
 		}
 	}
 	return false
 }
 
-// unregisterChain removes the registrations of m and its ancestors: a
-// chain that ends in Named or Field registers only under its final name.
-func unregisterChain(m *relmeta.Meta) {
-	if !inPackageInit() {
-		return
+// resolve returns the relation name resolves to on t: the one registered
+// under it explicitly, else the one registered under it by default —
+// preferring relations not renamed since — or an error if that is not one
+// relation. Called with the registry locked for reading.
+func resolve(t reflect.Type, name string) (*relmeta.Meta, error) {
+	byName := registry.m[t]
+	e := byName[name]
+	if e == nil {
+		return nil, nil
 	}
-	registry.Lock()
-	defer registry.Unlock()
-	for p := m; p != nil; p = p.From {
-		if p.Parent == nil {
-			continue
+	cands := e.explicit
+	if len(cands) == 0 {
+		var kept []*relmeta.Meta
+		for _, m := range e.byDefault {
+			if !renamed(byName, m) {
+				kept = append(kept, m)
+			}
 		}
-		if byName := registry.m[p.Parent.Type]; byName != nil && byName[p.Name] == p {
-			delete(byName, p.Name)
+		cands = e.byDefault
+		if len(kept) > 0 {
+			cands = kept
 		}
 	}
+	switch len(cands) {
+	case 0:
+		return nil, nil
+	case 1:
+		return cands[0], nil
+	}
+	return nil, fmt.Errorf("%s.%s is declared as %s and as %s: %w", t.Name(), name, describe(cands[0]), describe(cands[1]), ErrNameConflict)
+}
+
+// describe tells two relations of one name apart in a conflict error.
+func describe(m *relmeta.Meta) string {
+	keys := []string{m.ForeignKey, m.LocalKey, m.OwnerKey, m.PivotTable, m.ForeignPivotKey, m.RelatedPivotKey}
+	var used []string
+	for _, k := range keys {
+		if k != "" {
+			used = append(used, k)
+		}
+	}
+	s := fmt.Sprintf("%s → %s (%s)", m.Kind, m.Related.Type.Name(), strings.Join(used, ", "))
+	if constrained(m) {
+		s += " with constraints"
+	}
+	return s
 }
 
 // Lookup finds the relation named name on the struct type parent (or a
@@ -135,9 +196,12 @@ func Lookup(parent reflect.Type, name string) (Relation, error) {
 		parent = parent.Elem()
 	}
 	registry.RLock()
-	m, ok := registry.m[parent][name]
+	m, err := resolve(parent, name)
 	registry.RUnlock()
-	if !ok {
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
 		tn := "<nil>"
 		if parent != nil {
 			tn = parent.Name()
@@ -153,7 +217,7 @@ func Find[P any](name string) (Of[P], error) {
 	if err != nil {
 		return nil, err
 	}
-	return ofP[P]{r.meta()}, nil
+	return ofP[P]{relmeta.Of(r)}, nil
 }
 
 // Names lists the relation names registered on parent, sorted.
@@ -164,7 +228,10 @@ func Names(parent reflect.Type) []string {
 	registry.RLock()
 	defer registry.RUnlock()
 	names := make([]string, 0, len(registry.m[parent]))
-	for n := range registry.m[parent] {
+	for n, e := range registry.m[parent] {
+		if len(e.explicit)+len(e.byDefault) == 0 {
+			continue
+		}
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -185,26 +252,4 @@ func (r ofP[P]) ParentKey(parent *P) (any, bool, error) {
 		return nil, false, fmt.Errorf("relation %s: nil parent: %w", r.m.Name, ErrBadRelation)
 	}
 	return r.m.ParentKeyOf(reflect.ValueOf(parent))
-}
-
-// inPackageInit reports whether the caller runs inside a package's
-// initialisation (a package-level var declaration or an init function),
-// where relation declarations live.
-func inPackageInit() bool {
-	var pcs [64]uintptr
-	n := runtime.Callers(3, pcs[:])
-	frames := runtime.CallersFrames(pcs[:n])
-	for {
-		f, more := frames.Next()
-		name := f.Function
-		if i := strings.LastIndexByte(name, '/'); i >= 0 {
-			name = name[i+1:]
-		}
-		if _, fn, ok := strings.Cut(name, "."); ok && (fn == "init" || strings.HasPrefix(fn, "init.")) {
-			return true
-		}
-		if !more {
-			return false
-		}
-	}
 }

@@ -40,18 +40,19 @@ type regNovel struct {
 // once per process, so that the tests also pass with -count=N.
 var regFirst = rel.HasMany[regWriter, regNovel]()
 
-func TestRegistryNamesAndFirstWins(t *testing.T) {
+func TestRegistryNames(t *testing.T) {
 	first := regFirst
 	require.NoError(t, relmeta.Of(first).Err())
 	assert.Equal(t, "novels", relmeta.Of(first).Name, "the name is the snake_case destination field")
 
-	second := rel.HasMany[regWriter, regNovel]("editor_id")
-	require.NoError(t, relmeta.Of(second).Err())
-	assert.Equal(t, "novels", relmeta.Of(second).Name)
+	// The same declaration made again (a function run twice) is the same
+	// relation: no conflict, and the name keeps resolving.
+	again := rel.HasMany[regWriter, regNovel]()
+	require.NoError(t, relmeta.Of(again).Err())
 
 	got, err := rel.Lookup(reflect.TypeFor[regWriter](), "novels")
 	require.NoError(t, err)
-	assert.Same(t, relmeta.Of(first), relmeta.Of(got), "the first declaration keeps the name")
+	assert.Same(t, relmeta.Of(first), relmeta.Of(got))
 	assert.Equal(t, "reg_writer_id", relmeta.Of(got).ForeignKey)
 
 	// A pointer type finds the same relations.
@@ -91,25 +92,42 @@ type regDesk struct {
 }
 
 var (
-	regClubs       = rel.BelongsToMany[regMember, regClub]().WithPivot("active").WithTimestamps()
+	regClubsBare   = rel.BelongsToMany[regMember, regClub]().WithPivot("active")
+	regClubs       = rel.BelongsToMany[regMember, regClub]().WithPivot("active").WithTimestamps().Named("clubs")
 	regDeskPlain   = rel.HasOne[regMember, regDesk]()
-	regDeskDefault = regDeskPlain.WithDefault(regDesk{Label: "spare"})
+	regDeskDefault = regDeskPlain.WithDefault(regDesk{Label: "spare"}).Named("desk")
 )
 
-func TestRegistryDerivedValueReplacesAncestor(t *testing.T) {
+// Only constructors, Named and Field register: options added by other
+// builder methods apply by name when the declaration ends with Named (or
+// Field), and a value derived from a declared relation — anywhere, at
+// package level or in a function — never changes what a name means.
+func TestRegistryOptionsApplyByNameThroughNamed(t *testing.T) {
+	member := reflect.TypeFor[regMember]()
 	clubs := regClubs
 	require.NoError(t, relmeta.Of(clubs).Err())
-	got, err := rel.Lookup(reflect.TypeFor[regMember](), "clubs")
+	require.NoError(t, relmeta.Of(regClubsBare).Err())
+	got, err := rel.Lookup(member, "clubs")
 	require.NoError(t, err)
-	assert.Same(t, relmeta.Of(clubs), relmeta.Of(got), "the end of the chain holds the name")
+	assert.Same(t, relmeta.Of(clubs), relmeta.Of(got), "the named end of the chain holds the name")
 	assert.Equal(t, []string{"active", "created_at", "updated_at"}, relmeta.Of(got).PivotColumns)
 	assert.Equal(t, "reg_club_reg_member", relmeta.Of(got).PivotTable)
 
 	desk, withDefault := regDeskPlain, regDeskDefault
-	got, err = rel.Lookup(reflect.TypeFor[regMember](), "desk")
+	got, err = rel.Lookup(member, "desk")
+	require.NoError(t, err)
+	assert.Same(t, relmeta.Of(withDefault), relmeta.Of(got), "an explicit name wins over the constructor's default one")
+	assert.NotNil(t, relmeta.Of(got).Default)
+
+	// Derivations in a function register nothing.
+	_ = clubs.WithPivot("extra").OrderByPivot("extra")
+	_ = desk.WithDefault(regDesk{Label: "other"})
+	got, err = rel.Lookup(member, "clubs")
+	require.NoError(t, err)
+	assert.Same(t, relmeta.Of(clubs), relmeta.Of(got))
+	got, err = rel.Lookup(member, "desk")
 	require.NoError(t, err)
 	assert.Same(t, relmeta.Of(withDefault), relmeta.Of(got))
-	assert.NotNil(t, relmeta.Of(got).Default)
 
 	// The ancestor itself is unchanged: builder methods return copies.
 	assert.Nil(t, relmeta.Of(desk).Default)
@@ -169,7 +187,7 @@ func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 	require.NoError(t, relmeta.Of(drafts).DestErr())
 	got, err := rel.Lookup(blog, "entries")
 	require.NoError(t, err)
-	assert.Same(t, relmeta.Of(entries), relmeta.Of(got), "an explicit name replaces a default one")
+	assert.Same(t, relmeta.Of(entries), relmeta.Of(got), "Field registers the field's name")
 	got, err = rel.Lookup(blog, "drafts")
 	require.NoError(t, err)
 	assert.Same(t, relmeta.Of(drafts), relmeta.Of(got))
@@ -202,15 +220,15 @@ func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Same(t, relmeta.Of(sponsors), relmeta.Of(got))
 
-	// Named on an unconstrained relation moves it: the temporary default
-	// declaration does not keep "sponsors".
+	// A relation renamed by Named does not compete for its default name.
 	renamed := regBackers
 	got, err = rel.Lookup(blog, "backers")
 	require.NoError(t, err)
 	assert.Same(t, relmeta.Of(renamed), relmeta.Of(got))
 	got, err = rel.Lookup(blog, "sponsors")
 	require.NoError(t, err)
-	assert.Same(t, relmeta.Of(sponsors), relmeta.Of(got), "a later default declaration does not take the name")
+	assert.Equal(t, relmeta.Of(sponsors).Wheres, relmeta.Of(got).Wheres, "the constrained variant never holds the plain name")
+	assert.Equal(t, "reg_blog_id", relmeta.Of(got).ForeignKey)
 
 	// A failing Field does not disturb the registry.
 	bad := entries.Field("Nope")
@@ -224,7 +242,6 @@ func TestRegistryConstrainedOnlyUnderExplicitNames(t *testing.T) {
 }
 
 func TestUnknownRelation(t *testing.T) {
-	_ = rel.HasMany[regWriter, regNovel]()
 	_, err := rel.Lookup(reflect.TypeFor[regWriter](), "poems")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, rel.ErrUnknownRelation)

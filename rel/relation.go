@@ -64,9 +64,8 @@ func init() {
 	)
 }
 
-// Of is a relation declared on parent type P. Functions that accept
-// relations of mixed kinds and related types (load.With, the string-path
-// registry) take Of[P].
+// Of is a relation declared on parent type P, of any kind and related
+// type (rel.Find returns one).
 type Of[P any] interface {
 	Relation
 	// ParentKey returns the parent's key for this relation, normalised
@@ -173,7 +172,7 @@ func declare[P, C any](kind relmeta.Kind, keys []string) *relmeta.Meta {
 		return m
 	}
 	resolveDest(m, "")
-	register(m)
+	register(m, false)
 	return m
 }
 
@@ -398,14 +397,14 @@ func resolvePivotDest(m *relmeta.Meta) {
 	}
 }
 
-// derive copies m, applies f, and registers the result.
+// derive copies m and applies f; the result is not registered (only
+// constructors, Named and Field register).
 func derive(m *relmeta.Meta, f func(*relmeta.Meta)) *relmeta.Meta {
 	if m.Invalid != nil {
 		return m
 	}
 	c := m.Clone()
 	f(c)
-	register(c)
 	record(c)
 	return c
 }
@@ -430,27 +429,28 @@ func whereMeta(m *relmeta.Meta, conds []sq.Sqlizer) *relmeta.Meta {
 }
 
 func fieldMeta(m *relmeta.Meta, field string) *relmeta.Meta {
-	return derive(m, func(c *relmeta.Meta) {
-		resolveDest(c, field)
-		if c.Invalid == nil && !constrained(c) {
-			unregisterChain(c.From)
+	c := derive(m, func(c *relmeta.Meta) { resolveDest(c, field) })
+	if c != m && c.Invalid == nil {
+		chose(m)
+		if !constrained(c) {
+			register(c, true)
 		}
-		c.Explicit = true
-	})
+	}
+	return c
 }
 
 func namedMeta(m *relmeta.Meta, name string) *relmeta.Meta {
-	return derive(m, func(c *relmeta.Meta) {
+	c := derive(m, func(c *relmeta.Meta) {
 		if !sqltext.ValidIdentifier(name) {
 			c.Invalid = fmt.Errorf("relation name: %w", &sqlt.InvalidIdentifierError{Ident: name})
 			return
 		}
-		if !constrained(c) {
-			unregisterChain(c.From)
-		}
 		c.Name = name
-		c.Explicit = true
 	})
+	if c != m {
+		register(c, true)
+	}
+	return c
 }
 
 // Where returns a copy of the relation constrained by conds (squirrel

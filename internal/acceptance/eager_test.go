@@ -305,7 +305,7 @@ func TestEagerNoParentsNoQuery(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
-		all := []rel.Of[fixture.User]{fixture.UserPosts, fixture.UserPhone, fixture.UserRoles,
+		all := []load.Of[fixture.User]{fixture.UserPosts, fixture.UserPhone, fixture.UserRoles,
 			load.Nested(fixture.UserPosts, fixture.PostComments, fixture.CommentImages)}
 
 		require.NoError(t, load.With(ctx, db, []fixture.User{}, all...))
@@ -1550,7 +1550,7 @@ func (eagerSMedia) TableName() string { return "media" }
 var (
 	eagerSUserPosts     = rel.HasMany[eagerSUser, eagerSPost]("user_id")
 	eagerSPostAuthor    = rel.BelongsTo[eagerSPost, eagerSUser]("user_id").Field("Author")
-	eagerSPostDefault   = rel.BelongsTo[eagerSPost, eagerSUser]("user_id").Field("DefaultAuthor").WithDefault(eagerSUser{Name: "Default Author"})
+	eagerSPostDefault   = rel.BelongsTo[eagerSPost, eagerSUser]("user_id").WithDefault(eagerSUser{Name: "Default Author"}).Field("DefaultAuthor")
 	eagerSPostDefaultFn = rel.BelongsTo[eagerSPost, eagerSUser]("user_id").Field("DefaultPostAuthor").
 				WithDefaultFunc(func(p *eagerSPost) eagerSUser { return eagerSUser{Name: p.Name + " - Default Author"} })
 	eagerSPostThumbnail = rel.BelongsTo[eagerSPost, eagerSMedia]("thumbnail_id")
@@ -1891,7 +1891,7 @@ func TestEagerConcurrent(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
-		specs := []rel.Of[fixture.User]{
+		specs := []load.Of[fixture.User]{
 			fixture.UserPhone,
 			load.Nested(load.Where(fixture.UserPosts, func(q *query.Query[fixture.Post]) *query.Query[fixture.Post] { return q.OrderBy("votes") }),
 				fixture.PostComments, fixture.CommentImages),

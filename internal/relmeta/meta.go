@@ -114,7 +114,6 @@ type Meta struct {
 	// Declaration state, written by rel.
 	NoDest    error // why no destination could be found, if so (DestErr)
 	Ambiguous bool  // NoDest is several candidate fields (reported by rel.Check)
-	Explicit  bool  // named by Named or Field
 	Invalid   error // declaration error: returned by every use (Err)
 	From      *Meta // the value this one was derived from (registry)
 }
