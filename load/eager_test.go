@@ -1,4 +1,4 @@
-package acceptance_test
+package load_test
 
 // Acceptance tests for eager loading (CONTRACT §7, the eager part of §3,
 // §4 pivot filters on reads and eager loads, §11's with/load cases, §13
@@ -21,11 +21,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/relkit/relkit/agg"
 	"github.com/relkit/relkit/internal/fixture"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/load"
-	"github.com/relkit/relkit/pivot"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -1477,34 +1475,6 @@ func TestEagerPivotFilters(t *testing.T) {
 		assert.Error(t, r.WherePivot("active", "~~", 1).Meta().Err())
 		assert.Error(t, r.OrderByPivot("priority", "sideways").Meta().Err())
 		assert.Equal(t, 0, db.Counter.Count(), db.Counter.String())
-	})
-}
-
-// §4: recorded pivot filters also limit pivot writes, existence and
-// counts.
-func TestEagerPivotFiltersElsewhere(t *testing.T) {
-	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		ctx := context.Background()
-		eagerPivotSchema(t, db)
-		active := eagerMemberGroups.WherePivot("active", 1)
-		members, err := query.From[eagerMember]().OrderBy("id").Get(ctx, db)
-		require.NoError(t, err)
-
-		// has() and withCount() merge the pivot filters.
-		has, err := query.From[eagerMember]().Where(query.Has(active, ">=", 2)).Get(ctx, db)
-		require.NoError(t, err)
-		require.Len(t, has, 1)
-		assert.Equal(t, "ann", has[0].Name)
-		require.NoError(t, agg.LoadCount(ctx, db, members, active))
-		assert.Equal(t, []int64{2, 1, 0}, []int64{members[0].GroupsCount, members[1].GroupsCount, members[2].GroupsCount})
-
-		// detach() with no ids only removes the rows the filter selects.
-		n, err := pivot.DetachAll(ctx, db, active, &members[0])
-		require.NoError(t, err)
-		assert.Equal(t, int64(2), n)
-		left, err := query.GetMany(ctx, db, eagerMemberGroups, &members[0])
-		require.NoError(t, err)
-		assert.Equal(t, []string{"b"}, eagerGroupNames(left))
 	})
 }
 

@@ -1,4 +1,4 @@
-package acceptance_test
+package pivot_test
 
 // Acceptance tests for CONTRACT.md §10 (belongsToMany writes), §13 item 6
 // (sync key types) and issue 5 (transactions, key normalisation), written

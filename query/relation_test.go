@@ -3,7 +3,7 @@
 // (associate/dissociate), the matching Sutando-suite cases of §11, and the
 // query builder of issue 2 (reads, writes, timestamps, bad input). Black-box:
 // only the public API, on SQLite and PostgreSQL.
-package acceptance_test
+package query_test
 
 import (
 	"context"
