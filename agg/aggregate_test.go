@@ -1,9 +1,9 @@
 package agg_test
 
-// Acceptance tests for CONTRACT.md §5 (existence queries), §6 (aggregates),
-// §13 items 1–3 and 10–12, and the existence cases of Sutando's own suite
-// (§11). Black-box: only the public API, every body on SQLite and
-// PostgreSQL.
+// Aggregate columns (WithCount, WithSum, …) and deferred aggregates
+// (Load*) over every relation kind, their aliases, constraints and bad
+// input, on the blog models of models_test.go. Every test runs on SQLite
+// and PostgreSQL.
 
 import (
 	"context"
@@ -112,11 +112,11 @@ var (
 	haPostParent   = rel.BelongsTo[haPost, haPost]("parent_id")
 	haPostChildren = rel.HasMany[haPost, haPost]("parent_id")
 	haPostComments = rel.HasMany[haPost, haComment]("post_id").Field("Comments")
-	// A relation-level constraint (§5, SUTANDO-BUG 4).
+	// A relation-level constraint.
 	haPostPopular = rel.HasMany[haPost, haComment]("post_id").Field("PopularComments").Where(sq.Gt{"votes": 2})
 	// A relation-level OR must stay inside the correlation.
 	haPostOrComments = rel.HasMany[haPost, haComment]("post_id").Field("OrComments").Where(sq.Expr("votes > ? or content = ?", 4, "ok"))
-	// Named after its field: child_foos (§6 alias table).
+	// Named after its field: child_foos.
 	haPostChildFoos  = rel.HasMany[haPost, haComment]("post_id").Field("ChildFoos")
 	haPostTags       = rel.BelongsToMany[haPost, haTag]("post_tag", "post_id", "tag_id").Field("Tags").WithPivot("active")
 	haPostActiveTags = rel.BelongsToMany[haPost, haTag]("post_tag", "post_id", "tag_id").Field("ActiveTags").WherePivot("active", true)
@@ -194,9 +194,9 @@ func haCode(q *query.Query[haComment]) *query.Query[haComment] {
 
 const haCorr = `"posts"."id" = "comments"."post_id"`
 
-// §6: withCount and the other aggregates as select columns; no related
+// withCount and the other aggregates as select columns; no related
 // rows give count 0, NULL sum/min/max/avg and exists false.
-func TestAcceptanceWithAggregates(t *testing.T) {
+func TestWithAggregateColumns(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -258,9 +258,9 @@ func haField[V any](ps []haPost, f func(haPost) V) []V {
 	return out
 }
 
-// §6 parent select list and §13.3: with a select, the aggregate is
+// Parent select list: with a select, the aggregate is
 // appended to it (before or after Select); without one, the mapped columns first.
-func TestAcceptanceWithCountSelect(t *testing.T) {
+func TestWithCountKeepsTheSelectedColumns(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -290,8 +290,8 @@ func TestAcceptanceWithCountSelect(t *testing.T) {
 	})
 }
 
-// §6 alias table (§13.10), custom alias, one relation aggregated twice.
-func TestAcceptanceAggregateAliases(t *testing.T) {
+// Alias table, custom alias, one relation aggregated twice.
+func TestAggregateColumnAliases(t *testing.T) {
 	cases := []struct {
 		a    interface{ Alias() string }
 		want string
@@ -307,7 +307,7 @@ func TestAcceptanceAggregateAliases(t *testing.T) {
 		{agg.WithCount(haPostAuthor), "author_count"},
 		{agg.WithCount(haUserPosts), "posts_count"},
 		{agg.WithCount(haPostComments).As("cc"), "cc"},
-		// By name, as Sutando's strings: "comments as cc", the "as" in any case.
+		// By name: "comments as cc", the "as" in any case.
 		{agg.CountOf[haPost]("comments"), "comments_count"},
 		{agg.CountOf[haPost]("comments as cc"), "cc"},
 		{agg.CountOf[haPost]("comments AS cc"), "cc"},
@@ -349,10 +349,10 @@ func TestAcceptanceAggregateAliases(t *testing.T) {
 	})
 }
 
-// §6: belongsTo counts 0 or 1; belongsToMany counts joined pivot rows,
-// pivot filters included (§13.11); relation-level wheres apply; the
+// belongsTo counts 0 or 1; belongsToMany counts joined pivot rows,
+// pivot filters included; relation-level wheres apply; the
 // self-relation aliases.
-func TestAcceptanceWithCountRelationKinds(t *testing.T) {
+func TestWithCountOfEveryRelationKind(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -396,9 +396,9 @@ func TestAcceptanceWithCountRelationKinds(t *testing.T) {
 	})
 }
 
-// §6 SUTANDO-BUG: withExists with a constraint keeps its bindings (and
+// withExists with a constraint keeps its bindings (and
 // withCount with one, too).
-func TestAcceptanceWithExistsConstraint(t *testing.T) {
+func TestWithExistsAndWithCountConstraints(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -432,9 +432,9 @@ func haNormArgs(args []any) []any {
 	return out
 }
 
-// §6 deferred forms: one statement each, the values of the select-column
+// Deferred forms: one statement each, the values of the select-column
 // form, nothing else touched, no statement for no parents.
-func TestAcceptanceLoadAggregates(t *testing.T) {
+func TestDeferredLoadAggregates(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -557,7 +557,7 @@ func TestAcceptanceLoadAggregates(t *testing.T) {
 }
 
 // Bad aggregate input fails before any statement runs.
-func TestAcceptanceAggregateErrors(t *testing.T) {
+func TestAggregatesRejectBadInput(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -588,11 +588,11 @@ func TestAcceptanceAggregateErrors(t *testing.T) {
 	})
 }
 
-// §5/§6 edge cases: a constraint's own OR stays inside the correlation;
+// Edge cases: a constraint's own OR stays inside the correlation;
 // a constraint's select, order and limit do not change what is counted;
 // existence and aggregates on a relation-scoped query; hasOne; a
 // belongsToMany constraint on a pivot column.
-func TestAcceptanceHasAggEdges(t *testing.T) {
+func TestExistenceAndAggregatesEdgeCases(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()

@@ -104,11 +104,11 @@ var (
 	haPostParent   = rel.BelongsTo[haPost, haPost]("parent_id")
 	haPostChildren = rel.HasMany[haPost, haPost]("parent_id")
 	haPostComments = rel.HasMany[haPost, haComment]("post_id").Field("Comments")
-	// A relation-level constraint (§5, SUTANDO-BUG 4).
+	// A relation-level constraint.
 	haPostPopular = rel.HasMany[haPost, haComment]("post_id").Field("PopularComments").Where(sq.Gt{"votes": 2})
 	// A relation-level OR must stay inside the correlation.
 	haPostOrComments = rel.HasMany[haPost, haComment]("post_id").Field("OrComments").Where(sq.Expr("votes > ? or content = ?", 4, "ok"))
-	// Named after its field: child_foos (§6 alias table).
+	// Named after its field: child_foos.
 	haPostChildFoos  = rel.HasMany[haPost, haComment]("post_id").Field("ChildFoos")
 	haPostTags       = rel.BelongsToMany[haPost, haTag]("post_tag", "post_id", "tag_id").Field("Tags").WithPivot("active")
 	haPostActiveTags = rel.BelongsToMany[haPost, haTag]("post_tag", "post_id", "tag_id").Field("ActiveTags").WherePivot("active", true)
