@@ -18,8 +18,8 @@ type key interface{ int64 | string }
 
 // keyReader reads the normalised key of a struct value (addressable);
 // ok is false for NULL, which matches nothing and is never sent. 0 and ""
-// are keys like any other (Laravel drops only NULL keys: 0 and the empty string are
-// legal keys, CONTRACT §13.5).
+// are keys like any other (as in Laravel, only NULL keys are dropped: 0
+// and the empty string are legal keys).
 type keyReader[K key] func(v reflect.Value) (k K, ok bool, err error)
 
 var valuerType = reflect.TypeFor[driver.Valuer]()
