@@ -216,7 +216,7 @@ func TestWithAggregates(t *testing.T) {
 		assert.Zero(t, posts[0].Votes, "not selected")
 		assert.Equal(t, int64(3), posts[0].CommentsCount)
 
-		// A relation's own Where is part of the aggregate (Sutando bug 4).
+		// A relation's own Where is part of the aggregate.
 		posts = get(query.From[Post]().Apply(agg.WithCount(PostComments.Where(sq.Gt{"votes": 1}))))
 		assert.Equal(t, []int64{2, 0, 0, 0}, []int64{posts[0].CommentsCount, posts[1].CommentsCount, posts[2].CommentsCount, posts[3].CommentsCount})
 
@@ -264,7 +264,7 @@ func TestWithAggregates(t *testing.T) {
 			assert.ErrorContains(t, err, "posts_min_created_at")
 		}
 
-		// A constrained exists keeps its binding (Sutando drops it).
+		// A constrained exists keeps its binding.
 		posts = get(query.From[Post]().Apply(agg.WithExists(PostComments, codeComments)))
 		assert.Equal(t, []bool{true, false, false, false}, []bool{posts[0].CommentsExists, posts[1].CommentsExists, posts[2].CommentsExists, posts[3].CommentsExists})
 

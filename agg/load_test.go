@@ -75,7 +75,7 @@ func TestLoadAggregates(t *testing.T) {
 			assert.Equal(t, withCols[i].CommentsExists, posts[i].CommentsExists)
 		}
 
-		// Constrained forms, and the relation's own Where (Sutando bug 4).
+		// Constrained forms, and the relation's own Where.
 		db.Counter.Reset()
 		require.NoError(t, agg.LoadCount(ctx, db, posts, PostComments, codeComments))
 		assert.Equal(t, []int64{2, 0, 0, 0}, []int64{posts[0].CommentsCount, posts[1].CommentsCount, posts[2].CommentsCount, posts[3].CommentsCount})

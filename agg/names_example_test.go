@@ -13,7 +13,7 @@ func ExampleCountOf() {
 	db := openLibrary(ctx)
 	defer db.Close()
 
-	// By name, as Sutando's withCount('books') and withExists('books').
+	// By name, as withCount('books') and withExists('books').
 	authors, err := query.From[Author]().
 		Apply(agg.CountOf[Author]("books"), agg.ExistsOf[Author]("books")).
 		OrderBy("id").Get(ctx, db)

@@ -94,7 +94,7 @@ func ExampleDoesntHave() {
 	db := openForum(ctx)
 	defer db.Close()
 
-	// Sutando's orDoesntHave: OrWhere with the condition.
+	// orDoesntHave: OrWhere with the condition.
 	printTitles(query.From[Thread]().
 		Where(sq.Eq{"title": "rules"}).
 		OrWhere(query.DoesntHave(ThreadReplies)).

@@ -169,7 +169,7 @@ func TestPushBelongsTo(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, int64(2), *stored.UserID)
 
-		// A nil owner is skipped: the key is left as it is (no Sutando crash).
+		// A nil owner is skipped: the key is left as it is.
 		post.Author = nil
 		post.Title = "still bob's"
 		require.NoError(t, query.Push(ctx, db, &post, fixture.PostAuthor))

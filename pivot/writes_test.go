@@ -1,8 +1,8 @@
-package acceptance_test
+package pivot_test
 
-// Acceptance tests for CONTRACT.md §10 (belongsToMany writes), §13 item 6
-// (sync key types) and issue 5 (transactions, key normalisation), written
-// against the public API of package pivot only. Every test runs on SQLite
+// belongsToMany writes — attach, detach, sync, updateExistingPivot — with
+// every key type, transactions and key normalisation, written against the
+// public API of package pivot only. Every test runs on SQLite
 // and PostgreSQL. Names are prefixed "pw" (pivot writes).
 
 import (
@@ -222,7 +222,7 @@ func pwU(id int64) *pwUser { return &pwUser{ID: id} }
 
 // ---- attach ----
 
-// TestPivotWritesAttachForms: §10 attach, every accepted form of ids, one
+// TestPivotWritesAttachForms: attach, every accepted form of ids, one
 // INSERT, duplicates in the input attached once, keys of any integer width.
 func TestPivotWritesAttachForms(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
@@ -317,7 +317,7 @@ func TestPivotWritesAttachAttributes(t *testing.T) {
 		assert.Equal(t, pwStr("shared"), r2.Note, "attrs win")
 		assert.False(t, r1.Active, "the per-id attribute not in attrs is kept")
 		assert.True(t, r2.Active)
-		// The SUTANDO-BUG (JSON text as role_id) cannot happen: the keys are the map's keys.
+		// JSON text cannot end up as role_id: the keys are the map's keys.
 		assert.Equal(t, []int64{1, 2}, pwIDs(t, db, 3))
 
 		// Per-id attributes of different columns (the map form where one id
@@ -362,9 +362,9 @@ func TestPivotWritesAttachAttributes(t *testing.T) {
 	})
 }
 
-// TestPivotWritesDocExamples runs every call of the documentation's
+// TestPivotWritesOfTheRoleExamples runs every call of the documentation's
 // "Many To Many" section on the documentation's fixture.
-func TestPivotWritesDocExamples(t *testing.T) {
+func TestPivotWritesOfTheRoleExamples(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -495,7 +495,7 @@ func TestPivotWritesTimestamps(t *testing.T) {
 			assert.True(t, r.CreatedAt.After(before) && r.CreatedAt.Before(after), "%v not in [%v, %v]", r.CreatedAt, before, after)
 			assert.Nil(t, r.JoinedAt)
 		}
-		// Stored as a date-time, never as epoch milliseconds (SUTANDO-BUG).
+		// Stored as a date-time, never as epoch milliseconds.
 		if db.Name == "sqlite" {
 			res, err := db.Query(ctx, `select typeof(created_at), created_at from pw_role_user where user_id = 3 limit 1`)
 			require.NoError(t, err)
@@ -594,7 +594,7 @@ func TestPivotWritesTimestamps(t *testing.T) {
 
 // ---- detach ----
 
-// TestPivotWritesDetach: §10 detach with no ids (DetachAll), with ids, with
+// TestPivotWritesDetach: detach with no ids (DetachAll), with ids, with
 // an empty list (0, no query), pivot filters honoured, rows deleted returned.
 func TestPivotWritesDetach(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
@@ -706,8 +706,8 @@ func TestPivotWritesDetach(t *testing.T) {
 
 // ---- sync ----
 
-// TestPivotWritesSyncLaravel replays Laravel's testSyncMethod.
-func TestPivotWritesSyncLaravel(t *testing.T) {
+// TestSyncReportsAttachedDetachedAndUpdated replays Laravel's testSyncMethod.
+func TestSyncReportsAttachedDetachedAndUpdated(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		pwSeed(t, db)
@@ -756,7 +756,7 @@ func TestPivotWritesSyncLaravel(t *testing.T) {
 	})
 }
 
-// TestPivotWritesSyncAlgorithm: steps 1–6 of §10 sync.
+// TestPivotWritesSyncAlgorithm: its steps.
 func TestPivotWritesSyncAlgorithm(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
@@ -1044,7 +1044,7 @@ func TestPivotWritesUpdateExistingPivot(t *testing.T) {
 	})
 }
 
-// ---- keys (§13 item 6, issue 5) ----
+// ---- keys ----
 
 type pwDoc struct {
 	ID    string         `db:"id"`
@@ -1213,7 +1213,7 @@ func TestPivotWritesCustomKeys(t *testing.T) {
 	})
 }
 
-// ---- transactions (issue 5) ----
+// ---- transactions ----
 
 // TestPivotWritesAtomic: a failure part-way through sync leaves the pivot
 // table exactly as before; sync joins the caller's transaction.
@@ -1443,7 +1443,7 @@ func TestPivotWritesUUIDColumn(t *testing.T) {
 }
 
 // TestPivotWritesIgnoreReadClauses: the pivot write queries use the pivot
-// filters only — an ORDER BY on the relation (orderByPivot, §13 item 9) and
+// filters only — an ORDER BY on the relation (orderByPivot) and
 // constraints on the related table are not part of them.
 func TestPivotWritesIgnoreReadClauses(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {

@@ -1,9 +1,9 @@
-package acceptance_test
+package agg_test
 
-// Acceptance tests for CONTRACT.md §5 (existence queries), §6 (aggregates),
-// §13 items 1–3 and 10–12, and the existence cases of Sutando's own suite
-// (§11). Black-box: only the public API, every body on SQLite and
-// PostgreSQL.
+// Aggregate columns (WithCount, WithSum, …) and deferred aggregates
+// (Load*) over every relation kind, their aliases, constraints and bad
+// input, on the blog models of models_test.go. Every test runs on SQLite
+// and PostgreSQL.
 
 import (
 	"context"
@@ -112,11 +112,11 @@ var (
 	haPostParent   = rel.BelongsTo[haPost, haPost]("parent_id")
 	haPostChildren = rel.HasMany[haPost, haPost]("parent_id")
 	haPostComments = rel.HasMany[haPost, haComment]("post_id").Field("Comments")
-	// A relation-level constraint (§5, SUTANDO-BUG 4).
+	// A relation-level constraint.
 	haPostPopular = rel.HasMany[haPost, haComment]("post_id").Field("PopularComments").Where(sq.Gt{"votes": 2})
 	// A relation-level OR must stay inside the correlation.
 	haPostOrComments = rel.HasMany[haPost, haComment]("post_id").Field("OrComments").Where(sq.Expr("votes > ? or content = ?", 4, "ok"))
-	// Named after its field: child_foos (§6 alias table).
+	// Named after its field: child_foos.
 	haPostChildFoos  = rel.HasMany[haPost, haComment]("post_id").Field("ChildFoos")
 	haPostTags       = rel.BelongsToMany[haPost, haTag]("post_tag", "post_id", "tag_id").Field("Tags").WithPivot("active")
 	haPostActiveTags = rel.BelongsToMany[haPost, haTag]("post_tag", "post_id", "tag_id").Field("ActiveTags").WherePivot("active", true)
@@ -194,388 +194,9 @@ func haCode(q *query.Query[haComment]) *query.Query[haComment] {
 
 const haCorr = `"posts"."id" = "comments"."post_id"`
 
-// §5: operator and count, the exists and count forms, and what each
-// returns.
-func TestAcceptanceHasForms(t *testing.T) {
-	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
-		exists := `exists (select * from "comments" where ` + haCorr + `)`
-		count := `(select count(*) from "comments" where ` + haCorr + `)`
-		cases := []struct {
-			name string
-			cond sq.Sqlizer
-			want []int64
-			sql  string
-		}{
-			{"has", query.Has(haPostComments), []int64{1, 2, 5}, `where ` + exists},
-			{">= 1 is exists", query.Has(haPostComments, ">=", 1), []int64{1, 2, 5}, `where ` + exists},
-			{"< 1 is not exists", query.Has(haPostComments, "<", 1), []int64{3, 4}, `where not ` + exists},
-			{"doesnt have", query.DoesntHave(haPostComments), []int64{3, 4}, `where not ` + exists},
-			{">= 3 counts, literal", query.Has(haPostComments, ">=", 3), []int64{1}, `where ` + count + ` >= 3`},
-			{">= 2", query.Has(haPostComments, ">=", 2), []int64{1, 2}, count + ` >= 2`},
-			{"> 1", query.Has(haPostComments, ">", 1), []int64{1, 2}, count + ` > 1`},
-			{"> 0 is a count (only >=1 and <1 use exists)", query.Has(haPostComments, ">", 0), []int64{1, 2, 5}, count + ` > 0`},
-			{"= 0 (SUTANDO-BUG 2)", query.Has(haPostComments, "=", 0), []int64{3, 4}, count + ` = 0`},
-			{"= 2", query.Has(haPostComments, "=", 2), []int64{2}, count + ` = 2`},
-			{"< 2", query.Has(haPostComments, "<", 2), []int64{3, 4, 5}, count + ` < 2`},
-			{"<= 1", query.Has(haPostComments, "<=", 1), []int64{3, 4, 5}, count + ` <= 1`},
-			{"<> 3", query.Has(haPostComments, "<>", 3), []int64{2, 3, 4, 5}, count + ` <> 3`},
-			{"!= 3", query.Has(haPostComments, "!=", 3), []int64{2, 3, 4, 5}, count + ` <> 3`},
-		}
-		for _, c := range cases {
-			ids, stmt := haPosts(t, db, from.Where(c.cond))
-			assert.Equal(t, c.want, ids, c.name)
-			assert.Contains(t, stmt, haNorm(c.sql), c.name)
-			if strings.Contains(c.sql, "count(*)") {
-				assert.NotContains(t, stmt, "exists", c.name)
-			} else {
-				assert.NotContains(t, stmt, "count(*)", c.name)
-			}
-		}
-	})
-}
-
-// §5 whereHas / orWhereHas / whereRelation, and SUTANDO-BUGs 1 and 3.
-func TestAcceptanceWhereHas(t *testing.T) {
-	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
-
-		ids, stmt := haPosts(t, db, from.Where(query.WhereHas(haPostComments, haCode)))
-		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`where exists (select * from "comments" where `+haCorr+` and `))
-		assert.Contains(t, stmt, `like ?)`)
-
-		// SUTANDO-BUG 1: the count form keeps its bindings.
-		ids, stmt = haPosts(t, db, from.Where(query.WhereHas(haPostComments, haCode, ">=", 2)))
-		assert.Equal(t, []int64{1}, ids)
-		assert.Contains(t, stmt, haNorm(`(select count(*) from "comments" where `+haCorr+` and `))
-		assert.Contains(t, stmt, `like ?) >= 2`)
-		s, args, err := from.Where(query.WhereHas(haPostComments, haCode, ">=", 2)).ToSql()
-		require.NoError(t, err)
-		assert.Equal(t, strings.Count(s, "?"), len(args), "every placeholder is bound: %s %v", s, args)
-		assert.Contains(t, args, "code%")
-
-		// The documentation's ">= 10" gives nothing here, and binds too.
-		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostComments, haCode, ">=", 10)))
-		assert.Empty(t, ids)
-
-		// nil constraint is plain has.
-		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostComments, nil)))
-		assert.Equal(t, []int64{1, 2, 5}, ids)
-
-		// whereDoesntHave.
-		ids, _ = haPosts(t, db, from.Where(query.WhereDoesntHave(haPostComments, haCode)))
-		assert.Equal(t, []int64{3, 4, 5}, ids)
-
-		// orWhereHas after where id = 4: "where id = ? or exists (…)".
-		ids, stmt = haPosts(t, db, from.Where(sq.Eq{"id": 4}).OrWhere(query.WhereHas(haPostComments, haCode)))
-		assert.Equal(t, []int64{1, 2, 4}, ids)
-		assert.Contains(t, stmt, haNorm(`id = ? or exists (select * from "comments" where `+haCorr))
-
-		// orHas (SUTANDO-BUG 3): the or stays an or.
-		ids, stmt = haPosts(t, db, from.Where(sq.Eq{"votes": 0}).OrWhere(query.Has(haPostComments, ">=", 3)))
-		assert.Equal(t, []int64{1, 3}, ids)
-		assert.Contains(t, stmt, haNorm(`votes = ? or (select count(*) from "comments" where `+haCorr+`) >= 3`))
-		ids, _ = haPosts(t, db, from.Where(sq.Eq{"votes": 0}).OrWhere(query.Has(haPostComments)))
-		assert.Equal(t, []int64{1, 2, 3, 5}, ids)
-		ids, _ = haPosts(t, db, from.Where(sq.Eq{"votes": 10}).OrWhere(query.DoesntHave(haPostComments)))
-		assert.Equal(t, []int64{1, 3, 4}, ids)
-
-		// whereRelation ≡ whereHas with one condition.
-		ids, stmt = haPosts(t, db, from.Where(query.WhereRelation(haPostComments, "votes", ">", 3)))
-		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "comments" where `+haCorr+` and`))
-		assert.Contains(t, stmt, `votes" > ?)`)
-		viaWhereHas, _ := haPosts(t, db, from.Where(query.WhereHas(haPostComments, func(q *query.Query[haComment]) *query.Query[haComment] {
-			return q.WhereOp("votes", ">", 3)
-		})))
-		assert.Equal(t, ids, viaWhereHas)
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostComments, "votes", ">", 10)))
-		assert.Empty(t, ids)
-
-		// Combined with other conditions and counted.
-		n, err := from.Where(query.Has(haPostComments)).Where(sq.Gt{"votes": 2}).Count(context.Background(), db)
-		require.NoError(t, err)
-		assert.Equal(t, int64(2), n)
-	})
-}
-
-// §5 correlation for each relation kind; §13.12 whereRelation with
-// belongsTo; §13.11 belongsToMany through its pivot.
-func TestAcceptanceHasCorrelation(t *testing.T) {
-	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
-
-		// belongsTo: posts.user_id = users.id; post 4 (NULL) and 5 (user 99) have no author.
-		ids, stmt := haPosts(t, db, from.Where(query.Has(haPostAuthor)))
-		assert.Equal(t, []int64{1, 2, 3}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "users" where "posts"."user_id" = "users"."id")`))
-		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostAuthor)))
-		assert.Equal(t, []int64{4, 5}, ids)
-		ids, stmt = haPosts(t, db, from.Where(query.WhereRelation(haPostAuthor, "name", "=", "ann")))
-		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "users" where "posts"."user_id" = "users"."id" and "users"."name" = ?)`))
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostAuthor, "name", "=", "bob")))
-		assert.Equal(t, []int64{3}, ids)
-
-		// hasMany from users: users.id = posts.user_id.
-		db.Counter.Reset()
-		us, err := query.From[haUser]().Where(query.Has(haUserPosts)).OrderBy("id").Get(context.Background(), db)
-		require.NoError(t, err)
-		require.Len(t, us, 2)
-		assert.Equal(t, []string{"ann", "bob"}, []string{us[0].Name, us[1].Name})
-		assert.Contains(t, haLast(t, db), haNorm(`exists (select * from "posts" where "users"."id" = "posts"."user_id")`))
-
-		// belongsToMany: from tags join post_tag on tags.id = post_tag.tag_id where posts.id = post_tag.post_id.
-		ids, stmt = haPosts(t, db, from.Where(query.Has(haPostTags)))
-		assert.Equal(t, []int64{1, 2, 3}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "tags"`))
-		assert.Contains(t, stmt, haNorm(`join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id"`))
-		// Counting joined pivot rows: post 2 has tag 1 twice.
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostTags, ">=", 2)))
-		assert.Equal(t, []int64{1, 2}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostTags, ">=", 3)))
-		assert.Equal(t, []int64{1}, ids)
-		// whereRelation on a pivot column and on a related column.
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostTags, "post_tag.active", "=", false)))
-		assert.Equal(t, []int64{1, 3}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostTags, "name", "=", "sql")))
-		assert.Equal(t, []int64{1, 3}, ids)
-	})
-}
-
-// §5 relation-level constraints and pivot filters are part of the
-// existence subquery (SUTANDO-BUG 4).
-func TestAcceptanceHasRelationConstraints(t *testing.T) {
-	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
-
-		// votes > 2: comments 1 (post 1) and 5 (post 2); post 5's only comment has 2.
-		ids, stmt := haPosts(t, db, from.Where(query.Has(haPostPopular)))
-		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "comments" where `+haCorr+` and votes > ?)`))
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostPopular, ">=", 2)))
-		assert.Empty(t, ids)
-		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostPopular)))
-		assert.Equal(t, []int64{3, 4, 5}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostPopular, haCode)))
-		assert.Equal(t, []int64{1, 2}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostPopular, "content", "=", "code review")))
-		assert.Empty(t, ids, "comment 3 has 2 votes: outside the relation")
-
-		// A relation-level OR cannot escape the correlation: comments 1
-		// (post 1, 5 votes) and 6 (post 5, "ok").
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostOrComments)))
-		assert.Equal(t, []int64{1, 5}, ids)
-
-		// Pivot filters: only active pivot rows.
-		ids, stmt = haPosts(t, db, from.Where(query.Has(haPostActiveTags)))
-		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, `"post_tag"."active" = ?`)
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostActiveTags, ">=", 3)))
-		assert.Empty(t, ids, "post 1 has 3 tags, 2 of them active")
-		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostActiveTags)))
-		assert.Equal(t, []int64{3, 4, 5}, ids)
-	})
-}
-
-// §5 nested has: operator, count and callback on the last segment; outer
-// segments are existence tests; doesntHave negates the whole chain.
-func TestAcceptanceHasNested(t *testing.T) {
-	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
-		images := `exists (select * from "images" where "comments"."id" = "images"."comment_id")`
-
-		ids, stmt := haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).Has()))
-		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`where exists (select * from "comments" where `+haCorr+` and `+images+`)`))
-		byPath, stmt2 := haPosts(t, db, from.Where(query.HasPath[haPost]("comments.images")))
-		assert.Equal(t, ids, byPath)
-		assert.Equal(t, stmt, stmt2)
-
-		// The count applies to the last segment: comments with 2+ images.
-		ids, stmt = haPosts(t, db, from.Where(query.HasPath[haPost]("comments.images", ">=", 2)))
-		assert.Equal(t, []int64{1}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "comments" where `+haCorr+
-			` and (select count(*) from "images" where "comments"."id" = "images"."comment_id") >= 2)`))
-
-		// doesntHave('comments.images') → not exists (comments … and exists (images …)).
-		ids, stmt = haPosts(t, db, from.Where(query.DoesntHavePath[haPost]("comments.images")))
-		assert.Equal(t, []int64{3, 4, 5}, ids)
-		assert.Contains(t, stmt, haNorm(`where not exists (select * from "comments" where `+haCorr+` and `+images+`)`))
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).DoesntHave()))
-		assert.Equal(t, []int64{3, 4, 5}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).Has("<", 1)))
-		assert.Equal(t, []int64{3, 4, 5}, ids)
-
-		// The callback narrows the last segment.
-		ids, _ = haPosts(t, db, from.Where(query.WhereHasNested(query.Nested(haPostComments, haCommentImages), func(q *query.Query[haImage]) *query.Query[haImage] {
-			return q.WhereOp("url", "=", "c.png")
-		})))
-		assert.Equal(t, []int64{2}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereHasPath[haPost, haImage]("comments.images", func(q *query.Query[haImage]) *query.Query[haImage] {
-			return q.WhereOp("url", "like", "%.png")
-		}, ">=", 2)))
-		assert.Equal(t, []int64{1}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).WhereRelation("url", "=", "b.png")))
-		assert.Equal(t, []int64{1}, ids)
-
-		// Three levels from users: has('posts.comments', '>=', 2).
-		ctx := context.Background()
-		db.Counter.Reset()
-		us, err := query.From[haUser]().Where(query.Nested(haUserPosts, haPostComments).Has(">=", 2)).Get(ctx, db)
-		require.NoError(t, err)
-		require.Len(t, us, 1)
-		assert.Equal(t, "ann", us[0].Name)
-		assert.Contains(t, haLast(t, db), haNorm(`exists (select * from "posts" where "users"."id" = "posts"."user_id" and (select count(*) from "comments" where `+haCorr+`) >= 2)`))
-		us, err = query.From[haUser]().Where(query.HasPath[haUser]("posts.comments.images")).Get(ctx, db)
-		require.NoError(t, err)
-		require.Len(t, us, 1)
-		assert.Equal(t, "ann", us[0].Name)
-		us, err = query.From[haUser]().Where(query.DoesntHavePath[haUser]("posts.comments")).OrderBy("id").Get(ctx, db)
-		require.NoError(t, err)
-		require.Len(t, us, 2)
-		assert.Equal(t, []string{"bob", "cy"}, []string{us[0].Name, us[1].Name})
-	})
-}
-
-// §5 self-relations alias the inner table with a numbered reserved alias
-// (SUTANDO-BUG 5: never "…NaN").
-func TestAcceptanceHasSelfRelation(t *testing.T) {
-	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
-		a0 := `"` + query.ReservedAlias + `0"`
-
-		ids, stmt := haPosts(t, db, from.Where(query.Has(haPostChildren)))
-		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "posts" as `+a0+` where "posts"."id" = `+a0+`."parent_id")`))
-		assert.NotContains(t, stmt, "nan")
-
-		ids, stmt = haPosts(t, db, from.Where(query.Has(haPostParent)))
-		assert.Equal(t, []int64{2, 3, 5}, ids)
-		assert.Contains(t, stmt, haNorm(`(select * from "posts" as `+a0+` where "posts"."parent_id" = `+a0+`."id")`))
-
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostChildren, ">=", 2)))
-		assert.Equal(t, []int64{1}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostChildren)))
-		assert.Equal(t, []int64{3, 4, 5}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostChildren, "title", "=", "news")))
-		assert.Equal(t, []int64{1}, ids)
-
-		// Nested self-relation: as in Laravel, a level is aliased when its
-		// table is the enclosing one's; the innermost "posts" shadows the
-		// outer query's and is correlated to the aliased middle level.
-		ids, stmt = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostChildren).Has()))
-		assert.Equal(t, []int64{1}, ids, "post 1's child 2 has child 5")
-		assert.Contains(t, stmt, haNorm(`exists (select * from "posts" as `+a0+` where "posts"."id" = `+a0+`."parent_id" and `+
-			`exists (select * from "posts" where `+a0+`."id" = "posts"."parent_id"))`))
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostChildren, haPostChildren).Has()))
-		assert.Empty(t, ids, "no great-grandchildren")
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostChildren).Has(">=", 1)))
-		assert.Equal(t, []int64{1}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostComments).Has(">=", 2)))
-		assert.Equal(t, []int64{1}, ids, "post 1's child 2 has 2 comments")
-
-		// The grandparent chain: posts whose parent has a parent.
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostParent, haPostParent).Has()))
-		assert.Equal(t, []int64{5}, ids)
-	})
-}
-
-// §11: the existence cases of Sutando's own suite, on its schema.
-type haSuUser struct {
-	ID        int64      `db:"id"`
-	Name      string     `db:"name"`
-	FirstName string     `db:"first_name"`
-	Posts     []haSuPost `db:"-"`
-}
-
-func (haSuUser) TableName() string { return "users" }
-
-type haSuPost struct {
-	ID      int64  `db:"id"`
-	UserID  int64  `db:"user_id"`
-	Name    string `db:"name"`
-	Content string `db:"content"`
-}
-
-func (haSuPost) TableName() string { return "posts" }
-
-var haSuUserPosts = rel.HasMany[haSuUser, haSuPost]("user_id")
-
-func TestAcceptanceSutandoSuiteHas(t *testing.T) {
-	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		ctx := context.Background()
-		db.MustExec(t,
-			`create table users (id {{pk}}, name text, first_name text)`,
-			`create table posts (id {{pk}}, user_id bigint default 0, name text, content text)`,
-			`insert into users (name, first_name) values ('Tim', 'Shuri'), ('X', 'Alice')`,
-			`insert into posts (user_id, name, content) values
-				(1, 'changed name', 'c1'), (2, 'This is a new Title 2!', 'c2'), (2, 'This is a new Title 3!', 'c3'),
-				(30, 'This is a new Title 4!', 'c4'), (4, 'This is a new Title 5!', 'c5')`,
-		)
-		users := query.From[haSuUser]()
-		count := func(q *query.Query[haSuUser]) int64 {
-			t.Helper()
-			db.Counter.Reset()
-			n, err := q.Count(ctx, db)
-			require.NoError(t, err)
-			assert.Equal(t, 1, db.Counter.Count())
-			return n
-		}
-		assert.Equal(t, int64(2), count(users.Where(query.Has(haSuUserPosts))))
-		assert.Equal(t, int64(1), count(users.Where(query.Has(haSuUserPosts, ">", 1))))
-		assert.Equal(t, int64(1), count(users.Where(query.WhereHas(haSuUserPosts, func(q *query.Query[haSuPost]) *query.Query[haSuPost] {
-			return q.Where(sq.Eq{"name": "This is a new Title 3!"})
-		}))))
-		assert.Equal(t, int64(1), count(users.Where(query.WhereRelation(haSuUserPosts, "name", "=", "This is a new Title 3!"))))
-		assert.Equal(t, int64(0), count(users.Where(query.WhereRelation(haSuUserPosts, "name", "=", "This is a new Title 6!"))))
-		// By name, as Sutando's strings.
-		assert.Equal(t, int64(2), count(users.Where(query.HasPath[haSuUser]("posts"))))
-	})
-}
-
-// Bad input to existence tests fails before any statement runs.
-func TestAcceptanceHasErrors(t *testing.T) {
-	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		ctx := context.Background()
-		from := query.From[haPost]()
-		cases := []struct {
-			name string
-			cond sq.Sqlizer
-			is   error
-		}{
-			{"unknown operator", query.Has(haPostComments, "like", 1), query.ErrBadArgument},
-			{"operator with SQL", query.Has(haPostComments, ">= 1 or 1=1 --", 1), query.ErrBadArgument},
-			{"count not an integer", query.Has(haPostComments, ">=", "1; drop table posts"), query.ErrBadArgument},
-			{"nil relation", query.Has(nil), sqlt.ErrNilValue},
-			{"unknown path", query.HasPath[haPost]("comments.nope"), rel.ErrUnknownRelation},
-			{"bad column", query.WhereRelation(haPostComments, "votes; drop table posts", "=", 1), sqlt.ErrInvalidIdentifier},
-			{"unknown column", query.WhereRelation(haPostComments, "nope", "=", 1), sqlt.ErrUnknownColumn},
-			{"bad relation operator", query.WhereRelation(haPostComments, "votes", "=1 or 1=", 1), query.ErrBadArgument},
-		}
-		for _, c := range cases {
-			db.Counter.Reset()
-			_, err := from.Where(c.cond).Get(ctx, db)
-			assert.ErrorIs(t, err, c.is, c.name)
-			assert.Equal(t, 0, db.Counter.Count(), c.name)
-		}
-		n, err := from.Count(ctx, db)
-		require.NoError(t, err)
-		assert.Equal(t, int64(5), n, "data unchanged")
-	})
-}
-
-// §6: withCount and the other aggregates as select columns; no related
+// withCount and the other aggregates as select columns; no related
 // rows give count 0, NULL sum/min/max/avg and exists false.
-func TestAcceptanceWithAggregates(t *testing.T) {
+func TestWithAggregateColumns(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -637,9 +258,9 @@ func haField[V any](ps []haPost, f func(haPost) V) []V {
 	return out
 }
 
-// §6 parent select list and §13.3: with a select, the aggregate is
+// Parent select list: with a select, the aggregate is
 // appended to it (before or after Select); without one, the mapped columns first.
-func TestAcceptanceWithCountSelect(t *testing.T) {
+func TestWithCountKeepsTheSelectedColumns(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -669,8 +290,8 @@ func TestAcceptanceWithCountSelect(t *testing.T) {
 	})
 }
 
-// §6 alias table (§13.10), custom alias, one relation aggregated twice.
-func TestAcceptanceAggregateAliases(t *testing.T) {
+// Alias table, custom alias, one relation aggregated twice.
+func TestAggregateColumnAliases(t *testing.T) {
 	cases := []struct {
 		a    interface{ Alias() string }
 		want string
@@ -686,7 +307,7 @@ func TestAcceptanceAggregateAliases(t *testing.T) {
 		{agg.WithCount(haPostAuthor), "author_count"},
 		{agg.WithCount(haUserPosts), "posts_count"},
 		{agg.WithCount(haPostComments).As("cc"), "cc"},
-		// By name, as Sutando's strings: "comments as cc", the "as" in any case.
+		// By name: "comments as cc", the "as" in any case.
 		{agg.CountOf[haPost]("comments"), "comments_count"},
 		{agg.CountOf[haPost]("comments as cc"), "cc"},
 		{agg.CountOf[haPost]("comments AS cc"), "cc"},
@@ -728,10 +349,10 @@ func TestAcceptanceAggregateAliases(t *testing.T) {
 	})
 }
 
-// §6: belongsTo counts 0 or 1; belongsToMany counts joined pivot rows,
-// pivot filters included (§13.11); relation-level wheres apply; the
+// belongsTo counts 0 or 1; belongsToMany counts joined pivot rows,
+// pivot filters included; relation-level wheres apply; the
 // self-relation aliases.
-func TestAcceptanceWithCountRelationKinds(t *testing.T) {
+func TestWithCountOfEveryRelationKind(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -775,9 +396,9 @@ func TestAcceptanceWithCountRelationKinds(t *testing.T) {
 	})
 }
 
-// §6 SUTANDO-BUG: withExists with a constraint keeps its bindings (and
+// withExists with a constraint keeps its bindings (and
 // withCount with one, too).
-func TestAcceptanceWithExistsConstraint(t *testing.T) {
+func TestWithExistsAndWithCountConstraints(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -811,9 +432,9 @@ func haNormArgs(args []any) []any {
 	return out
 }
 
-// §6 deferred forms: one statement each, the values of the select-column
+// Deferred forms: one statement each, the values of the select-column
 // form, nothing else touched, no statement for no parents.
-func TestAcceptanceLoadAggregates(t *testing.T) {
+func TestDeferredLoadAggregates(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -936,7 +557,7 @@ func TestAcceptanceLoadAggregates(t *testing.T) {
 }
 
 // Bad aggregate input fails before any statement runs.
-func TestAcceptanceAggregateErrors(t *testing.T) {
+func TestAggregatesRejectBadInput(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()
@@ -967,11 +588,11 @@ func TestAcceptanceAggregateErrors(t *testing.T) {
 	})
 }
 
-// §5/§6 edge cases: a constraint's own OR stays inside the correlation;
+// Edge cases: a constraint's own OR stays inside the correlation;
 // a constraint's select, order and limit do not change what is counted;
 // existence and aggregates on a relation-scoped query; hasOne; a
 // belongsToMany constraint on a pivot column.
-func TestAcceptanceHasAggEdges(t *testing.T) {
+func TestExistenceAndAggregatesEdgeCases(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		ctx := context.Background()

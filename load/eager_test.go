@@ -1,9 +1,8 @@
-package acceptance_test
+package load_test
 
-// Acceptance tests for eager loading (CONTRACT §7, the eager part of §3,
-// §4 pivot filters on reads and eager loads, §11's with/load cases, §13
-// items 4, 5 and 7) and issue 6's rules, written against the public API
-// only and run on SQLite and PostgreSQL.
+// Eager loading: keys, statements per relation kind, matching, nesting,
+// columns, constraints, defaults, pivot filters, parent forms and scale,
+// written against the public API only and run on SQLite and PostgreSQL.
 
 import (
 	"context"
@@ -21,12 +20,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/relkit/relkit/agg"
 	"github.com/relkit/relkit/internal/fixture"
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/load"
-	"github.com/relkit/relkit/pivot"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -299,9 +296,9 @@ func eagerBookTitles(bs []eagerBook) []string {
 }
 
 // ---------------------------------------------------------------------
-// §7 Algorithm: no parents, no query.
+// Algorithm: no parents, no query.
 
-func TestEagerNoParentsNoQuery(t *testing.T) {
+func TestEagerLoadOfNoParentsRunsNoStatement(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -326,11 +323,11 @@ func TestEagerNoParentsNoQuery(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §7 Keys: deduplicated, sorted, NULL dropped; an empty key list runs no
-// query (Laravel ≥10; Sutando's `where 1 = ?` is a bug); §13.5: 0 and ''
+// Keys: deduplicated, sorted, NULL dropped; an empty key list runs no
+// query (never `where 1 = ?`); 0 and ''
 // are legal keys.
 
-func TestEagerKeys(t *testing.T) {
+func TestEagerLoadKeysAreDeduplicatedSortedAndNullFree(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -350,7 +347,7 @@ func TestEagerKeys(t *testing.T) {
 		assert.Equal(t, "ann", mixed[1].Author.Name)
 		assert.Nil(t, mixed[2].Author)
 
-		// hasMany keys are deduplicated too (Sutando keeps [1, 1]) and
+		// hasMany keys are deduplicated too and
 		// sorted whatever the parents' order.
 		us := eagerUsers(t, db)
 		log.reset()
@@ -388,8 +385,8 @@ func TestEagerKeys(t *testing.T) {
 	})
 }
 
-// §13.5: skip NULL keys, keep 0 and the empty string (legal keys).
-func TestEagerZeroAndEmptyKeysAreKeys(t *testing.T) {
+// Skip NULL keys, keep 0 and the empty string (legal keys).
+func TestEagerLoadSkipsNullKeysAndKeepsZeroAndEmpty(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		eagerShelfSchema(t, db)
@@ -426,9 +423,9 @@ func TestEagerZeroAndEmptyKeysAreKeys(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §7 SQL per relation type.
+// SQL per relation type.
 
-func TestEagerSQLPerKind(t *testing.T) {
+func TestEagerLoadStatementPerRelationKind(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -468,7 +465,7 @@ func TestEagerSQLPerKind(t *testing.T) {
 		assert.NotContains(t, s, "limit")
 		assert.NotContains(t, s, "is not null")
 
-		// belongsToMany: the pivot select and join of §2, keyed on the
+		// belongsToMany: the pivot select and join, keyed on the
 		// foreign pivot key.
 		log.reset()
 		require.NoError(t, load.With(ctx, ex, us, fixture.UserRoles))
@@ -483,9 +480,9 @@ func TestEagerSQLPerKind(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §7 Matching.
+// Matching.
 
-func TestEagerMatching(t *testing.T) {
+func TestEagerLoadMatchesChildrenToTheirParents(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -569,7 +566,7 @@ func TestEagerMatching(t *testing.T) {
 // Keys compare across Go integer widths and NULL-able forms (an int32
 // parent key against a sql.NullInt64 foreign key), and strings with
 // pointers to strings.
-func TestEagerKeyWidths(t *testing.T) {
+func TestEagerLoadMatchesKeysAcrossIntegerWidthsAndNullables(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		eagerShelfSchema(t, db)
@@ -609,9 +606,9 @@ func TestEagerKeyWidths(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §7 Multiple relations: one query each, in order.
+// Multiple relations: one query each, in order.
 
-func TestEagerMultipleRelations(t *testing.T) {
+func TestEagerLoadRunsOneStatementPerRelationInOrder(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -653,11 +650,11 @@ func TestEagerMultipleRelations(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §7 Nested: posts.comments.images, one query per level keyed from the
+// Nested: posts.comments.images, one query per level keyed from the
 // level above: posts.user_id in (1), comments.post_id in (1,2),
 // images.comment_id in (1,2,3,4).
 
-func TestEagerNested(t *testing.T) {
+func TestNestedEagerLoadKeysEachLevelFromTheLevelAbove(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -734,9 +731,9 @@ func TestEagerNested(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §7 Column selection and §13.7.
+// Column selection.
 
-func TestEagerColumns(t *testing.T) {
+func TestEagerLoadSelectsTheRequestedColumns(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -758,7 +755,7 @@ func TestEagerColumns(t *testing.T) {
 			assert.Same(t, ps[0].Author, ps[1].Author, form)
 		}
 
-		// §13.7: a key left out is still read, so the relation is never
+		// A key left out is still read, so the relation is never
 		// silently empty: the owner key for belongsTo…
 		ps := eagerPosts(t, db)
 		require.NoError(t, load.With(ctx, db, ps, load.Columns(fixture.PostAuthor, "name")))
@@ -847,9 +844,9 @@ func TestEagerColumns(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §7 Constraint closures.
+// Constraint closures.
 
-func TestEagerConstraints(t *testing.T) {
+func TestEagerLoadAppliesConstraintClosures(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -971,9 +968,9 @@ func TestEagerConstraints(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §7 Unknown relation names: an error, and no partial effect.
+// Unknown relation names: an error, and no partial effect.
 
-func TestEagerUnknownRelation(t *testing.T) {
+func TestEagerLoadOfAnUnknownRelationFailsWithoutEffect(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -1068,7 +1065,7 @@ var (
 	eagerHauntedGhosts = rel.HasMany[eagerHaunted, eagerGhost]("book_id")
 )
 
-func TestEagerFailureLeavesParents(t *testing.T) {
+func TestFailedEagerLoadLeavesTheParentsAsTheyWere(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		eagerShelfSchema(t, db)
@@ -1104,7 +1101,7 @@ func TestEagerFailureLeavesParents(t *testing.T) {
 
 // String keys beyond the sizes bound one by one: still one statement,
 // nothing lost.
-func TestEagerManyStringKeys(t *testing.T) {
+func TestEagerLoadOfManyStringKeysIsOneStatement(t *testing.T) {
 	const n = 3000
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
@@ -1146,10 +1143,10 @@ func TestEagerManyStringKeys(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §7 Lazy eager loading: load() on fetched models replaces what is
+// Lazy eager loading: load() on fetched models replaces what is
 // loaded.
 
-func TestEagerLazyLoadReplaces(t *testing.T) {
+func TestLoadOnFetchedModelsReplacesWhatIsLoaded(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -1210,10 +1207,10 @@ func TestEagerLazyLoadReplaces(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §3 withDefault in eager loading: the default on every unmatched parent,
+// withDefault in eager loading: the default on every unmatched parent,
 // the row where there is one; hasMany/belongsToMany unmatched: empty.
 
-func TestEagerDefaults(t *testing.T) {
+func TestEagerLoadGivesUnmatchedParentsTheDefault(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -1290,7 +1287,7 @@ func TestEagerDefaults(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// §4 Pivot filters and orderByPivot, on reads and eager loads.
+// Pivot filters and orderByPivot, on reads and eager loads.
 
 type eagerMember struct {
 	ID     int64        `db:"id"`
@@ -1341,7 +1338,7 @@ func eagerGroupNames(gs []eagerGroup) []string {
 	return out
 }
 
-func TestEagerPivotFilters(t *testing.T) {
+func TestEagerLoadAppliesPivotFiltersAndPivotOrder(t *testing.T) {
 	r := eagerMemberGroups
 	cases := []struct {
 		name     string
@@ -1481,36 +1478,8 @@ func TestEagerPivotFilters(t *testing.T) {
 	})
 }
 
-// §4: recorded pivot filters also limit pivot writes, existence and
-// counts.
-func TestEagerPivotFiltersElsewhere(t *testing.T) {
-	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		ctx := context.Background()
-		eagerPivotSchema(t, db)
-		active := eagerMemberGroups.WherePivot("active", 1)
-		members, err := query.From[eagerMember]().OrderBy("id").Get(ctx, db)
-		require.NoError(t, err)
-
-		// has() and withCount() merge the pivot filters.
-		has, err := query.From[eagerMember]().Where(query.Has(active, ">=", 2)).Get(ctx, db)
-		require.NoError(t, err)
-		require.Len(t, has, 1)
-		assert.Equal(t, "ann", has[0].Name)
-		require.NoError(t, agg.LoadCount(ctx, db, members, active))
-		assert.Equal(t, []int64{2, 1, 0}, []int64{members[0].GroupsCount, members[1].GroupsCount, members[2].GroupsCount})
-
-		// detach() with no ids only removes the rows the filter selects.
-		n, err := pivot.DetachAll(ctx, db, active, &members[0])
-		require.NoError(t, err)
-		assert.Equal(t, int64(2), n)
-		left, err := query.GetMany(ctx, db, eagerMemberGroups, &members[0])
-		require.NoError(t, err)
-		assert.Equal(t, []string{"b"}, eagerGroupNames(left))
-	})
-}
-
 // ---------------------------------------------------------------------
-// §11 Sutando's own suite: the with/load cases.
+// Posts with authors, defaults, tags and thumbnails: the with/load cases.
 
 type (
 	eagerSUser struct {
@@ -1557,7 +1526,7 @@ var (
 	eagerSPostTags      = rel.BelongsToMany[eagerSPost, eagerSTag]("post_tag", "post_id", "tag_id")
 )
 
-func eagerSutandoSeed(t *testing.T, db *testdb.DB) {
+func eagerBlogSeed(t *testing.T, db *testdb.DB) {
 	t.Helper()
 	db.MustExec(t,
 		`create table users (id {{pk}}, name text not null, first_name text not null)`,
@@ -1583,10 +1552,10 @@ func eagerSTagNames(ts []eagerSTag) []string {
 	return out
 }
 
-func TestEagerSutandoSuite(t *testing.T) {
+func TestEagerLoadAuthorsDefaultsTagsAndThumbnailsOfPosts(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		eagerSutandoSeed(t, db)
+		eagerBlogSeed(t, db)
 		find := func(id int64, loaders ...query.Loader[eagerSPost]) eagerSPost {
 			t.Helper()
 			p, err := query.From[eagerSPost]().With(loaders...).Find(ctx, db, id)
@@ -1716,11 +1685,11 @@ func TestEagerSutandoSuite(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// Issue 6: parent forms, JSON [], and §13.4: 100,000 parents in one load.
+// Parent forms, JSON [] for empty relations, 100,000 parents in one load.
 
 type eagerShelves2 []eagerShelf
 
-func TestEagerParentForms(t *testing.T) {
+func TestEagerLoadAcceptsEveryFormOfParents(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		eagerShelfSchema(t, db)
@@ -1777,7 +1746,7 @@ func TestEagerParentForms(t *testing.T) {
 	})
 }
 
-func TestEagerHundredThousandParents(t *testing.T) {
+func TestEagerLoadOfAHundredThousandParents(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large load")
 	}
@@ -1887,7 +1856,7 @@ func TestEagerHundredThousandParents(t *testing.T) {
 }
 
 // Many goroutines loading with the same relation values.
-func TestEagerConcurrent(t *testing.T) {
+func TestConcurrentEagerLoadsDoNotInterfere(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fixture.Seed(t, db)
@@ -1925,7 +1894,7 @@ func TestEagerConcurrent(t *testing.T) {
 }
 
 // String keys held in a PostgreSQL uuid column (text on SQLite), as in
-// CONTRACT §13.6's UUID-keyed models.
+// The UUID-keyed models.
 type eagerDoc struct {
 	ID    string         `db:"id,pk"`
 	Title string         `db:"title"`
@@ -1958,7 +1927,7 @@ var (
 	eagerDocRefs  = rel.BelongsToMany[eagerDoc, eagerRefItem]("eager_doc_ref", "doc_id", "ref_id")
 )
 
-func TestEagerUUIDKeys(t *testing.T) {
+func TestEagerLoadMatchesUUIDKeys(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		typ := "text"

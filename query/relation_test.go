@@ -1,9 +1,8 @@
-// Acceptance tests for CONTRACT.md §1 (conventions), §2 (lazy reads), §3
-// (withDefault), §8 (writes through hasOne/hasMany, refresh, push), §9
-// (associate/dissociate), the matching Sutando-suite cases of §11, and the
-// query builder of issue 2 (reads, writes, timestamps, bad input). Black-box:
-// only the public API, on SQLite and PostgreSQL.
-package acceptance_test
+// Naming conventions, relation reads, withDefault, writes through
+// hasOne/hasMany, refresh, push, associate/dissociate, and the query
+// builder's reads, writes, timestamps and bad input. Black-box: only the
+// public API, on SQLite and PostgreSQL.
+package query_test
 
 import (
 	"context"
@@ -95,9 +94,9 @@ func rwCommentIDs(cs []fx.Comment) []int64 {
 func rwI64(v int64) *int64 { return &v }
 
 // ---------------------------------------------------------------------------
-// §1 Conventions
+// Conventions
 
-func TestRWConventionTableNames(t *testing.T) {
+func TestConventionalTableNames(t *testing.T) {
 	type User struct {
 		ID int64 `db:"id"`
 	}
@@ -154,7 +153,7 @@ func TestRWConventionTableNames(t *testing.T) {
 	})
 }
 
-func TestRWConventionKeysAndPivots(t *testing.T) {
+func TestConventionalKeysAndPivotTables(t *testing.T) {
 	type Tag struct {
 		ID    int64          `db:"id"`
 		Name  string         `db:"name"`
@@ -254,7 +253,7 @@ func TestRWConventionKeysAndPivots(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// §2 Reading relations lazily
+// Reading relations lazily
 
 // rwCommentsByAuthor keys comments by the post's nullable user_id (a
 // relation whose local key can be NULL).
@@ -263,7 +262,7 @@ var (
 	rwPostRoles        = rel.BelongsToMany[fx.Post, fx.Role]("role_user", "user_id", "role_id", "user_id").Named("rw_post_roles")
 )
 
-func TestRWLazyHasOne(t *testing.T) {
+func TestRelatedReadsHasOne(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -306,7 +305,7 @@ func TestRWLazyHasOne(t *testing.T) {
 	})
 }
 
-func TestRWLazyHasMany(t *testing.T) {
+func TestRelatedReadsHasMany(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -333,7 +332,7 @@ func TestRWLazyHasMany(t *testing.T) {
 		assert.Equal(t, 1, db.Counter.Count())
 
 		// A NULL parent key: empty collection and no statement (Laravel
-		// HasOneOrMany::getResults; Sutando throws "Undefined binding(s)").
+		// HasOneOrMany::getResults).
 		db.Counter.Reset()
 		orphan := fx.Post{ID: 4, UserID: nil}
 		cs, err := query.GetMany(ctx, db, rwCommentsByAuthor, &orphan)
@@ -366,7 +365,7 @@ func TestRWLazyHasMany(t *testing.T) {
 	})
 }
 
-func TestRWLazyBelongsTo(t *testing.T) {
+func TestRelatedReadsBelongsTo(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -380,7 +379,7 @@ func TestRWLazyBelongsTo(t *testing.T) {
 		s := rwOnly(t, db)
 		assert.Contains(t, s, `select "users"."id", "users"."name" from "users" where "users"."id" = ? limit 1`)
 
-		// Sutando: post.related('author').first()
+		// post.related('author').first()
 		db.Counter.Reset()
 		u, err := query.Related(fx.PostAuthor, &p1).First(ctx, db)
 		require.NoError(t, err)
@@ -407,7 +406,7 @@ func TestRWLazyBelongsTo(t *testing.T) {
 	})
 }
 
-func TestRWLazyBelongsToMany(t *testing.T) {
+func TestRelatedReadsBelongsToMany(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -490,7 +489,7 @@ func TestRWLazyBelongsToMany(t *testing.T) {
 	})
 }
 
-func TestRWRelationConstraints(t *testing.T) {
+func TestRelatedQueriesKeepTheRelationConstraints(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -563,7 +562,7 @@ func TestRWRelationConstraints(t *testing.T) {
 		ok, err := query.Related(fx.UserPosts, &fx.User{ID: 3}).Exists(ctx, db)
 		require.NoError(t, err)
 		assert.False(t, ok)
-		// Sutando docs: user.related('roles').orderBy('name').get()
+		// user.related('roles').orderBy('name').get()
 		roles, err := query.Related(fx.UserRoles, &ann).OrderBy("name").Get(ctx, db)
 		require.NoError(t, err)
 		require.Len(t, roles, 2)
@@ -576,7 +575,7 @@ func TestRWRelationConstraints(t *testing.T) {
 	})
 }
 
-func TestRWRelationBadInput(t *testing.T) {
+func TestRelatedQueriesRejectBadInput(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -601,9 +600,9 @@ func TestRWRelationBadInput(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// §3 withDefault
+// withDefault
 
-func TestRWWithDefaultGetOne(t *testing.T) {
+func TestGetOneGivesTheDefaultWhenNothingMatches(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -675,7 +674,7 @@ func TestRWWithDefaultGetOne(t *testing.T) {
 	})
 }
 
-func TestRWWithDefaultEager(t *testing.T) {
+func TestEagerLoadWithDefaultOnRelationReads(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -741,9 +740,9 @@ func TestRWWithDefaultEager(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// §8 Writing through hasOne/hasMany
+// Writing through hasOne/hasMany
 
-func TestRWRelationSave(t *testing.T) {
+func TestRelatedSaveSetsTheForeignKey(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -831,7 +830,7 @@ func TestRWRelationSave(t *testing.T) {
 	})
 }
 
-func TestRWRelationCreate(t *testing.T) {
+func TestRelatedCreateSetsTheForeignKey(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -875,7 +874,7 @@ func TestRWRelationCreate(t *testing.T) {
 	})
 }
 
-func TestRWRelationFindOrNewFirstOrNew(t *testing.T) {
+func TestRelatedFindOrNewAndFirstOrNew(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -925,7 +924,7 @@ func TestRWRelationFindOrNewFirstOrNew(t *testing.T) {
 	})
 }
 
-func TestRWRelationFirstOrCreateUpdateOrCreate(t *testing.T) {
+func TestRelatedFirstOrCreateAndUpdateOrCreate(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -999,7 +998,7 @@ func TestRWRelationFirstOrCreateUpdateOrCreate(t *testing.T) {
 	})
 }
 
-func TestRWRefreshAfterSave(t *testing.T) {
+func TestRefreshAfterSaveRereadsRelations(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -1018,7 +1017,7 @@ func TestRWRefreshAfterSave(t *testing.T) {
 	})
 }
 
-func TestRWPush(t *testing.T) {
+func TestPushSavesTheModelAndItsLoadedRelations(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -1056,7 +1055,7 @@ func TestRWPush(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "nice", other.Content, "clean models keep their values")
 
-		// Sutando docs: post.comments[0].author.name = … ; push() also saves
+		// post.comments[0].author.name = … ; push() also saves
 		// belongsTo owners loaded on the children.
 		p2, err := query.From[fx.Post]().Find(ctx, db, 2)
 		require.NoError(t, err)
@@ -1073,7 +1072,7 @@ func TestRWPush(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, int64(99), got.Votes)
 
-		// null relations are skipped (Sutando throws on a null belongsTo).
+		// null relations are skipped.
 		orphan, err := query.From[fx.Post]().Find(ctx, db, 4)
 		require.NoError(t, err)
 		require.NoError(t, load.With(ctx, db, &orphan, fx.PostAuthor))
@@ -1097,7 +1096,7 @@ func TestRWPush(t *testing.T) {
 	})
 }
 
-func TestRWPushRollback(t *testing.T) {
+func TestFailedPushRollsBackEverything(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -1129,9 +1128,9 @@ func TestRWPushRollback(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// §9 associate / dissociate
+// associate / dissociate
 
-func TestRWAssociateDissociate(t *testing.T) {
+func TestAssociateAndDissociateSetTheForeignKey(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -1201,7 +1200,7 @@ func TestRWAssociateDissociate(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// §11 Sutando's own suite: the cases in these sections
+// Posts with authors, defaults, tags and thumbnails
 
 type (
 	rwsUser struct {
@@ -1264,7 +1263,7 @@ func rwsSeed(t *testing.T, db *testdb.DB) {
 	)
 }
 
-func TestRWSutandoSuite(t *testing.T) {
+func TestRelationReadsOfPostsAuthorsAndTags(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		rwsSeed(t, db)
@@ -1337,7 +1336,7 @@ func TestRWSutandoSuite(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// Issue 2: the query builder
+// The query builder
 
 type rwStatus string
 
@@ -1402,7 +1401,7 @@ func rwItemNames(its []rwItem) []string {
 	return out
 }
 
-func TestRWBuilderMappingAndWrites(t *testing.T) {
+func TestBuilderMapsStructsAndWrites(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		rwItemsSchema(t, db)
@@ -1518,7 +1517,7 @@ func TestRWBuilderMappingAndWrites(t *testing.T) {
 	})
 }
 
-func TestRWBuilderReads(t *testing.T) {
+func TestBuilderReads(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		rwItemsSchema(t, db)
@@ -1679,7 +1678,7 @@ func TestRWBuilderReads(t *testing.T) {
 	})
 }
 
-func TestRWBuilderBadInput(t *testing.T) {
+func TestBuilderRejectsBadInput(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		rwItemsSchema(t, db)
@@ -1797,7 +1796,7 @@ func TestRWBuilderBadInput(t *testing.T) {
 	})
 }
 
-func TestRWKeyTypesAndNulls(t *testing.T) {
+func TestRelationKeyTypesAndNullKeys(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -1865,7 +1864,7 @@ func TestRWKeyTypesAndNulls(t *testing.T) {
 	})
 }
 
-func TestRWAssociateUnsavedOwner(t *testing.T) {
+func TestAssociateWithAnUnsavedOwner(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -1898,7 +1897,7 @@ func TestRWAssociateUnsavedOwner(t *testing.T) {
 	})
 }
 
-func TestRWRelationNames(t *testing.T) {
+func TestRelationsAreFoundByName(t *testing.T) {
 	assert.Equal(t, "default_author", relmeta.Of(rwsPostDefaultAuthor).Name)
 	assert.Equal(t, "default_post_author", relmeta.Of(rwsPostDefaultPostAuthor).Name)
 	assert.Equal(t, "thumbnail", relmeta.Of(rwsPostThumbnail).Name)
@@ -1927,7 +1926,7 @@ type rwStamped struct {
 
 func (rwStamped) TableName() string { return "stamped" }
 
-func TestRWTimestamps(t *testing.T) {
+func TestWritesSetTimestamps(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -1990,7 +1989,7 @@ func TestRWTimestamps(t *testing.T) {
 	})
 }
 
-func TestRWRelationWriteEdges(t *testing.T) {
+func TestRelatedWritesEdgeCases(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -2034,7 +2033,7 @@ func TestRWRelationWriteEdges(t *testing.T) {
 	})
 }
 
-func TestRWBelongsToManyQueryMethods(t *testing.T) {
+func TestBelongsToManyRelatedQueryMethods(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
@@ -2173,7 +2172,7 @@ type rwDoc struct {
 
 func (rwDoc) TableName() string { return "docs" }
 
-func TestRWEmbeddedMapping(t *testing.T) {
+func TestEmbeddedStructsMapToColumns(t *testing.T) {
 	m, err := schema.ModelFor[rwDoc]()
 	require.NoError(t, err)
 	cols := map[string]string{}
@@ -2213,7 +2212,7 @@ func TestRWEmbeddedMapping(t *testing.T) {
 	})
 }
 
-func TestRWInsertManyLarge(t *testing.T) {
+func TestInsertManyOfManyRowsThroughARelation(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
