@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -40,7 +41,7 @@ func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, 
 			unique = append(unique, k)
 		}
 	}
-	pk := rel.Qualified(pm.Table, pm.PK.Column)
+	pk := sqltext.Qualified(pm.Table, pm.PK.Column)
 	var b strings.Builder
 	var args []any
 	b.WriteString("select " + pk)
@@ -53,7 +54,7 @@ func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, 
 		args = append(args, s.args...)
 	}
 	list, listArgs := ex.Dialect().KeyList(pk, rel.BindKeys(unique, rel.KeyBytesOf(pm.PK.Type)))
-	b.WriteString(" from " + sqlt.Ident(pm.Table) + " where " + list)
+	b.WriteString(" from " + sqltext.Ident(pm.Table) + " where " + list)
 	args = append(args, listArgs...)
 	rows, err := ex.Query(ctx, b.String(), args...)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -228,11 +229,11 @@ func keysOf(m *rel.Meta, elems []reflect.Value) (parentKeys, error) {
 func keyColumn(m *rel.Meta, inner string) string {
 	switch m.Kind {
 	case rel.KindBelongsTo:
-		return rel.Qualified(inner, m.OwnerKey)
+		return sqltext.Qualified(inner, m.OwnerKey)
 	case rel.KindBelongsToMany:
 		return m.PivotColumn(m.ForeignPivotKey)
 	}
-	return rel.Qualified(inner, m.ForeignKey)
+	return sqltext.Qualified(inner, m.ForeignKey)
 }
 
 // fetch runs the grouped statement of a group of aggregates over one

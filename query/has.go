@@ -8,6 +8,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -161,11 +162,11 @@ func RelationSubquery[C any](m *rel.Meta, sel func(inner string) string, fn func
 func Correlation(m *rel.Meta, outer, inner string) string {
 	switch m.Kind {
 	case rel.KindBelongsTo:
-		return rel.Qualified(outer, m.ForeignKey) + " = " + rel.Qualified(inner, m.OwnerKey)
+		return sqltext.Qualified(outer, m.ForeignKey) + " = " + sqltext.Qualified(inner, m.OwnerKey)
 	case rel.KindBelongsToMany:
-		return rel.Qualified(outer, m.ParentKey) + " = " + m.PivotColumn(m.ForeignPivotKey)
+		return sqltext.Qualified(outer, m.ParentKey) + " = " + m.PivotColumn(m.ForeignPivotKey)
 	}
-	return rel.Qualified(outer, m.LocalKey) + " = " + rel.Qualified(inner, m.ForeignKey)
+	return sqltext.Qualified(outer, m.LocalKey) + " = " + sqltext.Qualified(inner, m.ForeignKey)
 }
 
 func checkMeta(m *rel.Meta) error {
@@ -188,16 +189,16 @@ func relatedSide(m *rel.Meta, outer string, alias *int, cons constraint) (Relate
 	side := RelatedFrom{Name: rt}
 	model := m.Related
 	var from strings.Builder
-	from.WriteString(sqlt.Ident(rt))
+	from.WriteString(sqltext.Ident(rt))
 	if outer != "" && rt == outer {
 		side.Name = ReservedAlias + strconv.Itoa(*alias)
 		*alias++
-		from.WriteString(" as " + sqlt.Ident(side.Name))
+		from.WriteString(" as " + sqltext.Ident(side.Name))
 		model = m.Related.Aliased(side.Name)
 	}
 	if m.Kind == rel.KindBelongsToMany {
-		from.WriteString(" join " + sqlt.Ident(m.PivotTable) + " on " +
-			rel.Qualified(side.Name, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
+		from.WriteString(" join " + sqltext.Ident(m.PivotTable) + " on " +
+			sqltext.Qualified(side.Name, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
 	}
 	var conds []cond
 	for _, w := range m.Wheres {
@@ -232,7 +233,7 @@ func relatedSide(m *rel.Meta, outer string, alias *int, cons constraint) (Relate
 		// Where is always ANDed after the correlation or the key list: a
 		// lone condition with a top-level OR (a relation's raw Where)
 		// must not escape it.
-		if sqlt.NeedsParens(s) {
+		if sqltext.NeedsParens(s) {
 			s = "(" + s + ")"
 		}
 		side.Where, side.WhereArgs = s, a

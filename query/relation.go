@@ -11,6 +11,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/names"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -70,7 +71,7 @@ func ScopeRelation[C any](q *Query[C], m *rel.Meta, key any) *Query[C] {
 		rt := m.Related.Table
 		switch m.Kind {
 		case rel.KindHasOne, rel.KindHasMany:
-			fk := rel.Qualified(rt, m.ForeignKey)
+			fk := sqltext.Qualified(rt, m.ForeignKey)
 			c.scope = append(c.scope, sq.Expr(fk+" = ?", key), sq.Expr(fk+" is not null"))
 			// Copy: the map may be shared with the query c was cloned from.
 			c.attrs = maps.Clone(c.attrs)
@@ -79,7 +80,7 @@ func ScopeRelation[C any](q *Query[C], m *rel.Meta, key any) *Query[C] {
 			}
 			c.attrs[m.ForeignKey] = key
 		case rel.KindBelongsTo:
-			c.scope = append(c.scope, sq.Expr(rel.Qualified(rt, m.OwnerKey)+" = ?", key))
+			c.scope = append(c.scope, sq.Expr(sqltext.Qualified(rt, m.OwnerKey)+" = ?", key))
 		case rel.KindBelongsToMany:
 			c.pivot = m
 			c.selects = append(c.selects, PivotSelects(m)...)
@@ -104,8 +105,8 @@ func ScopeRelation[C any](q *Query[C], m *rel.Meta, key any) *Query[C] {
 // PivotJoin renders `"role_user" on "roles"."id" = "role_user"."role_id"`
 // as an inner join clause.
 func PivotJoin(m *rel.Meta) sq.Sqlizer {
-	return sq.Expr("inner join " + sqlt.Ident(m.PivotTable) + " on " +
-		rel.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
+	return sq.Expr("inner join " + sqltext.Ident(m.PivotTable) + " on " +
+		sqltext.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
 }
 
 // PivotAlias is the result column under which a pivot column is read.
@@ -118,7 +119,7 @@ func PivotSelects(m *rel.Meta) []sq.Sqlizer {
 	cols := append([]string{m.ForeignPivotKey, m.RelatedPivotKey}, m.PivotColumns...)
 	out := make([]sq.Sqlizer, 0, len(cols))
 	for _, c := range cols {
-		out = append(out, sq.Expr(m.PivotColumn(c)+" as "+sqlt.Ident(PivotAlias(c))))
+		out = append(out, sq.Expr(m.PivotColumn(c)+" as "+sqltext.Ident(PivotAlias(c))))
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -59,7 +60,7 @@ func (q *Query[T]) upsertColumns(conflict, update []string) (qc, qu []string, er
 			if err != nil {
 				return nil, err
 			}
-			out[i] = sqlt.Ident(name)
+			out[i] = sqltext.Ident(name)
 		}
 		return out, nil
 	}
@@ -217,7 +218,7 @@ func upsertBatch(ctx context.Context, ex sqlt.Executor, m *sqlt.Model, rows []re
 		_, err := ex.Exec(ctx, s, args...)
 		return err
 	}
-	rs, err := ex.Query(ctx, s+" returning "+sqlt.Ident(m.PK.Column), args...)
+	rs, err := ex.Query(ctx, s+" returning "+sqltext.Ident(m.PK.Column), args...)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -206,16 +207,13 @@ func (m *Meta) String() string {
 	return fmt.Sprintf("%s %s.%s → %s", m.Kind, m.Parent.Type.Name(), m.Name, m.Related.Type.Name())
 }
 
-// Qualified returns table.column quoted for SQL.
-func Qualified(table, column string) string { return sqlt.Ident(table + "." + column) }
-
 // PivotColumn qualifies a pivot column with the pivot table unless it is
 // already qualified.
 func (m *Meta) PivotColumn(col string) string {
 	if strings.Contains(col, ".") {
-		return sqlt.Ident(col)
+		return sqltext.Ident(col)
 	}
-	return Qualified(m.PivotTable, col)
+	return sqltext.Qualified(m.PivotTable, col)
 }
 
 // clone returns a shallow copy that records m as its origin; slices are

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/relkit/relkit/internal/sqltext"
 )
 
 // Field is one mapped column of a struct type.
@@ -311,10 +313,10 @@ func (m *Model) readColumns() {
 			b.WriteString(", ")
 		}
 		m.readCols = append(m.readCols, f.Column)
-		b.WriteString(Ident(m.Table + "." + f.Column))
+		b.WriteString(sqltext.Qualified(m.Table, f.Column))
 	}
 	if len(m.readCols) == 0 {
-		b.WriteString(Ident(m.Table + ".*"))
+		b.WriteString(sqltext.Ident(m.Table + ".*"))
 	}
 	m.selectList = b.String()
 }
