@@ -40,7 +40,10 @@ type existence struct {
 	err  error
 }
 
-// ToSql returns the condition with "?" placeholders and its arguments.
+// ToSql returns the condition with "?" placeholders and its arguments, its
+// identifiers in relkit's dialect-neutral form: the condition is for a
+// relkit query (alone or inside sq.And, sq.Or), whose executor quotes them
+// for its dialect.
 func (e *existence) ToSql() (string, []any, error) {
 	if e.err != nil {
 		return "", nil, e.err

@@ -84,7 +84,9 @@ type sqliteDialect struct{}
 func (sqliteDialect) Name() string              { return "sqlite" }
 func (sqliteDialect) Quote(ident string) string { return quoteDouble(ident) }
 func (sqliteDialect) Rebind(query string) string {
-	query = sqltext.Requote(query, quoteDouble)
+	// Every marked identifier is validated (no quote to double): the
+	// marks become quotes one for one, in a single allocation.
+	query = strings.ReplaceAll(query, string(sqltext.Mark), `"`)
 	if strings.Contains(query, "??") {
 		query = strings.ReplaceAll(query, "??", "?")
 	}
@@ -289,7 +291,7 @@ func placeholders(n int) string {
 // in the same pass.
 func rebindDollar(q string) string {
 	if strings.IndexByte(q, '?') < 0 {
-		return sqltext.Requote(q, quoteDouble)
+		return strings.ReplaceAll(q, string(sqltext.Mark), `"`)
 	}
 	var b strings.Builder
 	b.Grow(len(q) + 16)
