@@ -164,7 +164,7 @@ func (s *spec) selectExpr(inner string) string {
 	case fnExists:
 		return "*"
 	}
-	return s.fn.String() + "(" + rel.Qualified(inner, s.column) + ")"
+	return s.fn.String() + "(" + sqltext.Qualified(inner, s.column) + ")"
 }
 
 // groupedExpr is the aggregate in the grouped (deferred) statement.
@@ -305,7 +305,7 @@ func (a Aggregate[P]) Apply(q *query.Query[P]) *query.Query[P] {
 			expr = "coalesce(" + expr + ", " + z + ")"
 		}
 	}
-	return q.AddSelect(sq.Expr(expr+" as "+sqlt.Ident(s.alias), s.args...))
+	return q.AddSelect(sq.Expr(expr+" as "+sqltext.Ident(s.alias), s.args...))
 }
 
 var scannerType = reflect.TypeFor[sql.Scanner]()

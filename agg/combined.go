@@ -8,7 +8,7 @@ import (
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -42,7 +42,7 @@ func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, 
 			unique = append(unique, k)
 		}
 	}
-	pk := rel.Qualified(pm.Table, pm.PK.Column)
+	pk := sqltext.Qualified(pm.Table, pm.PK.Column)
 	var b strings.Builder
 	var args []any
 	b.WriteString("select " + pk)
@@ -55,7 +55,7 @@ func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, 
 		args = append(args, s.args...)
 	}
 	list, listArgs := ex.Dialect().KeyList(pk, keys.BindAll(unique, keys.IsBytes(pm.PK.Type)))
-	b.WriteString(" from " + sqlt.Ident(pm.Table) + " where " + list)
+	b.WriteString(" from " + sqltext.Ident(pm.Table) + " where " + list)
 	args = append(args, listArgs...)
 	rows, err := ex.Query(ctx, b.String(), args...)
 	if err != nil {

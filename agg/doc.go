@@ -15,7 +15,7 @@
 // and would truncate a longer alias, so on PostgreSQL a query on a struct
 // with a longer column fails with sqlt.ErrInvalidIdentifier before any
 // statement runs (a long relation name plus "_count" included; see
-// sqlt.IdentLimiter).
+// sqlt.Dialect.MaxIdentLen).
 //
 //	type Post struct {
 //		ID    int64  `db:"id"`

@@ -28,7 +28,7 @@ func TestAggregatesKeepTheDriverError(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		fixture.Seed(t, db)
 		users := []countedUser{{ID: 1}, {ID: 2}}
-		failingPosts := rel.HasMany[countedUser, fixture.Post]("user_id").Where(sq.Expr(db.FailingCondition(`"posts"."votes"`)))
+		failingPosts := rel.HasMany[countedUser, fixture.Post]("user_id").Where(sq.Expr(db.FailingCondition("posts.votes")))
 		t.Run("Load", func(t *testing.T) {
 			err := agg.Load(ctx, db, users, agg.WithCount(failingPosts), agg.WithSum(failingPosts, "votes"))
 			db.RequireDriverError(t, err, pgBad, liteBad)

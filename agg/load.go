@@ -10,6 +10,7 @@ import (
 	"github.com/relkit/relkit/internal/parentset"
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -173,11 +174,11 @@ func (s *spec) null(t reflect.Type) any {
 func keyColumn(m *relmeta.Meta, inner string) string {
 	switch m.Kind {
 	case relmeta.KindBelongsTo:
-		return rel.Qualified(inner, m.OwnerKey)
+		return sqltext.Qualified(inner, m.OwnerKey)
 	case relmeta.KindBelongsToMany:
 		return m.PivotColumn(m.ForeignPivotKey)
 	}
-	return rel.Qualified(inner, m.ForeignKey)
+	return sqltext.Qualified(inner, m.ForeignKey)
 }
 
 // fetch runs the grouped statement of a group of aggregates over one

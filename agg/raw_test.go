@@ -46,5 +46,5 @@ func TestAggregateOfRelationWithUnsafeFragmentRunsNothing(t *testing.T) {
 			require.NoError(t, err, frag)
 			assert.Equal(t, []int64{3, 1, 0, 0}, []int64{got[0].CommentsCount, got[1].CommentsCount, got[2].CommentsCount, got[3].CommentsCount}, frag)
 		}
-	})
+	}, testdb.RawQuotes("fixture.SafeFragments double-quote identifiers around comment characters"))
 }

@@ -84,6 +84,7 @@ func eagerNorm(s string) string {
 	s = eagerDollars.ReplaceAllString(s, "?")
 	s = strings.ReplaceAll(s, `"`, "")
 	s = strings.ReplaceAll(s, "`", "")
+	s = strings.NewReplacer("[", "", "]", "").Replace(s) // sqlite_quoted
 	return strings.TrimSpace(eagerSpaces.ReplaceAllString(strings.ToLower(s), " "))
 }
 

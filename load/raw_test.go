@@ -51,5 +51,5 @@ func TestEagerLoadWithUnsafeFragmentRunsNothing(t *testing.T) {
 			require.NoError(t, err, frag)
 			assert.Equal(t, []int{2, 1, 0}, []int{len(users[0].Posts), len(users[1].Posts), len(users[2].Posts)}, frag)
 		}
-	})
+	}, testdb.RawQuotes("fixture.SafeFragments double-quote identifiers around comment characters"))
 }

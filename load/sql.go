@@ -7,9 +7,8 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/query"
-	"github.com/relkit/relkit/rel"
-	"github.com/relkit/relkit/sqlt"
 )
 
 // pivotFirst chooses the join order of belongsToMany loads: from the pivot
@@ -44,7 +43,7 @@ func keyColumn(m *relmeta.Meta) string {
 	if m.Kind == relmeta.KindBelongsToMany {
 		return m.PivotColumn(m.ForeignPivotKey)
 	}
-	return rel.Qualified(m.Related.Table, m.RelatedKeyColumn())
+	return sqltext.Qualified(m.Related.Table, m.RelatedKeyColumn())
 }
 
 // columns returns the chosen columns plus the needed ones, in order.
@@ -81,7 +80,7 @@ func (s *stmt) plainSQL() (string, []any, error) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(rel.Qualified(rt, c))
+			b.WriteString(sqltext.Qualified(rt, c))
 		}
 	}
 	pivot := m.Kind == relmeta.KindBelongsToMany
@@ -96,13 +95,13 @@ func (s *stmt) plainSQL() (string, []any, error) {
 			args = append(args, a...)
 		}
 		if pivotFirst {
-			on := rel.Qualified(rt, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
-			b.WriteString(" from " + sqlt.Ident(m.PivotTable) + " inner join " + sqlt.Ident(rt) + " on " + on)
+			on := sqltext.Qualified(rt, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
+			b.WriteString(" from " + sqltext.Ident(m.PivotTable) + " inner join " + sqltext.Ident(rt) + " on " + on)
 		} else {
-			b.WriteString(" from " + sqlt.Ident(rt) + " " + pivotJoin(m))
+			b.WriteString(" from " + sqltext.Ident(rt) + " " + pivotJoin(m))
 		}
 	} else {
-		b.WriteString(" from " + sqlt.Ident(rt))
+		b.WriteString(" from " + sqltext.Ident(rt))
 	}
 	b.WriteString(" where ")
 	for _, w := range m.Wheres {
@@ -142,8 +141,8 @@ func (s *stmt) plainSQL() (string, []any, error) {
 //
 //	inner join "role_user" on "roles"."id" = "role_user"."role_id"
 func pivotJoin(m *relmeta.Meta) string {
-	return "inner join " + sqlt.Ident(m.PivotTable) + " on " +
-		rel.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
+	return "inner join " + sqltext.Ident(m.PivotTable) + " on " +
+		sqltext.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
 }
 
 func direction(desc bool) string {
@@ -156,7 +155,7 @@ func direction(desc bool) string {
 // writeCond writes a condition, in parentheses when it may hold a
 // top-level OR that would otherwise bind looser than the ANDs around it.
 func writeCond(b *strings.Builder, s string) {
-	if sqlt.NeedsParens(s) {
+	if sqltext.NeedsParens(s) {
 		b.WriteString("(" + s + ")")
 		return
 	}
@@ -196,7 +195,7 @@ func constrainWith[C any](fn func(*query.Query[C]) *query.Query[C]) constraint {
 		}
 		if sel := q.Selected(); sel != nil {
 			for _, c := range s.need {
-				qc := rel.Qualified(m.Related.Table, c)
+				qc := sqltext.Qualified(m.Related.Table, c)
 				found := false
 				for _, x := range sel {
 					if x == qc {
@@ -209,6 +208,6 @@ func constrainWith[C any](fn func(*query.Query[C]) *query.Query[C]) constraint {
 				}
 			}
 		}
-		return q.ToSql()
+		return sqltext.Neutral(q)
 	}
 }

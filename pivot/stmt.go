@@ -100,9 +100,9 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 		}
 		p.pivotValues = append(p.pivotValues, pv)
 	}
-	p.table = sqlt.Ident(m.PivotTable)
-	p.fpk = rel.Qualified(m.PivotTable, m.ForeignPivotKey)
-	p.rpk = rel.Qualified(m.PivotTable, m.RelatedPivotKey)
+	p.table = sqltext.Ident(m.PivotTable)
+	p.fpk = sqltext.Qualified(m.PivotTable, m.ForeignPivotKey)
+	p.rpk = sqltext.Qualified(m.PivotTable, m.RelatedPivotKey)
 	return p, nil
 }
 
@@ -165,14 +165,14 @@ func (p *plan) updates(d sqlt.Dialect, keys []any, attrs map[string]any, now tim
 		if set.Len() > 0 {
 			set.WriteString(", ")
 		}
-		set.WriteString(sqlt.Ident(n) + " = ?")
+		set.WriteString(sqltext.Ident(n) + " = ?")
 		setArgs = append(setArgs, attrs[n])
 	}
 	if _, given := attrs[p.m.UpdatedAtColumn]; p.writeUpdated && !given {
 		if set.Len() > 0 {
 			set.WriteString(", ")
 		}
-		set.WriteString(sqlt.Ident(p.m.UpdatedAtColumn) + " = ?")
+		set.WriteString(sqltext.Ident(p.m.UpdatedAtColumn) + " = ?")
 		setArgs = append(setArgs, now)
 	}
 	if set.Len() == 0 || len(keys) == 0 {
@@ -187,7 +187,7 @@ func (p *plan) updates(d sqlt.Dialect, keys []any, attrs map[string]any, now tim
 			if i > 0 {
 				b.WriteString(" or ")
 			}
-			col := rel.Qualified(p.m.PivotTable, n)
+			col := sqltext.Qualified(p.m.PivotTable, n)
 			if d.Name() == "sqlite" {
 				b.WriteString(col + " is not ?")
 			} else {
@@ -205,7 +205,7 @@ func (p *plan) updates(d sqlt.Dialect, keys []any, attrs map[string]any, now tim
 	head := "update " + p.table + " set " + set.String() + " where " + p.fpk + " = ? and "
 	var tail string
 	if returning {
-		tail = " returning " + sqlt.Ident(p.m.RelatedPivotKey)
+		tail = " returning " + sqltext.Ident(p.m.RelatedPivotKey)
 	}
 	var out []stmt
 	for _, in := range p.keyIn(d, keys) {
@@ -467,7 +467,7 @@ func (p *plan) inserts(recs []record, now time.Time) ([]stmt, error) {
 			if i > 0 {
 				hb.WriteString(", ")
 			}
-			hb.WriteString(sqlt.Ident(c))
+			hb.WriteString(sqltext.Ident(c))
 		}
 		hb.WriteString(") values ")
 		head := hb.String()

@@ -19,9 +19,9 @@ func TestReadsKeepTheDriverError(t *testing.T) {
 	pgBad, liteBad := testdb.FailingCodes()
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		Seed(t, db)
-		bad := func() *query.Query[Post] { return query.From[Post]().WhereRaw(db.FailingCondition(`"posts"."votes"`)) }
+		bad := func() *query.Query[Post] { return query.From[Post]().WhereRaw(db.FailingCondition("posts.votes")) }
 		ann := User{ID: 1, Name: "ann"}
-		failingPosts := rel.HasMany[User, Post]().Where(sq.Expr(db.FailingCondition(`"posts"."votes"`)))
+		failingPosts := rel.HasMany[User, Post]().Where(sq.Expr(db.FailingCondition("posts.votes")))
 		reads := map[string]func() error{
 			"Get":      func() error { _, err := bad().Get(ctx, db); return err },
 			"First":    func() error { _, err := bad().First(ctx, db); return err },

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -41,7 +42,10 @@ type existence struct {
 	err  error
 }
 
-// ToSql returns the condition with "?" placeholders and its arguments.
+// ToSql returns the condition with "?" placeholders and its arguments, its
+// identifiers in relkit's dialect-neutral form: the condition is for a
+// relkit query (alone or inside sq.And, sq.Or), whose executor quotes them
+// for its dialect.
 func (e *existence) ToSql() (string, []any, error) {
 	if e.err != nil {
 		return "", nil, e.err
@@ -163,11 +167,11 @@ func RelationSubquery[C any](m *relmeta.Meta, sel func(inner string) string, fn 
 func Correlation(m *relmeta.Meta, outer, inner string) string {
 	switch m.Kind {
 	case relmeta.KindBelongsTo:
-		return rel.Qualified(outer, m.ForeignKey) + " = " + rel.Qualified(inner, m.OwnerKey)
+		return sqltext.Qualified(outer, m.ForeignKey) + " = " + sqltext.Qualified(inner, m.OwnerKey)
 	case relmeta.KindBelongsToMany:
-		return rel.Qualified(outer, m.ParentKey) + " = " + m.PivotColumn(m.ForeignPivotKey)
+		return sqltext.Qualified(outer, m.ParentKey) + " = " + m.PivotColumn(m.ForeignPivotKey)
 	}
-	return rel.Qualified(outer, m.LocalKey) + " = " + rel.Qualified(inner, m.ForeignKey)
+	return sqltext.Qualified(outer, m.LocalKey) + " = " + sqltext.Qualified(inner, m.ForeignKey)
 }
 
 func checkMeta(m *relmeta.Meta) error {
@@ -187,16 +191,16 @@ func relatedSide(m *relmeta.Meta, outer string, alias *int, cons constraint) (Re
 	side := RelatedFrom{Name: rt}
 	model := m.Related
 	var from strings.Builder
-	from.WriteString(sqlt.Ident(rt))
+	from.WriteString(sqltext.Ident(rt))
 	if outer != "" && rt == outer {
 		side.Name = ReservedAlias + strconv.Itoa(*alias)
 		*alias++
-		from.WriteString(" as " + sqlt.Ident(side.Name))
+		from.WriteString(" as " + sqltext.Ident(side.Name))
 		model = m.Related.Aliased(side.Name)
 	}
 	if m.Kind == relmeta.KindBelongsToMany {
-		from.WriteString(" join " + sqlt.Ident(m.PivotTable) + " on " +
-			rel.Qualified(side.Name, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
+		from.WriteString(" join " + sqltext.Ident(m.PivotTable) + " on " +
+			sqltext.Qualified(side.Name, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
 	}
 	var conds []cond
 	for _, w := range m.Wheres {
@@ -231,7 +235,7 @@ func relatedSide(m *relmeta.Meta, outer string, alias *int, cons constraint) (Re
 		// Where is always ANDed after the correlation or the key list: a
 		// lone condition with a top-level OR (a relation's raw Where)
 		// must not escape it.
-		if sqlt.NeedsParens(s) {
+		if sqltext.NeedsParens(s) {
 			s = "(" + s + ")"
 		}
 		side.Where, side.WhereArgs = s, a

@@ -12,7 +12,7 @@ import (
 // and [Query.NoWait]). Run it inside a transaction (sqlt.Tx): outside one
 // each statement is its own transaction and the lock ends with it.
 //
-// The lock is rendered by the executor's dialect (sqlt.RowLocker). On
+// The lock is rendered by the executor's dialect (sqlt.Dialect.RowLock). On
 // SQLite it renders nothing: SQLite has no row locks, a write transaction
 // locks the whole database, and a transaction begun with BEGIN IMMEDIATE
 // (sqlt.Open's default for SQLite files) holds that lock from its first
@@ -102,11 +102,7 @@ func (q *Query[T]) lockClause(d sqlt.Dialect) (string, error) {
 	case len(q.havings) > 0:
 		return "", fmt.Errorf("a row lock with Having: the rows read are not rows of %s: %w", q.model.Table, ErrBadArgument)
 	}
-	rl, ok := d.(sqlt.RowLocker)
-	if !ok {
-		return "", fmt.Errorf("row lock: dialect %s does not render row locks (sqlt.RowLocker): %w", d.Name(), ErrUnsupported)
-	}
-	s, err := rl.RowLock(l)
+	s, err := d.RowLock(l)
 	if err != nil {
 		return "", fmt.Errorf("row lock on %s: %w: %w", d.Name(), err, ErrUnsupported)
 	}

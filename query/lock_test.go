@@ -2,6 +2,7 @@ package query_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -87,7 +88,7 @@ func TestLockClauseIsRenderedByTheDialect(t *testing.T) {
 				assert.Len(t, got, 2)
 				want := base + c.clause
 				if db.Name == "sqlite" {
-					want = `SELECT "jobs"."id", "jobs"."status", "jobs"."worker" FROM "jobs" WHERE "jobs"."status" = ? ORDER BY "jobs"."id" asc LIMIT 2` // no row locks: see sqlt.RowLocker
+					want = `SELECT "jobs"."id", "jobs"."status", "jobs"."worker" FROM "jobs" WHERE "jobs"."status" = ? ORDER BY "jobs"."id" asc LIMIT 2` // no row locks: see sqlt.Dialect.RowLock
 				}
 				assert.Contains(t, db.Counter.Statements(), want, db.Counter.String())
 			})
@@ -114,8 +115,12 @@ func TestLockWithACorrelatedCountReadsTheCount(t *testing.T) {
 	})
 }
 
-// noLockDialect is a Dialect written outside relkit, without RowLocker.
+// noLockDialect is a Dialect that cannot take row locks.
 type noLockDialect struct{ sqlt.Dialect }
+
+func (noLockDialect) RowLock(sqlt.RowLock) (string, error) {
+	return "", errors.New("no row locks here")
+}
 
 type dialectExec struct {
 	sqlt.Executor
@@ -165,7 +170,7 @@ func TestLockRefusedBeforeAnyStatement(t *testing.T) {
 				_, err := query.From[lkJobCount]().Apply(agg.WithCount(lkJobTrials, lockTrials)).Get(ctx, ex)
 				return err
 			}, query.ErrBadArgument},
-			{"a dialect without RowLocker", func(ex sqlt.Executor) error {
+			{"a dialect without row locks", func(ex sqlt.Executor) error {
 				return get(jobs.ForUpdate())(dialectExec{ex, noLockDialect{ex.Dialect()}})
 			}, query.ErrUnsupported},
 		}

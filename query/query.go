@@ -136,10 +136,10 @@ func (q *Query[T]) column(col string) (string, error) {
 	}
 	if t, c, ok := strings.Cut(col, "."); ok && t != q.model.Table {
 		if q.pivot != nil && t == q.pivot.PivotTable {
-			return sqlt.Ident(col), nil
+			return sqltext.Ident(col), nil
 		}
 		if len(q.joins) > 0 {
-			return sqlt.Ident(col), nil // joined tables are not mapped: identifier check only
+			return sqltext.Ident(col), nil // joined tables are not mapped: identifier check only
 		}
 		return "", &sqlt.UnknownColumnError{Type: q.model.Type.String(), Column: col}
 	} else if ok {
@@ -148,7 +148,7 @@ func (q *Query[T]) column(col string) (string, error) {
 	if _, err := q.model.CheckColumn(col); err != nil {
 		return "", err
 	}
-	return sqlt.Ident(q.model.Table + "." + col), nil
+	return sqltext.Ident(q.model.Table + "." + col), nil
 }
 
 // Select chooses the columns to read (mapped columns of T, or columns of
@@ -563,7 +563,7 @@ func (l condList) ToSql() (string, []any, error) {
 				b.WriteString(" and ")
 			}
 		}
-		if len(l) > 1 && sqlt.NeedsParens(s) {
+		if len(l) > 1 && sqltext.NeedsParens(s) {
 			s = "(" + s + ")"
 		}
 		b.WriteString(s)
@@ -601,12 +601,43 @@ func (p parenExpr) ToSql() (string, []any, error) {
 	return "(" + s + ")", a, nil
 }
 
-// ToSql renders the SELECT with "?" placeholders; the executor rewrites
-// them for its dialect. Query implements squirrel's Sqlizer, so it can be
-// used as a subquery; a locking query (ForUpdate, …) cannot, and gives an
-// error matching ErrBadArgument, since its lock depends on the dialect of
-// the executor that runs it.
+// ToSql renders the SELECT with "?" placeholders and identifiers quoted as
+// SQLite and PostgreSQL read them (the form to read or log; the executor
+// renders the statement it sends for its own dialect, see [Query.SQL]).
+// Query implements squirrel's Sqlizer, so it can be used as a subquery, in
+// that form; a locking query (ForUpdate, …) cannot, and gives an error
+// matching ErrBadArgument, since its lock depends on the dialect of the
+// executor that runs it.
 func (q *Query[T]) ToSql() (string, []any, error) {
+	s, args, err := q.neutralSQL()
+	if err != nil {
+		return "", nil, err
+	}
+	return sqltext.Requote(s, sqlt.SQLite.Quote), args, nil
+}
+
+// SQL renders the statement that an executor of dialect d sends for Get:
+// placeholders and identifiers in d's form, and the row lock, if any.
+func (q *Query[T]) SQL(d sqlt.Dialect) (string, []any, error) {
+	s, args, err := q.sqlFor(d)
+	if err != nil {
+		return "", nil, err
+	}
+	return d.Rebind(s), args, nil
+}
+
+func init() {
+	sqltext.Neutral = func(s sqltext.Sqlizer) (string, []any, error) {
+		if n, ok := s.(interface{ neutralSQL() (string, []any, error) }); ok {
+			return n.neutralSQL()
+		}
+		return s.ToSql()
+	}
+}
+
+// neutralSQL is ToSql in relkit's neutral form (marked identifiers), for
+// the statements relkit builds around the query.
+func (q *Query[T]) neutralSQL() (string, []any, error) {
 	if q.err != nil {
 		return "", nil, q.err
 	}
@@ -633,7 +664,7 @@ func (q *Query[T]) selectBuilder() sq.SelectBuilder {
 		// the table later does not reach the scan.
 		cols = []string{q.model.SelectList()}
 	}
-	b := sq.Select(cols...).From(sqlt.Ident(q.model.Table))
+	b := sq.Select(cols...).From(sqltext.Ident(q.model.Table))
 	for _, s := range q.selects {
 		b = b.Column(s)
 	}

@@ -146,5 +146,5 @@ func TestFragmentsWithCommentCharactersInsideQuotesStillWork(t *testing.T) {
 				require.NoError(t, err)
 			})
 		}
-	})
+	}, testdb.RawQuotes("fixture.SafeFragments double-quote identifiers around comment characters"))
 }

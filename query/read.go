@@ -12,6 +12,7 @@ import (
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/names"
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -111,7 +112,7 @@ func (q *Query[T]) pkColumn() (string, error) {
 	if q.model.PK == nil {
 		return "", fmt.Errorf("%s: %w", q.model.Type.Name(), sqlt.ErrNoPrimaryKey)
 	}
-	return sqlt.Ident(q.model.Table + "." + q.model.PK.Column), nil
+	return sqltext.Ident(q.model.Table + "." + q.model.PK.Column), nil
 }
 
 // pkValue checks a primary key value given to Find or FindMany against the
@@ -202,14 +203,14 @@ func (q *Query[T]) count(ctx context.Context, ex sqlt.Executor) (int64, error) {
 	var args []any
 	var err error
 	if c.distinct || len(c.groupBy) > 0 {
-		inner, iargs, err := c.ToSql()
+		inner, iargs, err := c.neutralSQL()
 		if err != nil {
 			return 0, err
 		}
-		s, args = "select count(*) from ("+inner+") as "+sqlt.Ident("aggregate_table"), iargs
+		s, args = "select count(*) from ("+inner+") as "+sqltext.Ident("aggregate_table"), iargs
 	} else {
 		c.columns, c.selects = []string{"count(*)"}, nil
-		s, args, err = c.ToSql()
+		s, args, err = c.neutralSQL()
 		if err != nil {
 			return 0, err
 		}
@@ -238,7 +239,7 @@ func (q *Query[T]) Exists(ctx context.Context, ex sqlt.Executor) (bool, error) {
 	c := q.clone()
 	c.orders, c.loaders = nil, nil
 	c.columns, c.selects = []string{"1"}, nil
-	inner, args, err := c.ToSql()
+	inner, args, err := c.neutralSQL()
 	if err != nil {
 		return false, fmt.Errorf("exists %s: %w", q.tableName(), err)
 	}

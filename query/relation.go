@@ -14,6 +14,7 @@ import (
 	"github.com/relkit/relkit/internal/names"
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -73,7 +74,7 @@ func ScopeRelation[C any](q *Query[C], m *relmeta.Meta, key any) *Query[C] {
 		rt := m.Related.Table
 		switch m.Kind {
 		case relmeta.KindHasOne, relmeta.KindHasMany:
-			fk := rel.Qualified(rt, m.ForeignKey)
+			fk := sqltext.Qualified(rt, m.ForeignKey)
 			c.scope = append(c.scope, sq.Expr(fk+" = ?", key), sq.Expr(fk+" is not null"))
 			// Copy: the map may be shared with the query c was cloned from.
 			c.attrs = maps.Clone(c.attrs)
@@ -82,7 +83,7 @@ func ScopeRelation[C any](q *Query[C], m *relmeta.Meta, key any) *Query[C] {
 			}
 			c.attrs[m.ForeignKey] = key
 		case relmeta.KindBelongsTo:
-			c.scope = append(c.scope, sq.Expr(rel.Qualified(rt, m.OwnerKey)+" = ?", key))
+			c.scope = append(c.scope, sq.Expr(sqltext.Qualified(rt, m.OwnerKey)+" = ?", key))
 		case relmeta.KindBelongsToMany:
 			c.pivot = m
 			c.selects = append(c.selects, PivotSelects(m)...)
@@ -107,8 +108,8 @@ func ScopeRelation[C any](q *Query[C], m *relmeta.Meta, key any) *Query[C] {
 // PivotJoin renders `"role_user" on "roles"."id" = "role_user"."role_id"`
 // as an inner join clause.
 func PivotJoin(m *relmeta.Meta) sq.Sqlizer {
-	return sq.Expr("inner join " + sqlt.Ident(m.PivotTable) + " on " +
-		rel.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
+	return sq.Expr("inner join " + sqltext.Ident(m.PivotTable) + " on " +
+		sqltext.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
 }
 
 // PivotAlias is the result column under which a pivot column is read.
@@ -121,7 +122,7 @@ func PivotSelects(m *relmeta.Meta) []sq.Sqlizer {
 	cols := append([]string{m.ForeignPivotKey, m.RelatedPivotKey}, m.PivotColumns...)
 	out := make([]sq.Sqlizer, 0, len(cols))
 	for _, c := range cols {
-		out = append(out, sq.Expr(m.PivotColumn(c)+" as "+sqlt.Ident(PivotAlias(c))))
+		out = append(out, sq.Expr(m.PivotColumn(c)+" as "+sqltext.Ident(PivotAlias(c))))
 	}
 	return out
 }

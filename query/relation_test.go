@@ -1636,10 +1636,13 @@ func TestBuilderReads(t *testing.T) {
 			Price int64 `db:"price"`
 			N     int64 `db:"n"`
 		}
-		gs, _, err := items.Select("price").SelectRaw("count(*) as n").GroupBy("price").Having(sq.Expr("count(*) > ?", 1)).OrderBy("price").ToSql()
+		grouped := items.Select("price").SelectRaw("count(*) as n").GroupBy("price").Having(sq.Expr("count(*) > ?", 1)).OrderBy("price")
+		gs, _, err := grouped.ToSql()
 		require.NoError(t, err)
 		assert.Contains(t, rwNorm(gs), `select "items"."price", count(*) as n from "items" group by "items"."price" having count(*) > ? order by "items"."price" asc`)
-		rs, err := db.Query(ctx, gs, 1)
+		ds, dargs, err := grouped.SQL(db.Dialect()) // the statement in the executor's dialect
+		require.NoError(t, err)
+		rs, err := db.Query(ctx, ds, dargs...)
 		require.NoError(t, err)
 		pcs, err := sqlt.ScanAll[priceCount](rs)
 		require.NoError(t, err)

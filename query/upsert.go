@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -60,7 +61,7 @@ func (q *Query[T]) upsertColumns(conflict, update []string) (qc, qu []string, er
 			if err != nil {
 				return nil, err
 			}
-			out[i] = sqlt.Ident(name)
+			out[i] = sqltext.Ident(name)
 		}
 		return out, nil
 	}
@@ -218,7 +219,7 @@ func upsertBatch(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []
 		_, err := ex.Exec(ctx, s, args...)
 		return err
 	}
-	rs, err := ex.Query(ctx, s+" returning "+sqlt.Ident(m.PK.Column), args...)
+	rs, err := ex.Query(ctx, s+" returning "+sqltext.Ident(m.PK.Column), args...)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -71,12 +72,12 @@ func insertSQL(m *schema.Model, rows []reflect.Value, withPK bool, returning boo
 		cols = append(cols, f)
 	}
 	var b strings.Builder
-	b.WriteString("insert into " + sqlt.Ident(m.Table))
+	b.WriteString("insert into " + sqltext.Ident(m.Table))
 	if len(cols) == 0 {
 		// Only a generated key: one row per statement (insertRows sees to it).
 		b.WriteString(" default values")
 		if returning && m.PK != nil {
-			b.WriteString(" returning " + sqlt.Ident(m.PK.Column))
+			b.WriteString(" returning " + sqltext.Ident(m.PK.Column))
 		}
 		return b.String(), nil
 	}
@@ -85,7 +86,7 @@ func insertSQL(m *schema.Model, rows []reflect.Value, withPK bool, returning boo
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(sqlt.Ident(f.Column))
+		b.WriteString(sqltext.Ident(f.Column))
 	}
 	b.WriteString(") values ")
 	args := make([]any, 0, len(cols)*len(rows))
@@ -100,7 +101,7 @@ func insertSQL(m *schema.Model, rows []reflect.Value, withPK bool, returning boo
 		}
 	}
 	if returning && m.PK != nil {
-		b.WriteString(" returning " + sqlt.Ident(m.PK.Column))
+		b.WriteString(" returning " + sqltext.Ident(m.PK.Column))
 	}
 	return b.String(), args
 }
@@ -364,11 +365,11 @@ func updateRow(ctx context.Context, ex sqlt.Executor, m *schema.Model, rv reflec
 		if f.PK || f.ReadOnly {
 			continue
 		}
-		sets = append(sets, sqlt.Ident(f.Column)+" = ?")
+		sets = append(sets, sqltext.Ident(f.Column)+" = ?")
 		args = append(args, f.Get(rv).Interface())
 	}
 	args = append(args, m.PK.Get(rv).Interface())
-	res, err := ex.Exec(ctx, "update "+sqlt.Ident(m.Table)+" set "+strings.Join(sets, ", ")+" where "+sqlt.Ident(m.PK.Column)+" = ?", args...)
+	res, err := ex.Exec(ctx, "update "+sqltext.Ident(m.Table)+" set "+strings.Join(sets, ", ")+" where "+sqltext.Ident(m.PK.Column)+" = ?", args...)
 	if err != nil {
 		return 0, err
 	}
@@ -480,7 +481,7 @@ func (q *Query[T]) Delete(ctx context.Context, ex sqlt.Executor, v *T) error {
 		return fmt.Errorf("delete %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
 	}
 	rv := reflect.ValueOf(v).Elem()
-	res, err := ex.Exec(ctx, "delete from "+sqlt.Ident(q.model.Table)+" where "+sqlt.Ident(q.model.PK.Column)+" = ?", q.model.PK.Get(rv).Interface())
+	res, err := ex.Exec(ctx, "delete from "+sqltext.Ident(q.model.Table)+" where "+sqltext.Ident(q.model.PK.Column)+" = ?", q.model.PK.Get(rv).Interface())
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", q.tableName(), err)
 	}
@@ -529,12 +530,12 @@ func (q *Query[T]) UpdateAll(ctx context.Context, ex sqlt.Executor, values map[s
 	var sets []string
 	var args []any
 	for _, k := range keys {
-		sets = append(sets, sqlt.Ident(k)+" = ?")
+		sets = append(sets, sqltext.Ident(k)+" = ?")
 		args = append(args, values[k])
 	}
 	if u := q.model.UpdatedAt; u != nil {
 		if _, given := values[u.Column]; !given {
-			sets = append(sets, sqlt.Ident(u.Column)+" = ?")
+			sets = append(sets, sqltext.Ident(u.Column)+" = ?")
 			args = append(args, schema.Now())
 		}
 	}
@@ -545,7 +546,7 @@ func (q *Query[T]) UpdateAll(ctx context.Context, ex sqlt.Executor, values map[s
 	if ex == nil {
 		return 0, fmt.Errorf("update all %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
 	}
-	res, err := ex.Exec(ctx, "update "+sqlt.Ident(q.model.Table)+" set "+strings.Join(sets, ", ")+w, append(args, wargs...)...)
+	res, err := ex.Exec(ctx, "update "+sqltext.Ident(q.model.Table)+" set "+strings.Join(sets, ", ")+w, append(args, wargs...)...)
 	if err != nil {
 		return 0, fmt.Errorf("update all %s: %w", q.tableName(), err)
 	}
@@ -567,7 +568,7 @@ func (q *Query[T]) DeleteAll(ctx context.Context, ex sqlt.Executor) (int64, erro
 	if ex == nil {
 		return 0, fmt.Errorf("delete all %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
 	}
-	res, err := ex.Exec(ctx, "delete from "+sqlt.Ident(q.model.Table)+w, args...)
+	res, err := ex.Exec(ctx, "delete from "+sqltext.Ident(q.model.Table)+w, args...)
 	if err != nil {
 		return 0, fmt.Errorf("delete all %s: %w", q.tableName(), err)
 	}

@@ -208,7 +208,7 @@ func CheckSchema(ctx context.Context, ex sqlt.Executor, rels ...Relation) error 
 		}
 		arg := table
 		if ex.Dialect().Name() == "postgres" {
-			arg = sqlt.Ident(table) // quoted: to_regclass keeps its case
+			arg = ex.Dialect().Quote(table) // quoted: to_regclass keeps its case
 		}
 		rows, err := ex.Query(ctx, q, arg)
 		if err != nil {

@@ -124,8 +124,8 @@ func TestDeclareConventions(t *testing.T) {
 	assert.Equal(t, "group_id", members.RelatedPivotKey)
 	assert.Equal(t, "code", members.ParentKey)
 	assert.Equal(t, "name", members.RelatedKey)
-	assert.Equal(t, `"members"."member_id"`, members.PivotColumn("member_id"))
-	assert.Equal(t, `"x"."y"`, members.PivotColumn("x.y"))
+	assert.Equal(t, `"members"."member_id"`, sqlt.SQLite.Rebind(members.PivotColumn("member_id")))
+	assert.Equal(t, `"x"."y"`, sqlt.SQLite.Rebind(members.PivotColumn("x.y")))
 
 	profile := relmeta.Of(rel.HasOne[decUser, decProfile]())
 	require.NoError(t, profile.DestErr())
@@ -255,7 +255,7 @@ func TestBuildersReturnCopies(t *testing.T) {
 	p := roles.WherePivot("active", 1).OrWherePivot("priority", ">", 2).WherePivotIn("kind", []string{"a", "b"}).WherePivotNull("deleted_at")
 	s, args, err := relmeta.Of(p).PivotFilter().ToSql()
 	require.NoError(t, err)
-	assert.Equal(t, `("dec_role_dec_user"."active" = ? or "dec_role_dec_user"."priority" > ? and "dec_role_dec_user"."kind" in (?, ?) and "dec_role_dec_user"."deleted_at" is null)`, s)
+	assert.Equal(t, `("dec_role_dec_user"."active" = ? or "dec_role_dec_user"."priority" > ? and "dec_role_dec_user"."kind" in (?, ?) and "dec_role_dec_user"."deleted_at" is null)`, sqlt.SQLite.Rebind(s))
 	assert.Equal(t, []any{1, 2, "a", "b"}, args)
 	assert.Nil(t, relmeta.Of(roles).PivotFilter())
 }

@@ -75,8 +75,5 @@ func (p Path) String() string {
 	return strings.Join(names, ".")
 }
 
-// Qualified returns table.column quoted for SQL.
-func Qualified(table, column string) string { return sqlt.Ident(table + "." + column) }
-
 // Len returns the number of relations in the path.
 func (p Path) Len() int { return len(p.metas) }

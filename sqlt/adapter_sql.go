@@ -18,12 +18,12 @@ type sqlQuerier interface {
 // FromDB adapts a *sql.DB of any database/sql driver, with the given
 // dialect. The returned handle does not own db: Close leaves it open.
 func FromDB(db *sql.DB, d Dialect) *DB {
-	return &DB{conn: sqlConn{q: db, db: db, sqlite: d == SQLite}, dialect: d}
+	return &DB{conn: sqlConn{q: db, db: db, sqlite: d.Name() == "sqlite"}, dialect: d}
 }
 
 // FromConn adapts a *sql.Conn, with the given dialect.
 func FromConn(c *sql.Conn, d Dialect) *DB {
-	return &DB{conn: sqlConn{q: c, c: c, sqlite: d == SQLite}, dialect: d}
+	return &DB{conn: sqlConn{q: c, c: c, sqlite: d.Name() == "sqlite"}, dialect: d}
 }
 
 // FromTx adapts a *sql.Tx that the caller began and will commit or roll
@@ -35,7 +35,7 @@ func FromConn(c *sql.Conn, d Dialect) *DB {
 // that a tx SQLite rolled back on its own is reported (see [ErrTxLost]) as
 // on the other handles.
 func FromTx(tx *sql.Tx, d Dialect) *DB {
-	return &DB{conn: &sqlTx{q: tx, outer: true, state: &txState{probe: d == SQLite}}, dialect: d}
+	return &DB{conn: &sqlTx{q: tx, outer: true, state: &txState{probe: d.Name() == "sqlite"}}, dialect: d}
 }
 
 // sqlConn is a *sql.DB (db set) or a *sql.Conn (c set).

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -28,7 +29,7 @@ func TestNeedsParens(t *testing.T) {
 		"a = 'unterminated":              true,
 		"a = (1":                         true,
 	} {
-		assert.Equal(t, want, sqlt.NeedsParens(s), "%q", s)
+		assert.Equal(t, want, sqltext.NeedsParens(s), "%q", s)
 	}
 }
 
@@ -60,7 +61,7 @@ func TestCheckFragmentRefusesWhatCouldChangeTheStatementAfterIt(t *testing.T) {
 			assert.Contains(t, err.Error(), reason, "%q", s)
 			assert.Contains(t, err.Error(), strconv.Quote(s), "the error names the fragment")
 		}
-		assert.True(t, sqlt.NeedsParens(s), "in doubt: %q", s)
+		assert.True(t, sqltext.NeedsParens(s), "in doubt: %q", s)
 	}
 }
 

@@ -12,19 +12,28 @@ import (
 )
 
 // Dialect describes the SQL differences relkit cares about between
-// databases. relkit builds every statement with "?" placeholders and asks
-// the dialect to rewrite them once, at the outermost statement.
+// databases, and is the only authority on them: relkit's builders write
+// every statement in a dialect-neutral form, with "?" placeholders and
+// identifiers marked rather than quoted (they render before the executor
+// that runs them is known), and the executor hands each statement to its
+// dialect's Rebind, which rewrites both, before it is sent or reported to
+// a hook. Key lists, RETURNING, upserts, row locks and the length of
+// identifiers come from the dialect too.
 //
-// SQLite and PostgreSQL are built in; a third database (MySQL, say) is a new
-// value implementing this interface, [IdentLimiter] when it limits the
-// length of identifiers, and [RowLocker] when it renders row locks.
+// relkit owns its dialects: SQLite and Postgres are the values, and the
+// interface is sealed, since a dialect must read relkit's neutral form.
+// A value that embeds one of them (to override Returning, say) is a
+// Dialect too.
 type Dialect interface {
 	// Name is a short lower-case name: "sqlite", "postgres".
 	Name() string
-	// Quote quotes one identifier (no dots), doubling embedded quotes.
+	// Quote quotes one identifier (no dots) for the database, doubling
+	// embedded quotes.
 	Quote(ident string) string
-	// Rebind rewrites "?" placeholders into the dialect's form. "??" is
-	// an escaped literal question mark.
+	// Rebind turns a statement of relkit's neutral form into the
+	// dialect's: each marked identifier quoted with Quote, and "?"
+	// placeholders rewritten ("??" is an escaped literal question mark).
+	// Text without marks or placeholders comes back unchanged.
 	Rebind(query string) string
 	// Returning reports whether INSERT … RETURNING is supported.
 	Returning() bool
@@ -38,6 +47,18 @@ type Dialect interface {
 	// Upsert renders the conflict clause of an insert that updates the
 	// given columns when the conflict columns collide (quoted already).
 	Upsert(conflict []string, update []string) string
+	// RowLock renders the row-locking clause l of a SELECT (whose Mode
+	// is not LockNone), with a leading space, or fails when the database
+	// cannot take such a lock: a lock that silently went missing would
+	// let two transactions take the same row.
+	RowLock(l RowLock) (string, error)
+	// MaxIdentLen is the length in bytes of the longest identifier the
+	// database keeps whole, 0 when relkit enforces no limit. PostgreSQL
+	// keeps 63 bytes and silently truncates longer names, so an alias
+	// such as an aggregate's would come back under another name.
+	MaxIdentLen() int
+
+	sealed()
 }
 
 // SQLite is the dialect of SQLite (mattn/go-sqlite3).
@@ -46,16 +67,8 @@ var SQLite Dialect = sqliteDialect{}
 // Postgres is the dialect of PostgreSQL (jackc/pgx/v5).
 var Postgres Dialect = postgresDialect{}
 
-// QuoteIdent quotes a possibly dotted identifier with d ("a.b" → "a"."b").
-func QuoteIdent(d Dialect, ident string) string {
-	if t, c, ok := strings.Cut(ident, "."); ok {
-		if c == "*" {
-			return d.Quote(t) + ".*"
-		}
-		return d.Quote(t) + "." + d.Quote(c)
-	}
-	return d.Quote(ident)
-}
+// quoteDouble is SQLite's and PostgreSQL's quoting.
+func quoteDouble(ident string) string { return sqltext.QuoteDouble(ident) }
 
 // sqliteInlineMax is the largest key list that SQLite gets as individual
 // placeholders; longer lists travel as one JSON array parameter, read with
@@ -66,11 +79,19 @@ const sqliteInlineMax = 500
 type sqliteDialect struct{}
 
 func (sqliteDialect) Name() string              { return "sqlite" }
-func (sqliteDialect) Quote(ident string) string { return sqltext.Quote(ident) }
+func (sqliteDialect) Quote(ident string) string { return quoteDouble(ident) }
 func (sqliteDialect) Rebind(query string) string {
-	return strings.ReplaceAll(query, "??", "?")
+	// Every marked identifier is validated (no quote to double): the
+	// marks become quotes one for one, in a single allocation.
+	query = strings.ReplaceAll(query, string(sqltext.Mark), `"`)
+	if strings.Contains(query, "??") {
+		query = strings.ReplaceAll(query, "??", "?")
+	}
+	return query
 }
-func (sqliteDialect) Returning() bool { return true }
+func (sqliteDialect) MaxIdentLen() int { return 0 }
+func (sqliteDialect) sealed()          {}
+func (sqliteDialect) Returning() bool  { return true }
 func (sqliteDialect) KeyList(col string, keys []any) (string, []any) {
 	if len(keys) <= sqliteInlineMax {
 		return col + " in (" + placeholders(len(keys)) + ")", keys
@@ -129,7 +150,7 @@ func (sqliteDialect) Upsert(conflict, update []string) string {
 	return upsertClause(conflict, update)
 }
 
-// RowLock implements RowLocker. SQLite has no row locks: a write
+// RowLock: SQLite has no row locks: a write
 // transaction locks the whole database, so every lock renders nothing. To
 // hold the write lock from the start of a transaction (what a job queue's
 // "select … for update" would give), begin it with BEGIN IMMEDIATE, which
@@ -141,13 +162,14 @@ func (sqliteDialect) RowLock(RowLock) (string, error) { return "", nil }
 type postgresDialect struct{}
 
 func (postgresDialect) Name() string              { return "postgres" }
-func (postgresDialect) Quote(ident string) string { return sqltext.Quote(ident) }
+func (postgresDialect) Quote(ident string) string { return quoteDouble(ident) }
 func (postgresDialect) Rebind(query string) string {
 	return rebindDollar(query)
 }
 func (postgresDialect) Returning() bool { return true }
+func (postgresDialect) sealed()         {}
 
-// MaxIdentLen implements IdentLimiter: NAMEDATALEN-1.
+// MaxIdentLen is NAMEDATALEN-1.
 func (postgresDialect) MaxIdentLen() int { return 63 }
 func (postgresDialect) KeyList(col string, keys []any) (string, []any) {
 	// One array parameter: the SQL text is the same for any number of keys.
@@ -177,7 +199,7 @@ func (postgresDialect) Upsert(conflict, update []string) string {
 	return upsertClause(conflict, update)
 }
 
-// RowLock implements RowLocker: " for update", " for share skip locked", …
+// RowLock renders " for update", " for share skip locked", …
 func (postgresDialect) RowLock(l RowLock) (string, error) {
 	var s string
 	switch l.Mode {
@@ -205,7 +227,7 @@ func (postgresDialect) RowLock(l RowLock) (string, error) {
 }
 
 // LockMode is the strength of the row locks a SELECT takes (see
-// [RowLocker]), named as in PostgreSQL.
+// [Dialect].RowLock), named as in PostgreSQL.
 type LockMode uint8
 
 // The lock modes, strongest first.
@@ -232,20 +254,6 @@ const (
 type RowLock struct {
 	Mode LockMode
 	Wait LockWait
-}
-
-// RowLocker is implemented by a [Dialect] that renders the row-locking
-// clause of a SELECT (" for update skip locked" on PostgreSQL; nothing on
-// SQLite, which locks the whole database for a write). It is an interface
-// of its own, rather than a method of Dialect, so that Dialects written
-// outside relkit keep compiling; a locking query run on a Dialect that does
-// not implement it fails before any statement, since a lock that silently
-// went missing would let two transactions take the same row.
-type RowLocker interface {
-	// RowLock renders l (whose Mode is not LockNone) as a clause that
-	// follows the statement, with a leading space, or fails when the
-	// database cannot take such a lock.
-	RowLock(l RowLock) (string, error)
 }
 
 func upsertClause(conflict, update []string) string {
@@ -276,10 +284,11 @@ func placeholders(n int) string {
 }
 
 // rebindDollar turns ? into $1, $2, … skipping quoted strings and
-// identifiers; "??" becomes a literal "?".
+// identifiers; "??" becomes a literal "?". Marked identifiers are quoted
+// in the same pass.
 func rebindDollar(q string) string {
-	if !strings.Contains(q, "?") {
-		return q
+	if strings.IndexByte(q, '?') < 0 {
+		return strings.ReplaceAll(q, string(sqltext.Mark), `"`)
 	}
 	var b strings.Builder
 	b.Grow(len(q) + 16)
@@ -296,6 +305,8 @@ func rebindDollar(q string) string {
 		case c == '\'' || c == '"':
 			quote = c
 			b.WriteByte(c)
+		case c == sqltext.Mark:
+			b.WriteByte('"') // validated identifiers: nothing to double
 		case c == '?':
 			if i+1 < len(q) && q[i+1] == '?' {
 				b.WriteByte('?')
@@ -332,12 +343,4 @@ func jsonArray(keys []any) string {
 	}
 	b.WriteByte(']')
 	return b.String()
-}
-
-// Ident quotes a possibly dotted identifier with SQL-standard double quotes
-// ("posts.user_id" → "posts"."user_id"; "posts.*" → "posts".*). relkit's
-// builders render SQL before the executor is known, so they use this form,
-// which SQLite and PostgreSQL both read.
-func Ident(ident string) string {
-	return sqltext.Ident(ident)
 }

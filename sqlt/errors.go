@@ -3,8 +3,6 @@ package sqlt
 import (
 	"database/sql"
 	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
@@ -80,36 +78,3 @@ var ErrUnsafeFragment = sqltext.ErrUnsafeFragment
 // condition), Offset (the byte offset of the problem in Fragment) and
 // Reason (what was found there).
 type UnsafeFragmentError = sqltext.UnsafeFragmentError
-
-// IdentLimiter is implemented by a [Dialect] whose database limits the
-// length of identifiers. PostgreSQL keeps 63 bytes (NAMEDATALEN-1) and
-// silently truncates longer names, so an alias such as an aggregate's
-// comes back under another name; MySQL keeps 64 characters. It is an
-// interface of its own, rather than a method of Dialect, so that Dialects
-// written outside relkit keep compiling: a Dialect that does not implement
-// it has no limit that relkit enforces (SQLite's is far beyond any name).
-type IdentLimiter interface {
-	// MaxIdentLen is the length in bytes of the longest identifier the
-	// database keeps whole.
-	MaxIdentLen() int
-}
-
-// CheckIdentLen returns an *InvalidIdentifierError (matching
-// ErrInvalidIdentifier) when ident, or a part of a dotted ident, is longer
-// than d keeps whole (see [IdentLimiter]); nil when d has no limit.
-func CheckIdentLen(d Dialect, ident string) error {
-	l, ok := d.(IdentLimiter)
-	if !ok {
-		return nil
-	}
-	limit := l.MaxIdentLen()
-	if len(ident) <= limit {
-		return nil // no part can be longer than the whole
-	}
-	for part := range strings.SplitSeq(ident, ".") {
-		if len(part) > limit {
-			return &InvalidIdentifierError{Ident: ident, Reason: fmt.Sprintf("%d bytes, longer than the %d %s keeps", len(part), limit, d.Name())}
-		}
-	}
-	return nil
-}

@@ -17,30 +17,39 @@ import (
 func PivotAlias(col string) string { return "pivot_" + col }
 
 // Fit returns an error matching sqlt.ErrInvalidIdentifier when d would
-// truncate a name of a read of model (see sqlt.IdentLimiter): a truncated
+// truncate a name of a read of model (see sqlt.Dialect.MaxIdentLen): a truncated
 // result column would no longer match its field. It checks the table, the
 // model's columns (an aggregate's alias is one of them, so agg.WithCount
 // on a long relation name or a long agg.As is caught) and, when pivot is a
 // belongsToMany relation whose related rows are read, the pivot aliases.
 // It returns nil at once when d has no limit.
 func Fit(d sqlt.Dialect, model *schema.Model, pivot *relmeta.Meta) error {
-	if _, ok := d.(sqlt.IdentLimiter); !ok {
+	if d.MaxIdentLen() == 0 {
 		return nil
 	}
-	if err := sqlt.CheckIdentLen(d, model.Table); err != nil {
+	if err := fits(d, model.Table); err != nil {
 		return err
 	}
 	for _, f := range model.Fields {
-		if err := sqlt.CheckIdentLen(d, f.Column); err != nil {
+		if err := fits(d, f.Column); err != nil {
 			return err
 		}
 	}
 	if pivot != nil {
 		for _, c := range append([]string{pivot.ForeignPivotKey, pivot.RelatedPivotKey}, pivot.PivotColumns...) {
-			if err := sqlt.CheckIdentLen(d, PivotAlias(c)); err != nil {
+			if err := fits(d, PivotAlias(c)); err != nil {
 				return fmt.Errorf("pivot column %s: %w", c, err)
 			}
 		}
+	}
+	return nil
+}
+
+// fits returns an *sqlt.InvalidIdentifierError (matching
+// sqlt.ErrInvalidIdentifier) when ident is longer than d keeps whole.
+func fits(d sqlt.Dialect, ident string) error {
+	if limit := d.MaxIdentLen(); limit > 0 && len(ident) > limit {
+		return &sqlt.InvalidIdentifierError{Ident: ident, Reason: fmt.Sprintf("%d bytes, longer than the %d %s keeps", len(ident), limit, d.Name())}
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -221,9 +222,9 @@ func (m *Meta) String() string {
 // already qualified.
 func (m *Meta) PivotColumn(col string) string {
 	if strings.Contains(col, ".") {
-		return sqlt.Ident(col)
+		return sqltext.Ident(col)
 	}
-	return sqlt.Ident(m.PivotTable + "." + col)
+	return sqltext.Qualified(m.PivotTable, col)
 }
 
 // Clone returns a shallow copy that records m as its origin (From);

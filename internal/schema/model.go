@@ -313,7 +313,7 @@ func (m *Model) readColumns() {
 			b.WriteString(", ")
 		}
 		m.readCols = append(m.readCols, f.Column)
-		b.WriteString(sqltext.Ident(m.Table + "." + f.Column))
+		b.WriteString(sqltext.Qualified(m.Table, f.Column))
 	}
 	if len(m.readCols) == 0 {
 		b.WriteString(sqltext.Ident(m.Table + ".*"))

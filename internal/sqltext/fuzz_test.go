@@ -18,8 +18,8 @@ func FuzzCheckIdentifier(f *testing.F) {
 		if strings.ContainsAny(s, "\"'; \t\n()-") {
 			t.Fatalf("accepted %q", s)
 		}
-		q := Ident(s)
-		if strings.Count(q, `"`)%2 != 0 {
+		q := Requote(Ident(s), QuoteDouble)
+		if strings.Count(q, `"`)%2 != 0 || strings.IndexByte(q, Mark) >= 0 {
 			t.Fatalf("unbalanced quoting %q", q)
 		}
 	})
@@ -28,10 +28,12 @@ func FuzzCheckIdentifier(f *testing.F) {
 // FuzzCheckFragment checks the raw-fragment reader: whatever it accepts
 // leaves the text after it untouched. Put in parentheses, an accepted
 // fragment is closed by its ")" (an OR after it is at the top level), a
-// comment or ";" after it is found, and it holds no NUL byte.
+// comment or ";" after it is found, and it holds no NUL byte but the marks
+// of relkit's identifiers.
 func FuzzCheckFragment(f *testing.F) {
 	for _, s := range []string{"a = ?", "a = ? --", "a = 'x--y'", `"a;b" = ?`, "a = 1) or (1 = 1", "E'\\'' -- '",
-		"'abc", "$$ -- $$", "`x -- `", "[x'] -- '", "(a or b)", "a/*", "x;", ""} {
+		"'abc", "$$ -- $$", "`x -- `", "[x'] -- '", "(a or b)", "a/*", "x;", "",
+		"\x00a\x00.\x00b\x00 = ?", "\x00a;\x00", "\x00a", "'\x00a\x00'"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -41,8 +43,8 @@ func FuzzCheckFragment(f *testing.F) {
 			}
 			return
 		}
-		if strings.IndexByte(s, 0) >= 0 {
-			t.Fatalf("accepted a NUL byte: %q", s)
+		if strings.IndexByte(Requote(s, QuoteDouble), 0) >= 0 {
+			t.Fatalf("accepted a NUL byte outside a marked identifier: %q", s)
 		}
 		wrapped := "(" + s + ")"
 		if err := CheckFragment(wrapped + " and k = ?"); err != nil {

@@ -1,8 +1,10 @@
 // Package testdb runs relkit's behaviour tests against real databases: each
 // test body runs once per database, as the subtests "sqlite" (in memory)
-// and "postgres" (a real server, DSN in RELKIT_PG_DSN, each test in its own
-// schema); [RunWithFile] adds "sqlite_file", a SQLite file database opened
-// with sqlt.Open's file defaults. With CI=true a missing PostgreSQL fails
+// "sqlite_quoted" (in memory, under the [Bracketed] dialect, failing on a
+// statement that quotes identifiers outside the dialect) and "postgres" (a
+// real server, DSN in RELKIT_PG_DSN, each test in its own schema);
+// [RunWithFile] adds "sqlite_file", a SQLite file database opened with
+// sqlt.Open's file defaults. With CI=true a missing PostgreSQL fails
 // the run instead of skipping it.
 package testdb
 
@@ -31,24 +33,27 @@ type DB struct {
 	*sqlt.DB
 	Name    string // "sqlite" or "postgres"
 	File    bool   // a SQLite file database (Name is "sqlite")
+	Quoted  bool   // SQLite under the Bracketed dialect (Name is "sqlite")
 	DSN     string // what sqlt.Open was given, to open more handles on it
 	Counter *Counter
 }
 
-// Run runs fn as the subtests "sqlite" and "postgres".
-func Run(t *testing.T, fn func(t *testing.T, db *DB)) {
+// Run runs fn as the subtests "sqlite", "sqlite_quoted" and "postgres".
+func Run(t *testing.T, fn func(t *testing.T, db *DB), opts ...Option) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("sqlite_quoted", func(t *testing.T) { fn(t, SQLiteQuoted(t, opts...)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
-// RunWithFile runs fn as the subtests "sqlite" (in memory), "sqlite_file"
+// RunWithFile runs fn as the subtests "sqlite" (in memory), "sqlite_quoted", "sqlite_file"
 // (a file in t's temporary directory) and "postgres": for behaviour that
 // depends on how SQLite stores or locks, such as concurrency and
 // transactions.
-func RunWithFile(t *testing.T, fn func(t *testing.T, db *DB)) {
+func RunWithFile(t *testing.T, fn func(t *testing.T, db *DB), opts ...Option) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("sqlite_quoted", func(t *testing.T) { fn(t, SQLiteQuoted(t, opts...)) })
 	t.Run("sqlite_file", func(t *testing.T) { fn(t, SQLiteFile(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
@@ -176,10 +181,13 @@ func (db *DB) DDL(s string) string {
 	return strings.NewReplacer("{{pk}}", pk, "{{bigint}}", "bigint").Replace(s)
 }
 
-// Counter counts the statements reported to its hook.
+// Counter counts the statements reported to its hook. On "sqlite_quoted"
+// it records them with double-quoted identifiers, as the other databases
+// run them (the brackets sent were checked by the dialect hook).
 type Counter struct {
-	mu    sync.Mutex
-	stmts []string
+	mu     sync.Mutex
+	stmts  []string
+	asRead bool
 }
 
 // BeforeQuery implements sqlt.Hook.
@@ -187,6 +195,9 @@ func (c *Counter) BeforeQuery(ctx context.Context, _ sqlt.QueryStart) context.Co
 
 // AfterQuery implements sqlt.Hook.
 func (c *Counter) AfterQuery(_ context.Context, q sqlt.QueryEnd) {
+	if c.asRead {
+		q.SQL = asRead(q.SQL)
+	}
 	c.mu.Lock()
 	c.stmts = append(c.stmts, q.SQL)
 	c.mu.Unlock()
