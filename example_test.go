@@ -120,7 +120,7 @@ func Example_from() {
 		fmt.Println(p.ID, p.Title, p.Votes)
 	}
 	// Output:
-	// sql: SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes" FROM "posts" WHERE votes > ? ORDER BY "posts"."votes" desc [2]
+	// sql: select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes" from "posts" where votes > ? order by "posts"."votes" desc [2]
 	// 1 hello 10
 	// 4 note 7
 	// 2 tips 3
@@ -187,7 +187,7 @@ func Example_related() {
 		fmt.Println(p.ID, p.Title)
 	}
 	// Output:
-	// sql: SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes" FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and (votes > ? or title = ?) [1 5 tips]
+	// sql: select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes" from "posts" where "posts"."user_id" = ? and "posts"."user_id" is not null and (votes > ? or title = ?) [1 5 tips]
 	// 1 hello
 	// 2 tips
 }
@@ -224,7 +224,7 @@ func Example_getOne() {
 	}
 	fmt.Println(phone.Number, none == nil)
 	// Output:
-	// sql: SELECT "users"."id", "users"."name" FROM "users" WHERE "users"."id" = ? LIMIT 1 [1]
+	// sql: select "users"."id", "users"."name" from "users" where "users"."id" = ? limit 1 [1]
 	// hello by ann
 	// note by Guest
 	// 555-0101 true
@@ -340,7 +340,7 @@ func Example_aggregates() {
 		fmt.Println(u.Name, u.PostsCount, votes[u.ID])
 	}
 	// Output:
-	// sql: SELECT "posts"."id", "posts"."title", (select count(*) from "tags" join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id") as "tags_count" FROM "posts" ORDER BY "posts"."id" asc []
+	// sql: select "posts"."id", "posts"."title", (select count(*) from "tags" join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id") as "tags_count" from "posts" order by "posts"."id" asc []
 	// hello 2
 	// tips 0
 	// news 0
@@ -403,7 +403,7 @@ func Example_has() {
 	}
 	fmt.Println(len(users), users[0].Name)
 	// Output:
-	// sql: SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes" FROM "posts" WHERE exists (select * from "tags" join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id") or exists (select * from "users" where "posts"."user_id" = "users"."id" and "users"."name" = ?) ORDER BY "posts"."id" asc [bob]
+	// sql: select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes" from "posts" where exists (select * from "tags" join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id") or exists (select * from "users" where "posts"."user_id" = "users"."id" and "users"."name" = ?) order by "posts"."id" asc [bob]
 	// 1 hello
 	// 3 news
 	// 1 ann

@@ -10,6 +10,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/query"
@@ -78,8 +79,7 @@ type spec struct {
 	alias   string
 	sub     string // the correlated subquery, without parentheses
 	args    []any
-	side    func() (query.RelatedFrom, error) // related side of the grouped statement
-	narrow  bool                              // a constraint narrows the related rows
+	cons    render.Constraint // narrows the related rows; nil: none
 	err     error
 }
 
@@ -114,11 +114,9 @@ func buildSpec[C any](f fn, m *relmeta.Meta, column string, constraint []Constra
 	if len(constraint) > 1 {
 		return fail(fmt.Errorf("%d constraints given, at most 1: %w", len(constraint), query.ErrBadArgument))
 	}
-	var narrow Constraint[C]
 	if len(constraint) == 1 {
-		narrow = constraint[0]
+		s.cons = render.Narrow(query.From[C], constraint[0])
 	}
-	s.narrow = narrow != nil
 	if f != fnCount && f != fnExists {
 		s.name += "." + column
 		col, err := m.Related.CheckColumn(strings.TrimSpace(column))
@@ -129,12 +127,15 @@ func buildSpec[C any](f fn, m *relmeta.Meta, column string, constraint []Constra
 		s.column, s.colType = col, fld.Type
 	}
 	s.alias = defaultAlias(m.Name, f, column)
-	sub, args, err := query.RelationSubquery(m, s.selectExpr, narrow)
+	var alias render.Alias
+	side, err := render.SideOf(m, m.Parent.Table, &alias, s.cons)
 	if err != nil {
 		return fail(err)
 	}
-	s.sub, s.args = sub, args
-	s.side = func() (query.RelatedFrom, error) { return query.RelatedSide(m, "", narrow) }
+	sub := side.Subquery(m, m.Parent.Table, s.selectExpr(side.Name))
+	if s.sub, s.args, err = sub.ToSql(); err != nil {
+		return fail(err)
+	}
 	return s
 }
 

@@ -89,41 +89,41 @@ func TestAggregateSQL(t *testing.T) {
 		args []any
 	}{
 		{"count", query.From[Post]().Apply(agg.WithCount(PostComments)).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "comments" where ` + corr + `) as "comments_count" FROM "posts"`, nil},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "comments" where ` + corr + `) as "comments_count" from "posts"`, nil},
 		{"count after select", query.From[Post]().Select("id", "title").Apply(agg.WithCount(PostComments)).ToSql,
-			`SELECT "posts"."id", "posts"."title", (select count(*) from "comments" where ` + corr + `) as "comments_count" FROM "posts"`, nil},
+			`select "posts"."id", "posts"."title", (select count(*) from "comments" where ` + corr + `) as "comments_count" from "posts"`, nil},
 		{"count before select", query.From[Post]().Apply(agg.WithCount(PostComments)).Select("id", "title").ToSql,
-			`SELECT "posts"."id", "posts"."title", (select count(*) from "comments" where ` + corr + `) as "comments_count" FROM "posts"`, nil},
+			`select "posts"."id", "posts"."title", (select count(*) from "comments" where ` + corr + `) as "comments_count" from "posts"`, nil},
 		{"constrained count with alias", query.From[Post]().Where(sq.Gt{"votes": 2}).Apply(agg.WithCount(PostComments, codeComments).As("code_count")).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "comments" where ` + corr + ` and "comments"."content" like ?) as "code_count" FROM "posts" WHERE votes > ?`,
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "comments" where ` + corr + ` and "comments"."content" like ?) as "code_count" from "posts" where votes > ?`,
 			[]any{"code%", 2}},
 		{"sum into an int is coalesced", query.From[Post]().Apply(agg.WithSum(PostComments, "votes")).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", coalesce((select sum("comments"."votes") from "comments" where ` + corr + `), 0) as "comments_sum_votes" FROM "posts"`, nil},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", coalesce((select sum("comments"."votes") from "comments" where ` + corr + `), 0) as "comments_sum_votes" from "posts"`, nil},
 		{"qualified column", query.From[Post]().Apply(agg.WithSum(PostComments, "comments.votes").As("sum_votes")).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select sum("comments"."votes") from "comments" where ` + corr + `) as "sum_votes" FROM "posts"`, nil},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select sum("comments"."votes") from "comments" where ` + corr + `) as "sum_votes" from "posts"`, nil},
 		{"min into a pointer stays NULL", query.From[Post]().Apply(agg.WithMin(PostComments, "votes")).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select min("comments"."votes") from "comments" where ` + corr + `) as "comments_min_votes" FROM "posts"`, nil},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select min("comments"."votes") from "comments" where ` + corr + `) as "comments_min_votes" from "posts"`, nil},
 		{"max of text into a string", query.From[Post]().Apply(agg.WithMax(PostComments, "content").As("max_content")).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", coalesce((select max("comments"."content") from "comments" where ` + corr + `), '') as "max_content" FROM "posts"`, nil},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", coalesce((select max("comments"."content") from "comments" where ` + corr + `), '') as "max_content" from "posts"`, nil},
 		{"avg", query.From[Post]().Apply(agg.WithAvg(PostComments, "votes")).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select avg("comments"."votes") from "comments" where ` + corr + `) as "comments_avg_votes" FROM "posts"`, nil},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select avg("comments"."votes") from "comments" where ` + corr + `) as "comments_avg_votes" from "posts"`, nil},
 		{"exists", query.From[Post]().Apply(agg.WithExists(PostComments, codeComments)).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", exists (select * from "comments" where ` + corr + ` and "comments"."content" like ?) as "comments_exists" FROM "posts"`,
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", exists (select * from "comments" where ` + corr + ` and "comments"."content" like ?) as "comments_exists" from "posts"`,
 			[]any{"code%"}},
 		{"relation-level where", query.From[Post]().Apply(agg.WithCount(PostComments.Where(sq.Gt{"votes": 1}), codeComments)).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "comments" where ` + corr + ` and votes > ? and "comments"."content" like ?) as "comments_count" FROM "posts"`,
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "comments" where ` + corr + ` and votes > ? and "comments"."content" like ?) as "comments_count" from "posts"`,
 			[]any{1, "code%"}},
 		{"belongs to", query.From[Post]().Apply(agg.WithCount(PostAuthor)).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "users" where "posts"."user_id" = "users"."id") as "author_count" FROM "posts"`, nil},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "users" where "posts"."user_id" = "users"."id") as "author_count" from "posts"`, nil},
 		{"belongs to many with pivot filter", query.From[User]().Apply(agg.WithCount(UserRoles.WherePivot("active", true)).As("active_roles")).ToSql,
-			`SELECT "users"."id", "users"."name", (select count(*) from "roles" join "role_user" on "roles"."id" = "role_user"."role_id"
-			where "users"."id" = "role_user"."user_id" and ("role_user"."active" = ?)) as "active_roles" FROM "users"`, []any{true}},
+			`select "users"."id", "users"."name", (select count(*) from "roles" join "role_user" on "roles"."id" = "role_user"."role_id"
+			where "users"."id" = "role_user"."user_id" and ("role_user"."active" = ?)) as "active_roles" from "users"`, []any{true}},
 		{"self relation", query.From[Category]().Apply(agg.WithCount(CategoryChildren)).ToSql,
-			`SELECT "categories"."id", "categories"."parent_id", "categories"."name", (select count(*) from "categories" as "relkit_reserved_0"
-			where "categories"."id" = "relkit_reserved_0"."parent_id") as "children_count" FROM "categories"`, nil},
+			`select "categories"."id", "categories"."parent_id", "categories"."name", (select count(*) from "categories" as "relkit_reserved_0"
+			where "categories"."id" = "relkit_reserved_0"."parent_id") as "children_count" from "categories"`, nil},
 		{"with a where and an existence test", query.From[Post]().Where(query.Has(PostComments, ">=", 2)).Apply(agg.WithCount(PostComments, codeComments).As("code_count")).ToSql,
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "comments" where ` + corr + ` and "comments"."content" like ?) as "code_count" FROM "posts"
-			WHERE (select count(*) from "comments" where ` + corr + `) >= 2`, []any{"code%"}},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "comments" where ` + corr + ` and "comments"."content" like ?) as "code_count" from "posts"
+			where (select count(*) from "comments" where ` + corr + `) >= 2`, []any{"code%"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

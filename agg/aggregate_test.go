@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/relkit/relkit/agg"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -380,7 +381,7 @@ func TestWithCountOfEveryRelationKind(t *testing.T) {
 		assert.Equal(t, []int64{1, 0, 0, 0, 1}, haField(ps, func(p haPost) int64 { return p.OrCommentsCount }), "a relation-level OR stays inside")
 		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p haPost) int64 { return p.ChildrenCount }))
 		assert.Equal(t, []bool{false, true, true, false, true}, haField(ps, func(p haPost) bool { return p.ParentExists }))
-		assert.Contains(t, stmt, haNorm(`(select count(*) from "posts" as "`+query.ReservedAlias+`0" where "posts"."id" = "`+query.ReservedAlias+`0"."parent_id") as "children_count"`))
+		assert.Contains(t, stmt, haNorm(`(select count(*) from "posts" as "`+render.ReservedAlias+`0" where "posts"."id" = "`+render.ReservedAlias+`0"."parent_id") as "children_count"`))
 
 		// From users.
 		us, err := query.From[haUser]().Apply(agg.WithCount(haUserPosts)).OrderBy("id").Get(ctx, db)

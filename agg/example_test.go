@@ -72,7 +72,7 @@ func ExampleWithCount() {
 	// ursula 2
 	// terry 1
 	// nobody 0
-	// SELECT "authors"."id", "authors"."name", (select count(*) from "books" where "authors"."id" = "books"."author_id") as "books_count" FROM "authors" ORDER BY "authors"."id" asc
+	// select "authors"."id", "authors"."name", (select count(*) from "books" where "authors"."id" = "books"."author_id") as "books_count" from "authors" order by "authors"."id" asc
 }
 
 func ExampleAggregate_As() {

@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"strings"
+
+	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/parentset"
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -133,7 +134,7 @@ func groupSpecs(specs []*spec) [][]*spec {
 	var groups [][]*spec
 	at := map[*relmeta.Meta]int{}
 	for _, s := range specs {
-		if !s.narrow {
+		if s.cons == nil {
 			if i, ok := at[s.m]; ok {
 				groups[i] = append(groups[i], s)
 				continue
@@ -168,46 +169,40 @@ func (s *spec) null(t reflect.Type) any {
 	return nil
 }
 
-// keyColumn is the column of the grouped statement that holds the parent
-// key: the foreign key (hasOne/hasMany), the owner key (belongsTo), the
-// pivot's foreign pivot key (belongsToMany).
-func keyColumn(m *relmeta.Meta, inner string) string {
-	switch m.Kind {
-	case relmeta.KindBelongsTo:
-		return sqltext.Qualified(inner, m.OwnerKey)
-	case relmeta.KindBelongsToMany:
-		return m.PivotColumn(m.ForeignPivotKey)
-	}
-	return sqltext.Qualified(inner, m.ForeignKey)
-}
-
 // fetch runs the grouped statement of a group of aggregates over one
-// relation and returns their values by normalised parent key.
+// relation and returns their values by normalised parent key:
+//
+//	select "comments"."post_id", count(*) from "comments"
+//	where "comments"."post_id" in (?, ?) [and …] group by "comments"."post_id"
 func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, ks []any) (map[any][]any, error) {
 	if len(ks) == 0 {
 		return nil, ctx.Err()
 	}
 	m := g[0].m
-	side, err := g[0].side()
+	var alias render.Alias
+	side, err := render.SideOf(m, "", &alias, g[0].cons)
 	if err != nil {
 		return nil, err
 	}
-	kc := keyColumn(m, side.Name)
-	var b strings.Builder
-	b.WriteString("select " + kc)
+	kc := render.KeyColumn(m, side.Name)
+	cols := make([]string, 0, 1+len(g))
+	cols = append(cols, kc)
 	for _, s := range g {
-		b.WriteString(", " + s.groupedExpr(side.Name))
+		cols = append(cols, s.groupedExpr(side.Name))
 	}
 	list, listArgs := ex.Dialect().KeyList(kc, keys.BindAll(ks, m.KeyBytes()))
-	b.WriteString(" from " + side.From + " where " + list)
-	args := make([]any, 0, len(side.FromArgs)+len(listArgs)+len(side.WhereArgs))
-	args = append(append(args, side.FromArgs...), listArgs...)
-	if side.Where != "" {
-		b.WriteString(" and " + side.Where)
-		args = append(args, side.WhereArgs...)
+	st := render.Select{
+		Columns: cols,
+		From:    side.From,
+		Joins:   side.Joins,
+		Scope:   append([]sq.Sqlizer{sq.Expr(list, listArgs...)}, side.Conds...),
+		GroupBy: []string{kc},
 	}
-	b.WriteString(" group by " + kc)
-	rows, err := ex.Query(ctx, b.String(), args...)
+	text, args, err := st.ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := ex.Query(ctx, text, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -74,8 +74,8 @@ func relkitWithCount(ctx context.Context, db *sqlt.DB) ([]AggPost, error) {
 // withCountSQL is the statement relkit builds; the hand-written code runs
 // this very text:
 //
-//	SELECT "agg_posts".*, (select count(*) from "agg_comments"
-//	where "agg_posts"."id" = "agg_comments"."post_id") as "comments_count" FROM "agg_posts"
+//	select "agg_posts".*, (select count(*) from "agg_comments"
+//	where "agg_posts"."id" = "agg_comments"."post_id") as "comments_count" from "agg_posts"
 func withCountSQL(b testing.TB) string {
 	b.Helper()
 	s, args, err := query.From[AggPost]().Apply(agg.WithCount(aggPostComments)).ToSql()

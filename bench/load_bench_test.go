@@ -422,7 +422,7 @@ func variants(b testing.TB, c loadCase, db *sqlt.DB, q querier, pg bool) []varia
 		// The other join order, hand-written, to compare the two forms.
 		other := strings.Replace(stmts[0], `from "load_role_user" join "load_roles"`, `from "load_roles" join "load_role_user"`, 1)
 		if other == stmts[0] {
-			other = strings.Replace(stmts[0], `from "load_roles" join "load_role_user"`, `from "load_role_user" join "load_roles"`, 1)
+			other = strings.Replace(stmts[0], `from "load_roles" inner join "load_role_user"`, `from "load_role_user" inner join "load_roles"`, 1)
 		}
 		out = append(out, variant{"database_sql_otherjoin", func(us []LUser) error { return c.hand(ctx, q, []string{other}, jsonKeys, us) }})
 	}
@@ -587,7 +587,7 @@ func BenchmarkLoadJoinOrder(b *testing.B) {
 	bench := func(b *testing.B, db *sqlt.DB, q querier, keys keyArgs) {
 		stmts := relkitSQL(b, db, lUserRoles)
 		rolesFirst := stmts[0]
-		pivotFirst := strings.Replace(rolesFirst, `from "load_roles" join "load_role_user"`, `from "load_role_user" join "load_roles"`, 1)
+		pivotFirst := strings.Replace(rolesFirst, `from "load_roles" inner join "load_role_user"`, `from "load_role_user" inner join "load_roles"`, 1)
 		if pivotFirst == rolesFirst {
 			b.Fatalf("unexpected statement %s", rolesFirst)
 		}

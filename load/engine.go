@@ -9,9 +9,10 @@ import (
 	"strings"
 
 	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/names"
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -121,15 +122,8 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 	}
 
 	s := &stmt{m: m, cols: n.cols, need: n.need}
-	s.keySQL, s.keyArgs = ex.Dialect().KeyList(keyColumn(m), args)
-	var sqlText string
-	var sqlArgs []any
-	var err error
-	if n.where != nil {
-		sqlText, sqlArgs, err = n.where(s)
-	} else {
-		sqlText, sqlArgs, err = s.plainSQL()
-	}
+	s.keySQL, s.keyArgs = ex.Dialect().KeyList(render.KeyColumn(m, m.Related.Table), args)
+	sqlText, sqlArgs, err := s.sql(n.where)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", n.path, err)
 	}
@@ -324,10 +318,10 @@ var mapStringAny = reflect.TypeFor[map[string]any]()
 
 // pivotExtra reads the pivot_* columns of a belongsToMany load: it records
 // each row's foreign pivot key (the match key) in *keys, then stores the
-// pivot columns in the related model's pivot field, as query.PivotExtra
+// pivot columns in the related model's pivot field, as render.PivotExtra
 // does (directly for the common map[string]any field).
 func pivotExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
-	fk := query.PivotAlias(m.ForeignPivotKey)
+	fk := names.PivotAlias(m.ForeignPivotKey)
 	at := -1
 	var names []string
 	return &schema.Extra{
@@ -367,7 +361,7 @@ func pivotExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
 				fv.Set(reflect.ValueOf(pv))
 				return nil
 			}
-			return query.SetPivot(m, fv, cols, vals)
+			return render.SetPivot(fv, cols, vals)
 		},
 	}
 }

@@ -2,11 +2,12 @@ package load
 
 import (
 	"fmt"
-	"strings"
+	"slices"
 
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/query"
 )
@@ -18,13 +19,11 @@ import (
 // without ANALYZE, composite primary key, single-column indexes, no index)
 // the planner picks the same plan for both orders and their times do not
 // differ beyond noise; PostgreSQL's planner reorders inner joins itself. So
-// the statement keeps the Eloquent shape users read in logs, the same one
-// a constrained load (built with query.Join) renders. Tests flip it to
-// check that both forms agree.
+// the statement keeps the Eloquent shape users read in logs. Tests flip it
+// to check that both forms agree.
 var pivotFirst = false
 
-// stmt is what a level's statement is made of, before a constraint (if
-// any) turns it into SQL through the typed query builder.
+// stmt is what a level's statement is made of.
 type stmt struct {
 	m       *relmeta.Meta
 	cols    []string // chosen columns; nil: all
@@ -33,181 +32,60 @@ type stmt struct {
 	keyArgs []any
 }
 
-// constraint renders the statement of a constrained level (see Where).
-type constraint func(s *stmt) (string, []any, error)
+// constraint narrows the related rows of a level (see Where).
+type constraint = render.Constraint
 
-// keyColumn is the qualified column that the parents' keys are matched
-// against: the foreign key (hasOne/hasMany), the owner key (belongsTo) or
-// the pivot's foreign pivot key (belongsToMany).
-func keyColumn(m *relmeta.Meta) string {
-	if m.Kind == relmeta.KindBelongsToMany {
-		return m.PivotColumn(m.ForeignPivotKey)
-	}
-	return sqltext.Qualified(m.Related.Table, m.RelatedKeyColumn())
+// constrainWith turns a caller's function on the typed query builder into
+// the constraint of a level (see Where).
+func constrainWith[C any](fn func(*query.Query[C]) *query.Query[C]) constraint {
+	return render.Narrow(query.From[C], fn)
 }
 
-// columns returns the chosen columns plus the needed ones, in order.
-func (s *stmt) columns() []string {
-	if s.cols == nil {
-		return nil
-	}
-	out := s.cols[:len(s.cols):len(s.cols)]
-	for _, c := range s.need {
-		out = appendUnique(out, c)
-	}
-	return out
-}
-
-// plainSQL renders an unconstrained level:
+// sql renders the level's statement (render.Level with the key test):
 //
 //	select "posts"."id", "posts"."user_id", … from "posts" where "posts"."user_id" in (?, ?)
 //	select "roles"."id", "roles"."name", "role_user"."user_id" as "pivot_user_id", … from "roles"
 //	  inner join "role_user" on "roles"."id" = "role_user"."role_id" where "role_user"."user_id" = any($1)
 //
 // The relation's own Where constraints come first, then the key test,
-// then (belongsToMany) its pivot filters; OrderByPivot orders the rows.
-func (s *stmt) plainSQL() (string, []any, error) {
+// then (belongsToMany) its pivot filters; OrderByPivot orders the rows. A
+// constraint adds its columns (the needed ones are added to a choice that
+// lacks them), joins, conditions (in parentheses), grouping, order and
+// limit.
+func (s *stmt) sql(cons constraint) (string, []any, error) {
 	m := s.m
 	rt := m.Related.Table
-	var b strings.Builder
-	var args []any
-	b.Grow(128 + len(s.keySQL))
-	b.WriteString("select ")
-	if cols := s.columns(); cols == nil {
-		b.WriteString(m.Related.SelectList())
-	} else {
-		for i, c := range cols {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(sqltext.Qualified(rt, c))
-		}
+	st := render.Level(m, true, sq.Expr(s.keySQL, s.keyArgs...))
+	for _, c := range s.cols {
+		st.Columns = append(st.Columns, sqltext.Qualified(rt, c))
 	}
-	pivot := m.Kind == relmeta.KindBelongsToMany
-	if pivot {
-		for _, ps := range query.PivotSelects(m) {
-			sel, a, err := ps.ToSql()
-			if err != nil {
-				return "", nil, err
-			}
-			b.WriteString(", ")
-			b.WriteString(sel)
-			args = append(args, a...)
-		}
-		if pivotFirst {
-			on := sqltext.Qualified(rt, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
-			b.WriteString(" from " + sqltext.Ident(m.PivotTable) + " inner join " + sqltext.Ident(rt) + " on " + on)
-		} else {
-			b.WriteString(" from " + sqltext.Ident(rt) + " " + pivotJoin(m))
-		}
-	} else {
-		b.WriteString(" from " + sqltext.Ident(rt))
+	if pivotFirst && m.Kind == relmeta.KindBelongsToMany {
+		st.From = sqltext.Ident(m.PivotTable)
+		st.Joins[0] = sq.Expr("inner join " + sqltext.Ident(rt) + " on " + render.PivotOn(m, rt))
 	}
-	b.WriteString(" where ")
-	for _, w := range m.Wheres {
-		ws, a, err := w.ToSql()
+	if cons != nil {
+		p, err := cons(m.Related, m)
 		if err != nil {
-			return "", nil, fmt.Errorf("relation constraint: %w", err)
-		}
-		writeCond(&b, ws)
-		b.WriteString(" and ")
-		args = append(args, a...)
-	}
-	b.WriteString(s.keySQL)
-	args = append(args, s.keyArgs...)
-	if pivot {
-		if f := m.PivotFilter(); f != nil {
-			fs, a, err := f.ToSql()
-			if err != nil {
-				return "", nil, fmt.Errorf("pivot filter: %w", err)
-			}
-			b.WriteString(" and ")
-			b.WriteString(fs)
-			args = append(args, a...)
-		}
-		for i, o := range m.PivotOrders {
-			if i == 0 {
-				b.WriteString(" order by ")
-			} else {
-				b.WriteString(", ")
-			}
-			b.WriteString(m.PivotColumn(o.Column) + direction(o.Desc))
-		}
-	}
-	return b.String(), args, nil
-}
-
-// pivotJoin is the join of a belongsToMany load, in Eloquent's words:
-//
-//	inner join "role_user" on "roles"."id" = "role_user"."role_id"
-func pivotJoin(m *relmeta.Meta) string {
-	return "inner join " + sqltext.Ident(m.PivotTable) + " on " +
-		sqltext.Qualified(m.Related.Table, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
-}
-
-func direction(desc bool) string {
-	if desc {
-		return " desc"
-	}
-	return " asc"
-}
-
-// writeCond writes a condition, in parentheses when it may hold a
-// top-level OR that would otherwise bind looser than the ANDs around it.
-func writeCond(b *strings.Builder, s string) {
-	if sqltext.NeedsParens(s) {
-		b.WriteString("(" + s + ")")
-		return
-	}
-	b.WriteString(s)
-}
-
-// constrainWith captures C: the level's statement is built with
-// query.From[C] so that the user's function gets the typed builder.
-func constrainWith[C any](fn func(*query.Query[C]) *query.Query[C]) constraint {
-	return func(s *stmt) (string, []any, error) {
-		m := s.m
-		q := query.From[C]()
-		if cols := s.cols; cols != nil {
-			q = q.Select(cols...)
-		}
-		scope := make([]sq.Sqlizer, 0, len(m.Wheres)+2)
-		scope = append(scope, m.Wheres...)
-		scope = append(scope, sq.Expr(s.keySQL, s.keyArgs...))
-		if m.Kind == relmeta.KindBelongsToMany {
-			q = q.Join(pivotJoin(m))
-			for _, ps := range query.PivotSelects(m) {
-				q = q.AddSelect(ps)
-			}
-			if f := m.PivotFilter(); f != nil {
-				scope = append(scope, f)
-			}
-			for _, o := range m.PivotOrders {
-				q = q.OrderByRaw(m.PivotColumn(o.Column) + direction(o.Desc))
-			}
-		}
-		q = fn(q.Scope(scope...))
-		if q == nil {
-			return "", nil, fmt.Errorf("constraint returned a nil query: %w", query.ErrBadArgument)
-		}
-		if err := q.Err(); err != nil {
 			return "", nil, fmt.Errorf("constraint: %w", err)
 		}
-		if sel := q.Selected(); sel != nil {
-			for _, c := range s.need {
-				qc := sqltext.Qualified(m.Related.Table, c)
-				found := false
-				for _, x := range sel {
-					if x == qc {
-						found = true
-						break
-					}
-				}
-				if !found {
-					q = q.Select(c)
-				}
+		st.Distinct = p.Distinct
+		st.Columns = append(st.Columns, p.Columns...)
+		st.Exprs = append(st.Exprs, p.Exprs...)
+		st.Joins = append(st.Joins, p.Joins...)
+		st.Scope = append(st.Scope, p.Scope...)
+		st.Where = p.Where
+		st.GroupBy, st.Having = p.GroupBy, p.Having
+		st.OrderBy = append(st.OrderBy, p.OrderBy...)
+		st.Limit, st.Offset = p.Limit, p.Offset
+	}
+	if st.Columns == nil {
+		st.Columns = []string{m.Related.SelectList()}
+	} else {
+		for _, c := range s.need {
+			if qc := sqltext.Qualified(rt, c); !slices.Contains(st.Columns, qc) {
+				st.Columns = append(st.Columns, qc)
 			}
 		}
-		return sqltext.Neutral(q)
 	}
+	return st.ToSql()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
@@ -84,7 +85,7 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 	p.relKey = f
 	p.class = keys.ClassOf(f.Type)
 	p.relBytes = keys.IsBytes(f.Type)
-	if flt := m.PivotFilter(); flt != nil {
+	if flt := render.PivotFilter(m); flt != nil {
 		s, args, err := flt.ToSql()
 		if err != nil {
 			return p, fmt.Errorf("pivot filter: %w", err)

@@ -9,8 +9,8 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -28,11 +28,6 @@ import (
 // filters are part of it, and every value is a bound parameter; the count
 // of the count form, an integer, is written as a literal (as Laravel does). A condition built from an invalid relation, path,
 // operator or column carries the error: the query fails with it when run.
-
-// ReservedAlias prefixes the alias under which a subquery reads its table
-// when that table is also the enclosing one (a self-relation: posts with
-// child posts): "posts" as "relkit_reserved_0".
-const ReservedAlias = "relkit_reserved_"
 
 // existence is a rendered existence condition (or the error that stopped
 // it from being rendered). It is built once, when declared.
@@ -53,206 +48,67 @@ func (e *existence) ToSql() (string, []any, error) {
 	return e.sql, clip(e.args), nil
 }
 
-// constraint narrows the related rows of a subquery: it returns joins and
-// a condition on the related table, read through model (the related model,
-// aliased in a self-relation's subquery).
-type constraint func(model *schema.Model, m *relmeta.Meta) (joins []sq.Sqlizer, where sq.Sqlizer, err error)
+func init() { render.Register(narrowQuery) }
 
-// typedConstraint turns a closure on a Query[C] into a constraint.
-func typedConstraint[C any](fn func(*Query[C]) *Query[C]) constraint {
-	if fn == nil {
-		return nil
+// narrower is every *Query[T]: render.Narrow reaches a constraint query
+// through it.
+type narrower interface {
+	narrow(model *schema.Model, m *relmeta.Meta, fn func(any) any) (*render.Select, error)
+}
+
+// narrowQuery is the function package render calls to run a constraint
+// function on q (a *Query[C], see render.Narrow).
+func narrowQuery(q any, model *schema.Model, m *relmeta.Meta, fn func(any) any) (*render.Select, error) {
+	return q.(narrower).narrow(model, m, fn)
+}
+
+// narrow runs fn on a query on model (the related model, aliased in a
+// self-relation's subquery) that may name the pivot columns of a
+// belongsToMany m, and returns the parts of the query fn returns.
+func (q *Query[T]) narrow(model *schema.Model, m *relmeta.Meta, fn func(any) any) (*render.Select, error) {
+	if want := reflect.TypeFor[T](); model.Type != want {
+		return nil, fmt.Errorf("constraint on %s for a relation to %s: %w", want, model.Type, ErrBadArgument)
 	}
-	return func(model *schema.Model, m *relmeta.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
-		if want := reflect.TypeFor[C](); model.Type != want {
-			return nil, nil, fmt.Errorf("constraint on %s for a relation to %s: %w", want, model.Type, ErrBadArgument)
-		}
-		q := &Query[C]{model: model}
-		if m.Kind == relmeta.KindBelongsToMany {
-			q.pivot = m // lets the closure name pivot columns ("role_user.active")
-		}
-		g := fn(q)
-		if g == nil {
-			return nil, nil, fmt.Errorf("constraint returned a nil query: %w", ErrBadArgument)
-		}
-		if g.err != nil {
-			return nil, nil, g.err
-		}
-		if g.locking() {
-			return nil, nil, fmt.Errorf("constraint on %s: a row lock in a relation subquery would lock nothing: lock the rows with a query of their own: %w", model.Type, ErrBadArgument)
-		}
-		return g.joins, g.whereClause(), nil
+	seed := &Query[T]{model: model}
+	if m.Kind == relmeta.KindBelongsToMany {
+		seed.pivot = m // lets the function name pivot columns ("role_user.active")
 	}
+	g, _ := fn(seed).(*Query[T])
+	if g == nil {
+		return nil, fmt.Errorf("constraint returned a nil query: %w", ErrBadArgument)
+	}
+	if g.err != nil {
+		return nil, g.err
+	}
+	if g.locking() {
+		return nil, fmt.Errorf("constraint on %s: a row lock in a relation subquery would lock nothing: lock the rows with a query of their own: %w", model.Type, ErrBadArgument)
+	}
+	st := g.statement()
+	if len(g.columns) == 0 {
+		st.Columns = nil // the default list: the statement chooses its own
+	}
+	return &st, nil
+}
+
+// typedConstraint turns a function on a Query[C] into a constraint.
+func typedConstraint[C any](fn func(*Query[C]) *Query[C]) render.Constraint {
+	return render.Narrow(From[C], fn)
 }
 
 // columnConstraint is WhereRelation's constraint: column op value, with
 // the column validated against the related model (or the pivot table).
-func columnConstraint(column, op string, value any) constraint {
-	return func(model *schema.Model, m *relmeta.Meta) ([]sq.Sqlizer, sq.Sqlizer, error) {
+func columnConstraint(column, op string, value any) render.Constraint {
+	return func(model *schema.Model, m *relmeta.Meta) (*render.Select, error) {
 		q := &Query[struct{}]{model: model}
 		if m.Kind == relmeta.KindBelongsToMany {
 			q.pivot = m
 		}
 		q = q.WhereOp(column, op, value)
 		if q.err != nil {
-			return nil, nil, q.err
+			return nil, q.err
 		}
-		return nil, q.whereClause(), nil
+		return &render.Select{Where: renderConds(q.wheres)}, nil
 	}
-}
-
-// RelatedFrom is the related side of a relation inside a statement: what
-// to read from and what narrows it. Package agg builds its aggregate
-// statements from it.
-type RelatedFrom struct {
-	// Name is how the related table is known inside the statement (its
-	// table name, or an alias in a self-relation's subquery), unquoted.
-	Name string
-	// From is the FROM clause: the quoted related table (with its alias),
-	// the pivot join of a belongsToMany relation and the constraint's
-	// joins. FromArgs are its arguments.
-	From     string
-	FromArgs []any
-	// Where ANDs the relation's own conditions, its pivot filters and the
-	// constraint's conditions; "" when there are none. WhereArgs are its
-	// arguments.
-	Where     string
-	WhereArgs []any
-}
-
-// RelatedSide renders the related side of relation m for a statement
-// correlated to the enclosing table named outer (m.Parent.Table for a
-// subquery in a query on the parent; "" for a statement of its own). fn,
-// when not nil, narrows the related rows: it receives a query on C whose
-// conditions and joins are used (its select list, order and limit are
-// not).
-func RelatedSide[C any](m *relmeta.Meta, outer string, fn func(*Query[C]) *Query[C]) (RelatedFrom, error) {
-	if err := checkMeta(m); err != nil {
-		return RelatedFrom{}, err
-	}
-	alias := 0
-	return relatedSide(m, outer, &alias, typedConstraint(fn))
-}
-
-// RelationSubquery renders the correlated subquery of relation m, without
-// parentheses:
-//
-//	select <sel> from "comments" where "posts"."id" = "comments"."post_id" [and …]
-//
-// correlated to m.Parent.Table. sel receives the name by which the related
-// table is known inside the subquery (an alias for a self-relation) and
-// returns the select list ("count(*)", a quoted aggregate, "*"). fn, when
-// not nil, narrows the related rows as for [RelatedSide].
-func RelationSubquery[C any](m *relmeta.Meta, sel func(inner string) string, fn func(*Query[C]) *Query[C]) (string, []any, error) {
-	if err := checkMeta(m); err != nil {
-		return "", nil, err
-	}
-	if sel == nil {
-		return "", nil, fmt.Errorf("relation subquery %s: nil select: %w", m.Name, ErrBadArgument)
-	}
-	alias := 0
-	side, err := relatedSide(m, m.Parent.Table, &alias, typedConstraint(fn))
-	if err != nil {
-		return "", nil, err
-	}
-	s, args := subquery(m, m.Parent.Table, side, sel(side.Name))
-	return s, args, nil
-}
-
-// Correlation renders the condition tying the related table (known as
-// inner) to the enclosing parent table (known as outer):
-// hasOne/hasMany "posts"."id" = "comments"."post_id"; belongsTo
-// "posts"."user_id" = "users"."id"; belongsToMany "users"."id" =
-// "role_user"."user_id".
-func Correlation(m *relmeta.Meta, outer, inner string) string {
-	switch m.Kind {
-	case relmeta.KindBelongsTo:
-		return sqltext.Qualified(outer, m.ForeignKey) + " = " + sqltext.Qualified(inner, m.OwnerKey)
-	case relmeta.KindBelongsToMany:
-		return sqltext.Qualified(outer, m.ParentKey) + " = " + m.PivotColumn(m.ForeignPivotKey)
-	}
-	return sqltext.Qualified(outer, m.LocalKey) + " = " + sqltext.Qualified(inner, m.ForeignKey)
-}
-
-func checkMeta(m *relmeta.Meta) error {
-	if err := m.Err(); err != nil {
-		return err
-	}
-	if m.Parent == nil || m.Related == nil {
-		return fmt.Errorf("relation %s: not declared: %w", m.Name, rel.ErrBadRelation)
-	}
-	return nil
-}
-
-// relatedSide renders the related side of m; alias counts the reserved
-// aliases taken so far in the statement.
-func relatedSide(m *relmeta.Meta, outer string, alias *int, cons constraint) (RelatedFrom, error) {
-	rt := m.Related.Table
-	side := RelatedFrom{Name: rt}
-	model := m.Related
-	var from strings.Builder
-	from.WriteString(sqltext.Ident(rt))
-	if outer != "" && rt == outer {
-		side.Name = ReservedAlias + strconv.Itoa(*alias)
-		*alias++
-		from.WriteString(" as " + sqltext.Ident(side.Name))
-		model = m.Related.Aliased(side.Name)
-	}
-	if m.Kind == relmeta.KindBelongsToMany {
-		from.WriteString(" join " + sqltext.Ident(m.PivotTable) + " on " +
-			sqltext.Qualified(side.Name, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey))
-	}
-	var conds []cond
-	for _, w := range m.Wheres {
-		conds = append(conds, cond{s: w})
-	}
-	if f := m.PivotFilter(); f != nil {
-		conds = append(conds, cond{s: f})
-	}
-	if cons != nil {
-		joins, w, err := cons(model, m)
-		if err != nil {
-			return RelatedFrom{}, err
-		}
-		for _, j := range joins {
-			s, a, err := j.ToSql()
-			if err != nil {
-				return RelatedFrom{}, fmt.Errorf("join: %w", err)
-			}
-			from.WriteString(" " + s)
-			side.FromArgs = append(side.FromArgs, a...)
-		}
-		if w != nil {
-			conds = append(conds, cond{s: w})
-		}
-	}
-	side.From = from.String()
-	if len(conds) > 0 {
-		s, a, err := condList(conds).ToSql()
-		if err != nil {
-			return RelatedFrom{}, err
-		}
-		// Where is always ANDed after the correlation or the key list: a
-		// lone condition with a top-level OR (a relation's raw Where)
-		// must not escape it.
-		if sqltext.NeedsParens(s) {
-			s = "(" + s + ")"
-		}
-		side.Where, side.WhereArgs = s, a
-	}
-	return side, nil
-}
-
-// subquery renders "select <sel> from … where <correlation> [and …]".
-func subquery(m *relmeta.Meta, outer string, side RelatedFrom, sel string) (string, []any) {
-	var b strings.Builder
-	b.WriteString("select " + sel + " from " + side.From + " where " + Correlation(m, outer, side.Name))
-	args := append([]any(nil), side.FromArgs...)
-	if side.Where != "" {
-		b.WriteString(" and " + side.Where)
-		args = append(args, side.WhereArgs...)
-	}
-	return b.String(), args
 }
 
 // countOps are the operators a count may be compared with.
@@ -293,7 +149,7 @@ func opCount(args []any) (string, int64, error) {
 // existence tests, the operator, count and constraint apply to the last
 // one; a "< 1" test on a nested path negates the whole chain (Laravel's
 // hasNested).
-func hasPath(what string, path []*relmeta.Meta, cons constraint, opAndCount []any) sq.Sqlizer {
+func hasPath(what string, path []*relmeta.Meta, cons render.Constraint, opAndCount []any) sq.Sqlizer {
 	fail := func(err error) sq.Sqlizer { return &existence{err: fmt.Errorf("%s: %w", what, err)} }
 	op, n, err := opCount(opAndCount)
 	if err != nil {
@@ -303,7 +159,7 @@ func hasPath(what string, path []*relmeta.Meta, cons constraint, opAndCount []an
 		return fail(fmt.Errorf("empty relation path: %w", ErrBadArgument))
 	}
 	for _, m := range path {
-		if err := checkMeta(m); err != nil {
+		if err := render.Check(m); err != nil {
 			return fail(err)
 		}
 	}
@@ -311,7 +167,7 @@ func hasPath(what string, path []*relmeta.Meta, cons constraint, opAndCount []an
 	if negate {
 		op = ">="
 	}
-	alias := 0
+	var alias render.Alias
 	s, args, err := existsSQL(path, path[0].Parent.Table, &alias, cons, op, n)
 	if err != nil {
 		return fail(err)
@@ -322,14 +178,14 @@ func hasPath(what string, path []*relmeta.Meta, cons constraint, opAndCount []an
 	return &existence{sql: s, args: args}
 }
 
-func existsSQL(path []*relmeta.Meta, outer string, alias *int, cons constraint, op string, n int64) (string, []any, error) {
+func existsSQL(path []*relmeta.Meta, outer string, alias *render.Alias, cons render.Constraint, op string, n int64) (string, []any, error) {
 	m := path[0]
 	leaf := len(path) == 1
-	var c constraint
+	var c render.Constraint
 	if leaf {
 		c = cons
 	}
-	side, err := relatedSide(m, outer, alias, c)
+	side, err := render.SideOf(m, outer, alias, c)
 	if err != nil {
 		return "", nil, err
 	}
@@ -338,14 +194,18 @@ func existsSQL(path []*relmeta.Meta, outer string, alias *int, cons constraint, 
 	if leaf && !exists {
 		sel = "count(*)"
 	}
-	s, args := subquery(m, outer, side, sel)
+	var more []sq.Sqlizer
 	if !leaf {
 		inner, iargs, err := existsSQL(path[1:], side.Name, alias, cons, op, n)
 		if err != nil {
 			return "", nil, err
 		}
-		s += " and " + inner
-		args = append(args, iargs...)
+		more = append(more, &existence{sql: inner, args: iargs})
+	}
+	sub := side.Subquery(m, outer, sel, more...)
+	s, args, err := sub.ToSql()
+	if err != nil {
+		return "", nil, err
 	}
 	switch {
 	case leaf && !exists:
@@ -362,10 +222,13 @@ func relationPath(what string, r rel.Relation) ([]*relmeta.Meta, string, error) 
 		return nil, what, fmt.Errorf("%s: nil relation: %w", what, sqlt.ErrNilValue)
 	}
 	m := relmeta.Of(r)
+	if m == nil {
+		return nil, what, fmt.Errorf("%s: %w", what, render.Check(m))
+	}
 	return []*relmeta.Meta{m}, what + " " + m.Name, nil
 }
 
-func single(what string, r rel.Relation, cons constraint, opAndCount []any) sq.Sqlizer {
+func single(what string, r rel.Relation, cons render.Constraint, opAndCount []any) sq.Sqlizer {
 	p, what, err := relationPath(what, r)
 	if err != nil {
 		return &existence{err: err}
@@ -469,7 +332,7 @@ func PathOf[P any](path string) Chain {
 // Path returns the chain's relations, or the error it was built with.
 func (c Chain) Path() (rel.Path, error) { return c.path, c.err }
 
-func (c Chain) has(what string, cons constraint, opAndCount []any) sq.Sqlizer {
+func (c Chain) has(what string, cons render.Constraint, opAndCount []any) sq.Sqlizer {
 	if c.err != nil {
 		return &existence{err: fmt.Errorf("%s: %w", what, c.err)}
 	}

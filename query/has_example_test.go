@@ -86,7 +86,7 @@ func ExampleHas() {
 	// Output:
 	// welcome rules
 	// welcome
-	// SELECT "threads"."id", "threads"."title" FROM "threads" WHERE (select count(*) from "replies" where "threads"."id" = "replies"."thread_id") >= 2 []
+	// select "threads"."id", "threads"."title" from "threads" where (select count(*) from "replies" where "threads"."id" = "replies"."thread_id") >= 2 []
 }
 
 func ExampleDoesntHave() {
@@ -118,7 +118,7 @@ func ExampleWhereHas() {
 	fmt.Println(s, args)
 	// Output:
 	// welcome rules
-	// SELECT "threads"."id", "threads"."title" FROM "threads" WHERE (select count(*) from "replies" where "threads"."id" = "replies"."thread_id" and "replies"."likes" > ?) = 1 [0]
+	// select "threads"."id", "threads"."title" from "threads" where (select count(*) from "replies" where "threads"."id" = "replies"."thread_id" and "replies"."likes" > ?) = 1 [0]
 }
 
 func ExampleWhereRelation() {

@@ -15,6 +15,7 @@ import (
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
+	"github.com/relkit/relkit/internal/render"
 )
 
 // category is a self-referencing model: categories have child categories.
@@ -52,8 +53,8 @@ func likeCodeComments(q *query.Query[Comment]) *query.Query[Comment] {
 func TestHasSQL(t *testing.T) {
 	const (
 		corr   = `"posts"."id" = "comments"."post_id"`
-		sel    = `SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE `
-		usel   = `SELECT "users"."id", "users"."name" FROM "users" WHERE `
+		sel    = `select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where `
+		usel   = `select "users"."id", "users"."name" from "users" where `
 		roles  = `from "roles" join "role_user" on "roles"."id" = "role_user"."role_id" where "users"."id" = "role_user"."user_id"`
 		images = `exists (select * from "images" where "comments"."id" = "images"."comment_id")`
 	)
@@ -127,13 +128,13 @@ func TestHasSQL(t *testing.T) {
 			return q.WhereOp("name", "=", "b")
 		})).ToSql()
 		require.NoError(t, err)
-		assert.Equal(t, squashSQL(`SELECT "categories"."id", "categories"."parent_id", "categories"."name" FROM "categories" WHERE exists (select * from "categories" as "relkit_reserved_0"
+		assert.Equal(t, squashSQL(`select "categories"."id", "categories"."parent_id", "categories"."name" from "categories" where exists (select * from "categories" as "relkit_reserved_0"
 			where "categories"."id" = "relkit_reserved_0"."parent_id" and "relkit_reserved_0"."name" = ?)`), squashSQL(s))
 		assert.Equal(t, []any{"b"}, args)
 
 		s, _, err = query.From[category]().Where(query.Nested(categoryChildren, categoryChildren).Has()).ToSql()
 		require.NoError(t, err)
-		assert.Equal(t, squashSQL(`SELECT "categories"."id", "categories"."parent_id", "categories"."name" FROM "categories" WHERE exists (select * from "categories" as "relkit_reserved_0"
+		assert.Equal(t, squashSQL(`select "categories"."id", "categories"."parent_id", "categories"."name" from "categories" where exists (select * from "categories" as "relkit_reserved_0"
 			where "categories"."id" = "relkit_reserved_0"."parent_id" and exists (select * from "categories"
 			where "relkit_reserved_0"."id" = "categories"."parent_id"))`), squashSQL(s))
 	})
@@ -597,7 +598,7 @@ func TestHasOnASelfRelationAliasesTheInnerLevel(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		haSeed(t, db)
 		from := query.From[haPost]()
-		a0 := `"` + query.ReservedAlias + `0"`
+		a0 := `"` + render.ReservedAlias + `0"`
 
 		ids, stmt := haPosts(t, db, from.Where(query.Has(haPostChildren)))
 		assert.Equal(t, []int64{1, 2}, ids)

@@ -17,7 +17,7 @@ type Job struct {
 // A job queue: each worker claims up to 10 pending jobs in a transaction,
 // marks them running and commits. On PostgreSQL the claim reads
 //
-//	SELECT "jobs"."id", "jobs"."status", "jobs"."worker" FROM "jobs" WHERE "jobs"."status" = $1 ORDER BY "jobs"."id" asc LIMIT 10 for update skip locked
+//	select "jobs"."id", "jobs"."status", "jobs"."worker" from "jobs" where "jobs"."status" = $1 order by "jobs"."id" asc limit 10 for update skip locked
 //
 // so concurrent workers skip each other's jobs instead of waiting for them
 // or taking them twice. SQLite has no row locks and renders no clause: its

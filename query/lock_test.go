@@ -61,7 +61,7 @@ func TestLockClauseIsRenderedByTheDialect(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		lkSchema(t, db, 3)
-		const base = `SELECT "jobs"."id", "jobs"."status", "jobs"."worker" FROM "jobs" WHERE "jobs"."status" = $1 ORDER BY "jobs"."id" asc LIMIT 2`
+		const base = `select "jobs"."id", "jobs"."status", "jobs"."worker" from "jobs" where "jobs"."status" = $1 order by "jobs"."id" asc limit 2`
 		cases := []struct {
 			name   string
 			lock   func(q *query.Query[lkJob]) *query.Query[lkJob]
@@ -88,7 +88,7 @@ func TestLockClauseIsRenderedByTheDialect(t *testing.T) {
 				assert.Len(t, got, 2)
 				want := base + c.clause
 				if db.Name == "sqlite" {
-					want = `SELECT "jobs"."id", "jobs"."status", "jobs"."worker" FROM "jobs" WHERE "jobs"."status" = ? ORDER BY "jobs"."id" asc LIMIT 2` // no row locks: see sqlt.Dialect.RowLock
+					want = `select "jobs"."id", "jobs"."status", "jobs"."worker" from "jobs" where "jobs"."status" = ? order by "jobs"."id" asc limit 2` // no row locks: see sqlt.Dialect.RowLock
 				}
 				assert.Contains(t, db.Counter.Statements(), want, db.Counter.String())
 			})

@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"reflect"
@@ -11,6 +10,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
@@ -18,7 +18,7 @@ import (
 
 // ErrBadArgument is matched by errors about invalid builder arguments
 // (an unknown operator, an empty raw expression, …).
-var ErrBadArgument = errors.New("relkit: bad argument")
+var ErrBadArgument = render.ErrBadArgument
 
 // Query is a typed, immutable SELECT builder for the table of T. Every
 // method returns a new Query and leaves the receiver unchanged, so a
@@ -78,9 +78,6 @@ func From[T any]() *Query[T] {
 	}
 	return q
 }
-
-// Model returns the mapping of T (nil if T cannot be mapped).
-func (q *Query[T]) Model() *schema.Model { return q.model }
 
 // Err returns the first error met while building the query.
 func (q *Query[T]) Err() error { return q.err }
@@ -235,7 +232,7 @@ func (q *Query[T]) addWhere(or bool, conds []sq.Sqlizer) *Query[T] {
 		case 1:
 			s = conds[0]
 		default:
-			s = sq.And(conds)
+			s = render.Group(conds)
 		}
 		for _, w := range conds {
 			if w == nil {
@@ -574,31 +571,8 @@ func (l condList) ToSql() (string, []any, error) {
 
 // whereClause is scope AND (user conditions).
 func (q *Query[T]) whereClause() sq.Sqlizer {
-	var parts []cond
-	for _, s := range q.scope {
-		parts = append(parts, cond{s: s})
-	}
-	if user := renderConds(q.wheres); user != nil {
-		if len(parts) > 0 {
-			// Always parenthesised after a scope: a raw condition such as
-			// "a\nor 1 = 1" must not escape it, whatever its spelling.
-			user = parenExpr{q.wheres}
-		}
-		parts = append(parts, cond{s: user})
-	}
-	return renderConds(parts)
-}
-
-// parenExpr renders a user condition list in parentheses when it follows a
-// scope, so OrWhere can never escape the scope.
-type parenExpr struct{ cs []cond }
-
-func (p parenExpr) ToSql() (string, []any, error) {
-	s, a, err := condList(p.cs).ToSql()
-	if err != nil {
-		return "", nil, err
-	}
-	return "(" + s + ")", a, nil
+	w := render.Select{Scope: q.scope, Where: renderConds(q.wheres)}
+	return w.Cond()
 }
 
 // ToSql renders the SELECT with "?" placeholders and identifiers quoted as
@@ -626,15 +600,6 @@ func (q *Query[T]) SQL(d sqlt.Dialect) (string, []any, error) {
 	return d.Rebind(s), args, nil
 }
 
-func init() {
-	sqltext.Neutral = func(s sqltext.Sqlizer) (string, []any, error) {
-		if n, ok := s.(interface{ neutralSQL() (string, []any, error) }); ok {
-			return n.neutralSQL()
-		}
-		return s.ToSql()
-	}
-}
-
 // neutralSQL is ToSql in relkit's neutral form (marked identifiers), for
 // the statements relkit builds around the query.
 func (q *Query[T]) neutralSQL() (string, []any, error) {
@@ -649,50 +614,36 @@ func (q *Query[T]) neutralSQL() (string, []any, error) {
 
 // render renders the SELECT without its row lock.
 func (q *Query[T]) render() (string, []any, error) {
-	b := q.selectBuilder()
-	s, args, err := b.ToSql()
+	st := q.statement()
+	s, args, err := st.ToSql()
 	if err != nil {
 		return "", nil, fmt.Errorf("build select: %w", err)
 	}
 	return s, args, nil
 }
 
-func (q *Query[T]) selectBuilder() sq.SelectBuilder {
+// statement is the query's SELECT in parts.
+func (q *Query[T]) statement() render.Select {
 	cols := q.columns
 	if len(cols) == 0 {
 		// The mapped columns by name, never "table".*: a column added to
 		// the table later does not reach the scan.
 		cols = []string{q.model.SelectList()}
 	}
-	b := sq.Select(cols...).From(sqltext.Ident(q.model.Table))
-	for _, s := range q.selects {
-		b = b.Column(s)
+	return render.Select{
+		Distinct: q.distinct,
+		Columns:  cols,
+		Exprs:    q.selects,
+		From:     sqltext.Ident(q.model.Table),
+		Joins:    q.joins,
+		Scope:    q.scope,
+		Where:    renderConds(q.wheres),
+		GroupBy:  q.groupBy,
+		Having:   renderConds(q.havings),
+		OrderBy:  q.orders,
+		Limit:    q.limit,
+		Offset:   q.offset,
 	}
-	if q.distinct {
-		b = b.Distinct()
-	}
-	for _, j := range q.joins {
-		b = b.JoinClause(j)
-	}
-	if w := q.whereClause(); w != nil {
-		b = b.Where(w)
-	}
-	if len(q.groupBy) > 0 {
-		b = b.GroupBy(q.groupBy...)
-	}
-	if h := renderConds(q.havings); h != nil {
-		b = b.Having(h)
-	}
-	for _, o := range q.orders {
-		b = b.OrderByClause(o)
-	}
-	if q.limit != nil {
-		b = b.Limit(*q.limit)
-	}
-	if q.offset != nil {
-		b = b.Offset(*q.offset)
-	}
-	return b
 }
 
 func placeholders(n int) string {
@@ -749,7 +700,7 @@ func (q *Query[T]) Iter(ctx context.Context, ex sqlt.Executor) iter.Seq2[T, erro
 // iterPivot streams the rows of a belongsToMany relation query, moving the
 // pivot_* columns into each row's pivot field as Get does.
 func (q *Query[T]) iterPivot(rows *sqlt.Rows, yield func(T, error) bool, stopped *bool) error {
-	base := pivotExtra(q.pivot)
+	base := render.PivotExtra(q.pivot)
 	var cur T
 	extra := &schema.Extra{Want: base.Want, Row: func(elem reflect.Value, cols []string, vals []any) error {
 		if err := base.Row(elem, cols, vals); err != nil {

@@ -27,26 +27,26 @@ func TestSQLShapes(t *testing.T) {
 		sql  string
 		args []any
 	}{
-		{"select all", query.From[Post](), `SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts"`, nil},
-		{"columns validated and quoted", query.From[Post]().Select("id", "posts.title"), `SELECT "posts"."id", "posts"."title" FROM "posts"`, nil},
+		{"select all", query.From[Post](), `select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts"`, nil},
+		{"columns validated and quoted", query.From[Post]().Select("id", "posts.title"), `select "posts"."id", "posts"."title" from "posts"`, nil},
 		{"where and or where", query.From[Post]().Where(sq.Eq{"votes": 1}).OrWhere(sq.Gt{"votes": 5}),
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE votes = ? or votes > ?`, []any{1, 5}},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where votes = ? or votes > ?`, []any{1, 5}},
 		{"or inside a condition is parenthesised", query.From[Post]().Where(sq.Or{sq.Eq{"a": 1}, sq.Eq{"b": 2}}).Where(sq.Eq{"c": 3}),
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE (a = ? OR b = ?) and c = ?`, []any{1, 2, 3}},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where (a = ? OR b = ?) and c = ?`, []any{1, 2, 3}},
 		{"where group", query.From[Post]().Where(sq.Eq{"a": 1}).WhereGroup(func(g *query.Query[Post]) *query.Query[Post] {
 			return g.WhereOp("votes", ">", 1).OrWhereOp("title", "like", "x%")
-		}), `SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE a = ? and ("posts"."votes" > ? or "posts"."title" like ?)`, []any{1, 1, "x%"}},
+		}), `select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where a = ? and ("posts"."votes" > ? or "posts"."title" like ?)`, []any{1, 1, "x%"}},
 		{"in, null, between", query.From[Post]().WhereIn("id", []int{1, 2}).WhereNull("user_id").WhereBetween("votes", 1, 9).WhereNotIn("id"),
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE "posts"."id" in (?, ?) and "posts"."user_id" is null and "posts"."votes" between ? and ? and 1 = 1`, []any{1, 2, 1, 9}},
-		{"empty in matches nothing", query.From[Post]().WhereIn("id"), `SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE 1 = 0`, nil},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where "posts"."id" in (?, ?) and "posts"."user_id" is null and "posts"."votes" between ? and ? and 1 = 1`, []any{1, 2, 1, 9}},
+		{"empty in matches nothing", query.From[Post]().WhereIn("id"), `select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where 1 = 0`, nil},
 		{"order, limit, offset", query.From[Post]().OrderBy("votes", "desc").Latest().Limit(5).Offset(10),
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" ORDER BY "posts"."votes" desc, "posts"."created_at" desc LIMIT 5 OFFSET 10`, nil},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" order by "posts"."votes" desc, "posts"."created_at" desc limit 5 offset 10`, nil},
 		{"group by having distinct", query.From[Post]().Distinct().Select("user_id").GroupBy("user_id").Having(sq.Expr("count(*) > ?", 1)),
-			`SELECT DISTINCT "posts"."user_id" FROM "posts" GROUP BY "posts"."user_id" HAVING count(*) > ?`, []any{1}},
+			`select distinct "posts"."user_id" from "posts" group by "posts"."user_id" having count(*) > ?`, []any{1}},
 		{"relation scope is kept apart from or where", query.Related(UserPosts, &ann).Where(sq.Eq{"active": 1}).OrWhere(sq.GtOrEq{"votes": 100}),
-			`SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and (active = ? or votes >= ?)`, []any{int64(1), 1, 100}},
+			`select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where "posts"."user_id" = ? and "posts"."user_id" is not null and (active = ? or votes >= ?)`, []any{int64(1), 1, 100}},
 		{"belongs to many joins the pivot", query.Related(UserRoles, &ann).OrderBy("name"),
-			`SELECT "roles"."id", "roles"."name", "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" FROM "roles" inner join "role_user" on "roles"."id" = "role_user"."role_id" WHERE "role_user"."user_id" = ? ORDER BY "roles"."name" asc`, []any{int64(1)}},
+			`select "roles"."id", "roles"."name", "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" from "roles" inner join "role_user" on "roles"."id" = "role_user"."role_id" where "role_user"."user_id" = ? order by "roles"."name" asc`, []any{int64(1)}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

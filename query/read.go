@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/names"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
@@ -76,7 +76,7 @@ func (q *Query[T]) get(ctx context.Context, ex sqlt.Executor) ([]T, error) {
 	var out []T
 	if q.pivot != nil {
 		out = []T{}
-		err = schema.ScanInto(rows, reflect.ValueOf(&out), pivotExtra(q.pivot))
+		err = schema.ScanInto(rows, reflect.ValueOf(&out), render.PivotExtra(q.pivot))
 	} else {
 		out, err = sqlt.ScanAll[T](rows)
 	}
@@ -300,5 +300,3 @@ func Pluck[V, T any](ctx context.Context, ex sqlt.Executor, q *Query[T], column 
 
 // IsNotFound reports whether err means no row was found.
 func IsNotFound(err error) bool { return errors.Is(err, sqlt.ErrNotFound) }
-
-func lower(s string) string { return strings.ToLower(s) }

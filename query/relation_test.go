@@ -35,15 +35,10 @@ import (
 var rwDollar = regexp.MustCompile(`\$\d+`)
 
 // rwNorm normalises a statement for substring checks: PostgreSQL's $n
-// placeholders become ?, runs of whitespace one space, and keywords lower
-// case (squirrel writes SELECT/FROM/WHERE in capitals).
+// placeholders become ?, runs of whitespace one space.
 func rwNorm(s string) string {
 	s = rwDollar.ReplaceAllString(s, "?")
-	s = strings.Join(strings.Fields(s), " ")
-	for _, kw := range []string{"SELECT", "FROM", "WHERE", "LIMIT", "ORDER BY", "GROUP BY", "HAVING", "OFFSET", "DISTINCT"} {
-		s = strings.ReplaceAll(s, kw+" ", strings.ToLower(kw)+" ")
-	}
-	return s
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // rwStmts returns the normalised statements counted since the last reset.

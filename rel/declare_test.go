@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -253,11 +254,11 @@ func TestBuildersReturnCopies(t *testing.T) {
 	assert.Equal(t, "c = ?", s3)
 
 	p := roles.WherePivot("active", 1).OrWherePivot("priority", ">", 2).WherePivotIn("kind", []string{"a", "b"}).WherePivotNull("deleted_at")
-	s, args, err := relmeta.Of(p).PivotFilter().ToSql()
+	s, args, err := render.PivotFilter(relmeta.Of(p)).ToSql()
 	require.NoError(t, err)
 	assert.Equal(t, `("dec_role_dec_user"."active" = ? or "dec_role_dec_user"."priority" > ? and "dec_role_dec_user"."kind" in (?, ?) and "dec_role_dec_user"."deleted_at" is null)`, sqlt.SQLite.Rebind(s))
 	assert.Equal(t, []any{1, 2, "a", "b"}, args)
-	assert.Nil(t, relmeta.Of(roles).PivotFilter())
+	assert.Nil(t, render.PivotFilter(relmeta.Of(roles)))
 }
 
 func TestPathOf(t *testing.T) {

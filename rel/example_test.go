@@ -256,9 +256,9 @@ func ExampleHasManyRelation_Where() {
 	sql, _, _ = query.Related(hello, &ann).ToSql()
 	fmt.Println(sql)
 	// Output:
-	// SELECT "posts"."id", "posts"."user_id", "posts"."title" FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and (title = ? or title = ?)
+	// select "posts"."id", "posts"."user_id", "posts"."title" from "posts" where "posts"."user_id" = ? and "posts"."user_id" is not null and (title = ? or title = ?)
 	// [1 hello tips]
-	// SELECT "posts"."id", "posts"."user_id", "posts"."title" FROM "posts" WHERE "posts"."user_id" = ? and "posts"."user_id" is not null and title = ?
+	// select "posts"."id", "posts"."user_id", "posts"."title" from "posts" where "posts"."user_id" = ? and "posts"."user_id" is not null and title = ?
 }
 
 // Associate sets the foreign key (and the loaded owner) in memory; save

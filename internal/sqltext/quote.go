@@ -65,10 +65,3 @@ func Requote(q string, quote func(ident string) string) string {
 	b.WriteString(q)
 	return b.String()
 }
-
-// Neutral renders s in the neutral form. A relkit query's ToSql renders
-// for a reader (with SQLite's and PostgreSQL's quoting), so package query
-// sets Neutral to render its queries with marks, for the relkit packages
-// that put one into a statement of theirs (an eager load's constrained
-// level); any other Sqlizer renders with ToSql.
-var Neutral = func(s Sqlizer) (string, []any, error) { return s.ToSql() }

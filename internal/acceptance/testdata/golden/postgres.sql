@@ -1,32 +1,32 @@
 -- related hasOne
-SELECT "phones"."id", "phones"."user_id", "phones"."number" FROM "phones" WHERE "phones"."user_id" = $1 and "phones"."user_id" is not null LIMIT 1;
+select "phones"."id", "phones"."user_id", "phones"."number" from "phones" where "phones"."user_id" = $1 and "phones"."user_id" is not null limit 1;
 
 -- related hasMany
-SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE "posts"."user_id" = $1 and "posts"."user_id" is not null ORDER BY "posts"."id" asc;
+select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where "posts"."user_id" = $1 and "posts"."user_id" is not null order by "posts"."id" asc;
 
 -- related belongsTo
-SELECT "users"."id", "users"."name" FROM "users" WHERE "users"."id" = $1 LIMIT 1;
+select "users"."id", "users"."name" from "users" where "users"."id" = $1 limit 1;
 
 -- related belongsToMany with pivot filter
-SELECT "roles"."id", "roles"."name", "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" FROM "roles" inner join "role_user" on "roles"."id" = "role_user"."role_id" WHERE "role_user"."user_id" = $1 and ("role_user"."active" = $2);
+select "roles"."id", "roles"."name", "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active" from "roles" inner join "role_user" on "roles"."id" = "role_user"."role_id" where "role_user"."user_id" = $1 and ("role_user"."active" = $2);
 
 -- related constrained relation with or
-SELECT "comments"."id", "comments"."post_id", "comments"."content", "comments"."votes" FROM "comments" WHERE "comments"."post_id" = $1 and "comments"."post_id" is not null and content LIKE $2 and (votes = $3);
+select "comments"."id", "comments"."post_id", "comments"."content", "comments"."votes" from "comments" where "comments"."post_id" = $1 and "comments"."post_id" is not null and content LIKE $2 and (votes = $3);
 
 -- has
-SELECT "users"."id", "users"."name" FROM "users" WHERE exists (select * from "posts" where "users"."id" = "posts"."user_id");
+select "users"."id", "users"."name" from "users" where exists (select * from "posts" where "users"."id" = "posts"."user_id");
 
 -- has count
-SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE (select count(*) from "comments" where "posts"."id" = "comments"."post_id") >= 2;
+select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where (select count(*) from "comments" where "posts"."id" = "comments"."post_id") >= 2;
 
 -- doesntHave belongsToMany
-SELECT "users"."id", "users"."name" FROM "users" WHERE not exists (select * from "roles" join "role_user" on "roles"."id" = "role_user"."role_id" where "users"."id" = "role_user"."user_id");
+select "users"."id", "users"."name" from "users" where not exists (select * from "roles" join "role_user" on "roles"."id" = "role_user"."role_id" where "users"."id" = "role_user"."user_id");
 
 -- whereHas constrained
-SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" FROM "posts" WHERE exists (select * from "comments" where "posts"."id" = "comments"."post_id" and "comments"."votes" > $1);
+select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at" from "posts" where exists (select * from "comments" where "posts"."id" = "comments"."post_id" and "comments"."votes" > $1);
 
 -- has nested path
-SELECT "users"."id", "users"."name" FROM "users" WHERE exists (select * from "posts" where "users"."id" = "posts"."user_id" and exists (select * from "comments" where "posts"."id" = "comments"."post_id"));
+select "users"."id", "users"."name" from "users" where exists (select * from "posts" where "users"."id" = "posts"."user_id" and exists (select * from "comments" where "posts"."id" = "comments"."post_id"));
 
 -- eager hasOne, hasMany, belongsToMany
 select "phones"."id", "phones"."user_id", "phones"."number" from "phones" where "phones"."user_id" = any($1);
@@ -37,14 +37,14 @@ select "roles"."id", "roles"."name", "role_user"."user_id" as "pivot_user_id", "
 select "users"."id", "users"."name" from "users" where "users"."id" = any($1);
 
 -- eager constrained and nested
-SELECT "comments"."id", "comments"."post_id", "comments"."content", "comments"."votes" FROM "comments" WHERE "comments"."post_id" = any($1) and ("comments"."votes" > $2);
+select "comments"."id", "comments"."post_id", "comments"."content", "comments"."votes" from "comments" where "comments"."post_id" = any($1) and ("comments"."votes" > $2);
 select "images"."id", "images"."comment_id", "images"."url" from "images" where "images"."comment_id" = any($1);
 
 -- eager columns
 select "comments"."content", "comments"."post_id" from "comments" where "comments"."post_id" = any($1);
 
 -- aggregate columns
-SELECT "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "comments" where "posts"."id" = "comments"."post_id") as "comments_count", coalesce((select sum("comments"."votes") from "comments" where "posts"."id" = "comments"."post_id"), 0) as "comments_sum_votes", exists (select * from "comments" where "posts"."id" = "comments"."post_id" and "comments"."votes" > $1) as "comments_exists" FROM "posts" ORDER BY "posts"."id" asc;
+select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", (select count(*) from "comments" where "posts"."id" = "comments"."post_id") as "comments_count", coalesce((select sum("comments"."votes") from "comments" where "posts"."id" = "comments"."post_id"), 0) as "comments_sum_votes", exists (select * from "comments" where "posts"."id" = "comments"."post_id" and "comments"."votes" > $1) as "comments_exists" from "posts" order by "posts"."id" asc;
 
 -- deferred count
 select "comments"."post_id", count(*) from "comments" where "comments"."post_id" = any($1) group by "comments"."post_id";

@@ -1,16 +1,18 @@
-package relmeta
+package render
 
 import (
 	"strings"
 
 	sq "github.com/Masterminds/squirrel"
+
+	"github.com/relkit/relkit/internal/relmeta"
 )
 
-// PivotFilter renders the relation's recorded pivot filters (WherePivot…,
+// PivotFilter renders the recorded pivot filters of m (WherePivot…,
 // WithPivotValue) as one condition on the qualified pivot columns, or nil
 // when there are none. Filters are joined in order with AND/OR, as
 // Laravel's wherePivot/orWherePivot are.
-func (m *Meta) PivotFilter() sq.Sqlizer {
+func PivotFilter(m *relmeta.Meta) sq.Sqlizer {
 	if len(m.PivotWheres) == 0 {
 		return nil
 	}

@@ -1,0 +1,195 @@
+package render
+
+import (
+	"fmt"
+	"strconv"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/relkit/relkit/internal/names"
+	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/sqltext"
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// ReservedAlias prefixes the alias under which a subquery reads its table
+// when that table is also the enclosing one (a self-relation: posts with
+// child posts): "posts" as "relkit_reserved_0".
+const ReservedAlias = "relkit_reserved_"
+
+// KeyColumn is the qualified column of the related side that holds the
+// parent's key: the foreign key (hasOne/hasMany), the owner key
+// (belongsTo) or the pivot's foreign pivot key (belongsToMany). name is how
+// the related table is known in the statement (its table name or an
+// alias).
+func KeyColumn(m *relmeta.Meta, name string) string {
+	if m.Kind == relmeta.KindBelongsToMany {
+		return m.PivotColumn(m.ForeignPivotKey)
+	}
+	return sqltext.Qualified(name, m.RelatedKeyColumn())
+}
+
+// Correlation is the condition tying the related side (known as inner) to
+// the enclosing parent table (known as outer): "posts"."id" =
+// "comments"."post_id", "posts"."user_id" = "users"."id", "users"."id" =
+// "role_user"."user_id".
+func Correlation(m *relmeta.Meta, outer, inner string) string {
+	return sqltext.Qualified(outer, m.ParentKeyColumn()) + " = " + KeyColumn(m, inner)
+}
+
+// PivotJoin is the join of a belongsToMany relation's related table (known
+// as name) to its pivot table, after the join keyword kw ("inner join" in
+// statements of their own, "join" in subqueries):
+//
+//	inner join "role_user" on "roles"."id" = "role_user"."role_id"
+func PivotJoin(m *relmeta.Meta, kw, name string) string {
+	return kw + " " + sqltext.Ident(m.PivotTable) + " on " + PivotOn(m, name)
+}
+
+// PivotOn is the join condition of the related table (known as name) and
+// the pivot table: "roles"."id" = "role_user"."role_id".
+func PivotOn(m *relmeta.Meta, name string) string {
+	return sqltext.Qualified(name, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
+}
+
+// PivotSelects are the pivot columns read with a belongsToMany relation:
+// the two keys, then WithPivot columns (timestamps included), each as
+// "pivot_<column>".
+func PivotSelects(m *relmeta.Meta) []sq.Sqlizer {
+	cols := append([]string{m.ForeignPivotKey, m.RelatedPivotKey}, m.PivotColumns...)
+	out := make([]sq.Sqlizer, 0, len(cols))
+	for _, c := range cols {
+		out = append(out, sq.Expr(m.PivotColumn(c)+" as "+sqltext.Ident(names.PivotAlias(c))))
+	}
+	return out
+}
+
+// PivotOrders are the relation's OrderByPivot clauses.
+func PivotOrders(m *relmeta.Meta) []sq.Sqlizer {
+	out := make([]sq.Sqlizer, 0, len(m.PivotOrders))
+	for _, o := range m.PivotOrders {
+		dir := " asc"
+		if o.Desc {
+			dir = " desc"
+		}
+		out = append(out, sq.Expr(m.PivotColumn(o.Column)+dir))
+	}
+	return out
+}
+
+// Conds are the relation's own conditions on its related side, in the
+// order every statement writes them: its Where constraints, then its pivot
+// filters.
+func Conds(m *relmeta.Meta) []sq.Sqlizer {
+	out := make([]sq.Sqlizer, 0, len(m.Wheres)+1)
+	out = append(out, m.Wheres...)
+	if f := PivotFilter(m); f != nil {
+		out = append(out, f)
+	}
+	return out
+}
+
+// Level is the statement reading the related rows of relation m whose key
+// column passes key (conditions on KeyColumn(m, table)), as relation
+// queries and eager loads read them: the related table (joined to the
+// pivot table, whose columns are read too, for belongsToMany), the
+// conditions, OrderByPivot. Columns is left empty for the caller to
+// choose. The conditions are key and Conds(m), in Laravel's orders: key
+// first in a relation query (the parent's key, then the relation's
+// conditions), the relation's Where constraints first in an eager load
+// (the key test is added to the relation's query, before its pivot
+// filters).
+func Level(m *relmeta.Meta, eager bool, key ...sq.Sqlizer) Select {
+	s := Select{From: sqltext.Ident(m.Related.Table)}
+	s.Scope = make([]sq.Sqlizer, 0, len(key)+len(m.Wheres)+1)
+	if eager {
+		s.Scope = append(append(s.Scope, m.Wheres...), key...)
+		if f := PivotFilter(m); f != nil {
+			s.Scope = append(s.Scope, f)
+		}
+	} else {
+		s.Scope = append(append(s.Scope, key...), Conds(m)...)
+	}
+	if m.Kind == relmeta.KindBelongsToMany {
+		s.Exprs = PivotSelects(m)
+		s.Joins = []sq.Sqlizer{sq.Expr(PivotJoin(m, "inner join", m.Related.Table))}
+		s.OrderBy = PivotOrders(m)
+	}
+	return s
+}
+
+// Side is the related side of a relation inside a statement of several
+// tables (an existence test, an aggregate): what to read from and what
+// narrows it.
+type Side struct {
+	// Name is how the related table is known inside the statement (its
+	// table name, or an alias in a self-relation's subquery), unquoted.
+	Name string
+	// From is the quoted related table (with its alias); Joins the pivot
+	// join of a belongsToMany relation and the constraint's joins.
+	From  string
+	Joins []sq.Sqlizer
+	// Conds are the relation's own conditions, its pivot filters and the
+	// constraint's condition.
+	Conds []sq.Sqlizer
+}
+
+// Alias counts the reserved aliases taken so far in one statement.
+type Alias int
+
+// SideOf renders the related side of m for a statement correlated to the
+// enclosing table named outer (m.Parent.Table for a subquery in a query on
+// the parent; "" for a statement of its own): the related table is
+// aliased when it is outer. cons, when not nil, narrows the related rows.
+func SideOf(m *relmeta.Meta, outer string, alias *Alias, cons Constraint) (Side, error) {
+	rt := m.Related.Table
+	side := Side{Name: rt, From: sqltext.Ident(rt)}
+	model := m.Related
+	if outer != "" && rt == outer {
+		side.Name = ReservedAlias + strconv.Itoa(int(*alias))
+		*alias++
+		side.From += " as " + sqltext.Ident(side.Name)
+		model = m.Related.Aliased(side.Name)
+	}
+	if m.Kind == relmeta.KindBelongsToMany {
+		side.Joins = append(side.Joins, sq.Expr(PivotJoin(m, "join", side.Name)))
+	}
+	side.Conds = Conds(m)
+	if cons != nil {
+		p, err := cons(model, m)
+		if err != nil {
+			return Side{}, err
+		}
+		side.Joins = append(side.Joins, p.Joins...)
+		if w := p.Cond(); w != nil {
+			side.Conds = append(side.Conds, w)
+		}
+	}
+	return side, nil
+}
+
+// Subquery is "select <sel> from … where <correlation> [and …]" on side,
+// correlated to the table known as outer; more conditions follow the
+// side's.
+func (side Side) Subquery(m *relmeta.Meta, outer, sel string, more ...sq.Sqlizer) Select {
+	scope := make([]sq.Sqlizer, 0, 1+len(side.Conds)+len(more))
+	scope = append(scope, sq.Expr(Correlation(m, outer, side.Name)))
+	scope = append(append(scope, side.Conds...), more...)
+	return Select{Columns: []string{sel}, From: side.From, Joins: side.Joins, Scope: scope}
+}
+
+// Check returns an error when m cannot be rendered: nil, declared with an
+// error, or not declared.
+func Check(m *relmeta.Meta) error {
+	if m == nil {
+		return fmt.Errorf("relation: %w", sqlt.ErrNilValue)
+	}
+	if err := m.Err(); err != nil {
+		return err
+	}
+	if m.Parent == nil || m.Related == nil {
+		return fmt.Errorf("relation %s: not declared: %w", m.Name, rel.ErrBadRelation)
+	}
+	return nil
+}
