@@ -17,13 +17,3 @@ import "github.com/relkit/relkit/internal/sqltext"
 func CheckFragment(s string) error {
 	return sqltext.CheckFragment(s)
 }
-
-// NeedsParens reports whether the SQL condition s has an OR at its top
-// level, so that it must be put in parentheses before it is joined to other
-// conditions with AND. It reads s as SQL: text inside quotes and inside
-// parentheses does not count, and "or" is found as a word whatever
-// surrounds it ("a\nor b", "a or(b)", "(a)OR(b)"). When in doubt (s is not
-// a self-contained fragment, see [CheckFragment]) it answers true.
-func NeedsParens(s string) bool {
-	return sqltext.NeedsParens(s)
-}

@@ -10,29 +10,6 @@ import (
 	"github.com/relkit/relkit/sqlt"
 )
 
-func TestNeedsParens(t *testing.T) {
-	for s, want := range map[string]bool{
-		"a = ?":                          false,
-		"a = ? AND b = ?":                false,
-		"a = ? or b = ?":                 true,
-		"a = ?\nor 1 = 1":                true,
-		"a = ? OR\t1 = 1":                true,
-		"a > 1 or(1=1)":                  true,
-		"(a)OR(b)":                       true,
-		"(a or b)":                       false,
-		"(a or b) and (c or d)":          false,
-		"(a) or (b)":                     true,
-		"name = 'x or y'":                false,
-		`"order" = ?`:                    false,
-		"color = ? and flavor = ?":       false,
-		"exists (select 1 where a or b)": false,
-		"a = 'unterminated":              true,
-		"a = (1":                         true,
-	} {
-		assert.Equal(t, want, sqltext.NeedsParens(s), "%q", s)
-	}
-}
-
 func TestCheckFragmentRefusesWhatCouldChangeTheStatementAfterIt(t *testing.T) {
 	for s, reason := range map[string]string{
 		"a = ? --":                               "comment (--)",
