@@ -4,16 +4,20 @@
 // aggregate and sync through them, on SQLite or PostgreSQL.
 //
 // This root package holds only documentation and runnable examples. The
-// code lives in these packages, each importing only those above it:
+// code lives in these packages; rel and query build on sqlt, and load, agg
+// and pivot build on those and import none of each other:
 //
 //   - [github.com/relkit/relkit/sqlt]: the execution layer — Open for
 //     SQLite ("sqlite::memory:", "file:app.db") and PostgreSQL (pgx, native),
-//     adapters over database/sql and pgx handles, dialects, struct mapping
-//     and scanning, transactions with savepoints, query hooks, errors.
+//     adapters over database/sql and pgx handles, the dialects (the only
+//     place that knows how a database quotes identifiers, binds key lists,
+//     returns keys and upserts), scanning, transactions with savepoints,
+//     query hooks, errors.
 //   - [github.com/relkit/relkit/rel]: relation declarations —
 //     rel.HasOne, rel.HasMany, rel.BelongsTo, rel.BelongsToMany — with their
-//     keys, defaults, pivot metadata, and the registry that resolves
-//     relation names in string paths.
+//     keys, defaults and pivot options, the registry that resolves
+//     relation names in string paths, and the start-up checks rel.Check
+//     and rel.CheckSchema.
 //   - [github.com/relkit/relkit/query]: the typed query builder
 //     query.From[T]() — reads, writes, relation-scoped queries
 //     (query.Related, query.GetOne, query.GetMany).
@@ -26,6 +30,13 @@
 //     deferred agg.LoadCount … on fetched rows.
 //   - [github.com/relkit/relkit/pivot]: many-to-many writes with Laravel's
 //     semantics — pivot.Attach, pivot.Detach, pivot.Sync and siblings.
+//
+// Everything these packages share lives under internal/, out of the public
+// API: the struct mapping and scanner (internal/schema), SQL text and the
+// dialect-neutral identifier form (internal/sqltext), the immutable
+// metadata of declared relations (internal/relmeta), the one key module
+// (internal/keys) and the one renderer of relation statements
+// (internal/render).
 //
 // A minimal session:
 //
