@@ -12,6 +12,7 @@ import (
 
 	"github.com/relkit/relkit/internal/fixture"
 	"github.com/relkit/relkit/internal/testdb"
+	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -469,5 +470,115 @@ func TestPushBadInput(t *testing.T) {
 		err = query.Push(ctx, db, &strPost{}, rel.HasMany[strPost, strComment]())
 		assert.ErrorIs(t, err, rel.ErrUnsupportedKey)
 		assert.Equal(t, before, users())
+	})
+}
+
+func TestPushSavesTheModelAndItsLoadedRelations(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fixture.Seed(t, db)
+		post, err := query.From[fixture.Post]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		require.NoError(t, load.With(ctx, db, &post, load.Nested(fixture.PostComments, fixture.CommentImages)))
+		require.Len(t, post.Comments, 3)
+		var c1 *fixture.Comment
+		for i := range post.Comments {
+			if post.Comments[i].ID == 1 {
+				c1 = &post.Comments[i]
+			}
+		}
+		require.NotNil(t, c1)
+		require.Len(t, c1.Images, 2)
+		post.Title = "pushed"
+		c1.Content = "Message"
+		c1.Images[0].URL = "z.png"
+
+		db.Counter.Reset()
+		require.NoError(t, query.Push(ctx, db, &post, fixture.PostComments, fixture.CommentImages))
+		assert.Zero(t, rwCountPrefix(db, "insert"))
+		assert.GreaterOrEqual(t, rwCountPrefix(db, "update"), 3)
+
+		got, err := query.From[fixture.Post]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		assert.Equal(t, "pushed", got.Title)
+		cm, err := query.From[fixture.Comment]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		assert.Equal(t, "Message", cm.Content)
+		img, err := query.From[fixture.Image]().Find(ctx, db, c1.Images[0].ID)
+		require.NoError(t, err)
+		assert.Equal(t, "z.png", img.URL)
+		other, err := query.From[fixture.Comment]().Find(ctx, db, 2)
+		require.NoError(t, err)
+		assert.Equal(t, "nice", other.Content, "clean models keep their values")
+
+		// post.comments[0].author.name = … ; push() also saves
+		// belongsTo owners loaded on the children.
+		p2, err := query.From[fixture.Post]().Find(ctx, db, 2)
+		require.NoError(t, err)
+		require.NoError(t, load.With(ctx, db, &p2, load.Nested(fixture.PostComments, fixture.CommentPost)))
+		require.Len(t, p2.Comments, 1)
+		require.NotNil(t, p2.Comments[0].Post)
+		p2.Comments[0].Content = "edited"
+		p2.Comments[0].Post.Votes = 99
+		require.NoError(t, query.Push(ctx, db, &p2, fixture.PostComments, fixture.CommentPost))
+		cm, err = query.From[fixture.Comment]().Find(ctx, db, 4)
+		require.NoError(t, err)
+		assert.Equal(t, "edited", cm.Content)
+		got, err = query.From[fixture.Post]().Find(ctx, db, 2)
+		require.NoError(t, err)
+		assert.Equal(t, int64(99), got.Votes)
+
+		// null relations are skipped.
+		orphan, err := query.From[fixture.Post]().Find(ctx, db, 4)
+		require.NoError(t, err)
+		require.NoError(t, load.With(ctx, db, &orphan, fixture.PostAuthor))
+		require.Nil(t, orphan.Author)
+		orphan.Title = "still orphan"
+		db.Counter.Reset()
+		require.NoError(t, query.Push(ctx, db, &orphan, fixture.PostAuthor, fixture.PostComments))
+		assert.Equal(t, 1, db.Counter.Count(), db.Counter.String())
+		got, err = query.From[fixture.Post]().Find(ctx, db, 4)
+		require.NoError(t, err)
+		assert.Equal(t, "still orphan", got.Title)
+		assert.Nil(t, got.UserID)
+
+		// A new child pushed under a saved parent is inserted with the fk.
+		p3, err := query.From[fixture.Post]().Find(ctx, db, 3)
+		require.NoError(t, err)
+		p3.Comments = []fixture.Comment{{Content: "pushed child"}}
+		require.NoError(t, query.Push(ctx, db, &p3, fixture.PostComments))
+		assert.NotZero(t, p3.Comments[0].ID)
+		assert.Equal(t, int64(3), p3.Comments[0].PostID)
+	})
+}
+
+func TestFailedPushRollsBackEverything(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fixture.Seed(t, db)
+		db.MustExec(t, `create unique index images_url on images (url)`)
+		post, err := query.From[fixture.Post]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		require.NoError(t, load.With(ctx, db, &post, load.Nested(fixture.PostComments, fixture.CommentImages)))
+		post.Title = "should not stick"
+		for i := range post.Comments {
+			post.Comments[i].Content = "nor this"
+			if post.Comments[i].ID == 1 {
+				post.Comments[i].Images = append(post.Comments[i].Images, fixture.Image{URL: "c.png"}) // duplicate url
+			}
+		}
+		err = query.Push(ctx, db, &post, fixture.PostComments, fixture.CommentImages)
+		require.Error(t, err)
+		got, err := query.From[fixture.Post]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		assert.Equal(t, "hello", got.Title)
+		cs, err := query.GetMany(ctx, db, fixture.PostComments, &got)
+		require.NoError(t, err)
+		for _, c := range cs {
+			assert.NotEqual(t, "nor this", c.Content)
+		}
+		n, err := query.From[fixture.Image]().Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(3), n)
 	})
 }

@@ -2,15 +2,18 @@ package query_test
 
 import (
 	"context"
+	"database/sql"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	sq "github.com/Masterminds/squirrel"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -647,5 +650,281 @@ func TestPlainWrites(t *testing.T) {
 		_, err = users.DeleteAll(cctx, db)
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.Zero(t, wtCount(t, db, users.Where(sq.Eq{"name": "late"})))
+	})
+}
+
+func TestBuilderMapsStructsAndWrites(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		rwItemsSchema(t, db)
+		items := query.From[rwItem]()
+		note := "fragile"
+		it := rwItem{Name: "lamp", Price: 30, Note: &note, Alias: sql.NullString{String: "L", Valid: true},
+			Payload: []byte{0, 1, 2}, Status: "new", Ignored: "x", Computed: 7}
+		require.NoError(t, items.Insert(ctx, db, &it))
+		assert.NotZero(t, it.ID, "Insert fills the generated key")
+		assert.False(t, it.CreatedAt.IsZero())
+		assert.False(t, it.UpdatedAt.IsZero())
+		s := rwOnly(t, db)
+		assert.NotContains(t, s, `"computed"`, "readonly (generated) columns are not written")
+		assert.NotContains(t, s, `"ignored"`)
+		assert.Contains(t, s, `"name"`, "untagged fields map to snake_case")
+
+		got, err := items.Find(ctx, db, it.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "lamp", got.Name)
+		require.NotNil(t, got.Note)
+		assert.Equal(t, "fragile", *got.Note)
+		assert.Equal(t, sql.NullString{String: "L", Valid: true}, got.Alias)
+		assert.Equal(t, []byte{0, 1, 2}, got.Payload)
+		assert.Equal(t, rwStatus("new"), got.Status)
+		assert.Empty(t, got.Ignored)
+		assert.Equal(t, int64(42), got.Computed, "generated columns are read")
+		assert.WithinDuration(t, it.CreatedAt, got.CreatedAt, time.Second)
+		raw, err := query.Pluck[string](ctx, db, items, "status")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"st:new"}, raw, "the Valuer wrote it")
+
+		// Update: every column, updated_at bumped, created_at kept.
+		created := got.CreatedAt
+		time.Sleep(5 * time.Millisecond)
+		got.Price = 35
+		got.Note = nil
+		db.Counter.Reset()
+		require.NoError(t, items.Update(ctx, db, &got))
+		assert.True(t, strings.HasPrefix(rwOnly(t, db), `update "items" set`))
+		after, err := items.Find(ctx, db, it.ID)
+		require.NoError(t, err)
+		assert.Equal(t, int64(35), after.Price)
+		assert.Nil(t, after.Note)
+		assert.WithinDuration(t, created, after.CreatedAt, time.Millisecond)
+		assert.True(t, after.UpdatedAt.After(created) || after.UpdatedAt.Equal(created))
+		assert.True(t, !got.UpdatedAt.Before(created))
+
+		// Update of a missing row: ErrNotFound.
+		ghost := rwItem{ID: 999, Name: "ghost"}
+		assert.ErrorIs(t, items.Update(ctx, db, &ghost), sqlt.ErrNotFound)
+
+		// Save: insert when new, update when it has a key.
+		n := rwItem{Name: "desk", Price: 100}
+		require.NoError(t, items.Save(ctx, db, &n))
+		assert.NotZero(t, n.ID)
+		n.Price = 90
+		db.Counter.Reset()
+		require.NoError(t, items.Save(ctx, db, &n))
+		assert.Equal(t, 1, rwCountPrefix(db, "update"))
+		assert.Zero(t, rwCountPrefix(db, "insert"))
+		d, err := items.Find(ctx, db, n.ID)
+		require.NoError(t, err)
+		assert.Equal(t, int64(90), d.Price)
+
+		// InsertMany: batched, one transaction, keys filled.
+		batch := []rwItem{{Name: "a", Price: 1}, {Name: "b", Price: 2}, {Name: "c", Price: 3}}
+		db.Counter.Reset()
+		require.NoError(t, items.InsertMany(ctx, db, batch))
+		assert.Equal(t, 1, db.Counter.Count(), "one multi-row insert: %s", db.Counter)
+		for _, b := range batch {
+			assert.NotZero(t, b.ID)
+			assert.False(t, b.CreatedAt.IsZero())
+		}
+		assert.NotEqual(t, batch[0].ID, batch[1].ID)
+		cnt, err := items.Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(5), cnt)
+
+		// InsertMany failing midway writes nothing.
+		dup := []rwItem{{Name: "ok1"}, {ID: batch[0].ID, Name: "dup key"}}
+		require.Error(t, items.InsertMany(ctx, db, dup))
+		cnt2, err := items.Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, cnt, cnt2)
+
+		// Delete by key; a missing row is ErrNotFound.
+		require.NoError(t, items.Delete(ctx, db, &batch[2]))
+		assert.ErrorIs(t, items.Delete(ctx, db, &batch[2]), sqlt.ErrNotFound)
+
+		// FirstOrNew / FirstOrCreate / UpdateOrCreate / FindOrNew on a plain query.
+		fo, err := items.FirstOrNew(ctx, db, map[string]any{"name": "nope"}, map[string]any{"price": 5})
+		require.NoError(t, err)
+		assert.Zero(t, fo.ID)
+		assert.Equal(t, int64(5), fo.Price)
+		assert.Equal(t, "nope", fo.Name)
+		fc, err := items.FirstOrCreate(ctx, db, map[string]any{"name": "chair"}, map[string]any{"price": 50})
+		require.NoError(t, err)
+		assert.NotZero(t, fc.ID)
+		assert.False(t, fc.CreatedAt.IsZero())
+		fc2, err := items.FirstOrCreate(ctx, db, map[string]any{"name": "chair"})
+		require.NoError(t, err)
+		assert.Equal(t, fc.ID, fc2.ID)
+		uc, err := items.UpdateOrCreate(ctx, db, map[string]any{"name": "chair"}, map[string]any{"price": 55})
+		require.NoError(t, err)
+		assert.Equal(t, fc.ID, uc.ID)
+		assert.Equal(t, int64(55), uc.Price)
+		fn, err := items.FindOrNew(ctx, db, 12345)
+		require.NoError(t, err)
+		assert.Zero(t, fn.ID)
+		fe, err := items.FindOrNew(ctx, db, fc.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "chair", fe.Name)
+	})
+}
+
+func TestWritesSetTimestamps(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fixture.Seed(t, db)
+		db.MustExec(t, `create table stamped (id {{pk}}, name text not null, created_at timestamp, updated_at timestamp)`)
+		st := query.From[rwStamped]()
+		before := time.Now().Add(-time.Second)
+		s := rwStamped{Name: "a"}
+		require.NoError(t, st.Insert(ctx, db, &s))
+		require.NotNil(t, s.CreatedAt, "pointer timestamps are set")
+		assert.True(t, s.UpdatedAt.Valid, "sql.NullTime timestamps are set")
+		assert.True(t, s.CreatedAt.After(before))
+		got, err := st.Find(ctx, db, s.ID)
+		require.NoError(t, err)
+		require.NotNil(t, got.CreatedAt)
+		assert.True(t, got.CreatedAt.Equal(*s.CreatedAt), "stored exactly: %v vs %v", got.CreatedAt, s.CreatedAt)
+
+		// An explicit created_at is kept on insert.
+		fixed := time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC)
+		e := rwStamped{Name: "b", CreatedAt: &fixed}
+		require.NoError(t, st.Insert(ctx, db, &e))
+		got, err = st.Find(ctx, db, e.ID)
+		require.NoError(t, err)
+		assert.True(t, got.CreatedAt.Equal(fixed))
+		assert.True(t, got.UpdatedAt.Time.After(before))
+
+		// UpdateAll sets updated_at unless given.
+		old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+		_, err = st.UpdateAll(ctx, db, map[string]any{"updated_at": old})
+		require.NoError(t, err)
+		got, err = st.Find(ctx, db, e.ID)
+		require.NoError(t, err)
+		assert.True(t, got.UpdatedAt.Time.Equal(old))
+		n, err := st.Where(sq.Eq{"name": "b"}).UpdateAll(ctx, db, map[string]any{"name": "bb"})
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n)
+		got, err = st.Find(ctx, db, e.ID)
+		require.NoError(t, err)
+		assert.True(t, got.UpdatedAt.Time.After(before))
+		assert.True(t, got.CreatedAt.Equal(fixed), "created_at is never touched by updates")
+		other, err := st.Find(ctx, db, s.ID)
+		require.NoError(t, err)
+		assert.True(t, other.UpdatedAt.Time.Equal(old), "only matched rows are touched")
+
+		// Writes through a relation maintain the child's timestamps.
+		ann := fixture.User{ID: 1}
+		p, err := query.Related(fixture.UserPosts, &ann).Create(ctx, db, fixture.Post{Title: "stamped"})
+		require.NoError(t, err)
+		assert.False(t, p.CreatedAt.IsZero())
+		assert.False(t, p.UpdatedAt.IsZero())
+		require.NotNil(t, p.UserID)
+		assert.Equal(t, int64(1), *p.UserID)
+		time.Sleep(2 * time.Millisecond)
+		created := p.CreatedAt
+		p.Title = "restamped"
+		require.NoError(t, query.Related(fixture.UserPosts, &ann).Save(ctx, db, &p))
+		stored, err := query.From[fixture.Post]().Find(ctx, db, p.ID)
+		require.NoError(t, err)
+		assert.True(t, stored.CreatedAt.Equal(created))
+		assert.True(t, stored.UpdatedAt.After(created))
+	})
+}
+
+func TestEmbeddedStructsMapToColumns(t *testing.T) {
+	m, err := schema.ModelFor[rwDoc]()
+	require.NoError(t, err)
+	cols := map[string]string{}
+	for _, f := range m.Fields {
+		cols[f.Column] = f.Name
+	}
+	assert.Len(t, cols, 4, "%v", cols)
+	assert.Contains(t, cols, "id")
+	assert.Contains(t, cols, "author")
+	assert.Contains(t, cols, "created_at")
+	f, ok := m.Column("title")
+	require.True(t, ok)
+	assert.Len(t, f.Index, 1, "the shallower Title wins")
+	require.NotNil(t, m.PK)
+	assert.Equal(t, "id", m.PK.Column)
+
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		db.MustExec(t, `create table docs (id {{pk}}, title text not null, author text not null default '', created_at timestamp not null)`)
+		docs := query.From[rwDoc]()
+		d := rwDoc{Title: "top", hidden: "h"} // nil *RWMeta
+		require.NoError(t, docs.Insert(ctx, db, &d))
+		assert.NotZero(t, d.ID)
+		require.NotNil(t, d.RWMeta, "setting created_at allocates the embedded pointer")
+		assert.False(t, d.CreatedAt.IsZero())
+		got, err := docs.Find(ctx, db, d.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "top", got.Title)
+		require.NotNil(t, got.RWMeta, "scanning allocates the embedded pointer")
+		assert.Equal(t, "", got.Author)
+		got.RWMeta.Author = "ann"
+		require.NoError(t, docs.Save(ctx, db, &got))
+		again, err := docs.Find(ctx, db, d.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "ann", again.Author)
+		assert.True(t, again.CreatedAt.Equal(d.CreatedAt))
+	})
+}
+
+func TestWrites(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fixture.Seed(t, db)
+		p := fixture.Post{Title: "new"}
+		require.NoError(t, query.From[fixture.Post]().Insert(ctx, db, &p))
+		assert.Equal(t, int64(5), p.ID)
+		assert.False(t, p.CreatedAt.IsZero(), "created_at is set")
+		assert.Equal(t, p.CreatedAt, p.UpdatedAt)
+
+		p.Title = "renamed"
+		require.NoError(t, query.From[fixture.Post]().Save(ctx, db, &p))
+		got, err := query.From[fixture.Post]().Find(ctx, db, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "renamed", got.Title)
+
+		batch := make([]fixture.Post, 1200)
+		for i := range batch {
+			batch[i].Title = "bulk"
+		}
+		db.Counter.Reset()
+		require.NoError(t, query.From[fixture.Post]().InsertMany(ctx, db, batch))
+		assert.Equal(t, int64(6), batch[0].ID)
+		assert.Equal(t, int64(1205), batch[1199].ID)
+		assert.LessOrEqual(t, db.Counter.Count(), 2, "batched: %s", db.Counter)
+
+		n, err := query.From[fixture.Post]().Where(sq.Eq{"title": "bulk"}).UpdateAll(ctx, db, map[string]any{"votes": 2})
+		require.NoError(t, err)
+		assert.Equal(t, int64(1200), n)
+		_, err = query.From[fixture.Post]().UpdateAll(ctx, db, map[string]any{"votes = 0; drop table posts; --": 1})
+		assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
+
+		n, err = query.From[fixture.Post]().Where(sq.Eq{"title": "bulk"}).DeleteAll(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1200), n)
+
+		require.NoError(t, query.From[fixture.Post]().Delete(ctx, db, &p))
+		assert.ErrorIs(t, query.From[fixture.Post]().Delete(ctx, db, &p), sqlt.ErrNotFound)
+		assert.ErrorIs(t, query.From[fixture.Post]().Insert(ctx, db, nil), sqlt.ErrNilValue)
+
+		// A failing row leaves none of the batch behind.
+		bad := []fixture.Comment{{PostID: 1, Content: "ok"}, {PostID: 999, Content: "no such post"}}
+		err = query.From[fixture.Comment]().InsertMany(ctx, db, bad)
+		require.Error(t, err)
+		c, err := query.From[fixture.Comment]().Where(sq.Eq{"content": "ok"}).Count(ctx, db)
+		require.NoError(t, err)
+		assert.Zero(t, c)
+
+		u, err := query.From[fixture.User]().UpdateOrCreate(ctx, db, map[string]any{"name": "dee"}, map[string]any{})
+		require.NoError(t, err)
+		assert.NotZero(t, u.ID)
+		u2, err := query.From[fixture.User]().FirstOrCreate(ctx, db, map[string]any{"name": "dee"})
+		require.NoError(t, err)
+		assert.Equal(t, u.ID, u2.ID)
 	})
 }

@@ -142,3 +142,21 @@ func TestSlogHookRedactArgsKeepsValuesOutOfErrorMessages(t *testing.T) {
 	assert.Contains(t, recs[0]["error"], "invalid input syntax", "the message stays readable")
 	assert.NotContains(t, buf.String(), secret)
 }
+
+func TestSlogHook(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	db, err := sqlt.Open(context.Background(), "sqlite::memory:")
+	require.NoError(t, err)
+	defer db.Close()
+	ldb := db.WithHook(sqlt.SlogHook(l))
+	_, err = ldb.Exec(context.Background(), `select ?`, 42)
+	require.NoError(t, err)
+	_, err = ldb.Exec(context.Background(), `select * from missing`)
+	require.Error(t, err)
+	out := buf.String()
+	assert.Contains(t, out, `level=DEBUG msg="relkit query" sql="select ?"`)
+	assert.Contains(t, out, "args=[42]")
+	assert.Contains(t, out, "level=ERROR")
+	assert.Equal(t, 2, strings.Count(out, "relkit query"))
+}

@@ -155,12 +155,3 @@ func TestTx(t *testing.T) {
 		assert.Equal(t, 1, count(), "rolled back on panic")
 	})
 }
-
-func TestOpenErrors(t *testing.T) {
-	_, err := sqlt.Open(context.Background(), "mysql://x")
-	assert.ErrorIs(t, err, sqlt.ErrUnsupportedDSN)
-}
-
-func TestRebind(t *testing.T) {
-	assert.Equal(t, `select $1, '?', "a?" from t where x = $2`, sqlt.Postgres.Rebind(`select ?, '?', "a?" from t where x = ?`))
-}

@@ -1,12 +1,9 @@
 package sqlt_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"log/slog"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -14,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -75,65 +71,4 @@ func TestDatabaseSQLAdapters(t *testing.T) {
 	assert.Equal(t, []string{"kept", "via conn"}, names(t, cdb))
 	assert.NoError(t, db.Close(), "an adapter does not own the pool")
 	require.NoError(t, sdb.Ping())
-}
-
-func TestOpenFileDSN(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "x.db")
-	db, err := sqlt.Open(ctx, "file:"+path)
-	require.NoError(t, err)
-	_, err = db.Exec(ctx, `create table things (id integer primary key, name text)`)
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-
-	db, err = sqlt.Open(ctx, "sqlite:"+path)
-	require.NoError(t, err)
-	defer db.Close()
-	rows, err := db.Query(ctx, `pragma foreign_keys`)
-	require.NoError(t, err)
-	fk, err := sqlt.ScanOne[int](rows)
-	require.NoError(t, err)
-	assert.Equal(t, 1, fk, "foreign keys are on")
-}
-
-func TestPgxAdapter(t *testing.T) {
-	ctx := context.Background()
-	db := testdb.Postgres(t)
-	db.MustExec(t, `create table things (id {{pk}}, name text not null unique)`)
-	// Begin on a pgx transaction handle nests as a savepoint.
-	err := sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
-		if _, err := tx.Exec(ctx, `insert into things (name) values (?)`, "a"); err != nil {
-			return err
-		}
-		assert.Error(t, sqlt.Tx(ctx, tx, func(tx sqlt.Executor) error {
-			_, err := tx.Exec(ctx, `insert into things (name) values (?)`, "a")
-			return err
-		}))
-		return nil
-	})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"a"}, names(t, db))
-	rows, err := db.Query(ctx, `select id, name from things`)
-	require.NoError(t, err)
-	got, err := sqlt.ScanAll[thing](rows)
-	require.NoError(t, err)
-	assert.Equal(t, []thing{{ID: 1, Name: "a"}}, got)
-}
-
-func TestSlogHook(t *testing.T) {
-	var buf bytes.Buffer
-	l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db, err := sqlt.Open(context.Background(), "sqlite::memory:")
-	require.NoError(t, err)
-	defer db.Close()
-	ldb := db.WithHook(sqlt.SlogHook(l))
-	_, err = ldb.Exec(context.Background(), `select ?`, 42)
-	require.NoError(t, err)
-	_, err = ldb.Exec(context.Background(), `select * from missing`)
-	require.Error(t, err)
-	out := buf.String()
-	assert.Contains(t, out, `level=DEBUG msg="relkit query" sql="select ?"`)
-	assert.Contains(t, out, "args=[42]")
-	assert.Contains(t, out, "level=ERROR")
-	assert.Equal(t, 2, strings.Count(out, "relkit query"))
 }
