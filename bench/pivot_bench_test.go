@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relkit/relkit/pivot"
@@ -448,4 +450,409 @@ func interleaveSyncs(b *testing.B, relkit, hand func(want []int64) error, from, 
 	b.ReportMetric(float64(tr.Nanoseconds())/n, "relkit-ns/sync")
 	b.ReportMetric(float64(th.Nanoseconds())/n, "hand-ns/sync")
 	b.ReportMetric(float64(tr)/float64(th), "ratio")
+}
+
+// The many-parent workload of issue 12: the roles of 100 users synced in
+// one transaction, 20 roles, 3 per user; each user goes from {u, u+1,
+// u+2} to {u+1, u+2, u+3} (mod 20) and back: one role detached and one
+// attached per user.
+const (
+	manyUsers = 100
+	manyRoles = 20
+)
+
+// manySets returns each user's two role sets.
+func manySets() (from, to map[int64][]int64) {
+	from, to = map[int64][]int64{}, map[int64][]int64{}
+	for u := int64(1); u <= manyUsers; u++ {
+		r := func(i int64) int64 { return (u+i)%manyRoles + 1 }
+		from[u] = []int64{r(0), r(1), r(2)}
+		to[u] = []int64{r(1), r(2), r(3)}
+	}
+	return from, to
+}
+
+// seedMany creates the tables, 100 users, 20 roles and the from sets.
+func seedMany(b testing.TB, db *sqlt.DB) []*PivotUser {
+	b.Helper()
+	mustExec(b, db,
+		`create table pivot_users (id {{pk}})`,
+		`create table pivot_roles (id {{pk}})`,
+		`create table pivot_role_user (user_id bigint not null references pivot_users(id),
+			role_id bigint not null references pivot_roles(id), primary key (user_id, role_id))`,
+	)
+	var users []*PivotUser
+	for i := int64(1); i <= max(manyUsers, manyRoles); i++ {
+		if i <= manyUsers {
+			mustExec(b, db, fmt.Sprintf(`insert into pivot_users (id) values (%d)`, i))
+			users = append(users, &PivotUser{ID: i})
+		}
+		if i <= manyRoles {
+			mustExec(b, db, fmt.Sprintf(`insert into pivot_roles (id) values (%d)`, i))
+		}
+	}
+	from, _ := manySets()
+	if _, err := pivot.SyncMany(context.Background(), db, pivotUserRoles, users, func(u *PivotUser) any { return from[u.ID] }); err != nil {
+		b.Fatal(err)
+	}
+	return users
+}
+
+// sqlQuerier is what the hand-written database/sql code needs of a *sql.Tx.
+type sqlQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// stdlibSyncUser is the hand-written per-user sync inside the caller's
+// transaction: SELECT, DELETE, INSERT.
+func stdlibSyncUser(ctx context.Context, tx sqlQuerier, user int64, want []int64) error {
+	rows, err := tx.QueryContext(ctx, `select role_id from pivot_role_user where user_id = ?`, user)
+	if err != nil {
+		return err
+	}
+	var current []int64
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return err
+		}
+		current = append(current, k)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	detach, attach := diff(current, want)
+	if len(detach) > 0 {
+		args := []any{user}
+		for _, k := range detach {
+			args = append(args, k)
+		}
+		q := "delete from pivot_role_user where user_id = ? and role_id in (" + strings.TrimSuffix(strings.Repeat("?, ", len(detach)), ", ") + ")"
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	if len(attach) > 0 {
+		var args []any
+		for _, k := range attach {
+			args = append(args, k, user)
+		}
+		q := "insert into pivot_role_user (role_id, user_id) values " + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(attach)), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pgxQuerier is what the hand-written pgx code needs of a pgx.Tx.
+type pgxQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// pgxSyncUser is stdlibSyncUser in native pgx.
+func pgxSyncUser(ctx context.Context, tx pgxQuerier, user int64, want []int64) error {
+	rows, err := tx.Query(ctx, `select role_id from pivot_role_user where user_id = $1`, user)
+	if err != nil {
+		return err
+	}
+	current, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	detach, attach := diff(current, want)
+	if len(detach) > 0 {
+		if _, err := tx.Exec(ctx, `delete from pivot_role_user where user_id = $1 and role_id = any($2)`, user, detach); err != nil {
+			return err
+		}
+	}
+	if len(attach) > 0 {
+		var sb strings.Builder
+		var args []any
+		sb.WriteString("insert into pivot_role_user (role_id, user_id) values ")
+		for i, k := range attach {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "($%d, $%d)", 2*i+1, 2*i+2)
+			args = append(args, k, user)
+		}
+		if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setBased computes, from every user's current rows, the pairs to delete
+// and to insert: what the hand-written set-based code sends in one DELETE
+// and one INSERT.
+func setBased(current map[int64][]int64, want map[int64][]int64) (del, ins [][2]int64) {
+	for u := int64(1); u <= manyUsers; u++ {
+		d, a := diff(current[u], want[u])
+		for _, k := range d {
+			del = append(del, [2]int64{u, k})
+		}
+		for _, k := range a {
+			ins = append(ins, [2]int64{u, k})
+		}
+	}
+	return del, ins
+}
+
+// stdlibSyncAll is the hand-written set-based sync of every user: one
+// SELECT, one DELETE, one INSERT.
+func stdlibSyncAll(ctx context.Context, tx sqlQuerier, want map[int64][]int64) error {
+	users := make([]any, 0, manyUsers)
+	for u := int64(1); u <= manyUsers; u++ {
+		users = append(users, u)
+	}
+	rows, err := tx.QueryContext(ctx, `select user_id, role_id from pivot_role_user where user_id in (`+strings.TrimSuffix(strings.Repeat("?, ", len(users)), ", ")+`)`, users...)
+	if err != nil {
+		return err
+	}
+	current := map[int64][]int64{}
+	for rows.Next() {
+		var u, k int64
+		if err := rows.Scan(&u, &k); err != nil {
+			rows.Close()
+			return err
+		}
+		current[u] = append(current[u], k)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	del, ins := setBased(current, want)
+	pairs := func(ps [][2]int64) (string, []any) {
+		args := make([]any, 0, 2*len(ps))
+		for _, p := range ps {
+			args = append(args, p[0], p[1])
+		}
+		return strings.TrimSuffix(strings.Repeat("(?, ?), ", len(ps)), ", "), args
+	}
+	if len(del) > 0 {
+		q, args := pairs(del)
+		if _, err := tx.ExecContext(ctx, `delete from pivot_role_user where (user_id, role_id) in (values `+q+`)`, args...); err != nil {
+			return err
+		}
+	}
+	if len(ins) > 0 {
+		q, args := pairs(ins)
+		if _, err := tx.ExecContext(ctx, `insert into pivot_role_user (user_id, role_id) values `+q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pgxSyncAll is stdlibSyncAll in native pgx, with array parameters.
+func pgxSyncAll(ctx context.Context, tx pgxQuerier, want map[int64][]int64) error {
+	users := make([]int64, 0, manyUsers)
+	for u := int64(1); u <= manyUsers; u++ {
+		users = append(users, u)
+	}
+	rows, err := tx.Query(ctx, `select user_id, role_id from pivot_role_user where user_id = any($1)`, users)
+	if err != nil {
+		return err
+	}
+	current := map[int64][]int64{}
+	var u, k int64
+	if _, err := pgx.ForEachRow(rows, []any{&u, &k}, func() error {
+		current[u] = append(current[u], k)
+		return nil
+	}); err != nil {
+		return err
+	}
+	del, ins := setBased(current, want)
+	split := func(ps [][2]int64) (a, b []int64) {
+		for _, p := range ps {
+			a, b = append(a, p[0]), append(b, p[1])
+		}
+		return a, b
+	}
+	if len(del) > 0 {
+		du, dk := split(del)
+		if _, err := tx.Exec(ctx, `delete from pivot_role_user where (user_id, role_id) in (select * from unnest($1::bigint[], $2::bigint[]))`, du, dk); err != nil {
+			return err
+		}
+	}
+	if len(ins) > 0 {
+		iu, ik := split(ins)
+		if _, err := tx.Exec(ctx, `insert into pivot_role_user (user_id, role_id) select * from unnest($1::bigint[], $2::bigint[])`, iu, ik); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// manyVariants are the four ways to sync every user, each one
+// transaction: relkit's Sync per user, relkit's SyncMany, hand-written
+// per-user code, hand-written set-based code.
+type manyVariants struct {
+	perUser, many, handPerUser, handSet func(want map[int64][]int64) error
+}
+
+func manyVariantsFor(b testing.TB, db *sqlt.DB, users []*PivotUser, sdb *sql.DB, pool *pgxpool.Pool) manyVariants {
+	ctx := context.Background()
+	relkitTx := func(fn func(tx sqlt.Executor) error) error { return sqlt.Tx(ctx, db, fn) }
+	v := manyVariants{
+		perUser: func(want map[int64][]int64) error {
+			return relkitTx(func(tx sqlt.Executor) error {
+				for _, u := range users {
+					if _, err := pivot.Sync(ctx, tx, pivotUserRoles, u, want[u.ID]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		},
+		many: func(want map[int64][]int64) error {
+			return relkitTx(func(tx sqlt.Executor) error {
+				_, err := pivot.SyncMany(ctx, tx, pivotUserRoles, users, func(u *PivotUser) any { return want[u.ID] })
+				return err
+			})
+		},
+	}
+	if sdb != nil {
+		stdTx := func(fn func(tx *sql.Tx) error) error {
+			tx, err := sdb.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback()
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return tx.Commit()
+		}
+		v.handPerUser = func(want map[int64][]int64) error {
+			return stdTx(func(tx *sql.Tx) error {
+				for u := int64(1); u <= manyUsers; u++ {
+					if err := stdlibSyncUser(ctx, tx, u, want[u]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		v.handSet = func(want map[int64][]int64) error {
+			return stdTx(func(tx *sql.Tx) error { return stdlibSyncAll(ctx, tx, want) })
+		}
+		return v
+	}
+	v.handPerUser = func(want map[int64][]int64) error {
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			for u := int64(1); u <= manyUsers; u++ {
+				if err := pgxSyncUser(ctx, tx, u, want[u]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	v.handSet = func(want map[int64][]int64) error {
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return pgxSyncAll(ctx, tx, want) })
+	}
+	return v
+}
+
+// pivotPair is one pivot row.
+type pivotPair struct {
+	U int64 `db:"user_id"`
+	R int64 `db:"role_id"`
+}
+
+// TableName names pivotPair's table.
+func (pivotPair) TableName() string { return "pivot_role_user" }
+
+// TestSyncManySameWork checks that the four variants leave the same rows.
+func TestSyncManySameWork(t *testing.T) {
+	from, to := manySets()
+	check := func(t *testing.T, db *sqlt.DB, v manyVariants) {
+		for name, f := range map[string]func(map[int64][]int64) error{"per user": v.perUser, "many": v.many, "hand per user": v.handPerUser, "hand set": v.handSet} {
+			for _, want := range []map[int64][]int64{to, from} {
+				if err := f(want); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				rows, err := db.Query(context.Background(), `select user_id, role_id from pivot_role_user order by user_id, role_id`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := sqlt.ScanAll[pivotPair](rows)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != 3*manyUsers {
+					t.Fatalf("%s: %d rows", name, len(got))
+				}
+				for _, g := range got {
+					if !slices.Contains(want[g.U], g.R) {
+						t.Fatalf("%s: user %d has role %d, want %v", name, g.U, g.R, want[g.U])
+					}
+				}
+			}
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		db, sdb := sqliteRaw(t)
+		users := seedMany(t, db)
+		check(t, db, manyVariantsFor(t, db, users, sdb, nil))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		db, pool := postgres(t)
+		users := seedMany(t, db)
+		check(t, db, manyVariantsFor(t, db, users, nil, pool))
+	})
+}
+
+// BenchmarkSyncManyInterleaved runs the four variants in turn within one
+// loop (rotating which goes first), each syncing every user from → to and
+// back, and reports each one's time per transaction of 100 syncs and the
+// ratios: relkit per user ÷ hand-written per user (ratio-per-user),
+// SyncMany ÷ hand-written per user (ratio-many), hand-written set-based ÷
+// hand-written per user (ratio-hand-set), SyncMany ÷ hand-written
+// set-based (ratio-many-set).
+func BenchmarkSyncManyInterleaved(b *testing.B) {
+	from, to := manySets()
+	run := func(b *testing.B, v manyVariants) {
+		fs := []func(map[int64][]int64) error{v.perUser, v.many, v.handPerUser, v.handSet}
+		var d [4]time.Duration
+		i := 0
+		for b.Loop() {
+			for j := range fs {
+				k := (i + j) % len(fs)
+				start := time.Now()
+				if err := fs[k](to); err != nil {
+					b.Fatal(err)
+				}
+				if err := fs[k](from); err != nil {
+					b.Fatal(err)
+				}
+				d[k] += time.Since(start)
+			}
+			i++
+		}
+		n := float64(2 * i)
+		for k, name := range []string{"perUser", "many", "handPerUser", "handSet"} {
+			b.ReportMetric(float64(d[k].Nanoseconds())/n, name+"-ns/tx")
+		}
+		b.ReportMetric(float64(d[0])/float64(d[2]), "ratio-per-user")
+		b.ReportMetric(float64(d[1])/float64(d[2]), "ratio-many")
+		b.ReportMetric(float64(d[3])/float64(d[2]), "ratio-hand-set")
+		b.ReportMetric(float64(d[1])/float64(d[3]), "ratio-many-set")
+	}
+	b.Run("sqlite", func(b *testing.B) {
+		db, sdb := sqliteRaw(b)
+		users := seedMany(b, db)
+		run(b, manyVariantsFor(b, db, users, sdb, nil))
+	})
+	b.Run("postgres", func(b *testing.B) {
+		db, pool := postgres(b)
+		users := seedMany(b, db)
+		run(b, manyVariantsFor(b, db, users, nil, pool))
+	})
 }

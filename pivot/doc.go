@@ -56,14 +56,21 @@
 //
 // [Attach] is one multi-row INSERT; [Detach], [DetachAll] and
 // [UpdateExistingPivot] one statement each; [Sync] reads the current keys
-// (one SELECT), deletes the unwanted ones (one DELETE), inserts the new
-// ones (one INSERT) and updates kept keys given attributes (one UPDATE per
-// distinct attribute map), whatever the number of keys. Large key lists
+// (one SELECT, which also tells, for kept keys given attributes, whether
+// their row differs), deletes the unwanted ones (one DELETE), inserts the
+// new ones (one INSERT) and updates the kept rows that differ (one UPDATE
+// per distinct attribute map), whatever the number of keys, and sends no
+// write that would change nothing. On PostgreSQL those writes are one
+// statement (data-modifying CTEs). [SyncMany] does the same for many
+// parents in the same number of statements. Large key lists
 // stay one statement: PostgreSQL gets an array parameter and SQLite a JSON
 // array, and inserts are split only to stay under the bound-parameter
 // limit. Every operation that issues more than one statement runs in one
-// transaction, joining the caller's as a savepoint when the executor is a
-// transaction: a failure part-way leaves the pivot table as it was. On
+// transaction, joining the caller's when the executor is a
+// [*sqlt.Transaction], with a savepoint around the writes when there are
+// two or more (on PostgreSQL, around any write: a failed statement aborts
+// the whole transaction there): a failure part-way leaves the pivot table
+// as it was, and the caller's transaction usable. On
 // PostgreSQL every write runs in a transaction that first takes the
 // parent's lock (one more statement, see Concurrency).
 //

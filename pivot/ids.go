@@ -21,8 +21,9 @@ type Record struct {
 // record is a parsed Record: Key is normalised and cast to the related
 // key's class.
 type record struct {
-	key   any
-	attrs map[string]any
+	key    any
+	attrs  map[string]any
+	parent any // the parent's bound key, set where the record is inserted
 }
 
 // collector turns the ids argument into records, deduplicated by key:

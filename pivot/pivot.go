@@ -72,10 +72,9 @@ func Attach[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMany
 		return fmt.Errorf("attach %s: %w", p.name(), err)
 	}
 	extra := mergeAttrs(attrs...)
-	if len(extra) > 0 {
-		for i := range recs {
-			recs[i].attrs = overlay(recs[i].attrs, extra)
-		}
+	for i := range recs {
+		recs[i].attrs = overlay(recs[i].attrs, extra)
+		recs[i].parent = p.parentKey
 	}
 	stmts, err := p.inserts(recs, schema.Now())
 	if err != nil {
@@ -168,89 +167,6 @@ func SyncWithPivotValues[P, C any](ctx context.Context, ex sqlt.Executor, r rel.
 	return syncKeys(ctx, ex, r, parent, ids, values, true, "sync with pivot values")
 }
 
-func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P, ids any, values map[string]any, detaching bool, op string) (Changes, error) {
-	p, err := prepare(ctx, ex, r, parent)
-	if err != nil {
-		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
-	}
-	recs, want, err := parseIndexed[C](p, ids)
-	if err != nil {
-		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
-	}
-	if len(values) > 0 {
-		for i := range recs {
-			recs[i].attrs = overlay(recs[i].attrs, values)
-		}
-	}
-	for _, rc := range recs {
-		if err := p.checkAttrs(rc.attrs); err != nil {
-			return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
-		}
-	}
-	ch := newChanges()
-	if len(recs) == 0 && !detaching {
-		return ch, nil
-	}
-	err = sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
-		if err := p.lock(ctx, tx); err != nil {
-			return err
-		}
-		current, err := p.current(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if current.uuid {
-			recs, want = canonicalUUIDs(p, recs, want)
-		}
-		have := current.index(p.class)
-		if detaching {
-			ch.Detached = current.missing(&want)
-			if len(ch.Detached) > 0 {
-				if _, err := p.runCountIn(ctx, tx, p.deletes(tx.Dialect(), ch.Detached)); err != nil {
-					return err
-				}
-			}
-		}
-		now := schema.Now()
-		var attach, update []record
-		for _, rc := range recs {
-			if !have.Has(rc.key) {
-				attach = append(attach, rc)
-				ch.Attached = append(ch.Attached, rc.key)
-			} else if len(rc.attrs) > 0 {
-				update = append(update, rc)
-			}
-		}
-		if len(attach) > 0 {
-			stmts, err := p.inserts(attach, now)
-			if err != nil {
-				return err
-			}
-			for _, s := range stmts {
-				if _, err := tx.Exec(ctx, s.sql, s.args...); err != nil {
-					return err
-				}
-			}
-		}
-		if len(update) > 0 {
-			changed, err := p.updateChanged(ctx, tx, update, now)
-			if err != nil {
-				return err
-			}
-			for _, rc := range update {
-				if _, ok := changed[rc.key]; ok {
-					ch.Updated = append(ch.Updated, rc.key)
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
-	}
-	return ch, nil
-}
-
 // UpdateExistingPivot updates the pivot rows linking parent to the
 // related key(s) id (a key, a model, or any collection [Attach] accepts)
 // with attrs, adding updated_at under WithTimestamps, and returns the
@@ -273,7 +189,7 @@ func UpdateExistingPivot[P, C any](ctx context.Context, ex sqlt.Executor, r rel.
 	if len(recs) == 0 {
 		return 0, nil
 	}
-	stmts := p.updates(ex.Dialect(), keysOf(recs), attrs, schema.Now(), false, false)
+	stmts := p.updateTerms(p.terms(ex.Dialect(), p.parentKey, keysOf(recs)), attrs, schema.Now(), "", nil)
 	if len(stmts) == 0 {
 		return 0, nil
 	}

@@ -77,15 +77,46 @@ func keys(ks ...int64) []any {
 const lockSQL = "select pg_advisory_xact_lock(hashtextextended("
 
 // pivotStmts returns the statements counted since the last reset without
-// that lock: the pivot work, whose shape the tests check.
+// that lock, a PostgreSQL statement of several writes split into them (see
+// unmerge): the pivot work, whose shape the tests check.
+// TestSyncRoundTrips checks the statements as sent.
 func pivotStmts(db *testdb.DB) []string {
 	var out []string
 	for _, s := range db.Counter.Statements() {
 		if !strings.HasPrefix(s, lockSQL) {
-			out = append(out, s)
+			out = append(out, unmerge(s)...)
 		}
 	}
 	return out
+}
+
+// unmerge splits a statement of several writes, "with "w1" as (s1), "w2"
+// as (s2) s3", into s1, s2, s3; other statements are returned as they are.
+func unmerge(s string) []string {
+	if !strings.HasPrefix(s, `with "w1" as (`) {
+		return []string{s}
+	}
+	var out []string
+	rest := s[len("with "):]
+	for strings.HasPrefix(rest, `"w`) {
+		open := strings.Index(rest, "(")
+		depth, end := 0, open
+		for i := open; i < len(rest); i++ {
+			switch rest[i] {
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+			if depth == 0 {
+				end = i
+				break
+			}
+		}
+		out = append(out, rest[open+1:end])
+		rest = strings.TrimPrefix(rest[end+1:], ", ")
+	}
+	return append(out, strings.TrimPrefix(rest, " "))
 }
 
 // pivotCount is len(pivotStmts(db)).
@@ -447,7 +478,7 @@ func TestSyncLaravel(t *testing.T) {
 		ch, err = pivot.Sync(ctx, db, UserRoles, cy, map[string]map[string]any{"1": {"active": true}, "2": {"active": true}, "3": {}})
 		require.NoError(t, err)
 		assert.Equal(t, pivot.Changes{Attached: keys(3), Detached: []any{}, Updated: keys(1)}, ch)
-		assert.Equal(t, 4, pivotCount(db), "select, insert, one update per attribute map: %s", db.Counter)
+		assert.Equal(t, 3, pivotCount(db), "select, insert, one update (key 1's row differs, key 2's does not): %s", db.Counter)
 		assert.True(t, activeOf(t, db, 3, 1))
 		assert.True(t, activeOf(t, db, 3, 2))
 
@@ -922,7 +953,7 @@ func TestCustomKeyType(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []any{"new"}, ch.Attached)
 		assert.Len(t, ch.Detached, 1198)
-		assert.Equal(t, 5, pivotCount(db), "select, three chunked deletes, insert: %s", db.Counter)
+		assert.Equal(t, 3, pivotCount(db), "select, one delete of three chunked key lists, insert: %s", db.Counter)
 
 		n, err := pivot.UpdateExistingPivot(ctx, db, ArticleLabels, a, Code{"new"}, nil)
 		require.NoError(t, err)

@@ -3,7 +3,6 @@ package pivot
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -27,13 +26,16 @@ const chunkKeys = 500
 
 // plan is one operation's view of the relation and the parent.
 type plan struct {
-	m          *relmeta.Meta
-	parentKey  any           // normalised, in its bound form (keys.Bind)
-	relKey     *schema.Field // related key field on C
-	class      keys.Class    // class of the related key
-	relBytes   bool          // related keys are bound as []byte (keys.IsBytes)
-	filterSQL  string        // " and (…)" or ""
-	filterArgs []any
+	m           *relmeta.Meta
+	parentKey   any           // normalised, in its bound form (keys.Bind)
+	parentNorm  any           // normalised
+	parentClass keys.Class    // class of the parent key
+	parentBytes bool          // parent keys are bound as []byte
+	relKey      *schema.Field // related key field on C
+	class       keys.Class    // class of the related key
+	relBytes    bool          // related keys are bound as []byte (keys.IsBytes)
+	filterSQL   string        // " and (…)" or ""
+	filterArgs  []any
 
 	writeCreated, writeUpdated bool
 	pivotValues                []relmeta.PivotValue // deduplicated, last wins
@@ -73,14 +75,14 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 	if err := ctx.Err(); err != nil {
 		return p, err
 	}
-	key, ok, err := r.ParentKey(parent)
+	pf, _ := m.Parent.Column(m.ParentKey)
+	p.parentClass = keys.ClassOf(pf.Type)
+	p.parentBytes = m.KeyBytes()
+	key, err := parentKey(p, r, parent)
 	if err != nil {
 		return p, err
 	}
-	if !ok || keys.IsZero(key) {
-		return p, fmt.Errorf("parent %s has no %s (not saved?): %w", m.Parent.Type.Name(), m.ParentKey, ErrNoKey)
-	}
-	p.parentKey = keys.Bind(key, m.KeyBytes())
+	p.parentNorm, p.parentKey = key, keys.Bind(key, p.parentBytes)
 	f, _ := m.Related.Column(m.RelatedKey)
 	p.relKey = f
 	p.class = keys.ClassOf(f.Type)
@@ -107,6 +109,21 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 	return p, nil
 }
 
+// parentKey reads the normalised key of a parent.
+func parentKey[P, C any](p *plan, r rel.BelongsToManyRelation[P, C], parent *P) (any, error) {
+	if parent == nil {
+		return nil, fmt.Errorf("nil parent: %w", sqlt.ErrNilValue)
+	}
+	key, ok, err := r.ParentKey(parent)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || keys.IsZero(key) {
+		return nil, fmt.Errorf("parent %s has no %s (not saved?): %w", p.m.Parent.Type.Name(), p.m.ParentKey, ErrNoKey)
+	}
+	return key, nil
+}
+
 // checkAttrs validates attribute names: plain identifiers, not a pivot key.
 func (p *plan) checkAttrs(attrs map[string]any) error {
 	for k := range attrs {
@@ -120,299 +137,204 @@ func (p *plan) checkAttrs(attrs map[string]any) error {
 	return nil
 }
 
-// keyIn renders "rpk in (keys)" fragments: one for integer and string keys
-// (the dialect keeps the parameter count bounded), chunks of explicit
-// placeholders for custom key types.
+// keyIn renders "rpk in (keys)" fragments (see inList).
 func (p *plan) keyIn(d sqlt.Dialect, ks []any) []stmt {
-	ks = keys.BindAll(ks, p.relBytes)
-	if p.class != keys.Other {
-		s, args := d.KeyList(p.rpk, ks)
+	return inList(d, p.rpk, p.class, p.relBytes, ks)
+}
+
+// inList renders "col in (keys)" fragments for normalised keys of class c
+// (bound as []byte when blob): one for integer and string keys (the
+// dialect keeps the parameter count bounded), chunks of explicit
+// placeholders for custom key types.
+func inList(d sqlt.Dialect, col string, c keys.Class, blob bool, ks []any) []stmt {
+	ks = keys.BindAll(ks, blob)
+	if c != keys.Other {
+		s, args := d.KeyList(col, ks)
 		return []stmt{{s, args}}
 	}
 	var out []stmt
 	for start := 0; start < len(ks); start += chunkKeys {
 		end := min(start+chunkKeys, len(ks))
-		out = append(out, stmt{p.rpk + " in (" + marks(end-start) + ")", ks[start:end]})
+		out = append(out, stmt{col + " in (" + marks(end-start) + ")", ks[start:end]})
 	}
 	return out
 }
 
-// deletes renders the DELETE of the given related keys (nil: all of the
-// parent's rows).
-func (p *plan) deletes(d sqlt.Dialect, keys []any) []stmt {
-	head := "delete from " + p.table + " where " + p.fpk + " = ?"
-	if keys == nil {
-		return []stmt{{head + p.filterSQL, append([]any{p.parentKey}, p.filterArgs...)}}
+// term is one parent's part of a WHERE clause: "fpk = ? and rpk in (…)".
+type term stmt
+
+// terms renders, for one parent, the terms matching its related keys ks
+// (one term, or chunks for custom key types).
+func (p *plan) terms(d sqlt.Dialect, parent any, ks []any) []term {
+	var out []term
+	for _, in := range p.keyIn(d, ks) {
+		out = append(out, term{p.fpk + " = ? and " + in.sql, append([]any{parent}, in.args...)})
 	}
+	return out
+}
+
+// where renders statements head + (the terms, or-ed) + tail, as few as
+// the bound-parameter limit allows: one term is written as it is, several
+// as "(t1) or (t2) …" in parentheses. headArgs bind head's marks and
+// tailArgs tail's.
+func where(head string, headArgs []any, ts []term, tail string, tailArgs []any) []stmt {
 	var out []stmt
-	for _, in := range p.keyIn(d, keys) {
-		args := make([]any, 0, 1+len(in.args)+len(p.filterArgs))
-		args = append(append(append(args, p.parentKey), in.args...), p.filterArgs...)
-		out = append(out, stmt{head + " and " + in.sql + p.filterSQL, args})
+	for start := 0; start < len(ts); {
+		n := len(headArgs) + len(tailArgs)
+		end := start
+		for end < len(ts) && (end == start || n+len(ts[end].args) <= maxParams) {
+			n += len(ts[end].args)
+			end++
+		}
+		chunk := ts[start:end]
+		args := make([]any, 0, n)
+		args = append(args, headArgs...)
+		var b strings.Builder
+		b.WriteString(head)
+		if len(chunk) == 1 {
+			b.WriteString(chunk[0].sql)
+		} else {
+			b.WriteString("(")
+			for i, t := range chunk {
+				if i > 0 {
+					b.WriteString(" or ")
+				}
+				b.WriteString("(" + t.sql + ")")
+			}
+			b.WriteString(")")
+		}
+		for _, t := range chunk {
+			args = append(args, t.args...)
+		}
+		b.WriteString(tail)
+		out = append(out, stmt{b.String(), append(args, tailArgs...)})
+		start = end
 	}
 	return out
 }
 
-// updates renders the UPDATE of the given related keys' rows with attrs
-// (and updated_at under timestamps). changedOnly restricts it to rows
-// where an attribute differs from its stored value; returning makes it
-// return the related key of each row updated. No statement when there is
-// nothing to set.
-func (p *plan) updates(d sqlt.Dialect, keys []any, attrs map[string]any, now time.Time, changedOnly, returning bool) []stmt {
-	names := sortedNames(attrs)
+// deletes renders the DELETE of the given related keys of the parent (nil:
+// all of the parent's rows).
+func (p *plan) deletes(d sqlt.Dialect, keys []any) []stmt {
+	if keys == nil {
+		return []stmt{{"delete from " + p.table + " where " + p.fpk + " = ?" + p.filterSQL, append([]any{p.parentKey}, p.filterArgs...)}}
+	}
+	return p.deleteTerms(p.terms(d, p.parentKey, keys))
+}
+
+// deleteTerms renders the DELETE of the rows the terms select.
+func (p *plan) deleteTerms(ts []term) []stmt {
+	return where("delete from "+p.table+" where ", nil, ts, p.filterSQL, p.filterArgs)
+}
+
+// set renders the SET list writing attrs (and updated_at under
+// timestamps); "" when there is nothing to set.
+func (p *plan) set(attrs map[string]any, now time.Time) (string, []any) {
 	var set strings.Builder
-	var setArgs []any
-	for _, n := range names {
+	var args []any
+	for _, n := range sortedNames(attrs) {
 		if set.Len() > 0 {
 			set.WriteString(", ")
 		}
 		set.WriteString(sqltext.Ident(n) + " = ?")
-		setArgs = append(setArgs, attrs[n])
+		args = append(args, attrs[n])
 	}
 	if _, given := attrs[p.m.UpdatedAtColumn]; p.writeUpdated && !given {
 		if set.Len() > 0 {
 			set.WriteString(", ")
 		}
 		set.WriteString(sqltext.Ident(p.m.UpdatedAtColumn) + " = ?")
-		setArgs = append(setArgs, now)
+		args = append(args, now)
 	}
-	if set.Len() == 0 || len(keys) == 0 {
+	return set.String(), args
+}
+
+// updateTerms renders the UPDATE with attrs of the rows the terms select,
+// restricted by extra (and its arguments, see differs) when not "". No
+// statement when there is nothing to set.
+func (p *plan) updateTerms(ts []term, attrs map[string]any, now time.Time, extra string, extraArgs []any) []stmt {
+	set, setArgs := p.set(attrs, now)
+	if set == "" || len(ts) == 0 {
 		return nil
 	}
-	var changed string
-	var changedArgs []any
-	if changedOnly && len(names) > 0 {
-		var b strings.Builder
-		b.WriteString(" and (")
-		for i, n := range names {
-			if i > 0 {
-				b.WriteString(" or ")
-			}
-			col := sqltext.Qualified(p.m.PivotTable, n)
-			if d.Name() == "sqlite" {
-				b.WriteString(col + " is not ?")
-			} else {
-				// PostgreSQL: compare the text forms, the parameter typed
-				// as the column (the CASE resolves it), so that columns
-				// without an equality operator (json, xml, point) or with
-				// a loose one (box compares areas) still work.
-				b.WriteString(col + "::text is distinct from (case when false then " + col + " else ? end)::text")
-			}
-			changedArgs = append(changedArgs, attrs[n])
-		}
-		b.WriteString(")")
-		changed = b.String()
-	}
-	head := "update " + p.table + " set " + set.String() + " where " + p.fpk + " = ? and "
-	var tail string
-	if returning {
-		tail = " returning " + sqltext.Ident(p.m.RelatedPivotKey)
-	}
-	var out []stmt
-	for _, in := range p.keyIn(d, keys) {
-		args := make([]any, 0, len(setArgs)+1+len(in.args)+len(p.filterArgs)+len(changedArgs))
-		args = append(args, setArgs...)
-		args = append(args, p.parentKey)
-		args = append(args, in.args...)
-		args = append(args, p.filterArgs...)
-		args = append(args, changedArgs...)
-		out = append(out, stmt{head + in.sql + p.filterSQL + changed + tail, args})
-	}
-	return out
+	tail := p.filterSQL + extra
+	return where("update "+p.table+" set "+set+" where ", setArgs, ts, tail, append(slices.Clip(p.filterArgs), extraArgs...))
 }
 
-// updateChanged updates kept keys with their attributes, one statement per
-// attribute map (keys sharing a map share the statement), and returns the
-// keys whose row changed.
-func (p *plan) updateChanged(ctx context.Context, tx sqlt.Executor, recs []record, now time.Time) (map[any]struct{}, error) {
-	changed := make(map[any]struct{})
-	d := tx.Dialect()
-	if !d.Returning() {
-		for _, rc := range recs {
-			n, err := p.runCountIn(ctx, tx, p.updates(d, []any{rc.key}, rc.attrs, now, true, false))
-			if err != nil {
-				return nil, err
-			}
-			if n > 0 {
-				changed[rc.key] = struct{}{}
-			}
+// differs renders a condition true on the pivot rows where an attribute
+// differs from its value in attrs, as "(a is not ? or …)" with its
+// arguments ("" when attrs is empty).
+func (p *plan) differs(d sqlt.Dialect, attrs map[string]any) (string, []any) {
+	names := sortedNames(attrs)
+	if len(names) == 0 {
+		return "", nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, len(names))
+	b.WriteString("(")
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(" or ")
 		}
-		return changed, nil
-	}
-	type group struct {
-		attrs map[string]any
-		keys  []any
-	}
-	var groups []*group
-	byMap := make(map[uintptr]*group)
-	for _, rc := range recs {
-		id := reflect.ValueOf(rc.attrs).Pointer()
-		g := byMap[id]
-		if g == nil {
-			g = &group{attrs: rc.attrs}
-			byMap[id] = g
-			groups = append(groups, g)
+		col := sqltext.Qualified(p.m.PivotTable, n)
+		if d.Name() == "sqlite" {
+			b.WriteString(col + " is not ?")
+		} else {
+			// PostgreSQL: compare the text forms, the parameter typed
+			// as the column (the CASE resolves it), so that columns
+			// without an equality operator (json, xml, point) or with
+			// a loose one (box compares areas) still work.
+			b.WriteString(col + "::text is distinct from (case when false then " + col + " else ? end)::text")
 		}
-		g.keys = append(g.keys, rc.key)
+		args = append(args, attrs[n])
 	}
-	for _, g := range groups {
-		for _, s := range p.updates(d, g.keys, g.attrs, now, true, true) {
-			if err := p.scanKeys(ctx, tx, s, func(k any) { changed[k] = struct{}{} }); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return changed, nil
+	b.WriteString(")")
+	return b.String(), args
 }
 
-// keyList is a list of keys read from the database, kept typed so that
-// reading 1,000 keys boxes none of them.
-type keyList struct {
-	ints  []int64
-	strs  []string
-	other []any
-	uuid  bool // a PostgreSQL uuid column: strs are in canonical form
+// keyDest is a scan destination for one key column: typed for integer
+// and string keys (the driver converts the column, a PostgreSQL uuid into
+// its text form), so that reading 1,000 keys boxes none of them.
+type keyDest struct {
+	class keys.Class
+	bytes bool   // bound as []byte: pgx scans a bytea into []byte, not a string
+	col   string // for errors
+	i     int64
+	s     string
+	b     []byte
+	a     any
 }
 
-// index returns the keys as a set.
-func (l *keyList) index(c keys.Class) keys.Index {
-	x := keys.NewIndex(len(l.ints)+len(l.strs)+len(l.other), c)
-	for i, k := range l.ints {
-		x.PutInt(k, i)
-	}
-	for i, k := range l.strs {
-		x.PutStr(k, i)
-	}
-	for i, k := range l.other {
-		x.Put(k, i)
-	}
-	return x
-}
-
-// missing returns, in order, the keys that are not in want.
-func (l *keyList) missing(want *keys.Index) []any {
-	out := []any{}
-	for _, k := range l.ints {
-		if !want.HasInt(k) {
-			out = append(out, k)
-		}
-	}
-	for _, k := range l.strs {
-		if !want.HasStr(k) {
-			out = append(out, k)
-		}
-	}
-	for _, k := range l.other {
-		if !want.Has(k) {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-// current reads the parent's related keys (honouring the pivot filters).
-func (p *plan) current(ctx context.Context, tx sqlt.Executor) (keyList, error) {
-	var l keyList
-	rows, err := tx.Query(ctx, "select "+p.rpk+" from "+p.table+" where "+p.fpk+" = ?"+p.filterSQL,
-		append([]any{p.parentKey}, p.filterArgs...)...)
-	if err != nil {
-		return l, err
-	}
-	defer rows.Close()
-	var ik int64
-	var sk string
-	var ak any
-	dest := []any{&ak}
-	var bk []byte
+// ptr returns the destination to pass to Scan.
+func (k *keyDest) ptr() any {
 	switch {
-	case p.class == keys.Int:
-		dest[0] = &ik
-	case p.class == keys.String && p.relBytes:
-		dest[0] = &bk // pgx scans a bytea into []byte, not a string
-	case p.class == keys.String:
-		dest[0] = &sk
+	case k.class == keys.Int:
+		return &k.i
+	case k.class == keys.String && k.bytes:
+		return &k.b
+	case k.class == keys.String:
+		return &k.s
 	}
-	if p.class == keys.String && tx.Dialect().Name() == "postgres" {
-		types, err := rows.ColumnTypeNames()
-		if err != nil {
-			return l, err
-		}
-		l.uuid = types[0] == "UUID"
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return l, err
-		}
-		if p.relBytes {
-			sk = string(bk)
-		}
-		switch p.class {
-		case keys.Int:
-			l.ints = append(l.ints, ik)
-		case keys.String:
-			l.strs = append(l.strs, sk)
-		default:
-			k, err := keys.Cast(ak, p.class, p.m.RelatedPivotKey)
-			if err != nil {
-				return l, err
-			}
-			l.other = append(l.other, k)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return l, err
-	}
-	return l, rows.Close()
+	return &k.a
 }
 
-// scanKeys runs a statement returning one key column and calls fn with
-// each key, normalised and cast to the related key's class. Integer and
-// string keys are scanned into typed destinations, as current reads them:
-// the driver converts the column (a PostgreSQL uuid into its text form).
-func (p *plan) scanKeys(ctx context.Context, ex sqlt.Executor, s stmt, fn func(any)) error {
-	rows, err := ex.Query(ctx, s.sql, s.args...)
-	if err != nil {
-		return err
+// str returns a string key scanned.
+func (k *keyDest) str() string {
+	if k.bytes {
+		return string(k.b)
 	}
-	defer rows.Close()
-	var ik int64
-	var sk string
-	var v any
-	dest := []any{&v}
-	var bk []byte
-	switch {
-	case p.class == keys.Int:
-		dest[0] = &ik
-	case p.class == keys.String && p.relBytes:
-		dest[0] = &bk // pgx scans a bytea into []byte, not a string
-	case p.class == keys.String:
-		dest[0] = &sk
+	return k.s
+}
+
+// value returns the key scanned, normalised and cast to its class.
+func (k *keyDest) value() (any, error) {
+	switch k.class {
+	case keys.Int:
+		return k.i, nil
+	case keys.String:
+		return k.str(), nil
 	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		if p.relBytes {
-			sk = string(bk)
-		}
-		switch p.class {
-		case keys.Int:
-			fn(ik)
-			continue
-		case keys.String:
-			fn(sk)
-			continue
-		}
-		k, err := keys.Cast(v, p.class, p.m.RelatedPivotKey)
-		if err != nil {
-			return err
-		}
-		fn(k)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return rows.Close()
+	return keys.Cast(k.a, k.class, k.col)
 }
 
 // inserts renders the INSERTs attaching recs: one multi-row statement per
@@ -485,7 +407,7 @@ func (p *plan) inserts(recs []record, now time.Time) ([]stmt, error) {
 					b.WriteString(", ")
 				}
 				b.WriteString(row)
-				args = append(args, keys.Bind(rc.key, p.relBytes), p.parentKey)
+				args = append(args, keys.Bind(rc.key, p.relBytes), rc.parent)
 				args = append(args, base...)
 				for _, n := range g.names {
 					args = append(args, rc.attrs[n])
@@ -548,19 +470,46 @@ const lockSQL = "select pg_advisory_xact_lock(hashtextextended(?, 0))"
 // the parent's key, so that the read-then-write of a sync sees every row
 // committed by the writers before it.
 func (p *plan) lock(ctx context.Context, tx sqlt.Executor) error {
-	if !locks(tx.Dialect()) {
+	return p.lockAll(ctx, tx, []any{p.parentKey})
+}
+
+// lockAll is lock for several parents (their bound keys), in one
+// statement that takes their locks in ascending order of lock key, so
+// that two writers locking overlapping sets cannot deadlock each other.
+func (p *plan) lockAll(ctx context.Context, tx sqlt.Executor, parents []any) error {
+	if !locks(tx.Dialect()) || len(parents) == 0 {
 		return nil
 	}
-	k := fmt.Sprint(p.parentKey)
-	if s, ok := p.parentKey.(string); ok {
+	var err error
+	if len(parents) == 1 {
+		_, err = tx.Exec(ctx, lockSQL, p.lockKey(parents[0]))
+	} else {
+		ks := make([]string, len(parents))
+		for i, k := range parents {
+			ks[i] = p.lockKey(k)
+		}
+		slices.Sort(ks)
+		_, err = tx.Exec(ctx, lockManySQL, slices.Compact(ks))
+	}
+	if err != nil {
+		return fmt.Errorf("lock the pivot rows of the parent: %w", err)
+	}
+	return nil
+}
+
+// lockManySQL is lockSQL for an array of lock keys, taken in array order.
+var lockManySQL = "select pg_advisory_xact_lock(hashtextextended(" + sqltext.Ident("k") + ", 0)) from unnest(?::text[]) as " + sqltext.Ident("k")
+
+// lockKey is the text whose hash is the advisory lock of a parent's pivot
+// rows (its bound key).
+func (p *plan) lockKey(parent any) string {
+	k := fmt.Sprint(parent)
+	if s, ok := parent.(string); ok {
 		if u, ok := keys.CanonicalUUID(s); ok {
 			k = u // spellings of one uuid parent key share the lock
 		}
 	}
-	if _, err := tx.Exec(ctx, lockSQL, "relkit.pivot "+p.m.PivotTable+" "+p.m.ForeignPivotKey+" "+k); err != nil {
-		return fmt.Errorf("lock the pivot rows of the parent: %w", err)
-	}
-	return nil
+	return "relkit.pivot " + p.m.PivotTable + " " + p.m.ForeignPivotKey + " " + k
 }
 
 // runCountIn executes stmts on ex as they come.

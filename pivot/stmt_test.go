@@ -189,7 +189,9 @@ func pwStmts(db *testdb.DB) []string {
 		if strings.HasPrefix(s, pwLockSQL) {
 			continue
 		}
-		out = append(out, pwSQL(s))
+		for _, w := range unmerge(s) {
+			out = append(out, pwSQL(w))
+		}
 	}
 	return out
 }

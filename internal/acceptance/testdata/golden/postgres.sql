@@ -55,8 +55,7 @@ select "comments"."post_id", count(*), sum("comments"."votes") from "comments" w
 -- pivot sync
 select pg_advisory_xact_lock(hashtextextended($1, 0));
 select "role_user"."role_id" from "role_user" where "role_user"."user_id" = $1;
-delete from "role_user" where "role_user"."user_id" = $1 and "role_user"."role_id" = any($2);
-insert into "role_user" ("role_id", "user_id") values ($1, $2);
+with "w1" as (delete from "role_user" where "role_user"."user_id" = $1 and "role_user"."role_id" = any($2)) insert into "role_user" ("role_id", "user_id") values ($3, $4);
 
 -- pivot attach and detach
 select pg_advisory_xact_lock(hashtextextended($1, 0));

@@ -1,0 +1,513 @@
+package pivot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// ErrDuplicateParent is matched by the error of [SyncMany] given one
+// parent (one key) twice. No statement runs.
+var ErrDuplicateParent = errors.New("relkit: parent given twice")
+
+// SyncMany is [Sync] for many parents at once: each parent's pivot rows
+// become the related keys ids(parent) returns (any form [Sync] accepts),
+// and the result holds each parent's [Changes], in the order of parents.
+// The rows left and the Changes are those of calling Sync for each parent
+// in turn (Detached in the order the database returns the rows), but the
+// statements do not grow with the number of parents: one SELECT reads
+// every parent's current keys, one DELETE detaches, one multi-row INSERT
+// attaches and one UPDATE per distinct attribute map updates (each split
+// only to stay under the bound-parameter limit); on PostgreSQL the writes
+// are one statement and the parents' locks (see Concurrency in the package
+// doc) are taken in one statement, in a fixed order, before the read.
+// Everything runs in one transaction, or in the caller's: if a statement
+// fails, no parent's pivot rows change. A parent given twice fails with
+// [ErrDuplicateParent]; no parents runs no statement.
+func SyncMany[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parents []*P, ids func(*P) any) ([]Changes, error) {
+	const op = "sync many"
+	if len(parents) == 0 {
+		return []Changes{}, nil
+	}
+	p, err := prepare(ctx, ex, r, parents[0])
+	if err == nil && ids == nil {
+		err = fmt.Errorf("nil ids function: %w", sqlt.ErrNilValue)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", op, p.name(), err)
+	}
+	ts := make([]*target, len(parents))
+	seen := keys.NewIndex(len(parents), p.parentClass)
+	for i, parent := range parents {
+		key, err := parentKey(p, r, parent)
+		if err == nil && seen.Has(key) {
+			err = fmt.Errorf("parent %v: %w", key, ErrDuplicateParent)
+		}
+		if err == nil {
+			seen.Put(key, i)
+			ts[i], err = newTarget[C](p, key, ids(parent), nil)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", op, p.name(), err)
+		}
+	}
+	if err := p.sync(ctx, ex, ts, true); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", op, p.name(), err)
+	}
+	out := make([]Changes, len(ts))
+	for i, t := range ts {
+		out[i] = t.ch
+	}
+	return out, nil
+}
+
+func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P, ids any, values map[string]any, detaching bool, op string) (Changes, error) {
+	p, err := prepare(ctx, ex, r, parent)
+	if err != nil {
+		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
+	}
+	t, err := newTarget[C](p, p.parentNorm, ids, values)
+	if err != nil {
+		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
+	}
+	if len(t.recs) == 0 && !detaching {
+		return newChanges(), nil
+	}
+	if err := p.sync(ctx, ex, []*target{t}, detaching); err != nil {
+		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
+	}
+	return t.ch, nil
+}
+
+// target is one parent of a sync: what it wants, what the database has,
+// and, once synced, its Changes.
+type target struct {
+	parent   any        // bound key
+	norm     any        // normalised key
+	recs     []record   // wanted, in input order
+	want     keys.Index // key → position in recs
+	attrs    bool       // some record has attributes
+	have     keys.Index // current keys
+	detached []any      // current keys not wanted, in the order read
+	state    []uint8    // per record (when attrs): kept and differs, or unknown
+	ch       Changes
+}
+
+// Record states of a target, for kept keys with attributes.
+const (
+	keptSame    = iota // the row has the attributes already (or is not kept)
+	keptDiffers        // the read found an attribute that differs
+	keptUnknown        // no flag column: an UPDATE decides
+)
+
+// newTarget parses one parent's ids (values on top of their attributes).
+func newTarget[C any](p *plan, parent, ids any, values map[string]any) (*target, error) {
+	recs, want, err := parseIndexed[C](p, ids)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{parent: keys.Bind(parent, p.parentBytes), norm: parent, recs: recs, want: want}
+	for i := range recs {
+		if len(values) > 0 {
+			recs[i].attrs = overlay(recs[i].attrs, values)
+		}
+		if err := p.checkAttrs(recs[i].attrs); err != nil {
+			return nil, err
+		}
+		t.attrs = t.attrs || len(recs[i].attrs) > 0
+	}
+	return t, nil
+}
+
+// sync runs the sync of every target in one transaction: the caller's
+// when ex is one (with a savepoint only when a failure could leave part of
+// the work done, see syncIn), its own otherwise.
+func (p *plan) sync(ctx context.Context, ex sqlt.Executor, ts []*target, detaching bool) error {
+	if tx, ok := ex.(*sqlt.Transaction); ok {
+		return p.syncIn(ctx, tx, ts, detaching, true)
+	}
+	return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error { return p.syncIn(ctx, tx, ts, detaching, false) })
+}
+
+// syncIn locks the targets' parents, reads their current keys (and, for
+// kept keys given attributes, whether the row differs), then writes what
+// differs. nested says that tx is the caller's transaction: the writes
+// then run in a savepoint when there are two or more (a failure part-way
+// would leave the first done) and, on PostgreSQL, when there is one (a
+// failed statement aborts the whole transaction there, the savepoint
+// keeps the caller's work). No write, no savepoint.
+func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, detaching, nested bool) error {
+	d := tx.Dialect()
+	parents := make([]any, len(ts))
+	for i, t := range ts {
+		parents[i] = t.parent
+	}
+	if err := p.lockAll(ctx, tx, parents); err != nil {
+		return err
+	}
+	gs := &attrGroups{byPtr: map[uintptr]int{}}
+	if err := p.read(ctx, tx, ts, gs, detaching); err != nil {
+		return err
+	}
+	now := schema.Now()
+	writes, counted, err := p.syncWrites(d, ts, gs, now)
+	if err != nil {
+		return err
+	}
+	if locks(d) {
+		writes = merge(writes)
+	}
+	exec := func(tx sqlt.Executor) error {
+		for _, s := range writes {
+			if _, err := tx.Exec(ctx, s.sql, s.args...); err != nil {
+				return err
+			}
+		}
+		for _, c := range counted {
+			res, err := tx.Exec(ctx, c.sql, c.args...)
+			if err != nil {
+				return err
+			}
+			if res.RowsAffected > 0 {
+				c.t.state[c.pos] = keptDiffers
+			} else {
+				c.t.state[c.pos] = keptSame
+			}
+		}
+		return nil
+	}
+	if n := len(writes) + len(counted); nested && (n > 1 || n == 1 && locks(d)) {
+		err = sqlt.Tx(ctx, tx, exec)
+	} else {
+		err = exec(tx)
+	}
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		for i, rc := range t.recs {
+			if t.attrs && t.state[i] == keptDiffers {
+				t.ch.Updated = append(t.ch.Updated, rc.key)
+			}
+		}
+	}
+	return nil
+}
+
+// maxFlags bounds the attribute maps whose difference the read computes
+// (one column each); kept keys with another map are updated by a
+// statement of their own that reports whether the row changed.
+const maxFlags = 32
+
+// attrGroups numbers distinct attribute maps (by identity, then by
+// content), up to maxFlags.
+type attrGroups struct {
+	maps   []map[string]any
+	byPtr  map[uintptr]int
+	frozen bool // the read is rendered: no new group
+}
+
+// of returns the group of attrs, -1 for none.
+func (gs *attrGroups) of(attrs map[string]any) int {
+	ptr := reflect.ValueOf(attrs).Pointer()
+	if i, ok := gs.byPtr[ptr]; ok {
+		return i
+	}
+	i := slices.IndexFunc(gs.maps, func(m map[string]any) bool { return reflect.DeepEqual(m, attrs) })
+	if i < 0 && !gs.frozen && len(gs.maps) < maxFlags {
+		i = len(gs.maps)
+		gs.maps = append(gs.maps, attrs)
+	}
+	gs.byPtr[ptr] = i
+	return i
+}
+
+// read runs the one SELECT of a sync: each target's current keys (the
+// parents' rows the pivot filters select) and one flag column per
+// attribute group, 1 where the row differs from the group's attributes.
+func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *attrGroups, detaching bool) error {
+	d := tx.Dialect()
+	many := len(ts) > 1
+	for _, t := range ts {
+		for _, rc := range t.recs {
+			if len(rc.attrs) > 0 {
+				gs.of(rc.attrs)
+			}
+		}
+	}
+	gs.frozen = true
+	var b strings.Builder
+	var args []any
+	b.WriteString("select ")
+	if many {
+		b.WriteString(p.fpk + ", ")
+	}
+	b.WriteString(p.rpk)
+	for _, g := range gs.maps {
+		cond, a := p.differs(d, g)
+		b.WriteString(", case when " + cond + " then 1 else 0 end")
+		args = append(args, a...)
+	}
+	b.WriteString(" from " + p.table + " where ")
+	if many {
+		norms := make([]any, len(ts))
+		for i, t := range ts {
+			norms[i] = t.norm
+		}
+		ins := inList(d, p.fpk, p.parentClass, p.parentBytes, norms)
+		if len(ins) > 1 {
+			b.WriteString("(")
+		}
+		for i, in := range ins {
+			if i > 0 {
+				b.WriteString(" or ")
+			}
+			b.WriteString(in.sql)
+			args = append(args, in.args...)
+		}
+		if len(ins) > 1 {
+			b.WriteString(")")
+		}
+	} else {
+		b.WriteString(p.fpk + " = ?")
+		args = append(args, ts[0].parent)
+	}
+	b.WriteString(p.filterSQL)
+	args = append(args, p.filterArgs...)
+	rows, err := tx.Query(ctx, b.String(), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+
+	fd := &keyDest{class: p.parentClass, bytes: p.parentBytes, col: p.m.ForeignPivotKey}
+	rd := &keyDest{class: p.class, bytes: p.relBytes, col: p.m.RelatedPivotKey}
+	flags := make([]int64, len(gs.maps))
+	var dest []any
+	if many {
+		dest = append(dest, fd.ptr())
+	}
+	dest = append(dest, rd.ptr())
+	for i := range flags {
+		dest = append(dest, &flags[i])
+	}
+	var parentUUID bool
+	if d.Name() == "postgres" && (p.class == keys.String || many && p.parentClass == keys.String) {
+		types, err := rows.ColumnTypeNames()
+		if err != nil {
+			return err
+		}
+		if p.class == keys.String && types[len(dest)-len(flags)-1] == "UUID" {
+			for _, t := range ts {
+				t.recs, t.want = canonicalUUIDs(p, t.recs, t.want)
+			}
+		}
+		parentUUID = many && types[0] == "UUID"
+	}
+	var byParent keys.Index
+	if many {
+		byParent = keys.NewIndex(len(ts), p.parentClass)
+		for i, t := range ts {
+			k := t.norm
+			if s, ok := k.(string); ok && parentUUID {
+				if u, ok := keys.CanonicalUUID(s); ok {
+					k = u
+				}
+			}
+			if byParent.Has(k) {
+				return fmt.Errorf("parent %v: %w", t.norm, ErrDuplicateParent)
+			}
+			byParent.Put(k, i)
+		}
+	}
+	for _, t := range ts {
+		t.have = keys.NewIndex(len(t.recs), p.class)
+		if t.attrs {
+			t.state = make([]uint8, len(t.recs))
+		}
+	}
+	t := ts[0]
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if many {
+			fk, err := fd.value()
+			if err != nil {
+				return err
+			}
+			i, ok := byParent.Get(fk)
+			if !ok {
+				return fmt.Errorf("pivot row of an unknown parent %v", fk)
+			}
+			t = ts[i]
+		}
+		var k any
+		switch p.class {
+		case keys.Int:
+			t.have.PutInt(rd.i, 0)
+			if !t.want.HasInt(rd.i) {
+				if detaching {
+					t.detached = append(t.detached, rd.i)
+				}
+				continue
+			}
+			if t.attrs {
+				k = rd.i
+			}
+		case keys.String:
+			s := rd.str()
+			t.have.PutStr(s, 0)
+			if !t.want.HasStr(s) {
+				if detaching {
+					t.detached = append(t.detached, s)
+				}
+				continue
+			}
+			k = s
+		default:
+			v, err := rd.value()
+			if err != nil {
+				return err
+			}
+			t.have.Put(v, 0)
+			if !t.want.Has(v) {
+				if detaching {
+					t.detached = append(t.detached, v)
+				}
+				continue
+			}
+			k = v
+		}
+		if !t.attrs {
+			continue
+		}
+		pos, _ := t.want.Get(k)
+		if attrs := t.recs[pos].attrs; len(attrs) > 0 {
+			switch g := gs.of(attrs); {
+			case g < 0:
+				t.state[pos] = keptUnknown
+			case flags[g] != 0:
+				t.state[pos] = keptDiffers
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// counted is an UPDATE of one kept key whose row may or may not differ:
+// its count decides.
+type counted struct {
+	stmt
+	t   *target
+	pos int
+}
+
+// syncWrites renders the writes of a sync, after read: one DELETE of
+// every target's detached keys, the INSERTs of every target's new keys
+// (see inserts), one UPDATE per attribute group of the kept keys whose
+// row differs, then the UPDATEs of kept keys in no group. It fills the
+// targets' Attached and Detached.
+func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, now time.Time) ([]stmt, []counted, error) {
+	var del []term
+	var att []record
+	upd := make([][]term, len(gs.maps))
+	var unknown []counted
+	for _, t := range ts {
+		t.ch = newChanges()
+		if len(t.detached) > 0 {
+			t.ch.Detached = t.detached
+			del = append(del, p.terms(d, t.parent, t.detached)...)
+		}
+		var byGroup map[int][]any
+		for i, rc := range t.recs {
+			if !t.have.Has(rc.key) {
+				rc.parent = t.parent
+				att = append(att, rc)
+				t.ch.Attached = append(t.ch.Attached, rc.key)
+				continue
+			}
+			if !t.attrs {
+				continue
+			}
+			switch t.state[i] {
+			case keptDiffers:
+				if byGroup == nil {
+					byGroup = map[int][]any{}
+				}
+				g := gs.of(rc.attrs)
+				byGroup[g] = append(byGroup[g], rc.key)
+			case keptUnknown:
+				cond, args := p.differs(d, rc.attrs)
+				for _, s := range p.updateTerms(p.terms(d, t.parent, []any{rc.key}), rc.attrs, now, " and "+cond, args) {
+					unknown = append(unknown, counted{s, t, i})
+				}
+			}
+		}
+		for g := range gs.maps {
+			if ks := byGroup[g]; len(ks) > 0 {
+				upd[g] = append(upd[g], p.terms(d, t.parent, ks)...)
+			}
+		}
+	}
+	ins, err := p.inserts(att, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	writes := append(p.deleteTerms(del), ins...)
+	for g, attrs := range gs.maps {
+		writes = append(writes, p.updateTerms(upd[g], attrs, now, "", nil)...)
+	}
+	return writes, unknown, nil
+}
+
+// merge joins PostgreSQL write statements into as few as the
+// bound-parameter limit allows, all but the last of each as data-modifying
+// CTEs ("with w1 as (delete …) insert …"): one statement is atomic, and
+// one round trip. The statements of a sync touch disjoint rows (detached,
+// attached and kept keys), which is what a statement's CTEs, sharing one
+// snapshot, require.
+func merge(ss []stmt) []stmt {
+	var out []stmt
+	for start := 0; start < len(ss); {
+		end, n := start, 0
+		for end < len(ss) && (end == start || n+len(ss[end].args) <= maxParams) {
+			n += len(ss[end].args)
+			end++
+		}
+		chunk := ss[start:end]
+		last := chunk[len(chunk)-1]
+		if len(chunk) == 1 {
+			out = append(out, last)
+			start = end
+			continue
+		}
+		var b strings.Builder
+		args := make([]any, 0, n)
+		b.WriteString("with ")
+		for i, s := range chunk[:len(chunk)-1] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(sqltext.Ident(fmt.Sprintf("w%d", i+1)) + " as (" + s.sql + ")")
+			args = append(args, s.args...)
+		}
+		b.WriteString(" " + last.sql)
+		out = append(out, stmt{b.String(), append(args, last.args...)})
+		start = end
+	}
+	return out
+}
