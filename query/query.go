@@ -116,6 +116,18 @@ func (q *Query[T]) SetErr(err error) *Query[T] {
 	return c
 }
 
+// addColumns validates columns (see column) and appends them to *dst.
+func (q *Query[T]) addColumns(what string, dst *[]string, columns []string) error {
+	for _, col := range columns {
+		qc, err := q.column(col)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		*dst = append(*dst, qc)
+	}
+	return nil
+}
+
 // column validates a caller-supplied column ("name" or "table.name") and
 // returns it quoted. Unqualified names and names qualified with T's table
 // must be mapped on T; names qualified with another table (a join, the
@@ -147,16 +159,7 @@ func (q *Query[T]) column(col string) (string, error) {
 // T's mapped columns (but readonly fields not tagged "generated"), named
 // one by one (`select "posts"."id", "posts"."title", …`), never "table".*.
 func (q *Query[T]) Select(columns ...string) *Query[T] {
-	return q.with(func(c *Query[T]) error {
-		for _, col := range columns {
-			qc, err := c.column(col)
-			if err != nil {
-				return fmt.Errorf("select: %w", err)
-			}
-			c.columns = append(c.columns, qc)
-		}
-		return nil
-	})
+	return q.with(func(c *Query[T]) error { return c.addColumns("select", &c.columns, columns) })
 }
 
 // AddSelect appends a select expression (with its arguments) after the
@@ -438,16 +441,7 @@ func (q *Query[T]) Offset(n uint64) *Query[T] {
 
 // GroupBy groups by validated columns.
 func (q *Query[T]) GroupBy(columns ...string) *Query[T] {
-	return q.with(func(c *Query[T]) error {
-		for _, col := range columns {
-			qc, err := c.column(col)
-			if err != nil {
-				return fmt.Errorf("group by: %w", err)
-			}
-			c.groupBy = append(c.groupBy, qc)
-		}
-		return nil
-	})
+	return q.with(func(c *Query[T]) error { return c.addColumns("group by", &c.groupBy, columns) })
 }
 
 // Having adds HAVING conditions, ANDed.
