@@ -318,12 +318,10 @@ func zeroLiteral(field, column reflect.Type, f fn) string {
 	if reflect.PointerTo(field).Implements(scannerType) {
 		return ""
 	}
-	switch field.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
+	switch {
+	case schema.IsNumber(field.Kind()):
 		return "0"
-	case reflect.String:
+	case field.Kind() == reflect.String:
 		if f == fnSum || f == fnAvg {
 			return "0"
 		}
@@ -336,19 +334,9 @@ func zeroLiteral(field, column reflect.Type, f fn) string {
 		switch {
 		case column.Kind() == reflect.String:
 			return "''"
-		case isNumberKind(column.Kind()):
+		case schema.IsNumber(column.Kind()):
 			return "0"
 		}
 	}
 	return ""
-}
-
-func isNumberKind(k reflect.Kind) bool {
-	switch k {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return true
-	}
-	return false
 }

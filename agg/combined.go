@@ -2,7 +2,6 @@ package agg
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"strings"
 
@@ -66,19 +65,8 @@ func loadCombined(ctx context.Context, ex sqlt.Executor, elems []reflect.Value, 
 		return true, err
 	}
 	for i, elem := range elems {
-		vals := res[each[i]]
-		for j, s := range specs {
-			src := absent(s.fn)
-			if vals != nil {
-				src = vals[j]
-			}
-			f := fields[s]
-			if src == nil {
-				src = s.null(f.Type)
-			}
-			if err := assign(f.Set(elem), src); err != nil {
-				return true, fmt.Errorf("%s into %s.%s: %w", s.name, elem.Type().Name(), f.Name, err)
-			}
+		if err := store(elem, specs, res[each[i]], fields); err != nil {
+			return true, err
 		}
 	}
 	return true, nil

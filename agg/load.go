@@ -110,18 +110,8 @@ func Load[P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, paren
 			if k := pk.Each[i]; k != nil {
 				vals = results[gi][k]
 			}
-			for j, s := range g {
-				src := absent(s.fn)
-				if vals != nil {
-					src = vals[j]
-				}
-				f := fields[s]
-				if src == nil {
-					src = s.null(f.Type)
-				}
-				if err := assign(f.Set(elem), src); err != nil {
-					return fmt.Errorf("load %s into %s.%s: %w", s.name, elem.Type().Name(), f.Name, err)
-				}
+			if err := store(elem, g, vals, fields); err != nil {
+				return fmt.Errorf("load %w", err)
 			}
 		}
 	}
@@ -144,6 +134,25 @@ func groupSpecs(specs []*spec) [][]*spec {
 		groups = append(groups, []*spec{s})
 	}
 	return groups
+}
+
+// store writes into the parent elem the values vals read for specs (in
+// their order; nil when the parent has no related rows or a NULL key).
+func store(elem reflect.Value, specs []*spec, vals []any, fields map[*spec]*schema.Field) error {
+	for j, s := range specs {
+		src := absent(s.fn)
+		if vals != nil {
+			src = vals[j]
+		}
+		f := fields[s]
+		if src == nil {
+			src = s.null(f.Type)
+		}
+		if err := assign(f.Set(elem), src); err != nil {
+			return fmt.Errorf("%s into %s.%s: %w", s.name, elem.Type().Name(), f.Name, err)
+		}
+	}
+	return nil
 }
 
 // absent is the value of an aggregate over no rows.

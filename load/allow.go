@@ -11,7 +11,6 @@ import (
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/query"
-	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -150,24 +149,21 @@ func (a Allowed[P]) chain(t reflect.Type, p string) ([]step, error) {
 	if _, ok := a.nodes[key]; !ok {
 		return nil, fmt.Errorf("not in the allow-list: %w", ErrNotAllowed)
 	}
-	parsed, err := rel.ParsePath(t, key)
+	chain, err := resolve(t, key)
 	if err != nil {
 		return nil, err
 	}
-	path := relmeta.PathOf(parsed)
-	chain := make([]step, len(path))
-	for i, m := range path {
-		chain[i] = step{m: m}
+	for i := range chain {
 		// A level listed with columns reads only those, also on the way to
 		// a deeper path.
 		if allowed := a.nodes[strings.Join(segs[:i+1], ".")].restricted(); allowed != nil {
-			if chain[i].cols, err = bareColumns(m, allowed); err != nil {
+			if chain[i].cols, err = bareColumns(chain[i].m, allowed); err != nil {
 				return nil, fmt.Errorf("allow-list: %w", err)
 			}
 		}
 	}
 	if hasCols {
-		m := path[len(path)-1]
+		m := chain[len(chain)-1].m
 		asked, err := bareColumns(m, cols)
 		if err != nil {
 			return nil, err

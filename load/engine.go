@@ -270,7 +270,7 @@ func (lv *level) assign() {
 	case relmeta.DestSlice, relmeta.DestSlicePtr:
 		var empty reflect.Value
 		for i := 0; i < np; i++ {
-			dest := fieldAt(lv.parents.at(i), m.Dest)
+			dest := schema.FieldAt(lv.parents.at(i), m.Dest)
 			g := int32(-1)
 			if lv.pg != nil {
 				g = lv.pg[i]
@@ -290,7 +290,7 @@ func (lv *level) assign() {
 	case relmeta.DestPtr, relmeta.DestValue:
 		for i := 0; i < np; i++ {
 			p := lv.parents.at(i)
-			dest := fieldAt(p, m.Dest)
+			dest := schema.FieldAt(p, m.Dest)
 			j := int32(-1)
 			if lv.pg != nil && lv.pg[i] >= 0 && lv.first != nil {
 				j = lv.first[lv.pg[i]]
@@ -352,7 +352,7 @@ func pivotExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
 			if m.PivotDest == nil {
 				return nil
 			}
-			fv := fieldAt(elem, m.PivotDest)
+			fv := schema.FieldAt(elem, m.PivotDest)
 			if m.PivotType == mapStringAny {
 				pv := make(map[string]any, len(names))
 				for i, name := range names {

@@ -174,7 +174,27 @@ func parsePaths(t reflect.Type, paths []string) ([]*node, error) {
 
 func parsePath(t reflect.Type, p string) ([]step, error) {
 	relPart, colPart, hasCols := strings.Cut(p, ":")
-	parsed, err := rel.ParsePath(t, strings.TrimSpace(relPart))
+	chain, err := resolve(t, strings.TrimSpace(relPart))
+	if err != nil {
+		return nil, err
+	}
+	if hasCols {
+		cols := strings.Split(colPart, ",")
+		for i := range cols {
+			cols[i] = strings.TrimSpace(cols[i])
+		}
+		last := &chain[len(chain)-1]
+		if last.cols, err = bareColumns(last.m, cols); err != nil {
+			return nil, err
+		}
+	}
+	return chain, nil
+}
+
+// resolve resolves the relation path p ("a.b.c") from t into one step a
+// relation, each reading every column.
+func resolve(t reflect.Type, p string) ([]step, error) {
+	parsed, err := rel.ParsePath(t, p)
 	if err != nil {
 		return nil, err
 	}
@@ -182,15 +202,6 @@ func parsePath(t reflect.Type, p string) ([]step, error) {
 	chain := make([]step, len(path))
 	for i, m := range path {
 		chain[i] = step{m: m}
-	}
-	if hasCols {
-		cols := strings.Split(colPart, ",")
-		for i := range cols {
-			cols[i] = strings.TrimSpace(cols[i])
-		}
-		if chain[len(chain)-1].cols, err = bareColumns(path[len(path)-1], cols); err != nil {
-			return nil, err
-		}
 	}
 	return chain, nil
 }
@@ -282,7 +293,7 @@ func Refresh[P any](ctx context.Context, ex sqlt.Executor, model *P, specs ...Of
 		f.Set(mv).Set(f.Get(fv))
 	}
 	for _, n := range roots {
-		fieldAt(mv, n.m.Dest).Set(fieldAt(fv, n.m.Dest))
+		schema.FieldAt(mv, n.m.Dest).Set(schema.FieldAt(fv, n.m.Dest))
 	}
 	return nil
 }

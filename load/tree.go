@@ -186,21 +186,3 @@ func elemType(parents any) (reflect.Type, error) {
 	}
 	return t, nil
 }
-
-// fieldAt returns the field at index path idx of the addressable struct
-// v, allocating nil embedded pointers on the way.
-func fieldAt(v reflect.Value, idx []int) reflect.Value {
-	if len(idx) == 1 {
-		return v.Field(idx[0])
-	}
-	for i, x := range idx {
-		if i > 0 && v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				v.Set(reflect.New(v.Type().Elem()))
-			}
-			v = v.Elem()
-		}
-		v = v.Field(x)
-	}
-	return v
-}

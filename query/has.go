@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,7 +46,7 @@ func (e *existence) ToSql() (string, []any, error) {
 	if e.err != nil {
 		return "", nil, e.err
 	}
-	return e.sql, clip(e.args), nil
+	return e.sql, slices.Clip(e.args), nil
 }
 
 func init() { render.Register(narrowQuery) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"reflect"
+	"slices"
 	"strings"
 
 	sq "github.com/Masterminds/squirrel"
@@ -34,9 +35,9 @@ type Query[T any] struct {
 	selects  []sq.Sqlizer // extra select expressions (aggregates, raw)
 	joins    []sq.Sqlizer
 	scope    []sq.Sqlizer // relation scope: always ANDed, never grouped with user conditions
-	wheres   []cond
+	wheres   render.Terms
 	groupBy  []string
-	havings  []cond
+	havings  render.Terms
 	orders   []sq.Sqlizer
 	limit    *uint64
 	offset   *uint64
@@ -45,11 +46,6 @@ type Query[T any] struct {
 	loaders  []Loader[T]
 	pivot    *relmeta.Meta // belongsToMany scope: scan pivot_* columns into the pivot field
 	lock     sqlt.RowLock
-}
-
-type cond struct {
-	or bool
-	s  sq.Sqlizer
 }
 
 // Mod changes a query; agg's aggregates are Mods. Apply them with
@@ -86,19 +82,17 @@ func (q *Query[T]) Err() error { return q.err }
 // writes into q's arrays.
 func (q *Query[T]) clone() *Query[T] {
 	c := *q
-	c.columns = clip(q.columns)
-	c.selects = clip(q.selects)
-	c.joins = clip(q.joins)
-	c.scope = clip(q.scope)
-	c.wheres = clip(q.wheres)
-	c.groupBy = clip(q.groupBy)
-	c.havings = clip(q.havings)
-	c.orders = clip(q.orders)
-	c.loaders = clip(q.loaders)
+	c.columns = slices.Clip(q.columns)
+	c.selects = slices.Clip(q.selects)
+	c.joins = slices.Clip(q.joins)
+	c.scope = slices.Clip(q.scope)
+	c.wheres = slices.Clip(q.wheres)
+	c.groupBy = slices.Clip(q.groupBy)
+	c.havings = slices.Clip(q.havings)
+	c.orders = slices.Clip(q.orders)
+	c.loaders = slices.Clip(q.loaders)
 	return &c
 }
-
-func clip[S ~[]E, E any](s S) S { return s[:len(s):len(s)] }
 
 func (q *Query[T]) with(f func(c *Query[T]) error) *Query[T] {
 	if q.err != nil {
@@ -120,6 +114,18 @@ func (q *Query[T]) SetErr(err error) *Query[T] {
 	c := q.clone()
 	c.err = err
 	return c
+}
+
+// addColumns validates columns (see column) and appends them to *dst.
+func (q *Query[T]) addColumns(what string, dst *[]string, columns []string) error {
+	for _, col := range columns {
+		qc, err := q.column(col)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		*dst = append(*dst, qc)
+	}
+	return nil
 }
 
 // column validates a caller-supplied column ("name" or "table.name") and
@@ -153,16 +159,7 @@ func (q *Query[T]) column(col string) (string, error) {
 // T's mapped columns (but readonly fields not tagged "generated"), named
 // one by one (`select "posts"."id", "posts"."title", …`), never "table".*.
 func (q *Query[T]) Select(columns ...string) *Query[T] {
-	return q.with(func(c *Query[T]) error {
-		for _, col := range columns {
-			qc, err := c.column(col)
-			if err != nil {
-				return fmt.Errorf("select: %w", err)
-			}
-			c.columns = append(c.columns, qc)
-		}
-		return nil
-	})
+	return q.with(func(c *Query[T]) error { return c.addColumns("select", &c.columns, columns) })
 }
 
 // AddSelect appends a select expression (with its arguments) after the
@@ -234,15 +231,10 @@ func (q *Query[T]) addWhere(or bool, conds []sq.Sqlizer) *Query[T] {
 		default:
 			s = render.Group(conds)
 		}
-		for _, w := range conds {
-			if w == nil {
-				return fmt.Errorf("where: nil condition: %w", ErrBadArgument)
-			}
-		}
-		if err := checkRaw("where", s); err != nil {
+		if err := checkConds("where", conds); err != nil {
 			return err
 		}
-		c.wheres = append(c.wheres, cond{or: or, s: s})
+		c.wheres = append(c.wheres, render.Term{Or: or, Cond: s})
 		return nil
 	})
 }
@@ -306,7 +298,7 @@ func (q *Query[T]) whereCol(or bool, col string, f func(qc string) (sq.Sqlizer, 
 		if err != nil {
 			return err
 		}
-		c.wheres = append(c.wheres, cond{or: or, s: s})
+		c.wheres = append(c.wheres, render.Term{Or: or, Cond: s})
 		return nil
 	})
 }
@@ -346,7 +338,7 @@ func (q *Query[T]) WhereNotIn(column string, values ...any) *Query[T] {
 }
 
 func inCond(qc string, not bool, values []any) sq.Sqlizer {
-	values = flatten(values)
+	values = sqltext.ListValues(values)
 	if len(values) == 0 {
 		if not {
 			return sq.Expr("1 = 1")
@@ -449,29 +441,17 @@ func (q *Query[T]) Offset(n uint64) *Query[T] {
 
 // GroupBy groups by validated columns.
 func (q *Query[T]) GroupBy(columns ...string) *Query[T] {
-	return q.with(func(c *Query[T]) error {
-		for _, col := range columns {
-			qc, err := c.column(col)
-			if err != nil {
-				return fmt.Errorf("group by: %w", err)
-			}
-			c.groupBy = append(c.groupBy, qc)
-		}
-		return nil
-	})
+	return q.with(func(c *Query[T]) error { return c.addColumns("group by", &c.groupBy, columns) })
 }
 
 // Having adds HAVING conditions, ANDed.
 func (q *Query[T]) Having(conds ...sq.Sqlizer) *Query[T] {
 	return q.with(func(c *Query[T]) error {
+		if err := checkConds("having", conds); err != nil {
+			return err
+		}
 		for _, s := range conds {
-			if s == nil {
-				return fmt.Errorf("having: nil condition: %w", ErrBadArgument)
-			}
-			if err := checkRaw("having", s); err != nil {
-				return err
-			}
-			c.havings = append(c.havings, cond{s: s})
+			c.havings = append(c.havings, render.Term{Cond: s})
 		}
 		return nil
 	})
@@ -509,17 +489,26 @@ func (q *Query[T]) With(loaders ...Loader[T]) *Query[T] {
 // conditions and cannot be escaped by OrWhere (relation queries use it).
 func (q *Query[T]) Scope(conds ...sq.Sqlizer) *Query[T] {
 	return q.with(func(c *Query[T]) error {
-		for _, s := range conds {
-			if s == nil {
-				return fmt.Errorf("scope: nil condition: %w", ErrBadArgument)
-			}
-			if err := checkRaw("scope", s); err != nil {
-				return err
-			}
+		if err := checkConds("scope", conds); err != nil {
+			return err
 		}
 		c.scope = append(c.scope, conds...)
 		return nil
 	})
+}
+
+// checkConds refuses a nil condition (ErrBadArgument) and checks each of
+// conds with checkRaw.
+func checkConds(what string, conds []sq.Sqlizer) error {
+	for _, s := range conds {
+		if s == nil {
+			return fmt.Errorf("%s: nil condition: %w", what, ErrBadArgument)
+		}
+		if err := checkRaw(what, s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkRaw renders a caller's SQL fragment and refuses it, wrapping
@@ -534,39 +523,13 @@ func checkRaw(what string, s sq.Sqlizer) error {
 	return nil
 }
 
-// renderConds joins conditions with AND/OR, parenthesising each one that
-// contains OR so that precedence is what the calls say.
-func renderConds(cs []cond) sq.Sqlizer {
+// renderConds joins conditions with AND/OR (see render.Terms), or is nil
+// when there are none.
+func renderConds(cs render.Terms) sq.Sqlizer {
 	if len(cs) == 0 {
 		return nil
 	}
-	return condList(cs)
-}
-
-type condList []cond
-
-func (l condList) ToSql() (string, []any, error) {
-	var b strings.Builder
-	var args []any
-	for i, c := range l {
-		s, a, err := c.s.ToSql()
-		if err != nil {
-			return "", nil, err
-		}
-		if i > 0 {
-			if c.or {
-				b.WriteString(" or ")
-			} else {
-				b.WriteString(" and ")
-			}
-		}
-		if len(l) > 1 && sqltext.NeedsParens(s) {
-			s = "(" + s + ")"
-		}
-		b.WriteString(s)
-		args = append(args, a...)
-	}
-	return b.String(), args, nil
+	return cs
 }
 
 // whereClause is scope AND (user conditions).
@@ -648,21 +611,6 @@ func (q *Query[T]) statement() render.Select {
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-func flatten(values []any) []any {
-	var out []any
-	for _, v := range values {
-		rv := reflect.ValueOf(v)
-		if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8 {
-			for i := 0; i < rv.Len(); i++ {
-				out = append(out, rv.Index(i).Interface())
-			}
-			continue
-		}
-		out = append(out, v)
-	}
-	return out
 }
 
 // Iter streams the rows one at a time without holding the result in

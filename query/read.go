@@ -161,7 +161,7 @@ func (q *Query[T]) FindMany(ctx context.Context, ex sqlt.Executor, ids ...any) (
 		return nil, fmt.Errorf("find many %s: %w", q.tableName(), err)
 	}
 	keys := make([]any, 0, len(ids))
-	for _, id := range flatten(ids) {
+	for _, id := range sqltext.ListValues(ids) {
 		key, ok, err := q.pkValue(id)
 		if err != nil {
 			return nil, fmt.Errorf("find many %s: %w", q.tableName(), err)

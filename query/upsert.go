@@ -20,7 +20,7 @@ import (
 // upsert fails, *v is left as it was before the call, as for
 // [Query.Insert].
 func (q *Query[T]) Upsert(ctx context.Context, ex sqlt.Executor, v *T, conflict []string, update ...string) error {
-	if err := q.writable("upsert"); err != nil {
+	if err := q.rowWritable("upsert"); err != nil {
 		return err
 	}
 	if v == nil {
@@ -109,25 +109,16 @@ func (q *Query[T]) upsertColumns(conflict, update []string) (qc, qu []string, er
 // Without rows UpsertMany runs no statement and returns nil; the conflict
 // and update columns are checked first.
 func (q *Query[T]) UpsertMany(ctx context.Context, ex sqlt.Executor, rows any, conflict []string, update ...string) error {
-	if err := q.writable("upsert many"); err != nil {
-		return err
-	}
-	if err := q.parentKeyed("upsert many"); err != nil {
+	if err := q.rowWritable("upsert many"); err != nil {
 		return err
 	}
 	qc, qu, err := q.upsertColumns(conflict, update)
 	if err != nil {
 		return fmt.Errorf("upsert many %s: %w", q.tableName(), err)
 	}
-	vals, err := elems[T](rows)
-	if err != nil {
-		return fmt.Errorf("upsert many %s: %w", q.tableName(), err)
-	}
-	if len(vals) == 0 {
-		return nil
-	}
-	if ex == nil {
-		return fmt.Errorf("upsert many %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
+	vals, err := q.manyRows("upsert many", ex, rows)
+	if err != nil || len(vals) == 0 {
+		return err
 	}
 	m := q.model
 	err = unchangedOnError(vals, func() error {

@@ -29,14 +29,31 @@ func (q *Query[T]) writable(op string) error {
 	return nil
 }
 
-// parentKeyed fails a write through a hasOne/hasMany relation whose parent
-// has a NULL or zero key (an unsaved parent): the row would get a foreign
-// key that points nowhere.
-func (q *Query[T]) parentKeyed(op string) error {
+// rowWritable is writable for the writes that store rows (insert, update,
+// save, upsert), and also fails a write through a hasOne/hasMany relation
+// whose parent has a NULL or zero key (an unsaved parent): the row would
+// get a foreign key that points nowhere.
+func (q *Query[T]) rowWritable(op string) error {
+	if err := q.writable(op); err != nil {
+		return err
+	}
 	if q.none && len(q.attrs) > 0 {
 		return fmt.Errorf("%s %s: the parent has no key (save it first): %w", op, q.tableName(), ErrBadArgument)
 	}
 	return nil
+}
+
+// manyRows returns the rows of a many-write as elems does; none (and no
+// executor needed) when rows is empty.
+func (q *Query[T]) manyRows(op string, ex sqlt.Executor, rows any) ([]reflect.Value, error) {
+	vals, err := elems[T](rows)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", op, q.tableName(), err)
+	}
+	if len(vals) > 0 && ex == nil {
+		return nil, fmt.Errorf("%s %s: nil executor: %w", op, q.tableName(), sqlt.ErrNilValue)
+	}
+	return vals, nil
 }
 
 // applyAttrs sets the relation's foreign key (and other scope attributes)
@@ -127,10 +144,7 @@ func touch(m *schema.Model, v reflect.Value, creating bool) {
 // keeps what a successful Insert set, key included, although the row is
 // gone: relkit cannot see that rollback (see the package documentation).
 func (q *Query[T]) Insert(ctx context.Context, ex sqlt.Executor, v *T) error {
-	if err := q.writable("insert"); err != nil {
-		return err
-	}
-	if err := q.parentKeyed("insert"); err != nil {
+	if err := q.rowWritable("insert"); err != nil {
 		return err
 	}
 	if v == nil {
@@ -251,21 +265,12 @@ func readKeys(rs *sqlt.Rows, m *schema.Model, rows []reflect.Value, what string)
 // the first attempt. Inside a caller's transaction rolled back later, the
 // rows keep their keys, as for [Query.Insert].
 func (q *Query[T]) InsertMany(ctx context.Context, ex sqlt.Executor, rows any) error {
-	if err := q.writable("insert many"); err != nil {
+	if err := q.rowWritable("insert many"); err != nil {
 		return err
 	}
-	if err := q.parentKeyed("insert many"); err != nil {
+	vals, err := q.manyRows("insert many", ex, rows)
+	if err != nil || len(vals) == 0 {
 		return err
-	}
-	vals, err := elems[T](rows)
-	if err != nil {
-		return fmt.Errorf("insert many %s: %w", q.tableName(), err)
-	}
-	if len(vals) == 0 {
-		return nil
-	}
-	if ex == nil {
-		return fmt.Errorf("insert many %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
 	}
 	err = unchangedOnError(vals, func() error {
 		for _, v := range vals {
@@ -318,10 +323,7 @@ func elems[T any](rows any) ([]reflect.Value, error) {
 // no row has that key. On any error *v is left as it was before the call
 // (updated_at and, on a relation query, the foreign key included).
 func (q *Query[T]) Update(ctx context.Context, ex sqlt.Executor, v *T) error {
-	if err := q.writable("update"); err != nil {
-		return err
-	}
-	if err := q.parentKeyed("update"); err != nil {
+	if err := q.rowWritable("update"); err != nil {
 		return err
 	}
 	if v == nil {
@@ -381,10 +383,7 @@ func updateRow(ctx context.Context, ex sqlt.Executor, m *schema.Model, rv reflec
 // primary key cannot be saved (sqlt.ErrNoPrimaryKey): use Insert. If the
 // save fails, *v is left as it was before the call, as for [Query.Insert].
 func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
-	if err := q.writable("save"); err != nil {
-		return err
-	}
-	if err := q.parentKeyed("save"); err != nil {
+	if err := q.rowWritable("save"); err != nil {
 		return err
 	}
 	if v == nil {
@@ -414,21 +413,15 @@ func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
 // before the call (keys, foreign keys and timestamps included), as for
 // [Query.InsertMany].
 func (q *Query[T]) SaveMany(ctx context.Context, ex sqlt.Executor, rows any) error {
-	if err := q.writable("save many"); err != nil {
-		return err
-	}
-	if err := q.parentKeyed("save many"); err != nil {
+	if err := q.rowWritable("save many"); err != nil {
 		return err
 	}
 	if q.model.PK == nil {
 		return fmt.Errorf("save many %s: %w", q.tableName(), sqlt.ErrNoPrimaryKey)
 	}
-	vals, err := elems[T](rows)
-	if err != nil {
-		return fmt.Errorf("save many %s: %w", q.tableName(), err)
-	}
-	if len(vals) == 0 {
-		return nil
+	vals, err := q.manyRows("save many", ex, rows)
+	if err != nil || len(vals) == 0 {
+		return err
 	}
 	return unchangedOnError(vals, func() error {
 		return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {

@@ -485,6 +485,9 @@ func TestRelatedWriteBadInput(t *testing.T) {
 			assert.ErrorIs(t, rq.Save(ctx, db, &c), query.ErrBadArgument)
 			assert.ErrorIs(t, rq.Update(ctx, db, &c), query.ErrBadArgument)
 			assert.ErrorIs(t, rq.SaveMany(ctx, db, []*fixture.Comment{&c}), query.ErrBadArgument)
+			u := fixture.Comment{Content: "x"}
+			assert.ErrorIs(t, rq.Upsert(ctx, db, &u, []string{"id"}), query.ErrBadArgument)
+			assert.ErrorIs(t, rq.UpsertMany(ctx, db, []fixture.Comment{u}, []string{"id"}), query.ErrBadArgument)
 			_, err = rq.FirstOrCreate(ctx, db, map[string]any{"content": "x"})
 			assert.ErrorIs(t, err, query.ErrBadArgument)
 			_, err = rq.UpdateOrCreate(ctx, db, map[string]any{"content": "x"}, nil)

@@ -276,12 +276,12 @@ func (r BelongsToManyRelation[P, C]) wherePivot(or bool, column string, args []a
 
 // WherePivotIn filters on pivot column in values (a slice or several values).
 func (r BelongsToManyRelation[P, C]) WherePivotIn(column string, values ...any) BelongsToManyRelation[P, C] {
-	return BelongsToManyRelation[P, C]{base[P, C]{addPivotWhere(r.m, false, column, "in", flatten(values)...)}}
+	return BelongsToManyRelation[P, C]{base[P, C]{addPivotWhere(r.m, false, column, "in", sqltext.ListValues(values)...)}}
 }
 
 // WherePivotNotIn filters on pivot column not in values.
 func (r BelongsToManyRelation[P, C]) WherePivotNotIn(column string, values ...any) BelongsToManyRelation[P, C] {
-	return BelongsToManyRelation[P, C]{base[P, C]{addPivotWhere(r.m, false, column, "not in", flatten(values)...)}}
+	return BelongsToManyRelation[P, C]{base[P, C]{addPivotWhere(r.m, false, column, "not in", sqltext.ListValues(values)...)}}
 }
 
 // WherePivotBetween filters on pivot column between low and high.
@@ -324,21 +324,6 @@ func (r BelongsToManyRelation[P, C]) OrderByPivot(column string, direction ...st
 		c.PivotOrders = append(c.PivotOrders, relmeta.PivotOrder{Column: column, Desc: desc})
 		return nil
 	})}}
-}
-
-func flatten(values []any) []any {
-	var out []any
-	for _, v := range values {
-		rv := reflect.ValueOf(v)
-		if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8 {
-			for i := 0; i < rv.Len(); i++ {
-				out = append(out, rv.Index(i).Interface())
-			}
-			continue
-		}
-		out = append(out, v)
-	}
-	return out
 }
 
 func containsStr(s []string, v string) bool {

@@ -1,5 +1,7 @@
 package rel
 
+import "github.com/relkit/relkit/internal/sqltext"
+
 // The OR forms of the pivot filters (Laravel's orWherePivotIn,
 // orWherePivotNotIn, orWherePivotBetween, orWherePivotNotBetween,
 // orWherePivotNull and orWherePivotNotNull): each is joined with OR to the
@@ -9,13 +11,13 @@ package rel
 
 // OrWherePivotIn is WherePivotIn joined with OR to the previous pivot filter.
 func (r BelongsToManyRelation[P, C]) OrWherePivotIn(column string, values ...any) BelongsToManyRelation[P, C] {
-	return BelongsToManyRelation[P, C]{base[P, C]{addPivotWhere(r.m, true, column, "in", flatten(values)...)}}
+	return BelongsToManyRelation[P, C]{base[P, C]{addPivotWhere(r.m, true, column, "in", sqltext.ListValues(values)...)}}
 }
 
 // OrWherePivotNotIn is WherePivotNotIn joined with OR to the previous pivot
 // filter.
 func (r BelongsToManyRelation[P, C]) OrWherePivotNotIn(column string, values ...any) BelongsToManyRelation[P, C] {
-	return BelongsToManyRelation[P, C]{base[P, C]{addPivotWhere(r.m, true, column, "not in", flatten(values)...)}}
+	return BelongsToManyRelation[P, C]{base[P, C]{addPivotWhere(r.m, true, column, "not in", sqltext.ListValues(values)...)}}
 }
 
 // OrWherePivotBetween is WherePivotBetween joined with OR to the previous

@@ -32,12 +32,7 @@ type pgxConn struct{ q PgxQuerier }
 // form, which PostgreSQL parses as each parameter's type (see textArgs).
 // Arguments of the parameters' own types take no detour.
 func (c pgxConn) query(ctx context.Context, sql string, args []any) (driverRows, error) {
-	r, err := c.q.Query(ctx, sql, args...)
-	if bindAsText(err) {
-		if text, ok := textArgs(args); ok {
-			r, err = c.q.Query(ctx, sql, text...)
-		}
-	}
+	r, err := retryAsText(args, func(args []any) (pgx.Rows, error) { return c.q.Query(ctx, sql, args...) })
 	if err != nil {
 		return nil, err
 	}
@@ -45,16 +40,23 @@ func (c pgxConn) query(ctx context.Context, sql string, args []any) (driverRows,
 }
 
 func (c pgxConn) exec(ctx context.Context, sql string, args []any) (int64, error) {
-	tag, err := c.q.Exec(ctx, sql, args...)
-	if bindAsText(err) {
-		if text, ok := textArgs(args); ok {
-			tag, err = c.q.Exec(ctx, sql, text...)
-		}
-	}
+	tag, err := retryAsText(args, func(args []any) (pgconn.CommandTag, error) { return c.q.Exec(ctx, sql, args...) })
 	if err != nil {
 		return 0, err
 	}
 	return tag.RowsAffected(), nil
+}
+
+// retryAsText runs a statement with args and, when pgx could not encode
+// them (see bindAsText), once more with their text forms (see textArgs).
+func retryAsText[R any](args []any, run func(args []any) (R, error)) (R, error) {
+	r, err := run(args)
+	if bindAsText(err) {
+		if text, ok := textArgs(args); ok {
+			r, err = run(text)
+		}
+	}
+	return r, err
 }
 
 func (c pgxConn) begin(ctx context.Context, opts TxOptions) (driverTx, error) {

@@ -37,6 +37,19 @@ func customValuer(t reflect.Type) bool {
 	return t.Implements(valuerType) || reflect.PointerTo(t).Implements(valuerType)
 }
 
+// value returns field f of the struct v, through its pointer when ptr;
+// ok is false for a nil pointer (NULL).
+func value(f *schema.Field, v reflect.Value, ptr bool) (reflect.Value, bool) {
+	fv := f.Get(v)
+	if !ptr {
+		return fv, true
+	}
+	if fv.IsNil() {
+		return fv, false
+	}
+	return fv.Elem(), true
+}
+
 func intReader(f *schema.Field) Reader[int64] {
 	t := f.Type
 	ptr := t.Kind() == reflect.Pointer
@@ -47,24 +60,17 @@ func intReader(f *schema.Field) Reader[int64] {
 		switch t.Kind() {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 			return func(v reflect.Value) (int64, bool, error) {
-				fv := f.Get(v)
-				if ptr {
-					if fv.IsNil() {
-						return 0, false, nil
-					}
-					fv = fv.Elem()
+				fv, ok := value(f, v, ptr)
+				if !ok {
+					return 0, false, nil
 				}
-				x := fv.Int()
-				return x, true, nil
+				return fv.Int(), true, nil
 			}
 		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 			return func(v reflect.Value) (int64, bool, error) {
-				fv := f.Get(v)
-				if ptr {
-					if fv.IsNil() {
-						return 0, false, nil
-					}
-					fv = fv.Elem()
+				fv, ok := value(f, v, ptr)
+				if !ok {
+					return 0, false, nil
 				}
 				u := fv.Uint()
 				if u > math.MaxInt64 {
@@ -87,15 +93,11 @@ func strReader(f *schema.Field) Reader[string] {
 	}
 	if t.Kind() == reflect.String && !customValuer(f.Type) && !customValuer(t) {
 		return func(v reflect.Value) (string, bool, error) {
-			fv := f.Get(v)
-			if ptr {
-				if fv.IsNil() {
-					return "", false, nil
-				}
-				fv = fv.Elem()
+			fv, ok := value(f, v, ptr)
+			if !ok {
+				return "", false, nil
 			}
-			s := fv.String()
-			return s, true, nil
+			return fv.String(), true, nil
 		}
 	}
 	return func(v reflect.Value) (string, bool, error) {

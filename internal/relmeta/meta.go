@@ -21,6 +21,7 @@ package relmeta
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	sq "github.com/Masterminds/squirrel"
@@ -233,15 +234,13 @@ func (m *Meta) PivotColumn(col string) string {
 func (m *Meta) Clone() *Meta {
 	c := *m
 	c.From = m
-	c.PivotColumns = clip(m.PivotColumns)
-	c.PivotValues = clip(m.PivotValues)
-	c.PivotWheres = clip(m.PivotWheres)
-	c.PivotOrders = clip(m.PivotOrders)
-	c.Wheres = clip(m.Wheres)
+	c.PivotColumns = slices.Clip(m.PivotColumns)
+	c.PivotValues = slices.Clip(m.PivotValues)
+	c.PivotWheres = slices.Clip(m.PivotWheres)
+	c.PivotOrders = slices.Clip(m.PivotOrders)
+	c.Wheres = slices.Clip(m.Wheres)
 	return &c
 }
-
-func clip[S ~[]E, E any](s S) S { return s[:len(s):len(s)] }
 
 // ParentKeys are the relation keys of a list of parents: each parent's
 // (nil for NULL) and the distinct non-NULL keys in order of appearance.

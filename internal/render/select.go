@@ -8,6 +8,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,7 +47,7 @@ func (s *Select) Cond() sq.Sqlizer {
 	if len(s.Scope) == 0 {
 		return s.Where
 	}
-	return And(append(s.Scope[:len(s.Scope):len(s.Scope)], paren{s.Where}))
+	return And(append(slices.Clip(s.Scope), paren{s.Where}))
 }
 
 // ToSql renders the statement with "?" placeholders.
@@ -137,17 +138,45 @@ type And []sq.Sqlizer
 
 // ToSql renders the conditions.
 func (l And) ToSql() (string, []any, error) {
+	return join(len(l), func(i int) (sq.Sqlizer, bool) { return l[i], false })
+}
+
+// Term is a condition and how it joins the one before it: with "or" when
+// Or, else with "and".
+type Term struct {
+	Or   bool
+	Cond sq.Sqlizer
+}
+
+// Terms joins conditions in order, each with its connective, parenthesising
+// each one as And does; "a and b or c" groups as SQL reads it, as
+// Laravel's where/orWhere do.
+type Terms []Term
+
+// ToSql renders the conditions.
+func (l Terms) ToSql() (string, []any, error) {
+	return join(len(l), func(i int) (sq.Sqlizer, bool) { return l[i].Cond, l[i].Or })
+}
+
+// join renders n conditions; at(i) is the i-th and whether "or" (else
+// "and") joins it to the one before.
+func join(n int, at func(i int) (c sq.Sqlizer, or bool)) (string, []any, error) {
 	var b strings.Builder
 	var args []any
-	for i, c := range l {
+	for i := range n {
+		c, or := at(i)
 		s, a, err := c.ToSql()
 		if err != nil {
 			return "", nil, err
 		}
 		if i > 0 {
-			b.WriteString(" and ")
+			if or {
+				b.WriteString(" or ")
+			} else {
+				b.WriteString(" and ")
+			}
 		}
-		if len(l) > 1 && sqltext.NeedsParens(s) {
+		if n > 1 && sqltext.NeedsParens(s) {
 			s = "(" + s + ")"
 		}
 		b.WriteString(s)

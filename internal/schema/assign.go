@@ -71,7 +71,7 @@ func Assign(fv reflect.Value, v any) error {
 	case ft.Kind() == reflect.String && rv.CanInt():
 		fv.SetString(strconv.FormatInt(rv.Int(), 10))
 		return nil
-	case isNumber(ft.Kind()) && isNumber(rv.Kind()), ft.Kind() == reflect.String && rv.Kind() == reflect.String:
+	case IsNumber(ft.Kind()) && IsNumber(rv.Kind()), ft.Kind() == reflect.String && rv.Kind() == reflect.String:
 		cv := rv.Convert(ft)
 		if cv.Convert(rv.Type()).Interface() != rv.Interface() {
 			return fmt.Errorf("assign %v to %s: value out of range", v, ft)
@@ -85,7 +85,8 @@ func Assign(fv reflect.Value, v any) error {
 	return fmt.Errorf("assign %T to %s: incompatible types", v, ft)
 }
 
-func isNumber(k reflect.Kind) bool {
+// IsNumber reports whether k is an integer or floating-point kind.
+func IsNumber(k reflect.Kind) bool {
 	switch k {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,

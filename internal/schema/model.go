@@ -156,7 +156,16 @@ func (f *Field) Set(v reflect.Value) reflect.Value {
 	if !f.viaPtr {
 		return v.FieldByIndex(f.Index)
 	}
-	for i, x := range f.Index {
+	return FieldAt(v, f.Index)
+}
+
+// FieldAt returns the field at index path idx of the addressable struct
+// value v for writing, allocating nil embedded pointers on the way.
+func FieldAt(v reflect.Value, idx []int) reflect.Value {
+	if len(idx) == 1 {
+		return v.Field(idx[0])
+	}
+	for i, x := range idx {
 		if i > 0 && v.Kind() == reflect.Pointer {
 			if v.IsNil() {
 				v.Set(reflect.New(v.Type().Elem()))
