@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -423,8 +424,16 @@ func whereMeta(m *relmeta.Meta, conds []sq.Sqlizer) *relmeta.Meta {
 				c.Invalid = fmt.Errorf("relation %s: Where: %w", c.Name, err)
 				return
 			}
+			// Kept as rendered, so that a condition the caller changes
+			// later (an sq.Eq map) changes neither the relation nor
+			// what was checked.
+			s, args, err := w.ToSql()
+			if err != nil {
+				c.Invalid = fmt.Errorf("relation %s: Where: %w", c.Name, err)
+				return
+			}
+			c.Wheres = append(c.Wheres, sq.Expr(s, slices.Clone(args)...))
 		}
-		c.Wheres = append(c.Wheres, conds...)
 	})
 }
 
