@@ -11,11 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	. "github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
-	"github.com/relkit/relkit/internal/render"
 )
 
 // category is a self-referencing model: categories have child categories.

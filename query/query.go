@@ -175,7 +175,8 @@ func (q *Query[T]) AddSelect(expr sq.Sqlizer) *Query[T] {
 		if expr == nil {
 			return fmt.Errorf("add select: nil expression: %w", ErrBadArgument)
 		}
-		if err := checkRaw("add select", expr); err != nil {
+		expr, err := checkRaw("add select", expr)
+		if err != nil {
 			return err
 		}
 		c.selects = append(c.selects, expr)
@@ -196,8 +197,8 @@ func (q *Query[T]) Distinct() *Query[T] {
 // Join adds a raw join clause ("join roles on …") with bound arguments.
 func (q *Query[T]) Join(clause string, args ...any) *Query[T] {
 	return q.with(func(c *Query[T]) error {
-		j := sq.Expr(clause, args...)
-		if err := checkRaw("join", j); err != nil {
+		j, err := checkRaw("join", sq.Expr(clause, args...))
+		if err != nil {
 			return err
 		}
 		c.joins = append(c.joins, j)
@@ -239,7 +240,8 @@ func (q *Query[T]) addWhere(or bool, conds []sq.Sqlizer) *Query[T] {
 				return fmt.Errorf("where: nil condition: %w", ErrBadArgument)
 			}
 		}
-		if err := checkRaw("where", s); err != nil {
+		s, err := checkRaw("where", s)
+		if err != nil {
 			return err
 		}
 		c.wheres = append(c.wheres, cond{or: or, s: s})
@@ -410,8 +412,8 @@ func (q *Query[T]) OrderByDesc(column string) *Query[T] { return q.OrderBy(colum
 // OrderByRaw orders by a raw expression with bound arguments.
 func (q *Query[T]) OrderByRaw(sql string, args ...any) *Query[T] {
 	return q.with(func(c *Query[T]) error {
-		o := sq.Expr(sql, args...)
-		if err := checkRaw("order by", o); err != nil {
+		o, err := checkRaw("order by", sq.Expr(sql, args...))
+		if err != nil {
 			return err
 		}
 		c.orders = append(c.orders, o)
@@ -468,7 +470,8 @@ func (q *Query[T]) Having(conds ...sq.Sqlizer) *Query[T] {
 			if s == nil {
 				return fmt.Errorf("having: nil condition: %w", ErrBadArgument)
 			}
-			if err := checkRaw("having", s); err != nil {
+			s, err := checkRaw("having", s)
+			if err != nil {
 				return err
 			}
 			c.havings = append(c.havings, cond{s: s})
@@ -513,11 +516,12 @@ func (q *Query[T]) Scope(conds ...sq.Sqlizer) *Query[T] {
 			if s == nil {
 				return fmt.Errorf("scope: nil condition: %w", ErrBadArgument)
 			}
-			if err := checkRaw("scope", s); err != nil {
+			s, err := checkRaw("scope", s)
+			if err != nil {
 				return err
 			}
+			c.scope = append(c.scope, s)
 		}
-		c.scope = append(c.scope, conds...)
 		return nil
 	})
 }
@@ -526,12 +530,14 @@ func (q *Query[T]) Scope(conds ...sq.Sqlizer) *Query[T] {
 // sqlt.ErrUnsafeFragment, if it could change the statement around it (a
 // comment, a ";", an unbalanced parenthesis or quote…): see
 // sqlt.CheckFragment. Every raw fragment is checked when it enters the
-// builder, so no statement is ever built from a refused one.
-func checkRaw(what string, s sq.Sqlizer) error {
-	if err := sqltext.CheckSqlizer(s); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+// builder, and the builder keeps the rendering checked (see
+// sqltext.Freeze), so no statement is ever built from a refused one.
+func checkRaw(what string, s sq.Sqlizer) (sq.Sqlizer, error) {
+	f, err := sqltext.Freeze(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	return nil
+	return f, nil
 }
 
 // renderConds joins conditions with AND/OR, parenthesising each one that

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"sort"
 	"strings"
 
@@ -417,22 +416,18 @@ func whereMeta(m *relmeta.Meta, conds []sq.Sqlizer) *relmeta.Meta {
 				c.Invalid = fmt.Errorf("relation %s: Where(nil): %w", c.Name, ErrBadRelation)
 				return
 			}
-			// Checked once, here: every use of the relation (queries,
-			// eager loads, existence tests, aggregates, pivot writes)
-			// returns this error before any statement.
-			if err := sqltext.CheckSqlizer(w); err != nil {
-				c.Invalid = fmt.Errorf("relation %s: Where: %w", c.Name, err)
-				return
-			}
-			// Kept as rendered, so that a condition the caller changes
-			// later (an sq.Eq map) changes neither the relation nor
-			// what was checked.
-			s, args, err := w.ToSql()
+			// Checked and rendered once, here: every use of the
+			// relation (queries, eager loads, existence tests,
+			// aggregates, pivot writes) returns this error before any
+			// statement, and a condition the caller changes later (an
+			// sq.Eq map) changes neither the relation nor what was
+			// checked.
+			f, err := sqltext.Freeze(w)
 			if err != nil {
 				c.Invalid = fmt.Errorf("relation %s: Where: %w", c.Name, err)
 				return
 			}
-			c.Wheres = append(c.Wheres, sq.Expr(s, slices.Clone(args)...))
+			c.Wheres = append(c.Wheres, f)
 		}
 	})
 }
