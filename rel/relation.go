@@ -41,9 +41,13 @@ var errZeroRelation = fmt.Errorf("relation not declared (use rel.HasOne, rel.Has
 // zeroMeta describes a zero relation value, and a nil Relation.
 var zeroMeta = &relmeta.Meta{Invalid: errZeroRelation}
 
-// metaOf returns r's description: zeroMeta for a nil or zero relation.
+// metaOf returns r's description: zeroMeta for a nil or zero relation
+// (a nil *HasManyRelation too, whose value methods cannot be called).
 func metaOf(r Relation) *relmeta.Meta {
 	if r == nil {
+		return zeroMeta
+	}
+	if v := reflect.ValueOf(r); v.Kind() == reflect.Pointer && v.IsNil() {
 		return zeroMeta
 	}
 	if m := r.meta(); m != nil {
