@@ -59,11 +59,13 @@ type Tag struct {
 
 // Relations are typed values, declared once.
 var (
-	UserPhone  = rel.HasOne[User, Phone]()                                    // phones.user_id = users.id
-	UserPosts  = rel.HasMany[User, Post]()                                    // posts.user_id = users.id
-	PostAuthor = rel.BelongsTo[Post, User]().WithDefault(User{Name: "Guest"}) // posts.user_id → users.id
+	UserPhone  = rel.HasOne[User, Phone]()                                                    // phones.user_id = users.id
+	UserPosts  = rel.HasMany[User, Post]()                                                    // posts.user_id = users.id
+	PostAuthor = rel.BelongsTo[Post, User]().WithDefault(User{Name: "Guest"}).Named("author") // posts.user_id → users.id
 	// PostTags goes through the pivot table post_tag, ordered by its position.
-	PostTags = rel.BelongsToMany[Post, Tag]().WithPivot("position").OrderByPivot("position")
+	// A declaration with options ends with Named (or Field) so that its
+	// name ("tags" in load.Paths) finds the relation with them.
+	PostTags = rel.BelongsToMany[Post, Tag]().WithPivot("position").OrderByPivot("position").Named("tags")
 )
 
 // openBlog opens an in-memory SQLite database with a small blog:

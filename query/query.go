@@ -172,7 +172,8 @@ func (q *Query[T]) AddSelect(expr sq.Sqlizer) *Query[T] {
 		if expr == nil {
 			return fmt.Errorf("add select: nil expression: %w", ErrBadArgument)
 		}
-		if err := checkRaw("add select", expr); err != nil {
+		expr, err := checkRaw("add select", expr)
+		if err != nil {
 			return err
 		}
 		c.selects = append(c.selects, expr)
@@ -193,8 +194,8 @@ func (q *Query[T]) Distinct() *Query[T] {
 // Join adds a raw join clause ("join roles on …") with bound arguments.
 func (q *Query[T]) Join(clause string, args ...any) *Query[T] {
 	return q.with(func(c *Query[T]) error {
-		j := sq.Expr(clause, args...)
-		if err := checkRaw("join", j); err != nil {
+		j, err := checkRaw("join", sq.Expr(clause, args...))
+		if err != nil {
 			return err
 		}
 		c.joins = append(c.joins, j)
@@ -222,6 +223,10 @@ func (q *Query[T]) OrWhere(conds ...sq.Sqlizer) *Query[T] {
 
 func (q *Query[T]) addWhere(or bool, conds []sq.Sqlizer) *Query[T] {
 	return q.with(func(c *Query[T]) error {
+		conds, err := checkConds("where", conds)
+		if err != nil {
+			return err
+		}
 		var s sq.Sqlizer
 		switch len(conds) {
 		case 0:
@@ -230,9 +235,6 @@ func (q *Query[T]) addWhere(or bool, conds []sq.Sqlizer) *Query[T] {
 			s = conds[0]
 		default:
 			s = render.Group(conds)
-		}
-		if err := checkConds("where", conds); err != nil {
-			return err
 		}
 		c.wheres = append(c.wheres, render.Term{Or: or, Cond: s})
 		return nil
@@ -402,8 +404,8 @@ func (q *Query[T]) OrderByDesc(column string) *Query[T] { return q.OrderBy(colum
 // OrderByRaw orders by a raw expression with bound arguments.
 func (q *Query[T]) OrderByRaw(sql string, args ...any) *Query[T] {
 	return q.with(func(c *Query[T]) error {
-		o := sq.Expr(sql, args...)
-		if err := checkRaw("order by", o); err != nil {
+		o, err := checkRaw("order by", sq.Expr(sql, args...))
+		if err != nil {
 			return err
 		}
 		c.orders = append(c.orders, o)
@@ -447,7 +449,8 @@ func (q *Query[T]) GroupBy(columns ...string) *Query[T] {
 // Having adds HAVING conditions, ANDed.
 func (q *Query[T]) Having(conds ...sq.Sqlizer) *Query[T] {
 	return q.with(func(c *Query[T]) error {
-		if err := checkConds("having", conds); err != nil {
+		conds, err := checkConds("having", conds)
+		if err != nil {
 			return err
 		}
 		for _, s := range conds {
@@ -489,7 +492,8 @@ func (q *Query[T]) With(loaders ...Loader[T]) *Query[T] {
 // conditions and cannot be escaped by OrWhere (relation queries use it).
 func (q *Query[T]) Scope(conds ...sq.Sqlizer) *Query[T] {
 	return q.with(func(c *Query[T]) error {
-		if err := checkConds("scope", conds); err != nil {
+		conds, err := checkConds("scope", conds)
+		if err != nil {
 			return err
 		}
 		c.scope = append(c.scope, conds...)
@@ -498,29 +502,35 @@ func (q *Query[T]) Scope(conds ...sq.Sqlizer) *Query[T] {
 }
 
 // checkConds refuses a nil condition (ErrBadArgument) and checks each of
-// conds with checkRaw.
-func checkConds(what string, conds []sq.Sqlizer) error {
-	for _, s := range conds {
+// conds with checkRaw, returning the checked renderings (a new slice: the
+// caller's may change later).
+func checkConds(what string, conds []sq.Sqlizer) ([]sq.Sqlizer, error) {
+	out := make([]sq.Sqlizer, len(conds))
+	for i, s := range conds {
 		if s == nil {
-			return fmt.Errorf("%s: nil condition: %w", what, ErrBadArgument)
+			return nil, fmt.Errorf("%s: nil condition: %w", what, ErrBadArgument)
 		}
-		if err := checkRaw(what, s); err != nil {
-			return err
+		f, err := checkRaw(what, s)
+		if err != nil {
+			return nil, err
 		}
+		out[i] = f
 	}
-	return nil
+	return out, nil
 }
 
 // checkRaw renders a caller's SQL fragment and refuses it, wrapping
 // sqlt.ErrUnsafeFragment, if it could change the statement around it (a
 // comment, a ";", an unbalanced parenthesis or quote…): see
 // sqlt.CheckFragment. Every raw fragment is checked when it enters the
-// builder, so no statement is ever built from a refused one.
-func checkRaw(what string, s sq.Sqlizer) error {
-	if err := sqltext.CheckSqlizer(s); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+// builder, and the builder keeps the rendering checked (see
+// sqltext.Freeze), so no statement is ever built from a refused one.
+func checkRaw(what string, s sq.Sqlizer) (sq.Sqlizer, error) {
+	f, err := sqltext.Freeze(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	return nil
+	return f, nil
 }
 
 // renderConds joins conditions with AND/OR (see render.Terms), or is nil

@@ -128,3 +128,28 @@ func TestScopeCannotBeEscapedByRawOr(t *testing.T) {
 		assert.Zero(t, bobs, "no other parent's post was updated")
 	})
 }
+
+// A query keeps its conditions as they were checked when added: changing
+// the caller's condition afterwards (an sq.Eq map, a reused slice) changes
+// neither the query nor slips an unchecked fragment past the scope.
+func TestConditionsAreFixedWhenAdded(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		ann := User{ID: 1}
+		cond := sq.Eq{"votes": 10}
+		conds := []sq.Sqlizer{cond, sq.Expr("title <> ?", "x")}
+		q := query.Related(UserPosts, &ann).Where(conds...).Having().OrderByRaw("id")
+		cond["votes"] = 3
+		cond["1 = 1) or (1"] = 1 // refused by the check, had it been given
+		conds[1] = sq.Expr("1 = 1")
+		posts, err := q.Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, posts, 1)
+		assert.Equal(t, "hello", posts[0].Title)
+		s, args, err := q.ToSql()
+		require.NoError(t, err)
+		assert.NotContains(t, s, "1 = 1")
+		assert.Equal(t, []any{int64(1), 10, "x"}, args)
+	})
+}

@@ -41,9 +41,13 @@ var errZeroRelation = fmt.Errorf("relation not declared (use rel.HasOne, rel.Has
 // zeroMeta describes a zero relation value, and a nil Relation.
 var zeroMeta = &relmeta.Meta{Invalid: errZeroRelation}
 
-// metaOf returns r's description: zeroMeta for a nil or zero relation.
+// metaOf returns r's description: zeroMeta for a nil or zero relation
+// (a nil *HasManyRelation too, whose value methods cannot be called).
 func metaOf(r Relation) *relmeta.Meta {
 	if r == nil {
+		return zeroMeta
+	}
+	if v := reflect.ValueOf(r); v.Kind() == reflect.Pointer && v.IsNil() {
 		return zeroMeta
 	}
 	if m := r.meta(); m != nil {
@@ -416,15 +420,19 @@ func whereMeta(m *relmeta.Meta, conds []sq.Sqlizer) *relmeta.Meta {
 				c.Invalid = fmt.Errorf("relation %s: Where(nil): %w", c.Name, ErrBadRelation)
 				return
 			}
-			// Checked once, here: every use of the relation (queries,
-			// eager loads, existence tests, aggregates, pivot writes)
-			// returns this error before any statement.
-			if err := sqltext.CheckSqlizer(w); err != nil {
+			// Checked and rendered once, here: every use of the
+			// relation (queries, eager loads, existence tests,
+			// aggregates, pivot writes) returns this error before any
+			// statement, and a condition the caller changes later (an
+			// sq.Eq map) changes neither the relation nor what was
+			// checked.
+			f, err := sqltext.Freeze(w)
+			if err != nil {
 				c.Invalid = fmt.Errorf("relation %s: Where: %w", c.Name, err)
 				return
 			}
+			c.Wheres = append(c.Wheres, f)
 		}
-		c.Wheres = append(c.Wheres, conds...)
 	})
 }
 

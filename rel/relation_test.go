@@ -313,6 +313,30 @@ func TestRelatedKeepsItsScope(t *testing.T) {
 	})
 }
 
+// A relation's Where condition is kept as it was rendered and checked at
+// declaration: changing the caller's condition afterwards (an sq.Eq map)
+// neither changes the relation nor slips an unchecked fragment past the
+// scope.
+func TestWhereIsFixedAtDeclaration(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		fixture.Seed(t, db)
+		ann, err := query.From[fixture.User]().Find(ctx, db, 1)
+		require.NoError(t, err)
+		cond := sq.Eq{"votes": 10}
+		hot := fixture.UserPosts.Where(cond)
+		cond["votes"] = 3
+		cond["1 = 1) or (1"] = 1 // refused by the check, had it been given
+		posts, err := query.Related(hot, &ann).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, posts, 1)
+		assert.Equal(t, "hello", posts[0].Title)
+		n, err := query.From[fixture.User]().Where(query.Has(hot)).Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n)
+	})
+}
+
 func TestRelatedBadInput(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()

@@ -45,7 +45,9 @@ type Dialect interface {
 	// (strings that are not valid UTF-8 included).
 	KeyList(qualifiedCol string, keys []any) (string, []any)
 	// Upsert renders the conflict clause of an insert that updates the
-	// given columns when the conflict columns collide (quoted already).
+	// given columns when the conflict columns collide. The columns, like
+	// KeyList's qualifiedCol, come in relkit's neutral form (marked
+	// identifiers, which Rebind quotes): write them as given.
 	Upsert(conflict []string, update []string) string
 	// RowLock renders the row-locking clause l of a SELECT (whose Mode
 	// is not LockNone), with a leading space, or fails when the database

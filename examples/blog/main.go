@@ -98,9 +98,11 @@ var (
 	UserPhone = rel.HasOne[User, Phone]()
 	UserPosts = rel.HasMany[User, Post]()
 	// PostAuthor falls back to a "Guest Author" for anonymous posts.
-	PostAuthor   = rel.BelongsTo[Post, User]().WithDefault(User{Name: "Guest Author"})
+	PostAuthor   = rel.BelongsTo[Post, User]().WithDefault(User{Name: "Guest Author"}).Named("author")
 	PostComments = rel.HasMany[Post, Comment]()
-	PostTags     = rel.BelongsToMany[Post, Tag]().WithPivot("position").OrderByPivot("position")
+	// Named (or Field) ends a declaration with options, so that its name
+	// ("tags" in a string path) finds the relation with them.
+	PostTags = rel.BelongsToMany[Post, Tag]().WithPivot("position").OrderByPivot("position").Named("tags")
 )
 
 var schema = []string{

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 )
 
 // ErrNilValue is returned when a nil pointer is passed where a value is
@@ -23,19 +24,28 @@ type Sqlizer interface {
 // each member of a slice of Sqlizers (sq.And, sq.Or) and each column name
 // of a map condition (sq.Eq, sq.Gt, …).
 func CheckSqlizer(s Sqlizer) error {
+	_, err := Freeze(s)
+	return err
+}
+
+// Freeze checks s with [CheckSqlizer] and returns its rendering: a
+// Sqlizer that gives the SQL and arguments checked, whatever the caller
+// does to s afterwards (an sq.Eq map changed, a condition's slice reused).
+// Builders keep what they froze, so that what runs is what was checked.
+func Freeze(s Sqlizer) (Sqlizer, error) {
 	if s == nil {
-		return fmt.Errorf("nil SQL fragment: %w", ErrNilValue)
+		return nil, fmt.Errorf("nil SQL fragment: %w", ErrNilValue)
 	}
 	switch v := reflect.ValueOf(s); v.Kind() {
 	case reflect.Slice:
 		for i := 0; i < v.Len(); i++ {
 			e := v.Index(i)
 			if e.Kind() == reflect.Interface && e.IsNil() {
-				return fmt.Errorf("nil SQL fragment in %T: %w", s, ErrNilValue)
+				return nil, fmt.Errorf("nil SQL fragment in %T: %w", s, ErrNilValue)
 			}
 			if m, ok := e.Interface().(Sqlizer); ok {
 				if err := CheckSqlizer(m); err != nil {
-					return err
+					return nil, err
 				}
 			}
 		}
@@ -43,14 +53,25 @@ func CheckSqlizer(s Sqlizer) error {
 		if v.Type().Key().Kind() == reflect.String {
 			for it := v.MapRange(); it.Next(); {
 				if err := CheckFragment(it.Key().String()); err != nil {
-					return err
+					return nil, err
 				}
 			}
 		}
 	}
-	sql, _, err := s.ToSql()
+	sql, args, err := s.ToSql()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return CheckFragment(sql)
+	if err := CheckFragment(sql); err != nil {
+		return nil, err
+	}
+	return frozen{sql, slices.Clone(args)}, nil
 }
+
+// frozen is a rendered fragment.
+type frozen struct {
+	sql  string
+	args []any
+}
+
+func (f frozen) ToSql() (string, []any, error) { return f.sql, f.args, nil }
