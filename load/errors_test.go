@@ -323,3 +323,45 @@ func TestStructPivotValues(t *testing.T) {
 		assert.Empty(t, hs[2].Roles)
 	})
 }
+
+// MapNotedRole reads the roles table with its pivot in a map.
+type MapNotedRole struct {
+	ID    int64          `db:"id"`
+	Pivot map[string]any `db:"-"`
+}
+
+// TableName names MapNotedRole's table.
+func (MapNotedRole) TableName() string { return "roles" }
+
+// MapNoteHolder is a user with roles whose pivot is a map.
+type MapNoteHolder struct {
+	ID    int64          `db:"id"`
+	Roles []MapNotedRole `db:"-"`
+}
+
+// TableName names MapNoteHolder's table.
+func (MapNoteHolder) TableName() string { return "users" }
+
+var mapNoteRoles = rel.BelongsToMany[MapNoteHolder, MapNotedRole]("role_notes", "user_id", "role_id").
+	WithPivot("note", "score", "weight", "level", "seen").OrderByPivot("role_id")
+
+// TestMapPivotValues: a map pivot holds each column's value as the driver
+// reads it into an any, NULL as nil.
+func TestMapPivotValues(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		db.MustExec(t,
+			`create table role_notes (user_id bigint not null, role_id bigint not null, note text, score bigint,
+				weight double precision, level bigint, seen boolean, primary key (user_id, role_id))`,
+			`insert into role_notes values (1, 1, 'first', 700, 1.5, 2, true), (1, 2, null, null, null, null, null)`,
+		)
+		hs := []MapNoteHolder{{ID: 1}}
+		require.NoError(t, load.With(ctx, db, hs, mapNoteRoles))
+		require.Len(t, hs[0].Roles, 2)
+		assert.Equal(t, map[string]any{"user_id": int64(1), "role_id": int64(1), "note": "first", "score": int64(700),
+			"weight": 1.5, "level": int64(2), "seen": true}, hs[0].Roles[0].Pivot)
+		assert.Equal(t, map[string]any{"user_id": int64(1), "role_id": int64(2), "note": nil, "score": nil,
+			"weight": nil, "level": nil, "seen": nil}, hs[0].Roles[1].Pivot)
+	})
+}

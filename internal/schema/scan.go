@@ -1,9 +1,11 @@
 package schema
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -148,6 +150,10 @@ func scanRowsExtra(rows Rows, t reflect.Type, next func() reflect.Value, after f
 		}
 	}
 	var extraVals, extraBlock []any
+	var boxes []boxDest // per extra column: its boxing destination, or nil
+	if extraIdx != nil && extra.Dests == nil {
+		boxes = boxDests(rows, extraIdx)
+	}
 	for rows.Next() {
 		v := next()
 		if !v.IsValid() {
@@ -181,7 +187,12 @@ func scanRowsExtra(rows Rows, t reflect.Type, next func() reflect.Value, after f
 			extraVals = extraBlock[:len(extraIdx):len(extraIdx)]
 			extraBlock = extraBlock[len(extraIdx):]
 			for j, i := range extraIdx {
-				dest[i] = &extraVals[j]
+				if boxes != nil && boxes[j] != nil {
+					boxes[j].to(&extraVals[j])
+					dest[i] = boxes[j]
+				} else {
+					dest[i] = &extraVals[j]
+				}
 			}
 		}
 		if err := rows.Scan(dest...); err != nil {
@@ -379,4 +390,94 @@ func (d *stringDest) ScanText(v pgtype.Text) error {
 func (f *Field) Offset(t reflect.Type) (off uintptr, ok bool) {
 	fp := fieldPtrOf(t, f)
 	return fp.off, fp.ptr != nil
+}
+
+// boxDest reads a column into an any as a *any destination would, with
+// the value's type known from the column's type, so that pgx decodes it
+// without an allocation of its own and only the boxing remains (pgx
+// decoding into an any allocates each value twice). Under database/sql it
+// is a sql.Scanner storing the driver's value, as a *any gets it.
+type boxDest interface {
+	sql.Scanner
+	to(slot *any)
+}
+
+// boxDests returns the boxing destinations of the extra columns at idx,
+// for the PostgreSQL column types whose pgx decoding into an any gives an
+// int64, bool, string or float64; nil when rows does not name its column
+// types.
+func boxDests(rows Rows, idx []int) []boxDest {
+	tn, ok := rows.(interface{ ColumnTypeNames() ([]string, error) })
+	if !ok {
+		return nil
+	}
+	names, err := tn.ColumnTypeNames()
+	if err != nil || len(names) <= slices.Max(idx) {
+		return nil
+	}
+	out := make([]boxDest, len(idx))
+	for j, i := range idx {
+		switch names[i] {
+		case "INT8":
+			out[j] = &int64Box{}
+		case "BOOL":
+			out[j] = &boolBox{}
+		case "TEXT", "VARCHAR":
+			out[j] = &stringBox{}
+		case "FLOAT8":
+			out[j] = &float64Box{}
+		}
+	}
+	return out
+}
+
+type anyBox struct{ slot *any }
+
+func (b *anyBox) to(slot *any) { b.slot = slot }
+
+func (b *anyBox) Scan(src any) error {
+	if p, ok := src.([]byte); ok {
+		src = bytes.Clone(p) // the driver may reuse its buffer
+	}
+	*b.slot = src
+	return nil
+}
+
+type (
+	int64Box   struct{ anyBox }
+	boolBox    struct{ anyBox }
+	stringBox  struct{ anyBox }
+	float64Box struct{ anyBox }
+)
+
+func (b *int64Box) ScanInt64(v pgtype.Int8) error {
+	*b.slot = nil
+	if v.Valid {
+		*b.slot = v.Int64
+	}
+	return nil
+}
+
+func (b *boolBox) ScanBool(v pgtype.Bool) error {
+	*b.slot = nil
+	if v.Valid {
+		*b.slot = v.Bool
+	}
+	return nil
+}
+
+func (b *stringBox) ScanText(v pgtype.Text) error {
+	*b.slot = nil
+	if v.Valid {
+		*b.slot = v.String
+	}
+	return nil
+}
+
+func (b *float64Box) ScanFloat64(v pgtype.Float8) error {
+	*b.slot = nil
+	if v.Valid {
+		*b.slot = v.Float64
+	}
+	return nil
 }
