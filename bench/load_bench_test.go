@@ -19,14 +19,16 @@ import (
 )
 
 // The eager-loading benchmarks: users with posts, posts with comments,
-// users with roles through a pivot table with a pivot column.
+// users with roles through a pivot table with a pivot column (into a
+// map[string]any and into a typed struct).
 type (
 	// LUser is a parent of the eager-loading benchmarks.
 	LUser struct {
-		ID    int64   `db:"id"`
-		Name  string  `db:"name"`
-		Posts []LPost `db:"-"`
-		Roles []LRole `db:"-"`
+		ID         int64        `db:"id"`
+		Name       string       `db:"name"`
+		Posts      []LPost      `db:"-"`
+		Roles      []LRole      `db:"-"`
+		TypedRoles []LTypedRole `db:"-"`
 	}
 	// LPost belongs to an LUser and has comments.
 	LPost struct {
@@ -50,6 +52,18 @@ type (
 		Name  string         `db:"name"`
 		Pivot map[string]any `db:"-"`
 	}
+	// LTypedRole is LRole with its pivot columns in a typed struct.
+	LTypedRole struct {
+		ID    int64      `db:"id"`
+		Name  string     `db:"name"`
+		Pivot LRolePivot `db:"-"`
+	}
+	// LRolePivot is a row of load_role_user.
+	LRolePivot struct {
+		UserID int64 `db:"user_id"`
+		RoleID int64 `db:"role_id"`
+		Active bool  `db:"active"`
+	}
 )
 
 // TableName names LUser's table.
@@ -64,10 +78,14 @@ func (LComment) TableName() string { return "load_comments" }
 // TableName names LRole's table.
 func (LRole) TableName() string { return "load_roles" }
 
+// TableName names LTypedRole's table.
+func (LTypedRole) TableName() string { return "load_roles" }
+
 var (
 	lUserPosts    = rel.HasMany[LUser, LPost]("user_id")
 	lPostComments = rel.HasMany[LPost, LComment]("post_id")
 	lUserRoles    = rel.BelongsToMany[LUser, LRole]("load_role_user", "user_id", "role_id").WithPivot("active")
+	lUserTyped    = rel.BelongsToMany[LUser, LTypedRole]("load_role_user", "user_id", "role_id").WithPivot("active")
 )
 
 // The sizes of the eager-loading workloads.
@@ -374,6 +392,49 @@ func handRoles(ctx context.Context, q querier, s string, keys keyArgs, users []L
 	return nil
 }
 
+// handTypedRoles is handRoles with the pivot columns scanned straight into
+// each role's typed Pivot struct.
+func handTypedRoles(ctx context.Context, q querier, s string, keys keyArgs, users []LUser) error {
+	ids, at := userKeys(users)
+	for i := range users {
+		users[i].TypedRoles = nil
+	}
+	rows, err := q.query(ctx, s, keys(ids)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r LTypedRole
+		if err := rows.Scan(&r.ID, &r.Name, &r.Pivot.UserID, &r.Pivot.RoleID, &r.Pivot.Active); err != nil {
+			return err
+		}
+		u := &users[at[r.Pivot.UserID]]
+		u.TypedRoles = append(u.TypedRoles, r)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range users {
+		if users[i].TypedRoles == nil {
+			users[i].TypedRoles = []LTypedRole{}
+		}
+	}
+	return nil
+}
+
+// pivotFirstSQL rewrites relkit's many-to-many statement (roles first,
+// `from "load_roles" inner join "load_role_user"`) into the join driven
+// from the pivot table; both return the same rows.
+func pivotFirstSQL(b testing.TB, q string) string {
+	b.Helper()
+	out := strings.Replace(q, `from "load_roles" inner join "load_role_user"`, `from "load_role_user" inner join "load_roles"`, 1)
+	if out == q {
+		b.Fatalf("unexpected statement %s", q)
+	}
+	return out
+}
+
 // loadCase is one workload: the relkit spec and the hand-written code.
 type loadCase struct {
 	name string
@@ -390,6 +451,9 @@ func loadCases() []loadCase {
 		{"roles_pivot", lUserRoles, func(ctx context.Context, q querier, s []string, k keyArgs, us []LUser) error {
 			return handRoles(ctx, q, s[0], k, us)
 		}},
+		{"roles_pivot_struct", lUserTyped, func(ctx context.Context, q querier, s []string, k keyArgs, us []LUser) error {
+			return handTypedRoles(ctx, q, s[0], k, us)
+		}},
 	}
 }
 
@@ -399,15 +463,26 @@ type variant struct {
 	run  func(users []LUser) error
 }
 
-// variants returns relkit and the hand-written variants of c for db.
+// variants returns relkit and the hand-written variants of c for db:
+// relkit first, then the hand-written code running relkit's statements,
+// then the other forms. The many-to-many workloads add the pivot-driven
+// join, hand-written (pivot_first).
 func variants(b testing.TB, c loadCase, db *sqlt.DB, q querier, pg bool) []variant {
 	ctx := context.Background()
 	stmts := relkitSQL(b, db, c.spec)
 	out := []variant{{"relkit", func(us []LUser) error { return load.With(ctx, db, us, c.spec) }}}
+	keys, hand := keyArgs(jsonKeys), "database_sql"
 	if pg {
-		return append(out, variant{"pgx", func(us []LUser) error { return c.hand(ctx, q, stmts, pgxKeys, us) }})
+		keys, hand = pgxKeys, "pgx"
 	}
-	out = append(out, variant{"database_sql", func(us []LUser) error { return c.hand(ctx, q, stmts, jsonKeys, us) }})
+	out = append(out, variant{hand, func(us []LUser) error { return c.hand(ctx, q, stmts, keys, us) }})
+	if strings.HasPrefix(c.name, "roles_") {
+		other := []string{pivotFirstSQL(b, stmts[0])}
+		out = append(out, variant{hand + "_pivot_first", func(us []LUser) error { return c.hand(ctx, q, other, keys, us) }})
+	}
+	if pg {
+		return out
+	}
 	// The usual hand-written form: one placeholder per key.
 	inline := make([]string, len(stmts))
 	for i, s := range stmts {
@@ -417,16 +492,7 @@ func variants(b testing.TB, c loadCase, db *sqlt.DB, q querier, pg bool) []varia
 		}
 		inline[i] = inlineSQL(s, n)
 	}
-	out = append(out, variant{"database_sql_inlist", func(us []LUser) error { return c.hand(ctx, q, inline, inlineKeys, us) }})
-	if c.name == "roles_pivot" {
-		// The other join order, hand-written, to compare the two forms.
-		other := strings.Replace(stmts[0], `from "load_role_user" join "load_roles"`, `from "load_roles" join "load_role_user"`, 1)
-		if other == stmts[0] {
-			other = strings.Replace(stmts[0], `from "load_roles" inner join "load_role_user"`, `from "load_role_user" inner join "load_roles"`, 1)
-		}
-		out = append(out, variant{"database_sql_otherjoin", func(us []LUser) error { return c.hand(ctx, q, []string{other}, jsonKeys, us) }})
-	}
-	return out
+	return append(out, variant{"database_sql_inlist", func(us []LUser) error { return c.hand(ctx, q, inline, inlineKeys, us) }})
 }
 
 // TestLoadSameWork checks that relkit and every hand-written variant
@@ -489,6 +555,15 @@ func checkLoaded(t testing.TB, name string, us []LUser) {
 			if len(u.Roles) != rolesPerUser {
 				t.Fatalf("user %d: %d roles", u.ID, len(u.Roles))
 			}
+		case "roles_pivot_struct":
+			if len(u.TypedRoles) != rolesPerUser {
+				t.Fatalf("user %d: %d roles", u.ID, len(u.TypedRoles))
+			}
+			for _, r := range u.TypedRoles {
+				if r.Pivot.UserID != u.ID || r.Pivot.RoleID != r.ID {
+					t.Fatalf("user %d: role %d with pivot %+v", u.ID, r.ID, r.Pivot)
+				}
+			}
 		}
 	}
 }
@@ -504,8 +579,8 @@ func BenchmarkLoad(b *testing.B) {
 	bench := func(b *testing.B, db *sqlt.DB, q querier, pg bool) {
 		for _, c := range loadCases() {
 			for _, v := range variants(b, c, db, q, pg) {
-				if v.name == "database_sql_otherjoin" {
-					continue // timed interleaved in BenchmarkLoadJoinOrder; run back to back the order of runs dominates
+				if strings.HasSuffix(v.name, "_pivot_first") {
+					continue // timed interleaved in BenchmarkLoadInterleaved and BenchmarkLoadJoinOrder; run back to back the order of runs dominates
 				}
 				b.Run(c.name+"/"+v.name, func(b *testing.B) {
 					us := loadParents(b, db)
@@ -533,36 +608,41 @@ func BenchmarkLoad(b *testing.B) {
 
 // BenchmarkLoadInterleaved runs relkit and the hand-written code (same
 // statements) alternately within one loop, so both see the same machine
-// load, and reports the time ratio relkit ÷ hand-written.
+// load, and reports the time ratio relkit ÷ hand-written (ratio). The
+// many-to-many workloads also time the hand-written pivot-driven join
+// and report relkit ÷ that (ratio-pivot-first). Each round rotates which
+// variant goes first.
 func BenchmarkLoadInterleaved(b *testing.B) {
 	bench := func(b *testing.B, db *sqlt.DB, q querier, pg bool) {
 		for _, c := range loadCases() {
 			vs := variants(b, c, db, q, pg)
-			relkit, hand := vs[0], vs[1]
+			n := 2 // relkit, hand-written
+			if strings.HasPrefix(c.name, "roles_") {
+				n = 3 // and the pivot-driven join
+			}
+			vs = vs[:n]
 			b.Run(c.name, func(b *testing.B) {
 				us := loadParents(b, db)
-				var tr, th time.Duration
-				timed := func(v variant, d *time.Duration) {
-					start := time.Now()
-					if err := v.run(us); err != nil {
-						b.Fatal(err)
-					}
-					*d += time.Since(start)
-				}
+				took := make([]time.Duration, len(vs))
 				i := 0
 				for b.Loop() {
-					if i%2 == 0 {
-						timed(relkit, &tr)
-						timed(hand, &th)
-					} else {
-						timed(hand, &th)
-						timed(relkit, &tr)
+					for j := range vs {
+						k := (i + j) % len(vs)
+						start := time.Now()
+						if err := vs[k].run(us); err != nil {
+							b.Fatal(err)
+						}
+						took[k] += time.Since(start)
 					}
 					i++
 				}
-				b.ReportMetric(float64(tr.Nanoseconds())/float64(i), "relkit-ns/load")
-				b.ReportMetric(float64(th.Nanoseconds())/float64(i), "hand-ns/load")
-				b.ReportMetric(float64(tr)/float64(th), "ratio")
+				b.ReportMetric(float64(took[0].Nanoseconds())/float64(i), "relkit-ns/load")
+				b.ReportMetric(float64(took[1].Nanoseconds())/float64(i), "hand-ns/load")
+				b.ReportMetric(float64(took[0])/float64(took[1]), "ratio")
+				if len(vs) > 2 {
+					b.ReportMetric(float64(took[2].Nanoseconds())/float64(i), "pivot-first-ns/load")
+					b.ReportMetric(float64(took[0])/float64(took[2]), "ratio-pivot-first")
+				}
 			})
 		}
 	}
@@ -585,12 +665,8 @@ func BenchmarkLoadInterleaved(b *testing.B) {
 // reports pivot-first time ÷ roles-first time.
 func BenchmarkLoadJoinOrder(b *testing.B) {
 	bench := func(b *testing.B, db *sqlt.DB, q querier, keys keyArgs) {
-		stmts := relkitSQL(b, db, lUserRoles)
-		rolesFirst := stmts[0]
-		pivotFirst := strings.Replace(rolesFirst, `from "load_roles" inner join "load_role_user"`, `from "load_role_user" inner join "load_roles"`, 1)
-		if pivotFirst == rolesFirst {
-			b.Fatalf("unexpected statement %s", rolesFirst)
-		}
+		rolesFirst := relkitSQL(b, db, lUserRoles)[0]
+		pivotFirst := pivotFirstSQL(b, rolesFirst)
 		us := loadParents(b, db)
 		ctx := context.Background()
 		var tr, tp time.Duration

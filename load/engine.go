@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/names"
@@ -203,8 +204,8 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 // keeping the query's order within a group (a stable counting sort): every
 // parent then gets a sub-slice of one backing array, one allocation for
 // the whole level. When the rows already arrive grouped (ordered by the
-// key, as an index scan gives them) in a single chunk, that chunk is the
-// backing.
+// key, as an index scan gives them), a single chunk is the backing and
+// several are copied whole.
 func (lv *level) group(cg []int32, ngroups int) {
 	off := make([]int32, ngroups+1)
 	matched := 0
@@ -219,7 +220,7 @@ func (lv *level) group(cg []int32, ngroups int) {
 	}
 	cur := make([]int32, ngroups)
 	copy(cur, off[:ngroups])
-	inPlace := matched == len(cg) && len(lv.rows.chunks) == 1
+	inOrder := matched == len(cg) // every row matched, already where it goes
 	for j, g := range cg {
 		if g < 0 {
 			continue
@@ -228,7 +229,7 @@ func (lv *level) group(cg []int32, ngroups int) {
 		cur[g]++
 		cg[j] = p // cg now holds each child's position
 		if int(p) != j {
-			inPlace = false
+			inOrder = false
 		}
 	}
 	lv.off = off
@@ -242,8 +243,19 @@ func (lv *level) group(cg []int32, ngroups int) {
 			}
 		}
 		lv.backing = b
-	case inPlace:
+	case inOrder && len(lv.rows.chunks) == 1:
 		lv.backing = lv.rows.chunks[0].Slice(0, matched)
+	case inOrder:
+		// Grouped already, in several chunks: one copy per chunk.
+		b := reflect.MakeSlice(reflect.SliceOf(m.Related.Type), matched, matched)
+		for k, c := range lv.rows.chunks {
+			end := lv.rows.n
+			if k+1 < len(lv.rows.starts) {
+				end = lv.rows.starts[k+1]
+			}
+			reflect.Copy(b.Slice(lv.rows.starts[k], end), c)
+		}
+		lv.backing = b
 	default:
 		b := reflect.MakeSlice(reflect.SliceOf(m.Related.Type), matched, matched)
 		for j, p := range cg {
@@ -269,6 +281,11 @@ func (lv *level) assign() {
 	switch m.DestShape {
 	case relmeta.DestSlice, relmeta.DestSlicePtr:
 		var empty reflect.Value
+		var base unsafe.Pointer // &backing[0]
+		var size uintptr
+		if lv.backing.IsValid() {
+			base, size = lv.backing.UnsafePointer(), lv.backing.Type().Elem().Size()
+		}
 		for i := 0; i < np; i++ {
 			dest := schema.FieldAt(lv.parents.at(i), m.Dest)
 			g := int32(-1)
@@ -285,7 +302,9 @@ func (lv *level) assign() {
 				continue
 			}
 			a, b := int(lv.off[g]), int(lv.off[g+1])
-			dest.Set(lv.backing.Slice3(a, b, b))
+			// dest = backing[a:b:b], written in place: Slice3 would
+			// allocate a header for each parent.
+			*(*sliceHeader)(dest.Addr().UnsafePointer()) = sliceHeader{unsafe.Add(base, uintptr(a)*size), b - a, b - a}
 		}
 	case relmeta.DestPtr, relmeta.DestValue:
 		for i := 0; i < np; i++ {
@@ -319,13 +338,17 @@ var mapStringAny = reflect.TypeFor[map[string]any]()
 // pivotExtra reads the pivot_* columns of a belongsToMany load: it records
 // each row's foreign pivot key (the match key) in *keys, then stores the
 // pivot columns in the related model's pivot field, as render.PivotExtra
-// does (directly for the common map[string]any field).
+// does (directly for the common map[string]any field; a struct pivot's
+// fields are scan destinations themselves, see pivotStructExtra).
 func pivotExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
+	if e := pivotStructExtra(m, ks); e != nil {
+		return e
+	}
 	fk := names.PivotAlias(m.ForeignPivotKey)
 	at := -1
 	var names []string
 	return &schema.Extra{
-		Want: func(col string) bool { return strings.HasPrefix(col, "pivot_") },
+		Want: isPivotColumn,
 		Row: func(elem reflect.Value, cols []string, vals []any) error {
 			if at < 0 {
 				at = slices.Index(cols, fk)
@@ -337,13 +360,7 @@ func pivotExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
 					names[i] = strings.TrimPrefix(c, "pivot_")
 				}
 			}
-			for i, v := range vals {
-				// pgx reads a uuid column into an any as [16]byte: use
-				// its text form, as a typed string field would get.
-				if u, ok := v.([16]byte); ok {
-					vals[i] = keys.UUIDString(u)
-				}
-			}
+			uuidText(vals)
 			k, _, err := keys.To[K](vals[at])
 			if err != nil {
 				return fmt.Errorf("pivot key %s: %w", m.ForeignPivotKey, err)
@@ -364,6 +381,145 @@ func pivotExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
 			return render.SetPivot(fv, cols, vals)
 		},
 	}
+}
+
+func isPivotColumn(col string) bool { return strings.HasPrefix(col, "pivot_") }
+
+// uuidText replaces the [16]byte that pgx reads a uuid column into (in an
+// any) with its text form, as a typed string field would get.
+func uuidText(vals []any) {
+	for i, v := range vals {
+		if u, ok := v.([16]byte); ok {
+			vals[i] = keys.UUIDString(u)
+		}
+	}
+}
+
+// pivotStructExtra is pivotExtra for a pivot field that is a struct or a
+// pointer to one (nil for other pivot fields): the pivot columns of int64,
+// bool, float64 and string fields are scanned straight into the field of
+// the row's pivot struct (schema.FieldDest), with no value boxed on the
+// way; other columns are read into an any and stored with schema.Assign,
+// as render.SetPivot does; columns the struct does not map are dropped.
+// The match key is read back from the struct's field for the foreign
+// pivot key, or from its own any when the struct has none.
+func pivotStructExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
+	pt, ptr := m.PivotType, false
+	if pt == nil {
+		return nil
+	}
+	if pt.Kind() == reflect.Pointer {
+		pt, ptr = pt.Elem(), true
+	}
+	if pt.Kind() != reflect.Struct || len(m.PivotDest) != 1 {
+		return nil // a map, or a field of an embedded struct: the general path
+	}
+	pm, err := schema.ModelOf(pt)
+	if err != nil {
+		return nil // reported by render.SetPivot
+	}
+	for _, f := range pm.Fields {
+		if _, ok := f.Offset(pt); !ok {
+			return nil
+		}
+	}
+	pivotOff := m.Related.Type.Field(m.PivotDest[0]).Offset
+
+	// Per column (set from the first row's columns): the destination, the
+	// field's offset in the pivot struct, and where a value read into an
+	// any goes (nil: dropped, or the key without a field).
+	type col struct {
+		off    uintptr
+		typed  schema.FieldDest
+		assign *schema.Field
+	}
+	var (
+		plan  []col
+		dests []any
+		vals  []any // the any of each column not read typed
+		fkAt  int   // the foreign pivot key's column
+		fkVal func(base unsafe.Pointer) (K, error)
+		base  unsafe.Pointer // the current row's pivot struct
+	)
+	setup := func(cols []string) error {
+		fk := names.PivotAlias(m.ForeignPivotKey)
+		fkAt = slices.Index(cols, fk)
+		if fkAt < 0 {
+			return fmt.Errorf("result has no column %s: %w", fk, rel.ErrBadRelation)
+		}
+		plan, dests, vals = make([]col, len(cols)), make([]any, len(cols)), make([]any, len(cols))
+		for i, c := range cols {
+			dests[i] = &vals[i]
+			f, ok := pm.Column(strings.TrimPrefix(c, "pivot_"))
+			if !ok {
+				continue
+			}
+			plan[i].off, _ = f.Offset(pt)
+			if d := schema.NewFieldDest(f.Type); d != nil {
+				plan[i].typed, dests[i] = d, d
+			} else {
+				plan[i].assign = f
+			}
+		}
+		fkVal = func(unsafe.Pointer) (K, error) {
+			k, _, err := keys.To[K](vals[fkAt])
+			return k, err
+		}
+		if f, ok := pm.Column(m.ForeignPivotKey); ok && f.Type == reflect.TypeFor[K]() {
+			off := plan[fkAt].off // a typed destination: read the key back from the field
+			fkVal = func(base unsafe.Pointer) (K, error) { return *(*K)(unsafe.Add(base, off)), nil }
+		} else if plan[fkAt].typed != nil {
+			// A field of another class than the parent's key: the key
+			// is normalised from the value read, as without a field.
+			plan[fkAt].typed, plan[fkAt].assign, dests[fkAt] = nil, f, &vals[fkAt]
+		}
+		return nil
+	}
+	return &schema.Extra{
+		Want: isPivotColumn,
+		Dests: func(elem reflect.Value, cols []string) ([]any, error) {
+			if plan == nil {
+				if err := setup(cols); err != nil {
+					return nil, err
+				}
+			}
+			at := unsafe.Add(elem.Addr().UnsafePointer(), pivotOff)
+			if ptr {
+				p := reflect.New(pt).UnsafePointer()
+				*(*unsafe.Pointer)(at) = p
+				at = p
+			}
+			base = at
+			for i := range plan {
+				if plan[i].typed != nil {
+					plan[i].typed.At(unsafe.Add(base, plan[i].off))
+				}
+			}
+			return dests, nil
+		},
+		Row: func(_ reflect.Value, cols []string, _ []any) error {
+			uuidText(vals)
+			for i, c := range plan {
+				if c.assign != nil {
+					if err := schema.Assign(reflect.NewAt(c.assign.Type, unsafe.Add(base, c.off)).Elem(), vals[i]); err != nil {
+						return fmt.Errorf("pivot %s: %w", cols[i], err)
+					}
+				}
+			}
+			k, err := fkVal(base)
+			if err != nil {
+				return fmt.Errorf("pivot key %s: %w", m.ForeignPivotKey, err)
+			}
+			*ks = append(*ks, k)
+			return nil
+		},
+	}
+}
+
+// sliceHeader is the layout of a slice.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
 }
 
 // rowStore holds the rows of a level in chunks that never move once

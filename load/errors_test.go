@@ -265,3 +265,106 @@ func TestStructPivot(t *testing.T) {
 		assert.Empty(t, hs[2].Roles)
 	})
 }
+
+// NotePivot is a typed pivot by value with nullable columns, a field of a
+// type other than the parent key's for the foreign pivot key, and a field
+// of a type the scanner has no typed destination for.
+type NotePivot struct {
+	UserID string  `db:"user_id"`
+	RoleID int64   `db:"role_id"`
+	Note   string  `db:"note"`
+	Score  int64   `db:"score"`
+	Weight float64 `db:"weight"`
+	Level  int     `db:"level"`
+	Seen   bool    `db:"seen"`
+}
+
+// NotedRole reads the roles table with a NotePivot.
+type NotedRole struct {
+	ID    int64     `db:"id"`
+	Name  string    `db:"name"`
+	Pivot NotePivot `db:"-"`
+}
+
+// TableName names NotedRole's table.
+func (NotedRole) TableName() string { return "roles" }
+
+// NoteHolder is a user with noted roles.
+type NoteHolder struct {
+	ID    int64       `db:"id"`
+	Roles []NotedRole `db:"-"`
+}
+
+// TableName names NoteHolder's table.
+func (NoteHolder) TableName() string { return "users" }
+
+var noteRoles = rel.BelongsToMany[NoteHolder, NotedRole]("role_notes", "user_id", "role_id").
+	WithPivot("note", "score", "weight", "level", "seen").OrderByPivot("role_id")
+
+// TestStructPivotValues: the columns of a struct pivot land in its fields
+// as schema.Assign stores them, NULL as the zero value, whichever way the
+// scanner reads them.
+func TestStructPivotValues(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		db.MustExec(t,
+			`create table role_notes (user_id bigint not null, role_id bigint not null, note text, score bigint,
+				weight double precision, level bigint, seen boolean, primary key (user_id, role_id))`,
+			`insert into role_notes values (1, 1, 'first', 700, 1.5, 2, true), (1, 2, null, null, null, null, null), (2, 3, 'x', -3, 0.25, 1, false)`,
+		)
+		hs := []NoteHolder{{ID: 1}, {ID: 2}, {ID: 3}}
+		db.Counter.Reset()
+		require.NoError(t, load.With(ctx, db, hs, noteRoles))
+		assert.Equal(t, 1, db.Counter.Count())
+		require.Len(t, hs[0].Roles, 2)
+		assert.Equal(t, NotedRole{ID: 1, Name: "admin", Pivot: NotePivot{UserID: "1", RoleID: 1, Note: "first", Score: 700, Weight: 1.5, Level: 2, Seen: true}}, hs[0].Roles[0])
+		assert.Equal(t, NotedRole{ID: 2, Name: "editor", Pivot: NotePivot{UserID: "1", RoleID: 2}}, hs[0].Roles[1])
+		require.Len(t, hs[1].Roles, 1)
+		assert.Equal(t, NotedRole{ID: 3, Name: "viewer", Pivot: NotePivot{UserID: "2", RoleID: 3, Note: "x", Score: -3, Weight: 0.25, Level: 1}}, hs[1].Roles[0])
+		assert.NotNil(t, hs[2].Roles)
+		assert.Empty(t, hs[2].Roles)
+	})
+}
+
+// MapNotedRole reads the roles table with its pivot in a map.
+type MapNotedRole struct {
+	ID    int64          `db:"id"`
+	Pivot map[string]any `db:"-"`
+}
+
+// TableName names MapNotedRole's table.
+func (MapNotedRole) TableName() string { return "roles" }
+
+// MapNoteHolder is a user with roles whose pivot is a map.
+type MapNoteHolder struct {
+	ID    int64          `db:"id"`
+	Roles []MapNotedRole `db:"-"`
+}
+
+// TableName names MapNoteHolder's table.
+func (MapNoteHolder) TableName() string { return "users" }
+
+var mapNoteRoles = rel.BelongsToMany[MapNoteHolder, MapNotedRole]("role_notes", "user_id", "role_id").
+	WithPivot("note", "score", "weight", "level", "seen").OrderByPivot("role_id")
+
+// TestMapPivotValues: a map pivot holds each column's value as the driver
+// reads it into an any, NULL as nil.
+func TestMapPivotValues(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		Seed(t, db)
+		db.MustExec(t,
+			`create table role_notes (user_id bigint not null, role_id bigint not null, note text, score bigint,
+				weight double precision, level bigint, seen boolean, primary key (user_id, role_id))`,
+			`insert into role_notes values (1, 1, 'first', 700, 1.5, 2, true), (1, 2, null, null, null, null, null)`,
+		)
+		hs := []MapNoteHolder{{ID: 1}}
+		require.NoError(t, load.With(ctx, db, hs, mapNoteRoles))
+		require.Len(t, hs[0].Roles, 2)
+		assert.Equal(t, map[string]any{"user_id": int64(1), "role_id": int64(1), "note": "first", "score": int64(700),
+			"weight": 1.5, "level": int64(2), "seen": true}, hs[0].Roles[0].Pivot)
+		assert.Equal(t, map[string]any{"user_id": int64(1), "role_id": int64(2), "note": nil, "score": nil,
+			"weight": nil, "level": nil, "seen": nil}, hs[0].Roles[1].Pivot)
+	})
+}

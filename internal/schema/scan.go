@@ -1,13 +1,17 @@
 package schema
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Rows is the result of a query as the scanner reads it; *sqlt.Rows
@@ -26,10 +30,14 @@ type Rows interface {
 // Extra selects result columns that are not mapped on the struct but
 // handed to the caller, such as the pivot columns of a many-to-many load.
 // Columns for which Want returns true are scanned into fresh `any` values
-// and passed to Row after each row, in column order.
+// and passed to Row after each row, in column order. When Dests is set,
+// it gives instead the destinations of those columns for the row about
+// to be scanned into elem (cols are the extra columns), and Row receives
+// nil values.
 type Extra struct {
-	Want func(col string) bool
-	Row  func(elem reflect.Value, cols []string, vals []any) error
+	Want  func(col string) bool
+	Dests func(elem reflect.Value, cols []string) ([]any, error)
+	Row   func(elem reflect.Value, cols []string, vals []any) error
 }
 
 // ScanInto reads all rows into the slice that slicePtr points to (a
@@ -142,6 +150,10 @@ func scanRowsExtra(rows Rows, t reflect.Type, next func() reflect.Value, after f
 		}
 	}
 	var extraVals, extraBlock []any
+	var boxes []boxDest // per extra column: its boxing destination, or nil
+	if extraIdx != nil && extra.Dests == nil {
+		boxes = boxDests(rows, extraIdx)
+	}
 	for rows.Next() {
 		v := next()
 		if !v.IsValid() {
@@ -157,7 +169,15 @@ func scanRowsExtra(rows Rows, t reflect.Type, next func() reflect.Value, after f
 				dest[i] = f.Set(v).Addr().Interface()
 			}
 		}
-		if extraIdx != nil {
+		if extraIdx != nil && extra.Dests != nil {
+			ds, err := extra.Dests(v, *extraCols)
+			if err != nil {
+				return err
+			}
+			for j, i := range extraIdx {
+				dest[i] = ds[j]
+			}
+		} else if extraIdx != nil {
 			// Each row gets its own values, carved from a block
 			// shared by the next rows: one allocation per block
 			// rather than per row.
@@ -167,7 +187,12 @@ func scanRowsExtra(rows Rows, t reflect.Type, next func() reflect.Value, after f
 			extraVals = extraBlock[:len(extraIdx):len(extraIdx)]
 			extraBlock = extraBlock[len(extraIdx):]
 			for j, i := range extraIdx {
-				dest[i] = &extraVals[j]
+				if boxes != nil && boxes[j] != nil {
+					boxes[j].to(&extraVals[j])
+					dest[i] = boxes[j]
+				} else {
+					dest[i] = &extraVals[j]
+				}
 			}
 		}
 		if err := rows.Scan(dest...); err != nil {
@@ -291,4 +316,168 @@ func pointerFunc(t reflect.Type) func(unsafe.Pointer) any {
 		return func(p unsafe.Pointer) any { return (*sql.NullTime)(p) }
 	}
 	return func(p unsafe.Pointer) any { return reflect.NewAt(t, p).Interface() }
+}
+
+// FieldDest is a reusable scan destination for a field of type int64,
+// bool, float64 or string, which At points at the field of the coming
+// row. It stores what it reads as Assign does (NULL as the zero value,
+// Assign's conversions); on pgx, integer, boolean, float and text columns
+// reach the field without being boxed on the way.
+type FieldDest interface {
+	At(field unsafe.Pointer)
+}
+
+// NewFieldDest returns a FieldDest for fields of type t, or nil for the
+// other types.
+func NewFieldDest(t reflect.Type) FieldDest {
+	d := assignDest{t: t}
+	switch t {
+	case reflect.TypeFor[int64]():
+		return &int64Dest{d}
+	case reflect.TypeFor[bool]():
+		return &boolDest{d}
+	case reflect.TypeFor[float64]():
+		return &float64Dest{d}
+	case reflect.TypeFor[string]():
+		return &stringDest{d}
+	}
+	return nil
+}
+
+// assignDest is a sql.Scanner: database/sql hands it the driver's value,
+// pgx (for a column type without a typed scanner below) the value it
+// decodes for database/sql.
+type assignDest struct {
+	t reflect.Type
+	p unsafe.Pointer
+}
+
+func (d *assignDest) At(p unsafe.Pointer) { d.p = p }
+
+func (d *assignDest) Scan(src any) error { return Assign(reflect.NewAt(d.t, d.p).Elem(), src) }
+
+// The typed destinations implement pgx's scanner interfaces
+// (pgtype.Int64Scanner, …), which pgx prefers to sql.Scanner.
+type (
+	int64Dest   struct{ assignDest }
+	boolDest    struct{ assignDest }
+	float64Dest struct{ assignDest }
+	stringDest  struct{ assignDest }
+)
+
+func (d *int64Dest) ScanInt64(v pgtype.Int8) error {
+	*(*int64)(d.p) = v.Int64 // 0 for NULL (not Valid)
+	return nil
+}
+
+func (d *boolDest) ScanBool(v pgtype.Bool) error {
+	*(*bool)(d.p) = v.Bool
+	return nil
+}
+
+func (d *float64Dest) ScanFloat64(v pgtype.Float8) error {
+	*(*float64)(d.p) = v.Float64
+	return nil
+}
+
+func (d *stringDest) ScanText(v pgtype.Text) error {
+	*(*string)(d.p) = v.String
+	return nil
+}
+
+// Offset is the byte offset of f in a value of struct type t, which maps
+// f; ok is false for a field reached through an embedded pointer.
+func (f *Field) Offset(t reflect.Type) (off uintptr, ok bool) {
+	fp := fieldPtrOf(t, f)
+	return fp.off, fp.ptr != nil
+}
+
+// boxDest reads a column into an any as a *any destination would, with
+// the value's type known from the column's type, so that pgx decodes it
+// without an allocation of its own and only the boxing remains (pgx
+// decoding into an any allocates each value twice). Under database/sql it
+// is a sql.Scanner storing the driver's value, as a *any gets it.
+type boxDest interface {
+	sql.Scanner
+	to(slot *any)
+}
+
+// boxDests returns the boxing destinations of the extra columns at idx,
+// for the PostgreSQL column types whose pgx decoding into an any gives an
+// int64, bool, string or float64; nil when rows does not name its column
+// types.
+func boxDests(rows Rows, idx []int) []boxDest {
+	tn, ok := rows.(interface{ ColumnTypeNames() ([]string, error) })
+	if !ok {
+		return nil
+	}
+	names, err := tn.ColumnTypeNames()
+	if err != nil || len(names) <= slices.Max(idx) {
+		return nil
+	}
+	out := make([]boxDest, len(idx))
+	for j, i := range idx {
+		switch names[i] {
+		case "INT8":
+			out[j] = &int64Box{}
+		case "BOOL":
+			out[j] = &boolBox{}
+		case "TEXT", "VARCHAR":
+			out[j] = &stringBox{}
+		case "FLOAT8":
+			out[j] = &float64Box{}
+		}
+	}
+	return out
+}
+
+type anyBox struct{ slot *any }
+
+func (b *anyBox) to(slot *any) { b.slot = slot }
+
+func (b *anyBox) Scan(src any) error {
+	if p, ok := src.([]byte); ok {
+		src = bytes.Clone(p) // the driver may reuse its buffer
+	}
+	*b.slot = src
+	return nil
+}
+
+type (
+	int64Box   struct{ anyBox }
+	boolBox    struct{ anyBox }
+	stringBox  struct{ anyBox }
+	float64Box struct{ anyBox }
+)
+
+func (b *int64Box) ScanInt64(v pgtype.Int8) error {
+	*b.slot = nil
+	if v.Valid {
+		*b.slot = v.Int64
+	}
+	return nil
+}
+
+func (b *boolBox) ScanBool(v pgtype.Bool) error {
+	*b.slot = nil
+	if v.Valid {
+		*b.slot = v.Bool
+	}
+	return nil
+}
+
+func (b *stringBox) ScanText(v pgtype.Text) error {
+	*b.slot = nil
+	if v.Valid {
+		*b.slot = v.String
+	}
+	return nil
+}
+
+func (b *float64Box) ScanFloat64(v pgtype.Float8) error {
+	*b.slot = nil
+	if v.Valid {
+		*b.slot = v.Float64
+	}
+	return nil
 }
