@@ -304,7 +304,13 @@ func buildModel(t reflect.Type) (*Model, error) {
 	} else {
 		m.Table = Plural(Snake(t.Name()))
 	}
-	if err := sqltext.CheckIdentifier(m.Table); err != nil {
+	if !sqltext.ValidIdentifier(m.Table) {
+		// A dotted name ("app.accounts") would be read as a table and a
+		// column wherever relkit qualifies a column with its table.
+		err := &sqltext.InvalidIdentifierError{Ident: m.Table}
+		if strings.Contains(m.Table, ".") {
+			err.Reason = "a schema-qualified table name is not supported: put the schema on the search path instead"
+		}
 		return nil, fmt.Errorf("map %s: table name: %w", t, err)
 	}
 	m.readColumns()

@@ -59,3 +59,15 @@ func TestModelMapping(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "name", c)
 }
+
+type qualifiedAccount struct {
+	ID int64 `db:"id"`
+}
+
+func (qualifiedAccount) TableName() string { return "app.accounts" }
+
+func TestSchemaQualifiedTableNameIsRefused(t *testing.T) {
+	_, err := schema.ModelFor[qualifiedAccount]()
+	require.ErrorIs(t, err, sqltext.ErrInvalidIdentifier)
+	assert.Contains(t, err.Error(), "schema-qualified")
+}
