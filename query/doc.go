@@ -52,18 +52,26 @@
 // [Query.Count], [Query.Exists], [Pluck], and [Query.Iter] to stream a
 // large result. Writes: [Query.Insert] (fills the generated key),
 // [Query.InsertMany] (batched, one transaction), [Query.Update],
-// [Query.Save], [Query.Delete], [Query.UpdateAll], [Query.DeleteAll],
+// [Query.Save], [Query.SaveMany], [Query.Upsert], [Query.UpsertMany],
+// [Query.Delete], [Query.UpdateAll], [Query.DeleteAll],
 // [Query.FirstOrNew], [Query.FirstOrCreate], [Query.UpdateOrCreate],
 // [Query.FindOrNew]; created_at and updated_at are maintained where the
 // struct has them.
+//
+// The many-row writes take the rows as a []T (InsertMany, SaveMany,
+// UpsertMany) or a []*T ([Query.InsertManyPtrs], [Query.SaveManyPtrs],
+// [Query.UpsertManyPtrs]), so a slice of another type does not compile;
+// keys and timestamps are stored into the caller's elements. Without rows
+// they run no statement and return nil; a nil element of a []*T fails
+// with sqlt.ErrNilValue before any statement.
 //
 // # Failed writes
 //
 // A write that fails (a constraint, a cancelled context, a lost
 // connection, …) leaves the caller's structs as they were before the call:
 // the generated keys, the foreign keys set through a relation and the
-// timestamps it had set are put back, for every row of InsertMany and
-// SaveMany (and every model of [Push]), so that a retry runs the same
+// timestamps it had set are put back, for every row of InsertMany,
+// SaveMany and UpsertMany (and every model of [Push]), so that a retry runs the same
 // statements as the first attempt. Column names and values of FirstOrNew,
 // FirstOrCreate, UpdateOrCreate and FindOrNew are checked before any
 // statement runs.

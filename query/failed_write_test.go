@@ -126,7 +126,7 @@ func TestInsertManyFailureLeavesRowsAsTheyWere(t *testing.T) {
 		ptrs := []*fwEntry{{Qty: 1}, {Qty: 2}}
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		err = scoped.InsertMany(cctx, db, ptrs)
+		err = scoped.InsertManyPtrs(cctx, db, ptrs)
 		require.ErrorIs(t, err, context.Canceled)
 		assert.Equal(t, []*fwEntry{{Qty: 1}, {Qty: 2}}, ptrs)
 	})

@@ -789,7 +789,7 @@ func TestRelatedSaveSetsTheForeignKey(t *testing.T) {
 		a := fx.Comment{Content: "a"}
 		b := fx.Comment{Content: "b"}
 		db.Counter.Reset()
-		require.NoError(t, query.Related(fx.PostComments, &post).SaveMany(ctx, db, []*fx.Comment{&a, &b}))
+		require.NoError(t, query.Related(fx.PostComments, &post).SaveManyPtrs(ctx, db, []*fx.Comment{&a, &b}))
 		assert.Equal(t, int64(3), a.PostID)
 		assert.Equal(t, int64(3), b.PostID)
 		assert.NotZero(t, a.ID)
@@ -1604,7 +1604,7 @@ func TestInsertManyOfManyRowsThroughARelation(t *testing.T) {
 			rows[i] = &fx.Comment{Content: fmt.Sprintf("c%05d", i), Votes: int64(i)}
 		}
 		db.Counter.Reset()
-		require.NoError(t, query.Related(fx.PostComments, &fx.Post{ID: 3}).InsertMany(ctx, db, rows))
+		require.NoError(t, query.Related(fx.PostComments, &fx.Post{ID: 3}).InsertManyPtrs(ctx, db, rows))
 		ins := rwCountPrefix(db, "insert")
 		assert.GreaterOrEqual(t, ins, 1)
 		assert.LessOrEqual(t, ins, 10, "batched: a few multi-row statements, not one per row")

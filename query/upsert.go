@@ -89,14 +89,14 @@ func (q *Query[T]) upsertColumns(conflict, update []string) (qc, qu []string, er
 	return qc, qu, nil
 }
 
-// UpsertMany is [Query.Upsert] for many rows (a []T or []*T, or a pointer
-// to either, as for [Query.InsertMany]): one multi-row
+// UpsertMany is [Query.Upsert] for many rows: one multi-row
 // "insert … on conflict (…) do update set …" per batch of rows that fits
 // the bound-parameter limit, all in one transaction. The primary key of
-// each inserted or updated row is stored back into it (read with
-// RETURNING, whose rows come in the order of the VALUES list on both
-// databases, as InsertMany relies on). If one row fails none is written,
-// and every row is left as it was before the call.
+// each inserted or updated row (and the timestamps it sets) is stored into
+// the caller's element, rows[i] (read with RETURNING, whose rows come in
+// the order of the VALUES list on both databases, as InsertMany relies
+// on). If one row fails none is written, and every row is left as it was
+// before the call. For a []*T use [Query.UpsertManyPtrs].
 //
 // Two rows with the same values in the conflict columns are refused with
 // an error matching ErrBadArgument before any statement: PostgreSQL fails
@@ -108,7 +108,17 @@ func (q *Query[T]) upsertColumns(conflict, update []string) (qc, qu []string, er
 // of an upsert by primary key).
 // Without rows UpsertMany runs no statement and returns nil; the conflict
 // and update columns are checked first.
-func (q *Query[T]) UpsertMany(ctx context.Context, ex sqlt.Executor, rows any, conflict []string, update ...string) error {
+func (q *Query[T]) UpsertMany(ctx context.Context, ex sqlt.Executor, rows []T, conflict []string, update ...string) error {
+	return q.upsertMany(ctx, ex, ptrsTo(rows), conflict, update)
+}
+
+// UpsertManyPtrs is [Query.UpsertMany] for a []*T. A nil element is
+// refused with an error matching sqlt.ErrNilValue before any statement.
+func (q *Query[T]) UpsertManyPtrs(ctx context.Context, ex sqlt.Executor, rows []*T, conflict []string, update ...string) error {
+	return q.upsertMany(ctx, ex, rows, conflict, update)
+}
+
+func (q *Query[T]) upsertMany(ctx context.Context, ex sqlt.Executor, rows []*T, conflict, update []string) error {
 	if err := q.rowWritable("upsert many"); err != nil {
 		return err
 	}

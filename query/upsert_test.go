@@ -85,7 +85,7 @@ func TestUpsertManyWritesBatchesAndFillsKeys(t *testing.T) {
 			rows[i] = &umPerson{Email: fmt.Sprintf("p%d@x", i), Name: "new", Visits: int64(i)}
 		}
 		db.Counter.Reset()
-		require.NoError(t, people.UpsertMany(ctx, db, rows, []string{"email"}))
+		require.NoError(t, people.UpsertManyPtrs(ctx, db, rows, []string{"email"}))
 		perStatement := query.MaxInsertParams / 4 // four mapped columns
 		assert.Equal(t, (n+perStatement-1)/perStatement, umInserts(db), db.Counter)
 
@@ -118,7 +118,7 @@ func TestUpsertManyRefusesBadInputBeforeAnyStatement(t *testing.T) {
 		two := func() []umPerson { return []umPerson{{Email: "a@x"}, {Email: "b@x"}} }
 		cases := []struct {
 			name     string
-			rows     any
+			rows     []umPerson
 			conflict []string
 			update   []string
 			want     error
@@ -128,7 +128,6 @@ func TestUpsertManyRefusesBadInputBeforeAnyStatement(t *testing.T) {
 			{"unsafe conflict column", two(), []string{"email) do nothing; --"}, nil, sqlt.ErrInvalidIdentifier},
 			{"unmapped update column", two(), []string{"email"}, []string{"nick"}, sqlt.ErrUnknownColumn},
 			{"two rows with one key", []umPerson{{Email: "a@x", Name: "1"}, {Email: "b@x"}, {Email: "a@x", Name: "2"}}, []string{"email"}, nil, query.ErrBadArgument},
-			{"not a slice of T", []string{"a@x"}, []string{"email"}, nil, query.ErrBadArgument},
 			{"no conflict columns and no rows", []umPerson{}, nil, nil, query.ErrBadArgument},
 		}
 		for _, c := range cases {
@@ -142,7 +141,11 @@ func TestUpsertManyRefusesBadInputBeforeAnyStatement(t *testing.T) {
 
 		db.Counter.Reset()
 		require.NoError(t, people.UpsertMany(ctx, db, []umPerson{}, []string{"email"}), "no rows: nothing to do")
-		require.NoError(t, people.UpsertMany(ctx, db, []*umPerson(nil), []string{"email"}))
+		require.NoError(t, people.UpsertManyPtrs(ctx, db, []*umPerson(nil), []string{"email"}))
+		require.NoError(t, people.UpsertMany(ctx, nil, nil, []string{"email"}), "no rows: no executor needed")
+		err := people.UpsertManyPtrs(ctx, db, []*umPerson{{Email: "a@x"}, nil}, []string{"email"})
+		assert.ErrorIs(t, err, sqlt.ErrNilValue)
+		assert.ErrorContains(t, err, "row 1 is a nil pointer")
 		assert.Zero(t, db.Counter.Count(), db.Counter)
 	})
 }

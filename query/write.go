@@ -43,17 +43,31 @@ func (q *Query[T]) rowWritable(op string) error {
 	return nil
 }
 
-// manyRows returns the rows of a many-write as elems does; none (and no
-// executor needed) when rows is empty.
-func (q *Query[T]) manyRows(op string, ex sqlt.Executor, rows any) ([]reflect.Value, error) {
-	vals, err := elems[T](rows)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", op, q.tableName(), err)
+// manyRows checks the rows of a many-write before any statement: a nil
+// element is refused, and an executor is needed only when there are rows.
+// It returns the addressable struct each element points to, in order.
+func (q *Query[T]) manyRows(op string, ex sqlt.Executor, rows []*T) ([]reflect.Value, error) {
+	vals := make([]reflect.Value, len(rows))
+	for i, p := range rows {
+		if p == nil {
+			return nil, fmt.Errorf("%s %s: row %d is a nil pointer: %w", op, q.tableName(), i, sqlt.ErrNilValue)
+		}
+		vals[i] = reflect.ValueOf(p).Elem()
 	}
 	if len(vals) > 0 && ex == nil {
 		return nil, fmt.Errorf("%s %s: nil executor: %w", op, q.tableName(), sqlt.ErrNilValue)
 	}
 	return vals, nil
+}
+
+// ptrsTo returns pointers to the elements of rows, so that a many-write
+// of a []T stores keys and timestamps in the caller's elements.
+func ptrsTo[T any](rows []T) []*T {
+	ptrs := make([]*T, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
+	return ptrs
 }
 
 // applyAttrs sets the relation's foreign key (and other scope attributes)
@@ -256,15 +270,27 @@ func readKeys(rs *sqlt.Rows, m *schema.Model, rows []reflect.Value, what string)
 	return nil
 }
 
-// InsertMany inserts rows (a []T or []*T, or a pointer to either) in one
-// transaction, with batched multi-row INSERTs, and stores generated keys
-// back when the rows are addressable (a []*T, a *[]T or a []T, whose
-// elements are updated in place). If one row fails, none is written, and
-// every row is left as it was before the call (keys, foreign keys and
-// timestamps included), so that retrying it runs the same statements as
-// the first attempt. Inside a caller's transaction rolled back later, the
-// rows keep their keys, as for [Query.Insert].
-func (q *Query[T]) InsertMany(ctx context.Context, ex sqlt.Executor, rows any) error {
+// InsertMany inserts rows in one transaction, with batched multi-row
+// INSERTs, and stores generated keys (and the timestamps and foreign key
+// it sets) into the caller's elements: rows[i] is updated in place. If one
+// row fails, none is written, and every row is left as it was before the
+// call (keys, foreign keys and timestamps included), so that retrying it
+// runs the same statements as the first attempt. Inside a caller's
+// transaction rolled back later, the rows keep their keys, as for
+// [Query.Insert]. Without rows InsertMany runs no statement and returns
+// nil. For a []*T use [Query.InsertManyPtrs].
+func (q *Query[T]) InsertMany(ctx context.Context, ex sqlt.Executor, rows []T) error {
+	return q.insertMany(ctx, ex, ptrsTo(rows))
+}
+
+// InsertManyPtrs is [Query.InsertMany] for a []*T: keys are stored into
+// the structs the elements point to. A nil element is refused with an
+// error matching sqlt.ErrNilValue before any statement.
+func (q *Query[T]) InsertManyPtrs(ctx context.Context, ex sqlt.Executor, rows []*T) error {
+	return q.insertMany(ctx, ex, rows)
+}
+
+func (q *Query[T]) insertMany(ctx context.Context, ex sqlt.Executor, rows []*T) error {
 	if err := q.rowWritable("insert many"); err != nil {
 		return err
 	}
@@ -285,37 +311,6 @@ func (q *Query[T]) InsertMany(ctx context.Context, ex sqlt.Executor, rows any) e
 		return fmt.Errorf("insert many %s: %w", q.tableName(), err)
 	}
 	return nil
-}
-
-// elems returns addressable struct values for a []T, []*T, *[]T or *[]*T.
-func elems[T any](rows any) ([]reflect.Value, error) {
-	rv := reflect.ValueOf(rows)
-	if rv.Kind() == reflect.Pointer {
-		if rv.IsNil() {
-			return nil, sqlt.ErrNilValue
-		}
-		rv = rv.Elem()
-	}
-	if rv.Kind() != reflect.Slice {
-		return nil, fmt.Errorf("want a slice of %s, got %T: %w", reflect.TypeFor[T](), rows, ErrBadArgument)
-	}
-	t := reflect.TypeFor[T]()
-	out := make([]reflect.Value, 0, rv.Len())
-	for i := 0; i < rv.Len(); i++ {
-		e := rv.Index(i)
-		switch {
-		case e.Type() == t:
-			out = append(out, e) // slice elements are addressable
-		case e.Type() == reflect.PointerTo(t):
-			if e.IsNil() {
-				return nil, fmt.Errorf("element %d: %w", i, sqlt.ErrNilValue)
-			}
-			out = append(out, e.Elem())
-		default:
-			return nil, fmt.Errorf("want a slice of %s, got %T: %w", t, rows, ErrBadArgument)
-		}
-	}
-	return out, nil
 }
 
 // Update writes every column of the row v points to, by primary key, and
@@ -408,11 +403,23 @@ func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
 	})
 }
 
-// SaveMany saves every row (a []*T, *[]T or []T) in one transaction. If
-// one row fails, nothing is written and every row is left as it was
-// before the call (keys, foreign keys and timestamps included), as for
-// [Query.InsertMany].
-func (q *Query[T]) SaveMany(ctx context.Context, ex sqlt.Executor, rows any) error {
+// SaveMany saves every row, as [Query.Save] does, in one transaction;
+// keys and timestamps are stored into the caller's elements. If one row
+// fails, nothing is written and every row is left as it was before the
+// call (keys, foreign keys and timestamps included), as for
+// [Query.InsertMany]. Without rows SaveMany runs no statement and returns
+// nil. For a []*T use [Query.SaveManyPtrs].
+func (q *Query[T]) SaveMany(ctx context.Context, ex sqlt.Executor, rows []T) error {
+	return q.saveMany(ctx, ex, ptrsTo(rows))
+}
+
+// SaveManyPtrs is [Query.SaveMany] for a []*T. A nil element is refused
+// with an error matching sqlt.ErrNilValue before any statement.
+func (q *Query[T]) SaveManyPtrs(ctx context.Context, ex sqlt.Executor, rows []*T) error {
+	return q.saveMany(ctx, ex, rows)
+}
+
+func (q *Query[T]) saveMany(ctx context.Context, ex sqlt.Executor, rows []*T) error {
 	if err := q.rowWritable("save many"); err != nil {
 		return err
 	}
@@ -425,8 +432,8 @@ func (q *Query[T]) SaveMany(ctx context.Context, ex sqlt.Executor, rows any) err
 	}
 	return unchangedOnError(vals, func() error {
 		return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
-			for _, v := range vals {
-				if err := q.Save(ctx, tx, v.Addr().Interface().(*T)); err != nil {
+			for _, p := range rows {
+				if err := q.Save(ctx, tx, p); err != nil {
 					return err
 				}
 			}

@@ -169,14 +169,14 @@ func TestRelatedSave(t *testing.T) {
 		assert.Equal(t, int64(2), wtCount(t, db, rc))
 		assert.Zero(t, wtCount(t, db, query.Related(fixture.PostComments, &fixture.Post{ID: 2})))
 
-		// saveMany: []T and []*T, in one transaction.
+		// SaveMany and SaveManyPtrs, in one transaction.
 		batch := []fixture.Comment{{Content: "m1"}, {Content: "m2"}}
 		require.NoError(t, rc.SaveMany(ctx, db, batch))
 		assert.NotZero(t, batch[0].ID, "keys are stored back into the slice")
 		assert.Equal(t, int64(3), batch[1].PostID)
 		ptrs := []*fixture.Comment{{Content: "p1"}, &batch[0]}
 		ptrs[1].Content = "m1 edited"
-		require.NoError(t, rc.SaveMany(ctx, db, ptrs))
+		require.NoError(t, rc.SaveManyPtrs(ctx, db, ptrs))
 		assert.Equal(t, int64(5), wtCount(t, db, rc))
 		edited, err := comments.Find(ctx, db, batch[0].ID)
 		require.NoError(t, err)
@@ -194,7 +194,7 @@ func TestRelatedSave(t *testing.T) {
 		require.NoError(t, err)
 		before := wtCount(t, db, query.From[wtNote]())
 		bad := []*wtNote{{Body: "ok"}, &third, {Body: "bad", Votes: -1}}
-		err = query.Related(wtArticleNotes, &intro).SaveMany(ctx, db, bad)
+		err = query.Related(wtArticleNotes, &intro).SaveManyPtrs(ctx, db, bad)
 		require.Error(t, err)
 		assert.Equal(t, before, wtCount(t, db, query.From[wtNote]()))
 		stored3, err := query.From[wtNote]().Find(ctx, db, 3)
@@ -484,7 +484,7 @@ func TestRelatedWriteBadInput(t *testing.T) {
 			c := fixture.Comment{ID: 1, Content: "x"}
 			assert.ErrorIs(t, rq.Save(ctx, db, &c), query.ErrBadArgument)
 			assert.ErrorIs(t, rq.Update(ctx, db, &c), query.ErrBadArgument)
-			assert.ErrorIs(t, rq.SaveMany(ctx, db, []*fixture.Comment{&c}), query.ErrBadArgument)
+			assert.ErrorIs(t, rq.SaveManyPtrs(ctx, db, []*fixture.Comment{&c}), query.ErrBadArgument)
 			u := fixture.Comment{Content: "x"}
 			assert.ErrorIs(t, rq.Upsert(ctx, db, &u, []string{"id"}), query.ErrBadArgument)
 			assert.ErrorIs(t, rq.UpsertMany(ctx, db, []fixture.Comment{u}, []string{"id"}), query.ErrBadArgument)
@@ -506,10 +506,25 @@ func TestRelatedWriteBadInput(t *testing.T) {
 			assert.ErrorIs(t, rq.Save(ctx, db, nil), sqlt.ErrNilValue)
 			assert.ErrorIs(t, rq.Update(ctx, db, nil), sqlt.ErrNilValue)
 			assert.ErrorIs(t, rq.Delete(ctx, db, nil), sqlt.ErrNilValue)
-			assert.ErrorIs(t, rq.SaveMany(ctx, db, []*fixture.Comment{nil}), sqlt.ErrNilValue)
-			assert.ErrorIs(t, rq.InsertMany(ctx, db, (*[]fixture.Comment)(nil)), sqlt.ErrNilValue)
-			assert.ErrorIs(t, rq.InsertMany(ctx, db, []fixture.Post{{}}), query.ErrBadArgument, "wrong element type")
-			assert.ErrorIs(t, rq.InsertMany(ctx, db, 7), query.ErrBadArgument)
+			// A nil element of a []*T: refused before any statement, and
+			// the rows before it are left as they were.
+			db.Counter.Reset()
+			first := fixture.Comment{Content: "x"}
+			for _, err := range []error{
+				rq.InsertManyPtrs(ctx, db, []*fixture.Comment{&first, nil}),
+				rq.SaveManyPtrs(ctx, db, []*fixture.Comment{&first, nil}),
+				rq.UpsertManyPtrs(ctx, db, []*fixture.Comment{&first, nil}, []string{"id"}),
+			} {
+				assert.ErrorIs(t, err, sqlt.ErrNilValue)
+				assert.ErrorContains(t, err, "row 1 is a nil pointer")
+			}
+			assert.Zero(t, db.Counter.Count(), db.Counter)
+			assert.Equal(t, fixture.Comment{Content: "x"}, first)
+			// No rows: no statement, no error, no executor needed.
+			assert.NoError(t, rq.InsertMany(ctx, nil, nil))
+			assert.NoError(t, rq.InsertManyPtrs(ctx, nil, []*fixture.Comment{}))
+			assert.NoError(t, rq.SaveMany(ctx, nil, []fixture.Comment{}))
+			assert.NoError(t, rq.SaveManyPtrs(ctx, nil, nil))
 			_, err := rq.Create(ctx, nil, fixture.Comment{Content: "x"})
 			assert.ErrorIs(t, err, sqlt.ErrNilValue)
 			_, err = rq.CreateMany(ctx, nil, []fixture.Comment{{Content: "x"}})
@@ -567,13 +582,13 @@ func TestPlainWrites(t *testing.T) {
 		users := query.From[fixture.User]()
 		posts := query.From[fixture.Post]()
 
-		// InsertMany into []*T and *[]T stores keys in order.
+		// InsertManyPtrs and InsertMany store keys in order.
 		ptrs := []*fixture.User{{Name: "u1"}, {Name: "u2"}}
-		require.NoError(t, users.InsertMany(ctx, db, ptrs))
+		require.NoError(t, users.InsertManyPtrs(ctx, db, ptrs))
 		assert.Equal(t, int64(4), ptrs[0].ID)
 		assert.Equal(t, int64(5), ptrs[1].ID)
 		vals := []fixture.User{{Name: "u3"}, {Name: "u4"}}
-		require.NoError(t, users.InsertMany(ctx, db, &vals))
+		require.NoError(t, users.InsertMany(ctx, db, vals))
 		assert.Equal(t, []int64{6, 7}, []int64{vals[0].ID, vals[1].ID})
 		// Explicit and generated keys mixed.
 		mixed := []fixture.User{{ID: 100, Name: "hundred"}, {Name: "u8"}}
