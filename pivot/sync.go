@@ -422,15 +422,15 @@ type counted struct {
 // row differs, then the UPDATEs of kept keys in no group. It fills the
 // targets' Attached and Detached.
 func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, now time.Time) ([]stmt, []counted, error) {
-	var del []term
+	var del []keySet
 	var att []record
-	upd := make([][]term, len(gs.maps))
+	upd := make([][]keySet, len(gs.maps))
 	var unknown []counted
 	for _, t := range ts {
 		t.ch = newChanges()
 		if len(t.detached) > 0 {
 			t.ch.Detached = t.detached
-			del = append(del, p.terms(d, t.parent, t.detached)...)
+			del = append(del, keySet{t.parent, t.detached})
 		}
 		var byGroup map[int][]any
 		for i, rc := range t.recs {
@@ -459,7 +459,7 @@ func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, now time
 		}
 		for g := range gs.maps {
 			if ks := byGroup[g]; len(ks) > 0 {
-				upd[g] = append(upd[g], p.terms(d, t.parent, ks)...)
+				upd[g] = append(upd[g], keySet{t.parent, ks})
 			}
 		}
 	}
@@ -467,9 +467,9 @@ func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, now time
 	if err != nil {
 		return nil, nil, err
 	}
-	writes := append(p.deleteTerms(del), ins...)
+	writes := append(p.deleteTerms(p.termsOf(d, del)), ins...)
 	for g, attrs := range gs.maps {
-		writes = append(writes, p.updateTerms(upd[g], attrs, now, "", nil)...)
+		writes = append(writes, p.updateTerms(p.termsOf(d, upd[g]), attrs, now, "", nil)...)
 	}
 	return writes, unknown, nil
 }
