@@ -856,3 +856,99 @@ func BenchmarkSyncManyInterleaved(b *testing.B) {
 		run(b, manyVariantsFor(b, db, users, nil, pool))
 	})
 }
+
+// BenchmarkSyncBoundInterleaved measures what bounds relkit's syncs of
+// BenchmarkSyncManyInterleaved: the hand-written code given what relkit's
+// guarantees add, in turn with relkit and the plain hand-written per-user
+// code in one loop. Ratios are ÷ the plain hand-written per-user code:
+// ratio-hand-sp (SQLite: a savepoint pair around each user's writes),
+// ratio-hand-lock-sp (PostgreSQL: each user's advisory lock, then the
+// savepoint), ratio-set-lock-sp (PostgreSQL: the set-based code after
+// every user's lock, in a savepoint), ratio-per-user and ratio-many
+// (relkit's Sync per user and SyncMany).
+func BenchmarkSyncBoundInterleaved(b *testing.B) {
+	from, to := manySets()
+	ctx := context.Background()
+	run := func(b *testing.B, names []string, fs []func(map[int64][]int64) error) {
+		d := make([]time.Duration, len(fs))
+		i := 0
+		for b.Loop() {
+			for j := range fs {
+				k := (i + j) % len(fs)
+				start := time.Now()
+				for _, want := range []map[int64][]int64{to, from} {
+					if err := fs[k](want); err != nil {
+						b.Fatal(err)
+					}
+				}
+				d[k] += time.Since(start)
+			}
+			i++
+		}
+		for k := 1; k < len(fs); k++ {
+			b.ReportMetric(float64(d[k])/float64(d[0]), "ratio-"+names[k])
+		}
+	}
+	b.Run("sqlite", func(b *testing.B) {
+		db, sdb := sqliteRaw(b)
+		v := manyVariantsFor(b, db, seedMany(b, db), sdb, nil)
+		withSavepoint := func(want map[int64][]int64) error {
+			tx, err := sdb.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback()
+			for u := int64(1); u <= manyUsers; u++ {
+				if _, err := tx.ExecContext(ctx, "savepoint s"); err != nil {
+					return err
+				}
+				if err := stdlibSyncUser(ctx, tx, u, want[u]); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, "release s"); err != nil {
+					return err
+				}
+			}
+			return tx.Commit()
+		}
+		run(b, []string{"", "hand-sp", "per-user", "many"}, []func(map[int64][]int64) error{v.handPerUser, withSavepoint, v.perUser, v.many})
+	})
+	b.Run("postgres", func(b *testing.B) {
+		db, pool := postgres(b)
+		v := manyVariantsFor(b, db, seedMany(b, db), nil, pool)
+		const lock = "select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest($1::text[]) as k"
+		perUser := func(want map[int64][]int64) error {
+			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				for u := int64(1); u <= manyUsers; u++ {
+					if _, err := tx.Exec(ctx, lock, []string{fmt.Sprint("bench ", u)}); err != nil {
+						return err
+					}
+					sp, err := tx.Begin(ctx)
+					if err != nil {
+						return err
+					}
+					if err := pgxSyncUser(ctx, sp, u, want[u]); err != nil {
+						return err
+					}
+					if err := sp.Commit(ctx); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		set := func(want map[int64][]int64) error {
+			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				ks := make([]string, 0, manyUsers)
+				for u := int64(1); u <= manyUsers; u++ {
+					ks = append(ks, fmt.Sprint("bench ", u))
+				}
+				if _, err := tx.Exec(ctx, lock, ks); err != nil {
+					return err
+				}
+				return pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { return pgxSyncAll(ctx, sp, want) })
+			})
+		}
+		run(b, []string{"", "hand-lock-sp", "set-lock-sp", "per-user", "many"}, []func(map[int64][]int64) error{v.handPerUser, perUser, set, v.perUser, v.many})
+	})
+}

@@ -47,6 +47,7 @@ func SyncMany[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 		return nil, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
 	ts := make([]*target, len(parents))
+	block := make([]target, len(parents)) // one allocation for every target
 	seen := keys.NewIndex(len(parents), p.parentClass)
 	for i, parent := range parents {
 		key, err := parentKey(p, r, parent)
@@ -55,7 +56,8 @@ func SyncMany[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 		}
 		if err == nil {
 			seen.Put(key, i)
-			ts[i], err = newTarget[C](p, key, ids(parent), nil)
+			ts[i] = &block[i]
+			err = newTarget[C](ts[i], p, key, ids(parent), nil)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", op, p.name(), err)
@@ -76,8 +78,8 @@ func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 	if err != nil {
 		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
-	t, err := newTarget[C](p, p.parentNorm, ids, values)
-	if err != nil {
+	t := &target{}
+	if err := newTarget[C](t, p, p.parentNorm, ids, values); err != nil {
 		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
 	if len(t.recs) == 0 && !detaching {
@@ -97,36 +99,37 @@ type target struct {
 	recs     []record   // wanted, in input order
 	want     keys.Index // key → position in recs
 	attrs    bool       // some record has attributes
-	have     keys.Index // current keys
 	detached []any      // current keys not wanted, in the order read
-	state    []uint8    // per record (when attrs): kept and differs, or unknown
+	state    []uint8    // per record: absent, kept (and whether it differs)
 	ch       Changes
 }
 
-// Record states of a target, for kept keys with attributes.
+// Record states of a target, set by the read.
 const (
-	keptSame    = iota // the row has the attributes already (or is not kept)
+	absent      = iota // no row: attach
+	keptSame           // the row is there, with the attributes given if any
 	keptDiffers        // the read found an attribute that differs
 	keptUnknown        // no flag column: an UPDATE decides
 )
 
-// newTarget parses one parent's ids (values on top of their attributes).
-func newTarget[C any](p *plan, parent, ids any, values map[string]any) (*target, error) {
+// newTarget fills t with one parent's ids (values on top of their
+// attributes).
+func newTarget[C any](t *target, p *plan, parent, ids any, values map[string]any) error {
 	recs, want, err := parseIndexed[C](p, ids)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	t := &target{parent: keys.Bind(parent, p.parentBytes), norm: parent, recs: recs, want: want}
+	*t = target{parent: keys.Bind(parent, p.parentBytes), norm: parent, recs: recs, want: want}
 	for i := range recs {
 		if len(values) > 0 {
 			recs[i].attrs = overlay(recs[i].attrs, values)
 		}
 		if err := p.checkAttrs(recs[i].attrs); err != nil {
-			return nil, err
+			return err
 		}
 		t.attrs = t.attrs || len(recs[i].attrs) > 0
 	}
-	return t, nil
+	return nil
 }
 
 // sync runs the sync of every target in one transaction: the caller's
@@ -330,11 +333,13 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 			byParent.Put(k, i)
 		}
 	}
+	n := 0
 	for _, t := range ts {
-		t.have = keys.NewIndex(len(t.recs), p.class)
-		if t.attrs {
-			t.state = make([]uint8, len(t.recs))
-		}
+		n += len(t.recs)
+	}
+	states := make([]uint8, n) // one block for every target
+	for _, t := range ts {
+		t.state, states = states[:len(t.recs):len(t.recs)], states[len(t.recs):]
 	}
 	t := ts[0]
 	for rows.Next() {
@@ -355,19 +360,15 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 		var k any
 		switch p.class {
 		case keys.Int:
-			t.have.PutInt(rd.i, 0)
 			if !t.want.HasInt(rd.i) {
 				if detaching {
 					t.detached = append(t.detached, rd.i)
 				}
 				continue
 			}
-			if t.attrs {
-				k = rd.i
-			}
+			k = rd.i
 		case keys.String:
 			s := rd.str()
-			t.have.PutStr(s, 0)
 			if !t.want.HasStr(s) {
 				if detaching {
 					t.detached = append(t.detached, s)
@@ -380,7 +381,6 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 			if err != nil {
 				return err
 			}
-			t.have.Put(v, 0)
 			if !t.want.Has(v) {
 				if detaching {
 					t.detached = append(t.detached, v)
@@ -389,10 +389,10 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 			}
 			k = v
 		}
-		if !t.attrs {
-			continue
-		}
 		pos, _ := t.want.Get(k)
+		if t.state[pos] == absent { // a key's second row keeps the first's state
+			t.state[pos] = keptSame
+		}
 		if attrs := t.recs[pos].attrs; len(attrs) > 0 {
 			switch g := gs.of(attrs); {
 			case g < 0:
@@ -422,19 +422,27 @@ type counted struct {
 // row differs, then the UPDATEs of kept keys in no group. It fills the
 // targets' Attached and Detached.
 func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, now time.Time) ([]stmt, []counted, error) {
-	var del []term
-	var att []record
-	upd := make([][]term, len(gs.maps))
+	del := make([]keySet, 0, len(ts))
+	nAtt := 0
+	for _, t := range ts {
+		for _, st := range t.state {
+			if st == absent {
+				nAtt++
+			}
+		}
+	}
+	att := make([]record, 0, nAtt)
+	upd := make([][]keySet, len(gs.maps))
 	var unknown []counted
 	for _, t := range ts {
 		t.ch = newChanges()
 		if len(t.detached) > 0 {
 			t.ch.Detached = t.detached
-			del = append(del, p.terms(d, t.parent, t.detached)...)
+			del = append(del, keySet{t.parent, t.detached})
 		}
 		var byGroup map[int][]any
 		for i, rc := range t.recs {
-			if !t.have.Has(rc.key) {
+			if t.state[i] == absent {
 				rc.parent = t.parent
 				att = append(att, rc)
 				t.ch.Attached = append(t.ch.Attached, rc.key)
@@ -459,7 +467,7 @@ func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, now time
 		}
 		for g := range gs.maps {
 			if ks := byGroup[g]; len(ks) > 0 {
-				upd[g] = append(upd[g], p.terms(d, t.parent, ks)...)
+				upd[g] = append(upd[g], keySet{t.parent, ks})
 			}
 		}
 	}
@@ -467,9 +475,9 @@ func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, now time
 	if err != nil {
 		return nil, nil, err
 	}
-	writes := append(p.deleteTerms(del), ins...)
+	writes := append(p.deleteTerms(p.termsOf(d, del)), ins...)
 	for g, attrs := range gs.maps {
-		writes = append(writes, p.updateTerms(upd[g], attrs, now, "", nil)...)
+		writes = append(writes, p.updateTerms(p.termsOf(d, upd[g]), attrs, now, "", nil)...)
 	}
 	return writes, unknown, nil
 }

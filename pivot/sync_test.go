@@ -246,3 +246,49 @@ func TestSyncManyEdges(t *testing.T) {
 		assert.True(t, slices.Equal(before, smRows(t, db)))
 	})
 }
+
+// TestSyncManyBeyondTheParameterLimit updates and detaches more (parent,
+// key) pairs than one statement can bind (17,000 pairs, two parameters
+// each, against SQLite's 32,766): the writes split and stay one atomic
+// sync.
+func TestSyncManyBeyondTheParameterLimit(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		const users, roles = 170, 100
+		smSeed(t, db, users, roles)
+		var parents []*smUser
+		for u := 1; u <= users; u++ {
+			parents = append(parents, &smUser{ID: int64(u)})
+		}
+		all := func(active bool) func(*smUser) any {
+			return func(*smUser) any {
+				m := map[int64]map[string]any{}
+				for k := 1; k <= roles; k++ {
+					m[int64(k)] = map[string]any{"active": active}
+				}
+				return m
+			}
+		}
+		count := func(f func(pivot.Changes) []any, chs []pivot.Changes) (n int) {
+			for _, ch := range chs {
+				n += len(f(ch))
+			}
+			return n
+		}
+		chs, err := pivot.SyncMany(ctx, db, smRoles, parents, all(false))
+		require.NoError(t, err)
+		assert.Equal(t, users*roles, count(func(c pivot.Changes) []any { return c.Attached }, chs))
+		chs, err = pivot.SyncMany(ctx, db, smRoles, parents, all(true))
+		require.NoError(t, err)
+		assert.Equal(t, users*roles, count(func(c pivot.Changes) []any { return c.Updated }, chs))
+		rows := smRows(t, db)
+		require.Len(t, rows, users*roles)
+		for _, r := range rows {
+			require.True(t, r.Active, "row %v not updated", r)
+		}
+		chs, err = pivot.SyncMany(ctx, db, smRoles, parents, func(*smUser) any { return []int64{} })
+		require.NoError(t, err)
+		assert.Equal(t, users*roles, count(func(c pivot.Changes) []any { return c.Detached }, chs))
+		assert.Empty(t, smRows(t, db))
+	})
+}
