@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	. "github.com/relkit/relkit/internal/fixture"
+	"github.com/relkit/relkit/internal/fixture/counts"
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/query"
@@ -353,35 +354,35 @@ func TestHasErrors(t *testing.T) {
 // returns.
 func TestHasOperatorAndCountForms(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
-		exists := `exists (select * from "comments" where ` + haCorr + `)`
-		count := `(select count(*) from "comments" where ` + haCorr + `)`
+		counts.Seed(t, db)
+		from := query.From[counts.Post]()
+		exists := `exists (select * from "comments" where ` + counts.Corr + `)`
+		count := `(select count(*) from "comments" where ` + counts.Corr + `)`
 		cases := []struct {
 			name string
 			cond sq.Sqlizer
 			want []int64
 			sql  string
 		}{
-			{"has", query.Has(haPostComments), []int64{1, 2, 5}, `where ` + exists},
-			{">= 1 is exists", query.Has(haPostComments, ">=", 1), []int64{1, 2, 5}, `where ` + exists},
-			{"< 1 is not exists", query.Has(haPostComments, "<", 1), []int64{3, 4}, `where not ` + exists},
-			{"doesnt have", query.DoesntHave(haPostComments), []int64{3, 4}, `where not ` + exists},
-			{">= 3 counts, literal", query.Has(haPostComments, ">=", 3), []int64{1}, `where ` + count + ` >= 3`},
-			{">= 2", query.Has(haPostComments, ">=", 2), []int64{1, 2}, count + ` >= 2`},
-			{"> 1", query.Has(haPostComments, ">", 1), []int64{1, 2}, count + ` > 1`},
-			{"> 0 is a count (only >=1 and <1 use exists)", query.Has(haPostComments, ">", 0), []int64{1, 2, 5}, count + ` > 0`},
-			{"= 0", query.Has(haPostComments, "=", 0), []int64{3, 4}, count + ` = 0`},
-			{"= 2", query.Has(haPostComments, "=", 2), []int64{2}, count + ` = 2`},
-			{"< 2", query.Has(haPostComments, "<", 2), []int64{3, 4, 5}, count + ` < 2`},
-			{"<= 1", query.Has(haPostComments, "<=", 1), []int64{3, 4, 5}, count + ` <= 1`},
-			{"<> 3", query.Has(haPostComments, "<>", 3), []int64{2, 3, 4, 5}, count + ` <> 3`},
-			{"!= 3", query.Has(haPostComments, "!=", 3), []int64{2, 3, 4, 5}, count + ` <> 3`},
+			{"has", query.Has(counts.PostComments), []int64{1, 2, 5}, `where ` + exists},
+			{">= 1 is exists", query.Has(counts.PostComments, ">=", 1), []int64{1, 2, 5}, `where ` + exists},
+			{"< 1 is not exists", query.Has(counts.PostComments, "<", 1), []int64{3, 4}, `where not ` + exists},
+			{"doesnt have", query.DoesntHave(counts.PostComments), []int64{3, 4}, `where not ` + exists},
+			{">= 3 counts, literal", query.Has(counts.PostComments, ">=", 3), []int64{1}, `where ` + count + ` >= 3`},
+			{">= 2", query.Has(counts.PostComments, ">=", 2), []int64{1, 2}, count + ` >= 2`},
+			{"> 1", query.Has(counts.PostComments, ">", 1), []int64{1, 2}, count + ` > 1`},
+			{"> 0 is a count (only >=1 and <1 use exists)", query.Has(counts.PostComments, ">", 0), []int64{1, 2, 5}, count + ` > 0`},
+			{"= 0", query.Has(counts.PostComments, "=", 0), []int64{3, 4}, count + ` = 0`},
+			{"= 2", query.Has(counts.PostComments, "=", 2), []int64{2}, count + ` = 2`},
+			{"< 2", query.Has(counts.PostComments, "<", 2), []int64{3, 4, 5}, count + ` < 2`},
+			{"<= 1", query.Has(counts.PostComments, "<=", 1), []int64{3, 4, 5}, count + ` <= 1`},
+			{"<> 3", query.Has(counts.PostComments, "<>", 3), []int64{2, 3, 4, 5}, count + ` <> 3`},
+			{"!= 3", query.Has(counts.PostComments, "!=", 3), []int64{2, 3, 4, 5}, count + ` <> 3`},
 		}
 		for _, c := range cases {
-			ids, stmt := haPosts(t, db, from.Where(c.cond))
+			ids, stmt := counts.Posts(t, db, from.Where(c.cond))
 			assert.Equal(t, c.want, ids, c.name)
-			assert.Contains(t, stmt, haNorm(c.sql), c.name)
+			assert.Contains(t, stmt, counts.Norm(c.sql), c.name)
 			if strings.Contains(c.sql, "count(*)") {
 				assert.NotContains(t, stmt, "exists", c.name)
 			} else {
@@ -394,64 +395,64 @@ func TestHasOperatorAndCountForms(t *testing.T) {
 // whereHas / orWhereHas / whereRelation.
 func TestWhereHasAndWhereDoesntHave(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
+		counts.Seed(t, db)
+		from := query.From[counts.Post]()
 
-		ids, stmt := haPosts(t, db, from.Where(query.WhereHas(haPostComments, haCode)))
+		ids, stmt := counts.Posts(t, db, from.Where(query.WhereHas(counts.PostComments, counts.Code)))
 		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`where exists (select * from "comments" where `+haCorr+` and `))
+		assert.Contains(t, stmt, counts.Norm(`where exists (select * from "comments" where `+counts.Corr+` and `))
 		assert.Contains(t, stmt, `like ?)`)
 
 		// the count form keeps its bindings.
-		ids, stmt = haPosts(t, db, from.Where(query.WhereHas(haPostComments, haCode, ">=", 2)))
+		ids, stmt = counts.Posts(t, db, from.Where(query.WhereHas(counts.PostComments, counts.Code, ">=", 2)))
 		assert.Equal(t, []int64{1}, ids)
-		assert.Contains(t, stmt, haNorm(`(select count(*) from "comments" where `+haCorr+` and `))
+		assert.Contains(t, stmt, counts.Norm(`(select count(*) from "comments" where `+counts.Corr+` and `))
 		assert.Contains(t, stmt, `like ?) >= 2`)
-		s, args, err := from.Where(query.WhereHas(haPostComments, haCode, ">=", 2)).ToSql()
+		s, args, err := from.Where(query.WhereHas(counts.PostComments, counts.Code, ">=", 2)).ToSql()
 		require.NoError(t, err)
 		assert.Equal(t, strings.Count(s, "?"), len(args), "every placeholder is bound: %s %v", s, args)
 		assert.Contains(t, args, "code%")
 
 		// The documentation's ">= 10" gives nothing here, and binds too.
-		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostComments, haCode, ">=", 10)))
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereHas(counts.PostComments, counts.Code, ">=", 10)))
 		assert.Empty(t, ids)
 
 		// nil constraint is plain has.
-		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostComments, nil)))
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereHas(counts.PostComments, nil)))
 		assert.Equal(t, []int64{1, 2, 5}, ids)
 
 		// whereDoesntHave.
-		ids, _ = haPosts(t, db, from.Where(query.WhereDoesntHave(haPostComments, haCode)))
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereDoesntHave(counts.PostComments, counts.Code)))
 		assert.Equal(t, []int64{3, 4, 5}, ids)
 
 		// orWhereHas after where id = 4: "where id = ? or exists (…)".
-		ids, stmt = haPosts(t, db, from.Where(sq.Eq{"id": 4}).OrWhere(query.WhereHas(haPostComments, haCode)))
+		ids, stmt = counts.Posts(t, db, from.Where(sq.Eq{"id": 4}).OrWhere(query.WhereHas(counts.PostComments, counts.Code)))
 		assert.Equal(t, []int64{1, 2, 4}, ids)
-		assert.Contains(t, stmt, haNorm(`id = ? or exists (select * from "comments" where `+haCorr))
+		assert.Contains(t, stmt, counts.Norm(`id = ? or exists (select * from "comments" where `+counts.Corr))
 
 		// orHas: the or stays an or.
-		ids, stmt = haPosts(t, db, from.Where(sq.Eq{"votes": 0}).OrWhere(query.Has(haPostComments, ">=", 3)))
+		ids, stmt = counts.Posts(t, db, from.Where(sq.Eq{"votes": 0}).OrWhere(query.Has(counts.PostComments, ">=", 3)))
 		assert.Equal(t, []int64{1, 3}, ids)
-		assert.Contains(t, stmt, haNorm(`votes = ? or (select count(*) from "comments" where `+haCorr+`) >= 3`))
-		ids, _ = haPosts(t, db, from.Where(sq.Eq{"votes": 0}).OrWhere(query.Has(haPostComments)))
+		assert.Contains(t, stmt, counts.Norm(`votes = ? or (select count(*) from "comments" where `+counts.Corr+`) >= 3`))
+		ids, _ = counts.Posts(t, db, from.Where(sq.Eq{"votes": 0}).OrWhere(query.Has(counts.PostComments)))
 		assert.Equal(t, []int64{1, 2, 3, 5}, ids)
-		ids, _ = haPosts(t, db, from.Where(sq.Eq{"votes": 10}).OrWhere(query.DoesntHave(haPostComments)))
+		ids, _ = counts.Posts(t, db, from.Where(sq.Eq{"votes": 10}).OrWhere(query.DoesntHave(counts.PostComments)))
 		assert.Equal(t, []int64{1, 3, 4}, ids)
 
 		// whereRelation ≡ whereHas with one condition.
-		ids, stmt = haPosts(t, db, from.Where(query.WhereRelation(haPostComments, "votes", ">", 3)))
+		ids, stmt = counts.Posts(t, db, from.Where(query.WhereRelation(counts.PostComments, "votes", ">", 3)))
 		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "comments" where `+haCorr+` and`))
+		assert.Contains(t, stmt, counts.Norm(`exists (select * from "comments" where `+counts.Corr+` and`))
 		assert.Contains(t, stmt, `votes" > ?)`)
-		viaWhereHas, _ := haPosts(t, db, from.Where(query.WhereHas(haPostComments, func(q *query.Query[haComment]) *query.Query[haComment] {
+		viaWhereHas, _ := counts.Posts(t, db, from.Where(query.WhereHas(counts.PostComments, func(q *query.Query[counts.Comment]) *query.Query[counts.Comment] {
 			return q.WhereOp("votes", ">", 3)
 		})))
 		assert.Equal(t, ids, viaWhereHas)
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostComments, "votes", ">", 10)))
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereRelation(counts.PostComments, "votes", ">", 10)))
 		assert.Empty(t, ids)
 
 		// Combined with other conditions and counted.
-		n, err := from.Where(query.Has(haPostComments)).Where(sq.Gt{"votes": 2}).Count(context.Background(), db)
+		n, err := from.Where(query.Has(counts.PostComments)).Where(sq.Gt{"votes": 2}).Count(context.Background(), db)
 		require.NoError(t, err)
 		assert.Equal(t, int64(2), n)
 	})
@@ -461,43 +462,43 @@ func TestWhereHasAndWhereDoesntHave(t *testing.T) {
 // belongsTo; belongsToMany through its pivot.
 func TestHasCorrelatesToTheOuterQuery(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
+		counts.Seed(t, db)
+		from := query.From[counts.Post]()
 
 		// belongsTo: posts.user_id = users.id; post 4 (NULL) and 5 (user 99) have no author.
-		ids, stmt := haPosts(t, db, from.Where(query.Has(haPostAuthor)))
+		ids, stmt := counts.Posts(t, db, from.Where(query.Has(counts.PostAuthor)))
 		assert.Equal(t, []int64{1, 2, 3}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "users" where "posts"."user_id" = "users"."id")`))
-		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostAuthor)))
+		assert.Contains(t, stmt, counts.Norm(`exists (select * from "users" where "posts"."user_id" = "users"."id")`))
+		ids, _ = counts.Posts(t, db, from.Where(query.DoesntHave(counts.PostAuthor)))
 		assert.Equal(t, []int64{4, 5}, ids)
-		ids, stmt = haPosts(t, db, from.Where(query.WhereRelation(haPostAuthor, "name", "=", "ann")))
+		ids, stmt = counts.Posts(t, db, from.Where(query.WhereRelation(counts.PostAuthor, "name", "=", "ann")))
 		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "users" where "posts"."user_id" = "users"."id" and "users"."name" = ?)`))
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostAuthor, "name", "=", "bob")))
+		assert.Contains(t, stmt, counts.Norm(`exists (select * from "users" where "posts"."user_id" = "users"."id" and "users"."name" = ?)`))
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereRelation(counts.PostAuthor, "name", "=", "bob")))
 		assert.Equal(t, []int64{3}, ids)
 
 		// hasMany from users: users.id = posts.user_id.
 		db.Counter.Reset()
-		us, err := query.From[haUser]().Where(query.Has(haUserPosts)).OrderBy("id").Get(context.Background(), db)
+		us, err := query.From[counts.User]().Where(query.Has(counts.UserPosts)).OrderBy("id").Get(context.Background(), db)
 		require.NoError(t, err)
 		require.Len(t, us, 2)
 		assert.Equal(t, []string{"ann", "bob"}, []string{us[0].Name, us[1].Name})
-		assert.Contains(t, haLast(t, db), haNorm(`exists (select * from "posts" where "users"."id" = "posts"."user_id")`))
+		assert.Contains(t, counts.Last(t, db), counts.Norm(`exists (select * from "posts" where "users"."id" = "posts"."user_id")`))
 
 		// belongsToMany: from tags join post_tag on tags.id = post_tag.tag_id where posts.id = post_tag.post_id.
-		ids, stmt = haPosts(t, db, from.Where(query.Has(haPostTags)))
+		ids, stmt = counts.Posts(t, db, from.Where(query.Has(counts.PostTags)))
 		assert.Equal(t, []int64{1, 2, 3}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "tags"`))
-		assert.Contains(t, stmt, haNorm(`join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id"`))
+		assert.Contains(t, stmt, counts.Norm(`exists (select * from "tags"`))
+		assert.Contains(t, stmt, counts.Norm(`join "post_tag" on "tags"."id" = "post_tag"."tag_id" where "posts"."id" = "post_tag"."post_id"`))
 		// Counting joined pivot rows: post 2 has tag 1 twice.
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostTags, ">=", 2)))
+		ids, _ = counts.Posts(t, db, from.Where(query.Has(counts.PostTags, ">=", 2)))
 		assert.Equal(t, []int64{1, 2}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostTags, ">=", 3)))
+		ids, _ = counts.Posts(t, db, from.Where(query.Has(counts.PostTags, ">=", 3)))
 		assert.Equal(t, []int64{1}, ids)
 		// whereRelation on a pivot column and on a related column.
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostTags, "post_tag.active", "=", false)))
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereRelation(counts.PostTags, "post_tag.active", "=", false)))
 		assert.Equal(t, []int64{1, 3}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostTags, "name", "=", "sql")))
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereRelation(counts.PostTags, "name", "=", "sql")))
 		assert.Equal(t, []int64{1, 3}, ids)
 	})
 }
@@ -506,34 +507,34 @@ func TestHasCorrelatesToTheOuterQuery(t *testing.T) {
 // existence subquery.
 func TestHasKeepsTheRelationConstraints(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
+		counts.Seed(t, db)
+		from := query.From[counts.Post]()
 
 		// votes > 2: comments 1 (post 1) and 5 (post 2); post 5's only comment has 2.
-		ids, stmt := haPosts(t, db, from.Where(query.Has(haPostPopular)))
+		ids, stmt := counts.Posts(t, db, from.Where(query.Has(counts.PostPopular)))
 		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "comments" where `+haCorr+` and votes > ?)`))
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostPopular, ">=", 2)))
+		assert.Contains(t, stmt, counts.Norm(`exists (select * from "comments" where `+counts.Corr+` and votes > ?)`))
+		ids, _ = counts.Posts(t, db, from.Where(query.Has(counts.PostPopular, ">=", 2)))
 		assert.Empty(t, ids)
-		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostPopular)))
+		ids, _ = counts.Posts(t, db, from.Where(query.DoesntHave(counts.PostPopular)))
 		assert.Equal(t, []int64{3, 4, 5}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostPopular, haCode)))
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereHas(counts.PostPopular, counts.Code)))
 		assert.Equal(t, []int64{1, 2}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostPopular, "content", "=", "code review")))
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereRelation(counts.PostPopular, "content", "=", "code review")))
 		assert.Empty(t, ids, "comment 3 has 2 votes: outside the relation")
 
 		// A relation-level OR cannot escape the correlation: comments 1
 		// (post 1, 5 votes) and 6 (post 5, "ok").
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostOrComments)))
+		ids, _ = counts.Posts(t, db, from.Where(query.Has(counts.PostOrComments)))
 		assert.Equal(t, []int64{1, 5}, ids)
 
 		// Pivot filters: only active pivot rows.
-		ids, stmt = haPosts(t, db, from.Where(query.Has(haPostActiveTags)))
+		ids, stmt = counts.Posts(t, db, from.Where(query.Has(counts.PostActiveTags)))
 		assert.Equal(t, []int64{1, 2}, ids)
 		assert.Contains(t, stmt, `"post_tag"."active" = ?`)
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostActiveTags, ">=", 3)))
+		ids, _ = counts.Posts(t, db, from.Where(query.Has(counts.PostActiveTags, ">=", 3)))
 		assert.Empty(t, ids, "post 1 has 3 tags, 2 of them active")
-		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostActiveTags)))
+		ids, _ = counts.Posts(t, db, from.Where(query.DoesntHave(counts.PostActiveTags)))
 		assert.Equal(t, []int64{3, 4, 5}, ids)
 	})
 }
@@ -542,57 +543,57 @@ func TestHasKeepsTheRelationConstraints(t *testing.T) {
 // segments are existence tests; doesntHave negates the whole chain.
 func TestHasNestedPaths(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
+		counts.Seed(t, db)
+		from := query.From[counts.Post]()
 		images := `exists (select * from "images" where "comments"."id" = "images"."comment_id")`
 
-		ids, stmt := haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).Has()))
+		ids, stmt := counts.Posts(t, db, from.Where(query.Nested(counts.PostComments, counts.CommentImages).Has()))
 		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`where exists (select * from "comments" where `+haCorr+` and `+images+`)`))
-		byPath, stmt2 := haPosts(t, db, from.Where(query.HasPath[haPost]("comments.images")))
+		assert.Contains(t, stmt, counts.Norm(`where exists (select * from "comments" where `+counts.Corr+` and `+images+`)`))
+		byPath, stmt2 := counts.Posts(t, db, from.Where(query.HasPath[counts.Post]("comments.images")))
 		assert.Equal(t, ids, byPath)
 		assert.Equal(t, stmt, stmt2)
 
 		// The count applies to the last segment: comments with 2+ images.
-		ids, stmt = haPosts(t, db, from.Where(query.HasPath[haPost]("comments.images", ">=", 2)))
+		ids, stmt = counts.Posts(t, db, from.Where(query.HasPath[counts.Post]("comments.images", ">=", 2)))
 		assert.Equal(t, []int64{1}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "comments" where `+haCorr+
+		assert.Contains(t, stmt, counts.Norm(`exists (select * from "comments" where `+counts.Corr+
 			` and (select count(*) from "images" where "comments"."id" = "images"."comment_id") >= 2)`))
 
 		// doesntHave('comments.images') → not exists (comments … and exists (images …)).
-		ids, stmt = haPosts(t, db, from.Where(query.DoesntHavePath[haPost]("comments.images")))
+		ids, stmt = counts.Posts(t, db, from.Where(query.DoesntHavePath[counts.Post]("comments.images")))
 		assert.Equal(t, []int64{3, 4, 5}, ids)
-		assert.Contains(t, stmt, haNorm(`where not exists (select * from "comments" where `+haCorr+` and `+images+`)`))
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).DoesntHave()))
+		assert.Contains(t, stmt, counts.Norm(`where not exists (select * from "comments" where `+counts.Corr+` and `+images+`)`))
+		ids, _ = counts.Posts(t, db, from.Where(query.Nested(counts.PostComments, counts.CommentImages).DoesntHave()))
 		assert.Equal(t, []int64{3, 4, 5}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).Has("<", 1)))
+		ids, _ = counts.Posts(t, db, from.Where(query.Nested(counts.PostComments, counts.CommentImages).Has("<", 1)))
 		assert.Equal(t, []int64{3, 4, 5}, ids)
 
 		// The callback narrows the last segment.
-		ids, _ = haPosts(t, db, from.Where(query.WhereHasNested(query.Nested(haPostComments, haCommentImages), func(q *query.Query[haImage]) *query.Query[haImage] {
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereHasNested(query.Nested(counts.PostComments, counts.CommentImages), func(q *query.Query[counts.Image]) *query.Query[counts.Image] {
 			return q.WhereOp("url", "=", "c.png")
 		})))
 		assert.Equal(t, []int64{2}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereHasPath[haPost, haImage]("comments.images", func(q *query.Query[haImage]) *query.Query[haImage] {
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereHasPath[counts.Post, counts.Image]("comments.images", func(q *query.Query[counts.Image]) *query.Query[counts.Image] {
 			return q.WhereOp("url", "like", "%.png")
 		}, ">=", 2)))
 		assert.Equal(t, []int64{1}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostComments, haCommentImages).WhereRelation("url", "=", "b.png")))
+		ids, _ = counts.Posts(t, db, from.Where(query.Nested(counts.PostComments, counts.CommentImages).WhereRelation("url", "=", "b.png")))
 		assert.Equal(t, []int64{1}, ids)
 
 		// Three levels from users: has('posts.comments', '>=', 2).
 		ctx := context.Background()
 		db.Counter.Reset()
-		us, err := query.From[haUser]().Where(query.Nested(haUserPosts, haPostComments).Has(">=", 2)).Get(ctx, db)
+		us, err := query.From[counts.User]().Where(query.Nested(counts.UserPosts, counts.PostComments).Has(">=", 2)).Get(ctx, db)
 		require.NoError(t, err)
 		require.Len(t, us, 1)
 		assert.Equal(t, "ann", us[0].Name)
-		assert.Contains(t, haLast(t, db), haNorm(`exists (select * from "posts" where "users"."id" = "posts"."user_id" and (select count(*) from "comments" where `+haCorr+`) >= 2)`))
-		us, err = query.From[haUser]().Where(query.HasPath[haUser]("posts.comments.images")).Get(ctx, db)
+		assert.Contains(t, counts.Last(t, db), counts.Norm(`exists (select * from "posts" where "users"."id" = "posts"."user_id" and (select count(*) from "comments" where `+counts.Corr+`) >= 2)`))
+		us, err = query.From[counts.User]().Where(query.HasPath[counts.User]("posts.comments.images")).Get(ctx, db)
 		require.NoError(t, err)
 		require.Len(t, us, 1)
 		assert.Equal(t, "ann", us[0].Name)
-		us, err = query.From[haUser]().Where(query.DoesntHavePath[haUser]("posts.comments")).OrderBy("id").Get(ctx, db)
+		us, err = query.From[counts.User]().Where(query.DoesntHavePath[counts.User]("posts.comments")).OrderBy("id").Get(ctx, db)
 		require.NoError(t, err)
 		require.Len(t, us, 2)
 		assert.Equal(t, []string{"bob", "cy"}, []string{us[0].Name, us[1].Name})
@@ -603,26 +604,26 @@ func TestHasNestedPaths(t *testing.T) {
 // (never "…NaN").
 func TestHasOnASelfRelationAliasesTheInnerLevel(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
-		haSeed(t, db)
-		from := query.From[haPost]()
+		counts.Seed(t, db)
+		from := query.From[counts.Post]()
 		a0 := `"` + render.ReservedAlias + `0"`
 
-		ids, stmt := haPosts(t, db, from.Where(query.Has(haPostChildren)))
+		ids, stmt := counts.Posts(t, db, from.Where(query.Has(counts.PostChildren)))
 		assert.Equal(t, []int64{1, 2}, ids)
-		assert.Contains(t, stmt, haNorm(`exists (select * from "posts" as `+a0+` where "posts"."id" = `+a0+`."parent_id")`))
+		assert.Contains(t, stmt, counts.Norm(`exists (select * from "posts" as `+a0+` where "posts"."id" = `+a0+`."parent_id")`))
 		assert.NotContains(t, stmt, "nan")
 
-		ids, stmt = haPosts(t, db, from.Where(query.Has(haPostParent)))
+		ids, stmt = counts.Posts(t, db, from.Where(query.Has(counts.PostParent)))
 		assert.Equal(t, []int64{2, 3, 5}, ids)
-		assert.Contains(t, stmt, haNorm(`(select * from "posts" as `+a0+` where "posts"."parent_id" = `+a0+`."id")`))
+		assert.Contains(t, stmt, counts.Norm(`(select * from "posts" as `+a0+` where "posts"."parent_id" = `+a0+`."id")`))
 
-		ids, _ = haPosts(t, db, from.Where(query.Has(haPostChildren, ">=", 2)))
+		ids, _ = counts.Posts(t, db, from.Where(query.Has(counts.PostChildren, ">=", 2)))
 		assert.Equal(t, []int64{1}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.DoesntHave(haPostChildren)))
+		ids, _ = counts.Posts(t, db, from.Where(query.DoesntHave(counts.PostChildren)))
 		assert.Equal(t, []int64{3, 4, 5}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereRelation(haPostChildren, "title", "=", "news")))
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereRelation(counts.PostChildren, "title", "=", "news")))
 		assert.Equal(t, []int64{1}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.WhereHas(haPostChildren, func(q *query.Query[haPost]) *query.Query[haPost] {
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereHas(counts.PostChildren, func(q *query.Query[counts.Post]) *query.Query[counts.Post] {
 			return q.WhereOp("title", "=", "news")
 		})))
 		assert.Equal(t, []int64{1}, ids)
@@ -630,19 +631,19 @@ func TestHasOnASelfRelationAliasesTheInnerLevel(t *testing.T) {
 		// Nested self-relation: as in Laravel, a level is aliased when its
 		// table is the enclosing one's; the innermost "posts" shadows the
 		// outer query's and is correlated to the aliased middle level.
-		ids, stmt = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostChildren).Has()))
+		ids, stmt = counts.Posts(t, db, from.Where(query.Nested(counts.PostChildren, counts.PostChildren).Has()))
 		assert.Equal(t, []int64{1}, ids, "post 1's child 2 has child 5")
-		assert.Contains(t, stmt, haNorm(`exists (select * from "posts" as `+a0+` where "posts"."id" = `+a0+`."parent_id" and `+
+		assert.Contains(t, stmt, counts.Norm(`exists (select * from "posts" as `+a0+` where "posts"."id" = `+a0+`."parent_id" and `+
 			`exists (select * from "posts" where `+a0+`."id" = "posts"."parent_id"))`))
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostChildren, haPostChildren).Has()))
+		ids, _ = counts.Posts(t, db, from.Where(query.Nested(counts.PostChildren, counts.PostChildren, counts.PostChildren).Has()))
 		assert.Empty(t, ids, "no great-grandchildren")
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostChildren).Has(">=", 1)))
+		ids, _ = counts.Posts(t, db, from.Where(query.Nested(counts.PostChildren, counts.PostChildren).Has(">=", 1)))
 		assert.Equal(t, []int64{1}, ids)
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostChildren, haPostComments).Has(">=", 2)))
+		ids, _ = counts.Posts(t, db, from.Where(query.Nested(counts.PostChildren, counts.PostComments).Has(">=", 2)))
 		assert.Equal(t, []int64{1}, ids, "post 1's child 2 has 2 comments")
 
 		// The grandparent chain: posts whose parent has a parent.
-		ids, _ = haPosts(t, db, from.Where(query.Nested(haPostParent, haPostParent).Has()))
+		ids, _ = counts.Posts(t, db, from.Where(query.Nested(counts.PostParent, counts.PostParent).Has()))
 		assert.Equal(t, []int64{5}, ids)
 	})
 }
