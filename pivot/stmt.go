@@ -166,9 +166,11 @@ type term stmt
 // terms renders, for one parent, the terms matching its related keys ks
 // (one term, or chunks for custom key types).
 func (p *plan) terms(d sqlt.Dialect, parent any, ks []any) []term {
-	var out []term
-	for _, in := range p.keyIn(d, ks) {
-		out = append(out, term{p.fpk + " = ? and " + in.sql, append([]any{parent}, in.args...)})
+	ins := p.keyIn(d, ks)
+	out := make([]term, len(ins))
+	for i, in := range ins {
+		args := make([]any, 0, 1+len(in.args))
+		out[i] = term{p.fpk + " = ? and " + in.sql, append(append(args, parent), in.args...)}
 	}
 	return out
 }
@@ -192,7 +194,10 @@ const pairsPerTerm = maxParams / 4
 // term per parent (see terms); PostgreSQL types no parameter of a VALUES
 // list from the column it is compared with.
 func (p *plan) termsOf(d sqlt.Dialect, sets []keySet) []term {
-	if len(sets) < 2 || d.Name() != "sqlite" {
+	if len(sets) == 1 {
+		return p.terms(d, sets[0].parent, sets[0].keys)
+	}
+	if d.Name() != "sqlite" {
 		var out []term
 		for _, s := range sets {
 			out = append(out, p.terms(d, s.parent, s.keys)...)
@@ -233,6 +238,13 @@ func where(head string, headArgs []any, ts []term, tail string, tailArgs []any) 
 			end++
 		}
 		chunk := ts[start:end]
+		start = end
+		if len(chunk) == 1 && len(headArgs) == 0 && len(tailArgs) == 0 {
+			// The common case (one parent, no filter arguments): the
+			// term's own arguments, the text in one allocation.
+			out = append(out, stmt{head + chunk[0].sql + tail, chunk[0].args})
+			continue
+		}
 		args := make([]any, 0, n)
 		args = append(args, headArgs...)
 		var b strings.Builder
@@ -245,7 +257,9 @@ func where(head string, headArgs []any, ts []term, tail string, tailArgs []any) 
 				if i > 0 {
 					b.WriteString(" or ")
 				}
-				b.WriteString("(" + t.sql + ")")
+				b.WriteString("(")
+				b.WriteString(t.sql)
+				b.WriteString(")")
 			}
 			b.WriteString(")")
 		}
@@ -254,7 +268,6 @@ func where(head string, headArgs []any, ts []term, tail string, tailArgs []any) 
 		}
 		b.WriteString(tail)
 		out = append(out, stmt{b.String(), append(args, tailArgs...)})
-		start = end
 	}
 	return out
 }

@@ -151,14 +151,16 @@ func (p *plan) sync(ctx context.Context, ex sqlt.Executor, ts []*target, detachi
 // keeps the caller's work). No write, no savepoint.
 func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, detaching, nested bool) error {
 	d := tx.Dialect()
-	parents := make([]any, len(ts))
-	for i, t := range ts {
-		parents[i] = t.parent
+	if locks(d) {
+		parents := make([]any, len(ts))
+		for i, t := range ts {
+			parents[i] = t.parent
+		}
+		if err := p.lockAll(ctx, tx, parents); err != nil {
+			return err
+		}
 	}
-	if err := p.lockAll(ctx, tx, parents); err != nil {
-		return err
-	}
-	gs := &attrGroups{byPtr: map[uintptr]int{}}
+	gs := &attrGroups{}
 	if err := p.read(ctx, tx, ts, gs, detaching); err != nil {
 		return err
 	}
@@ -216,8 +218,8 @@ const maxFlags = 32
 // content), up to maxFlags.
 type attrGroups struct {
 	maps   []map[string]any
-	byPtr  map[uintptr]int
-	frozen bool // the read is rendered: no new group
+	byPtr  map[uintptr]int // made by the first map: a sync without attributes allocates none
+	frozen bool            // the read is rendered: no new group
 }
 
 // of returns the group of attrs, -1 for none.
@@ -225,6 +227,9 @@ func (gs *attrGroups) of(attrs map[string]any) int {
 	ptr := reflect.ValueOf(attrs).Pointer()
 	if i, ok := gs.byPtr[ptr]; ok {
 		return i
+	}
+	if gs.byPtr == nil {
+		gs.byPtr = map[uintptr]int{}
 	}
 	i := slices.IndexFunc(gs.maps, func(m map[string]any) bool { return reflect.DeepEqual(m, attrs) })
 	if i < 0 && !gs.frozen && len(gs.maps) < maxFlags {
@@ -250,10 +255,12 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 	}
 	gs.frozen = true
 	var b strings.Builder
+	b.Grow(64 + 2*len(p.fpk) + len(p.rpk) + len(p.table) + len(p.filterSQL)) // the one-parent read without flags in one allocation
 	var args []any
 	b.WriteString("select ")
 	if many {
-		b.WriteString(p.fpk + ", ")
+		b.WriteString(p.fpk)
+		b.WriteString(", ")
 	}
 	b.WriteString(p.rpk)
 	for _, g := range gs.maps {
@@ -261,7 +268,9 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 		b.WriteString(", case when " + cond + " then 1 else 0 end")
 		args = append(args, a...)
 	}
-	b.WriteString(" from " + p.table + " where ")
+	b.WriteString(" from ")
+	b.WriteString(p.table)
+	b.WriteString(" where ")
 	if many {
 		norms := make([]any, len(ts))
 		for i, t := range ts {
@@ -282,7 +291,8 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 			b.WriteString(")")
 		}
 	} else {
-		b.WriteString(p.fpk + " = ?")
+		b.WriteString(p.fpk)
+		b.WriteString(" = ?")
 		args = append(args, ts[0].parent)
 	}
 	b.WriteString(p.filterSQL)
@@ -293,8 +303,11 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 	}
 	defer rows.Close()
 
-	fd := &keyDest{class: p.parentClass, bytes: p.parentBytes, col: p.m.ForeignPivotKey}
-	rd := &keyDest{class: p.class, bytes: p.relBytes, col: p.m.RelatedPivotKey}
+	kd := &[2]keyDest{ // one allocation for both
+		{class: p.parentClass, bytes: p.parentBytes, col: p.m.ForeignPivotKey},
+		{class: p.class, bytes: p.relBytes, col: p.m.RelatedPivotKey},
+	}
+	fd, rd := &kd[0], &kd[1]
 	flags := make([]int64, len(gs.maps))
 	var dest []any
 	if many {
