@@ -301,18 +301,26 @@ func (NoteHolder) TableName() string { return "users" }
 var noteRoles = rel.BelongsToMany[NoteHolder, NotedRole]("role_notes", "user_id", "role_id").
 	WithPivot("note", "score", "weight", "level", "seen").OrderByPivot("role_id")
 
+// seedRoleNotes seeds the shared fixture and a pivot table with a column
+// of each common type: user 1 has role 1 with every value and role 2 with
+// NULLs, user 2 has role 3.
+func seedRoleNotes(t *testing.T, db *testdb.DB) {
+	t.Helper()
+	Seed(t, db)
+	db.MustExec(t,
+		`create table role_notes (user_id bigint not null, role_id bigint not null, note text, score bigint,
+			weight double precision, level bigint, seen boolean, primary key (user_id, role_id))`,
+		`insert into role_notes values (1, 1, 'first', 700, 1.5, 2, true), (1, 2, null, null, null, null, null), (2, 3, 'x', -3, 0.25, 1, false)`,
+	)
+}
+
 // TestStructPivotValues: the columns of a struct pivot land in its fields
 // as schema.Assign stores them, NULL as the zero value, whichever way the
 // scanner reads them.
 func TestStructPivotValues(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		Seed(t, db)
-		db.MustExec(t,
-			`create table role_notes (user_id bigint not null, role_id bigint not null, note text, score bigint,
-				weight double precision, level bigint, seen boolean, primary key (user_id, role_id))`,
-			`insert into role_notes values (1, 1, 'first', 700, 1.5, 2, true), (1, 2, null, null, null, null, null), (2, 3, 'x', -3, 0.25, 1, false)`,
-		)
+		seedRoleNotes(t, db)
 		hs := []NoteHolder{{ID: 1}, {ID: 2}, {ID: 3}}
 		db.Counter.Reset()
 		require.NoError(t, load.With(ctx, db, hs, noteRoles))
@@ -353,12 +361,7 @@ var mapNoteRoles = rel.BelongsToMany[MapNoteHolder, MapNotedRole]("role_notes", 
 func TestMapPivotValues(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		Seed(t, db)
-		db.MustExec(t,
-			`create table role_notes (user_id bigint not null, role_id bigint not null, note text, score bigint,
-				weight double precision, level bigint, seen boolean, primary key (user_id, role_id))`,
-			`insert into role_notes values (1, 1, 'first', 700, 1.5, 2, true), (1, 2, null, null, null, null, null)`,
-		)
+		seedRoleNotes(t, db)
 		hs := []MapNoteHolder{{ID: 1}}
 		require.NoError(t, load.With(ctx, db, hs, mapNoteRoles))
 		require.Len(t, hs[0].Roles, 2)
