@@ -21,19 +21,25 @@ var ErrNoKey = errors.New("relkit: model has no key")
 // names that are not plain identifiers give [sqlt.ErrInvalidIdentifier].
 var ErrBadAttributes = errors.New("relkit: invalid pivot attributes")
 
-// Changes reports what [Sync] (and its siblings) did, as Laravel's sync
-// does: the keys attached, detached and updated. Keys have the related
+// ChangesOf reports what [Sync] (and its siblings) did, as Laravel's sync
+// does: the keys attached, detached and updated. Attached and Updated
+// follow the input order, Detached the order in which the database
+// returned the current rows. On success the slices are never nil (they
+// marshal to JSON as []). The untyped functions report [Changes]; a
+// [Keyed] handle reports its key type K.
+type ChangesOf[K any] struct {
+	Attached []K `json:"attached"`
+	Detached []K `json:"detached"`
+	Updated  []K `json:"updated"`
+}
+
+// Changes is what the untyped [Sync], [SyncWithoutDetaching],
+// [SyncWithPivotValues] and [SyncMany] report. Keys have the related
 // key's type, normalised: int64 for every integer key type (so the string
 // "2" given for an integer key is reported as int64(2)) and string for
 // string keys, a uuid in the form the database stores it (see Keys in
-// the package doc). Attached and Updated follow the input order, Detached the
-// order in which the database returned the current rows. On success the
-// slices are never nil (they marshal to JSON as []).
-type Changes struct {
-	Attached []any `json:"attached"`
-	Detached []any `json:"detached"`
-	Updated  []any `json:"updated"`
-}
+// the package doc).
+type Changes = ChangesOf[any]
 
 func newChanges() Changes {
 	return Changes{Attached: []any{}, Detached: []any{}, Updated: []any{}}
@@ -148,14 +154,14 @@ func DetachAll[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToM
 // detaches everything. The result lists the keys attached, detached and
 // updated (see [Changes]).
 func Sync[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P, ids any) (Changes, error) {
-	return syncKeys(ctx, ex, r, parent, ids, nil, true, "sync")
+	return syncKeys(ctx, ex, r, parent, ids, nil, detach, "sync")
 }
 
 // SyncWithoutDetaching is [Sync] that keeps the current keys not in ids:
 // it attaches the missing keys and updates the attributes of the present
 // ones. With nothing to sync it runs no statement.
 func SyncWithoutDetaching[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P, ids any) (Changes, error) {
-	return syncKeys(ctx, ex, r, parent, ids, nil, false, "sync without detaching")
+	return syncKeys(ctx, ex, r, parent, ids, nil, keep, "sync without detaching")
 }
 
 // SyncWithPivotValues is [Sync] with the same pivot attributes for every
@@ -164,7 +170,7 @@ func SyncWithoutDetaching[P, C any](ctx context.Context, ex sqlt.Executor, r rel
 // current keys not in ids are detached. values override attributes a map
 // form of ids gives.
 func SyncWithPivotValues[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P, ids any, values map[string]any) (Changes, error) {
-	return syncKeys(ctx, ex, r, parent, ids, values, true, "sync with pivot values")
+	return syncKeys(ctx, ex, r, parent, ids, values, detach, "sync with pivot values")
 }
 
 // UpdateExistingPivot updates the pivot rows linking parent to the

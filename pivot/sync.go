@@ -63,7 +63,7 @@ func SyncMany[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 			return nil, fmt.Errorf("%s %s: %w", op, p.name(), err)
 		}
 	}
-	if err := p.sync(ctx, ex, ts, true); err != nil {
+	if err := p.sync(ctx, ex, ts, detach); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
 	out := make([]Changes, len(ts))
@@ -73,7 +73,18 @@ func SyncMany[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 	return out, nil
 }
 
-func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P, ids any, values map[string]any, detaching bool, op string) (Changes, error) {
+// mode is what a sync does with the current keys: detach those not
+// wanted (Sync), keep them (SyncWithoutDetaching), or detach those wanted
+// and keep the others (Toggle).
+type mode uint8
+
+const (
+	detach mode = iota
+	keep
+	toggle
+)
+
+func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P, ids any, values map[string]any, m mode, op string) (Changes, error) {
 	p, err := prepare(ctx, ex, r, parent)
 	if err != nil {
 		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
@@ -82,10 +93,10 @@ func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 	if err := newTarget[C](t, p, p.parentNorm, ids, values); err != nil {
 		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
-	if len(t.recs) == 0 && !detaching {
+	if len(t.recs) == 0 && m != detach {
 		return newChanges(), nil
 	}
-	if err := p.sync(ctx, ex, []*target{t}, detaching); err != nil {
+	if err := p.sync(ctx, ex, []*target{t}, m); err != nil {
 		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
 	return t.ch, nil
@@ -135,11 +146,11 @@ func newTarget[C any](t *target, p *plan, parent, ids any, values map[string]any
 // sync runs the sync of every target in one transaction: the caller's
 // when ex is one (with a savepoint only when a failure could leave part of
 // the work done, see syncIn), its own otherwise.
-func (p *plan) sync(ctx context.Context, ex sqlt.Executor, ts []*target, detaching bool) error {
+func (p *plan) sync(ctx context.Context, ex sqlt.Executor, ts []*target, m mode) error {
 	if tx, ok := ex.(*sqlt.Transaction); ok {
-		return p.syncIn(ctx, tx, ts, detaching, true)
+		return p.syncIn(ctx, tx, ts, m, true)
 	}
-	return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error { return p.syncIn(ctx, tx, ts, detaching, false) })
+	return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error { return p.syncIn(ctx, tx, ts, m, false) })
 }
 
 // syncIn locks the targets' parents, reads their current keys (and, for
@@ -149,7 +160,7 @@ func (p *plan) sync(ctx context.Context, ex sqlt.Executor, ts []*target, detachi
 // would leave the first done) and, on PostgreSQL, when there is one (a
 // failed statement aborts the whole transaction there, the savepoint
 // keeps the caller's work). No write, no savepoint.
-func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, detaching, nested bool) error {
+func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, m mode, nested bool) error {
 	d := tx.Dialect()
 	if locks(d) {
 		parents := make([]any, len(ts))
@@ -161,11 +172,11 @@ func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, detac
 		}
 	}
 	gs := &attrGroups{}
-	if err := p.read(ctx, tx, ts, gs, detaching); err != nil {
+	if err := p.read(ctx, tx, ts, gs, m); err != nil {
 		return err
 	}
 	now := schema.Now()
-	writes, counted, err := p.syncWrites(d, ts, gs, now)
+	writes, counted, err := p.syncWrites(d, ts, gs, m, now)
 	if err != nil {
 		return err
 	}
@@ -242,13 +253,15 @@ func (gs *attrGroups) of(attrs map[string]any) int {
 
 // read runs the one SELECT of a sync: each target's current keys (the
 // parents' rows the pivot filters select) and one flag column per
-// attribute group, 1 where the row differs from the group's attributes.
-func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *attrGroups, detaching bool) error {
+// attribute group, 1 where the row differs from the group's attributes
+// (none for a toggle, which updates no row). A toggle's detached keys are
+// the current keys it wants, in the order read.
+func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *attrGroups, m mode) error {
 	d := tx.Dialect()
 	many := len(ts) > 1
 	for _, t := range ts {
 		for _, rc := range t.recs {
-			if len(rc.attrs) > 0 {
+			if len(rc.attrs) > 0 && m != toggle {
 				gs.of(rc.attrs)
 			}
 		}
@@ -374,7 +387,7 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 		switch p.class {
 		case keys.Int:
 			if !t.want.HasInt(rd.i) {
-				if detaching {
+				if m == detach {
 					t.detached = append(t.detached, rd.i)
 				}
 				continue
@@ -383,7 +396,7 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 		case keys.String:
 			s := rd.str()
 			if !t.want.HasStr(s) {
-				if detaching {
+				if m == detach {
 					t.detached = append(t.detached, s)
 				}
 				continue
@@ -395,7 +408,7 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 				return err
 			}
 			if !t.want.Has(v) {
-				if detaching {
+				if m == detach {
 					t.detached = append(t.detached, v)
 				}
 				continue
@@ -403,6 +416,13 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 			k = v
 		}
 		pos, _ := t.want.Get(k)
+		if m == toggle {
+			if t.state[pos] == absent { // a key's second row is detached with the first
+				t.state[pos] = keptSame
+				t.detached = append(t.detached, k)
+			}
+			continue
+		}
 		if t.state[pos] == absent { // a key's second row keeps the first's state
 			t.state[pos] = keptSame
 		}
@@ -433,8 +453,8 @@ type counted struct {
 // every target's detached keys, the INSERTs of every target's new keys
 // (see inserts), one UPDATE per attribute group of the kept keys whose
 // row differs, then the UPDATEs of kept keys in no group. It fills the
-// targets' Attached and Detached.
-func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, now time.Time) ([]stmt, []counted, error) {
+// targets' Attached and Detached. A toggle updates no kept row.
+func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, m mode, now time.Time) ([]stmt, []counted, error) {
 	del := make([]keySet, 0, len(ts))
 	nAtt := 0
 	for _, t := range ts {
@@ -461,7 +481,7 @@ func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, now time
 				t.ch.Attached = append(t.ch.Attached, rc.key)
 				continue
 			}
-			if !t.attrs {
+			if !t.attrs || m == toggle {
 				continue
 			}
 			switch t.state[i] {

@@ -250,3 +250,39 @@ func BindAll(keys []any, blob bool) []any {
 	}
 	return out
 }
+
+// CheckValueType fails, matching ErrUnsupported, when values of Go type k
+// cannot be keys of a column of Go type col: an integer type for a string
+// key column, a string type for an integer one, a float or a struct
+// that is no key. A custom type (a uuid type, a Valuer) counts as the
+// class of the key its zero value normalises to, and as compatible with
+// every column when that is NULL. what names the column in the error.
+func CheckValueType(k, col reflect.Type, what string) error {
+	kc, cc := valueClass(k), valueClass(col)
+	if kc == Invalid || kc != Other && cc != Other && kc != cc {
+		return fmt.Errorf("keys of type %s for the %s %s: %w", k, col, what, ErrUnsupported)
+	}
+	return nil
+}
+
+// valueClass is the class of the keys that values of type t normalise to
+// (ClassOf, with custom types classed by their zero value; Other when
+// that is NULL).
+func valueClass(t reflect.Type) Class {
+	if c := ClassOf(t); c != Other {
+		return c
+	}
+	key, ok, err := Norm(reflect.Zero(t).Interface())
+	switch {
+	case err != nil && t.Implements(valuerType):
+		return Other // a Valuer may refuse its zero value
+	case err != nil:
+		return Invalid
+	case !ok:
+		return Other
+	}
+	if _, isInt := key.(int64); isInt {
+		return Int
+	}
+	return String
+}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
 )
 
 // ErrBadArgument is query.ErrBadArgument, defined here so that the
@@ -73,4 +75,29 @@ func SetPivot(fv reflect.Value, cols []string, vals []any) error {
 		}
 	}
 	return nil
+}
+
+// PivotTouch renders the UPDATE setting column (the related model's
+// updated_at) to at on every related row attached to the parent whose
+// bound key is parentKey, through the pivot rows the relation's pivot
+// filters select, in one statement:
+//
+//	update "roles" set "updated_at" = ? where "roles"."id" in
+//	  (select "role_user"."role_id" from "role_user" where "role_user"."user_id" = ? [and (filters)])
+func PivotTouch(m *relmeta.Meta, column string, at time.Time, parentKey any) (string, []any, error) {
+	var b strings.Builder
+	args := []any{at, parentKey}
+	b.WriteString("update " + sqltext.Ident(m.Related.Table) + " set " + sqltext.Ident(column) + " = ? where ")
+	b.WriteString(sqltext.Qualified(m.Related.Table, m.RelatedKey) + " in (select " + m.PivotColumn(m.RelatedPivotKey))
+	b.WriteString(" from " + sqltext.Ident(m.PivotTable) + " where " + m.PivotColumn(m.ForeignPivotKey) + " = ?")
+	if flt := PivotFilter(m); flt != nil {
+		s, fargs, err := flt.ToSql()
+		if err != nil {
+			return "", nil, fmt.Errorf("pivot filter: %w", err)
+		}
+		b.WriteString(" and " + s)
+		args = append(args, fargs...)
+	}
+	b.WriteString(")")
+	return b.String(), args, nil
 }
