@@ -107,6 +107,23 @@ func ccAttach(ids ...int64) ccOp {
 	}}
 }
 
+func ccToggle(ids ...int64) ccOp {
+	return ccOp{fmt.Sprint("toggle", ids), func(ctx context.Context, ex sqlt.Executor, u *ccUser) error {
+		_, err := pivot.Toggle(ctx, ex, ccRoles, u, ids)
+		return err
+	}, func(s ccState) (ccState, bool) {
+		out := maps.Clone(s)
+		for _, k := range ids {
+			if _, on := s[k]; on {
+				delete(out, k)
+			} else {
+				out[k] = 0
+			}
+		}
+		return out, true
+	}}
+}
+
 func ccDetach(ids ...int64) ccOp {
 	return ccOp{fmt.Sprint("detach", ids), func(ctx context.Context, ex sqlt.Executor, u *ccUser) error {
 		_, err := pivot.Detach(ctx, ex, ccRoles, u, ids)
@@ -186,6 +203,7 @@ func TestConcurrentWritesSerialize(t *testing.T) {
 		{"disjoint syncs", []ccOp{ccSync(1, 2), ccSync(3, 4), ccSync(5, 6), ccSync(7, 8), ccSync(9, 10), ccSync(11, 12), ccSync(13, 14), ccSync(15, 16), ccSync(17, 18), ccSync(19, 20), ccSync(21, 22), ccSync(23, 24)}},
 		{"overlapping syncs", []ccOp{ccSync(1, 2, 3, 4), ccSync(2, 3, 4, 5), ccSync(3, 4, 5, 6), ccSync(4, 5, 6, 7), ccSync(5, 6, 7, 8), ccSync(6, 7, 8, 9), ccSync(7, 8, 9, 10), ccSync(8, 9, 10, 11), ccSync(9, 10, 11, 12), ccSync(10, 11, 12, 13), ccSync(11, 12, 13, 14), ccSync(12, 13, 14, 15)}},
 		{"sync without detaching and attach", []ccOp{ccSyncWithoutDetaching(1, 2, 5), ccSyncWithoutDetaching(2, 5, 6), ccSyncWithoutDetaching(5, 6, 7), ccSyncWithoutDetaching(1, 7, 8), ccSyncWithoutDetaching(8, 9), ccSyncWithoutDetaching(9, 1), ccAttach(20, 21), ccAttach(22), ccAttach(23, 24), ccAttach(25), ccAttach(26, 27), ccAttach(28)}},
+		{"overlapping toggles", []ccOp{ccToggle(1, 2), ccToggle(2, 3), ccToggle(3, 4), ccToggle(1, 4), ccToggle(5), ccToggle(5, 1), ccToggle(2, 6), ccToggle(6), ccToggle(1, 2, 3)}},
 		// Ten calls: the serial orders of twelve mixed calls take seconds to enumerate.
 		{"every write", []ccOp{ccSync(1, 2, 5), ccSyncValues(7, 5, 6), ccSyncValues(8, 1, 6, 21), ccSyncWithoutDetaching(2, 7), ccSyncWithoutDetaching(6, 8, 21), ccAttach(31, 32), ccDetach(2, 5), ccDetach(6, 31), ccUpdate(9, 1, 5, 6), ccDetachAll()}},
 	}

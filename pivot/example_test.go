@@ -2,6 +2,7 @@ package pivot_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 
@@ -210,4 +211,59 @@ func ExampleUpdateExistingPivot() {
 	// 1 <nil>
 	// 1 <nil>
 	// 1:- 2:A
+}
+
+func ExampleToggle() {
+	ctx := context.Background()
+	db := openSchool(ctx)
+	defer db.Close()
+	ada := &Student{ID: 1}
+
+	if err := pivot.Attach(ctx, db, StudentCourses, ada, []int64{1, 2}); err != nil {
+		log.Fatal(err)
+	}
+	// 2 is attached: detached; 3 is not: attached, with its grade.
+	tg, err := pivot.Toggle(ctx, db, StudentCourses, ada, map[int64]map[string]any{2: nil, 3: {"grade": "B"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("attached", tg.Attached, "detached", tg.Detached)
+	courses(ctx, db, 1)
+	// Output:
+	// attached [3] detached [2]
+	// 1:- 3:B
+}
+
+// studentCourses is StudentCourses with typed course ids: passing course
+// titles to it does not compile.
+var studentCourses = pivot.Keys[int64](StudentCourses)
+
+func ExampleKeys() {
+	ctx := context.Background()
+	db := openSchool(ctx)
+	defer db.Close()
+	ada := &Student{ID: 1}
+
+	ch, err := studentCourses.Sync(ctx, db, ada, []int64{1, 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var ids []int64 = ch.Attached // typed: no assertion
+	fmt.Println("attached", ids)
+	tg, err := studentCourses.Toggle(ctx, db, ada, []int64{2, 4})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("attached", tg.Attached, "detached", tg.Detached)
+	// studentCourses.Sync(ctx, db, ada, []string{"drama"}) // does not compile
+
+	// A key type that does not suit the key column fails before any statement.
+	_, err = pivot.Keys[string](StudentCourses).Sync(ctx, db, ada, []string{"drama"})
+	fmt.Println(errors.Is(err, rel.ErrUnsupportedKey))
+	courses(ctx, db, 1)
+	// Output:
+	// attached [1 2]
+	// attached [4] detached [2]
+	// true
+	// 1:- 4:-
 }

@@ -51,7 +51,17 @@ type goldenPost struct {
 
 func (goldenPost) TableName() string { return "posts" }
 
+// goldenRole is fx.Role with an updated_at column (added by the test), for
+// pivot.Touch.
+type goldenRole struct {
+	ID        int64     `db:"id"`
+	UpdatedAt time.Time `db:"updated_at"`
+}
+
+func (goldenRole) TableName() string { return "roles" }
+
 var (
+	goldenTouchRoles  = rel.BelongsToMany[fx.User, goldenRole]("role_user", "user_id", "role_id").WherePivot("active", true).Named("golden_touch_roles")
 	goldenComments    = rel.HasMany[goldenPost, fx.Comment]("post_id").Named("comments")
 	activeUserRoles   = fx.UserRoles.WherePivot("active", true).Named("golden_active_roles")
 	codeComments      = fx.PostComments.Where(sq.Like{"content": "code%"}).Named("golden_code_comments")
@@ -64,6 +74,7 @@ func TestRelationSQLGolden(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
+		db.MustExec(t, `alter table roles add column updated_at timestamp`)
 		ann, bob := fx.User{ID: 1}, fx.User{ID: 2}
 		post := fx.Post{ID: 1}
 		phone := fx.Phone{ID: 1, UserID: 1}
@@ -132,6 +143,8 @@ func TestRelationSQLGolden(t *testing.T) {
 				_, err := pivot.Detach(ctx, db, fx.UserRoles, &bob, []int64{1})
 				return err
 			}},
+			{"pivot toggle", func() error { _, err := pivot.Toggle(ctx, db, fx.UserRoles, &bob, []int64{1, 3}); return err }},
+			{"pivot touch", func() error { _, err := pivot.Touch(ctx, db, goldenTouchRoles, &ann); return err }},
 		}
 		var got strings.Builder
 		for _, c := range cases {

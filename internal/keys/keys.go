@@ -255,8 +255,9 @@ func BindAll(keys []any, blob bool) []any {
 // cannot be keys of a column of Go type col: an integer type for a string
 // key column, a string type for an integer one, a float or a struct
 // that is no key. A custom type (a uuid type, a Valuer) counts as the
-// class of the key its zero value normalises to, and as compatible with
-// every column when that is NULL. what names the column in the error.
+// class of the key its zero value normalises to (with a Valid field set,
+// as in pgtype.UUID), and as compatible with every column when that is
+// NULL. what names the column in the error.
 func CheckValueType(k, col reflect.Type, what string) error {
 	kc, cc := valueClass(k), valueClass(col)
 	if kc == Invalid || kc != Other && cc != Other && kc != cc {
@@ -266,13 +267,19 @@ func CheckValueType(k, col reflect.Type, what string) error {
 }
 
 // valueClass is the class of the keys that values of type t normalise to
-// (ClassOf, with custom types classed by their zero value; Other when
-// that is NULL).
+// (ClassOf, with custom types classed by their zero value, Valid set;
+// Other when that is NULL).
 func valueClass(t reflect.Type) Class {
 	if c := ClassOf(t); c != Other {
 		return c
 	}
-	key, ok, err := Norm(reflect.Zero(t).Interface())
+	zero := reflect.New(t).Elem()
+	if t.Kind() == reflect.Struct {
+		if v := zero.FieldByName("Valid"); v.IsValid() && v.Kind() == reflect.Bool && v.CanSet() {
+			v.SetBool(true) // pgtype.UUID{Valid: true}: NULL when not valid
+		}
+	}
+	key, ok, err := Norm(zero.Interface())
 	switch {
 	case err != nil && t.Implements(valuerType):
 		return Other // a Valuer may refuse its zero value

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -121,4 +122,39 @@ func TestSetBytesAndCustom(t *testing.T) {
 	assert.ErrorIs(t, keys.Set(v.FieldByName("B"), int64(1)), keys.ErrUnsupported)
 	assert.ErrorIs(t, keys.Set(v.FieldByName("U"), int64(-1)), keys.ErrUnsupported)
 	assert.Zero(t, s.U)
+}
+
+type textKey string
+
+func TestCheckValueType(t *testing.T) {
+	i64, str, null := reflect.TypeFor[int64](), reflect.TypeFor[string](), reflect.TypeFor[sql.NullString]()
+	uuid := reflect.TypeFor[pgtype.UUID]()
+	cases := []struct {
+		k, col reflect.Type
+		ok     bool
+	}{
+		{reflect.TypeFor[int](), i64, true},
+		{reflect.TypeFor[myID](), i64, true},
+		{reflect.TypeFor[*uint16](), i64, true},
+		{str, i64, false},
+		{reflect.TypeFor[textKey](), i64, false},
+		{reflect.TypeFor[float64](), i64, false},
+		{reflect.TypeFor[struct{ A, B int }](), i64, false},
+		{str, null, true},
+		{reflect.TypeFor[textKey](), str, true},
+		{i64, str, false},
+		{uuid, str, true},
+		{uuid, i64, false},
+		{str, uuid, true},
+		{i64, reflect.TypeFor[sql.Null[string]](), false},
+		{reflect.TypeFor[any](), i64, true},
+	}
+	for _, c := range cases {
+		err := keys.CheckValueType(c.k, c.col, "key x")
+		if c.ok {
+			assert.NoError(t, err, "%s for %s", c.k, c.col)
+		} else {
+			assert.ErrorIs(t, err, keys.ErrUnsupported, "%s for %s", c.k, c.col)
+		}
+	}
 }

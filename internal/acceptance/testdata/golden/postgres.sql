@@ -63,3 +63,11 @@ insert into "role_user" ("role_id", "user_id", "active") values ($1, $2, $3);
 select pg_advisory_xact_lock(hashtextextended($1, 0));
 delete from "role_user" where "role_user"."user_id" = $1 and "role_user"."role_id" = any($2);
 
+-- pivot toggle
+select pg_advisory_xact_lock(hashtextextended($1, 0));
+select "role_user"."role_id" from "role_user" where "role_user"."user_id" = $1;
+with "w1" as (delete from "role_user" where "role_user"."user_id" = $1 and "role_user"."role_id" = any($2)) insert into "role_user" ("role_id", "user_id") values ($3, $4);
+
+-- pivot touch
+update "roles" set "updated_at" = $1 where "roles"."id" in (select "role_user"."role_id" from "role_user" where "role_user"."user_id" = $2 and ("role_user"."active" = $3));
+

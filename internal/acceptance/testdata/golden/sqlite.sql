@@ -61,3 +61,11 @@ insert into "role_user" ("role_id", "user_id") values (?, ?);
 insert into "role_user" ("role_id", "user_id", "active") values (?, ?, ?);
 delete from "role_user" where "role_user"."user_id" = ? and "role_user"."role_id" in (?);
 
+-- pivot toggle
+select "role_user"."role_id" from "role_user" where "role_user"."user_id" = ?;
+delete from "role_user" where "role_user"."user_id" = ? and "role_user"."role_id" in (?);
+insert into "role_user" ("role_id", "user_id") values (?, ?);
+
+-- pivot touch
+update "roles" set "updated_at" = ? where "roles"."id" in (select "role_user"."role_id" from "role_user" where "role_user"."user_id" = ? and ("role_user"."active" = ?));
+
