@@ -1,6 +1,7 @@
 // Package pivot writes the pivot table of a many-to-many relation:
 // Eloquent's attach, detach, sync, syncWithoutDetaching,
-// syncWithPivotValues and updateExistingPivot, with Laravel's semantics.
+// syncWithPivotValues, updateExistingPivot and toggle, with Laravel's
+// semantics, and touch, which sets the related rows' updated_at.
 //
 // Every function takes the context, an executor, a
 // [rel.BelongsToManyRelation] and the parent, so only a belongsToMany
@@ -18,6 +19,8 @@
 //	ch, err = pivot.SyncWithoutDetaching(ctx, db, UserRoles, &user, []int64{5})
 //	ch, err = pivot.SyncWithPivotValues(ctx, db, UserRoles, &user, []int64{1, 2}, map[string]any{"active": true})
 //	n, err = pivot.UpdateExistingPivot(ctx, db, UserRoles, &user, 1, map[string]any{"active": false})
+//	tg, err := pivot.Toggle(ctx, db, UserRoles, &user, []int64{1, 4})                // tg.Attached, tg.Detached
+//	n, err = pivot.Touch(ctx, db, UserRoles, &user)                                  // roles' updated_at
 //
 // # Keys
 //
@@ -38,6 +41,28 @@
 // with [rel.ErrUnsupportedKey]; a parent or model whose key is NULL or
 // zero (never saved) fails with [ErrNoKey]. Nothing runs in either case.
 //
+// # Typed keys
+//
+// [Keys] returns a handle of the relation whose related keys have a Go
+// type of your choosing; its methods take ids as a []K and report
+// [ChangesOf] and [Toggled] with keys of type K, so that a key of the
+// wrong type does not compile:
+//
+//	var userRoles = pivot.Keys[int64](UserRoles)
+//
+//	ch, err := userRoles.Sync(ctx, db, &user, []int64{1, 2}) // ch.Attached is a []int64
+//	tg, err := userRoles.Toggle(ctx, db, &user, []int64{2, 3})
+//	userRoles.Sync(ctx, db, &user, []string{"admin"})         // does not compile
+//
+// K must suit the related key column: an integer type for an integer key
+// (keys read from the database are converted to it), a string type for a
+// string key, a string or uuid type (pgtype.UUID, any Valuer) for a uuid
+// key; otherwise every method fails with [rel.ErrUnsupportedKey] before
+// any statement. The handle takes keys only: the map and [Record] forms,
+// which give each key its pivot attributes, and models as ids stay on the
+// untyped functions, whose results ([Changes], Toggled[any]) hold the
+// normalised keys.
+//
 // # Pivot columns, timestamps and filters
 //
 // The relation decides what is written besides the two keys: under
@@ -47,8 +72,8 @@
 // names and must be plain identifiers.
 //
 // The relation's recorded pivot filters (WherePivot…, WithPivotValue)
-// restrict which rows [Detach], [DetachAll], [Sync] and
-// [UpdateExistingPivot] touch, as Laravel's newPivotQuery does: a
+// restrict which rows [Detach], [DetachAll], [Sync], [Toggle],
+// [UpdateExistingPivot] and [Touch] touch, as Laravel's newPivotQuery does: a
 // relation declared with WherePivot("active", true) only detaches and
 // syncs active rows.
 //
@@ -60,7 +85,9 @@
 // their row differs), deletes the unwanted ones (one DELETE), inserts the
 // new ones (one INSERT) and updates the kept rows that differ (one UPDATE
 // per distinct attribute map), whatever the number of keys, and sends no
-// write that would change nothing. On PostgreSQL those writes are one
+// write that would change nothing. [Toggle] is the same SELECT, one DELETE
+// and one INSERT, run by the same code (transaction, savepoint and lock
+// included); [Touch] is one UPDATE of the related table. On PostgreSQL those writes are one
 // statement (data-modifying CTEs). [SyncMany] does the same for many
 // parents in the same number of statements. Large key lists
 // stay one statement: PostgreSQL gets an array parameter and SQLite a JSON
@@ -78,7 +105,7 @@
 //
 // Concurrent writes to one parent's pivot rows ([Attach], [Detach],
 // [DetachAll], [Sync], [SyncWithoutDetaching], [SyncWithPivotValues],
-// [UpdateExistingPivot], from any number of goroutines or processes) are
+// [SyncMany], [Toggle], [UpdateExistingPivot], from any number of goroutines or processes) are
 // serializable: the rows they leave are those of running them one after
 // the other in some order, none fails with a constraint error that order
 // would not give (two Attach calls of one key on a unique pivot still
