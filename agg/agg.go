@@ -74,8 +74,9 @@ type spec struct {
 	name    string // "count comments", "sum comments.votes": for errors
 	m       *relmeta.Meta
 	fn      fn
-	column  string       // bare related column; "" for count and exists
-	colType reflect.Type // Go type of that column on the related struct
+	column  string       // bare column; "" for count and exists
+	table   string       // the column's table when it is not the related one (the pivot); "": related
+	colType reflect.Type // Go type of that column on the related struct; nil for a pivot column
 	alias   string
 	sub     string // the correlated subquery, without parentheses
 	args    []any
@@ -119,12 +120,9 @@ func buildSpec[C any](f fn, m *relmeta.Meta, column string, constraint []Constra
 	}
 	if f != fnCount && f != fnExists {
 		s.name += "." + column
-		col, err := m.Related.CheckColumn(strings.TrimSpace(column))
-		if err != nil {
+		if err := s.resolveColumn(strings.TrimSpace(column)); err != nil {
 			return fail(err)
 		}
-		fld, _ := m.Related.Column(col)
-		s.column, s.colType = col, fld.Type
 	}
 	s.alias = defaultAlias(m.Name, f, column)
 	var alias render.Alias
@@ -137,6 +135,42 @@ func buildSpec[C any](f fn, m *relmeta.Meta, column string, constraint []Constra
 		return fail(err)
 	}
 	return s
+}
+
+// resolveColumn sets the column of sum, min, max and avg (CONTRACT-ELOQUENT
+// §21), checked before any statement:
+//
+//   - "col" or "<related table>.col": mapped on the related model; it is
+//     qualified with the name the related table has in the subquery, its
+//     alias in a self-relation (Laravel keeps the outer table's name there
+//     and reads the parent row's value);
+//   - "<pivot table>.col" (belongsToMany): any plain identifier, declared
+//     with WithPivot or not;
+//   - anything else: sqlt.ErrUnknownColumn; not an identifier:
+//     sqlt.ErrInvalidIdentifier.
+func (s *spec) resolveColumn(column string) error {
+	if err := sqltext.CheckIdentifier(column); err != nil {
+		return err
+	}
+	m := s.m
+	if t, c, ok := strings.Cut(column, "."); ok && t != m.Related.Table {
+		switch {
+		case m.Kind == relmeta.KindBelongsToMany && t == m.PivotTable:
+			s.column, s.table = c, t
+			return nil
+		// Through relations add their intermediate table here: a column
+		// mapped on the through model, qualified with its table.
+		default:
+			return &schema.UnknownColumnError{Type: m.Related.Type.String(), Column: column}
+		}
+	}
+	col, err := m.Related.CheckColumn(column)
+	if err != nil {
+		return err
+	}
+	fld, _ := m.Related.Column(col)
+	s.column, s.colType = col, fld.Type
+	return nil
 }
 
 // defaultAlias is Laravel's alias: "{relation}_count", "{relation}_exists"
@@ -165,6 +199,9 @@ func (s *spec) selectExpr(inner string) string {
 	case fnExists:
 		return "*"
 	}
+	if s.table != "" {
+		inner = s.table
+	}
 	return s.fn.String() + "(" + sqltext.Qualified(inner, s.column) + ")"
 }
 
@@ -185,7 +222,11 @@ func WithCount[P, C any](r rel.Typed[P, C], constraint ...Constraint[C]) Aggrega
 }
 
 // WithSum sums a column of the related rows: "{relation}_sum_{column}"
-// (comments_sum_votes). The column must be mapped on C.
+// (comments_sum_votes). The column must be mapped on C, or, on
+// belongsToMany, be a pivot column qualified with the pivot table
+// ("order_product.quantity": alias products_sum_order_productquantity;
+// name it with As). The same columns are accepted by WithMin, WithMax,
+// WithAvg, the Load… functions and SumOf, ….
 func WithSum[P, C any](r rel.Typed[P, C], column string, constraint ...Constraint[C]) Aggregate[P] {
 	return build(fnSum, r, column, constraint)
 }

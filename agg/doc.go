@@ -121,4 +121,25 @@
 // Column names given to aggregates are validated against the related
 // struct's mapped columns; a bad one, like a bad relation, makes the query
 // or load fail with a clear error before any statement runs.
+//
+// # Pivot and qualified columns
+//
+// A column may be qualified. "<related table>.col" is a mapped column of
+// the related struct, qualified in the SQL with the name the related table
+// has in the subquery: in a self-relation that is its alias
+// (relkit_reserved_N), so it reads the related row, where Laravel reads the
+// parent's. On a belongsToMany relation "<pivot table>.col" is any column
+// of the pivot, declared with WithPivot or not:
+//
+//	agg.WithSum(OrderProducts, "order_product.quantity").As("total")
+//	// (select sum("order_product"."quantity") from "products"
+//	//  join "order_product" on "products"."id" = "order_product"."product_id"
+//	//  where "orders"."id" = "order_product"."order_id") as "total"
+//
+// Without As the alias is Laravel's, the column lower-cased and stripped of
+// other characters: products_sum_order_productquantity. Load, LoadSum, …,
+// SumOf and the other by-name forms accept the same columns; the relation's
+// Wheres, pivot filters and the constraint apply as to every aggregate. Any
+// other table fails with sqlt.ErrUnknownColumn, a column that is not an
+// identifier (an expression) with sqlt.ErrInvalidIdentifier.
 package agg

@@ -11,6 +11,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/reltag"
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
@@ -46,6 +47,7 @@ type Query[T any] struct {
 	loaders  []Loader[T]
 	pivot    *relmeta.Meta // belongsToMany scope: scan pivot_* columns into the pivot field
 	lock     sqlt.RowLock
+	tag      *reltag.Tag // single-parent relation read (Related): put in its statements' context
 }
 
 // Mod changes a query; agg's aggregates are Mods. Apply them with

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/names"
+	"github.com/relkit/relkit/internal/reltag"
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
@@ -30,7 +31,16 @@ func (q *Query[T]) run(ctx context.Context, ex sqlt.Executor) (*sqlt.Rows, error
 	if err != nil {
 		return nil, err
 	}
-	return ex.Query(ctx, s, args...)
+	return ex.Query(q.tagged(ctx), s, args...)
+}
+
+// tagged returns ctx carrying the relation read q is (see reltag), for the
+// repeat guard; eager loaders run with the caller's ctx.
+func (q *Query[T]) tagged(ctx context.Context) context.Context {
+	if q.tag == nil {
+		return ctx
+	}
+	return reltag.With(ctx, q.tag)
 }
 
 // namesFit refuses, before the statement runs, a name that the database
@@ -218,7 +228,7 @@ func (q *Query[T]) count(ctx context.Context, ex sqlt.Executor) (int64, error) {
 	if ex == nil {
 		return 0, fmt.Errorf("nil executor: %w", sqlt.ErrNilValue)
 	}
-	rows, err := ex.Query(ctx, s, args...)
+	rows, err := ex.Query(q.tagged(ctx), s, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -246,7 +256,7 @@ func (q *Query[T]) Exists(ctx context.Context, ex sqlt.Executor) (bool, error) {
 	if ex == nil {
 		return false, fmt.Errorf("exists %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
 	}
-	rows, err := ex.Query(ctx, "select exists ("+inner+")", args...)
+	rows, err := ex.Query(q.tagged(ctx), "select exists ("+inner+")", args...)
 	if err != nil {
 		return false, fmt.Errorf("exists %s: %w", q.tableName(), err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/reltag"
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -49,11 +50,9 @@ func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 	if err != nil {
 		return q.SetErr(fmt.Errorf("related %s: %w", m.Name, err))
 	}
-	q = scopeRelation(q, m, key)
-	if !ok || keys.IsZero(key) {
-		q = q.clone()
-		q.none = true
-	}
+	q = scopeRelation(q, m, key).clone()
+	q.tag = &reltag.Tag{Origin: m.Parent.Type.Name() + "." + m.Name, Key: key}
+	q.none = q.none || !ok || keys.IsZero(key)
 	return q
 }
 

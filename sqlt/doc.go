@@ -103,6 +103,22 @@
 // (SQL, arguments, duration, rows, error); [SlogHook] logs them. Tests use a
 // hook to count statements.
 //
+// # Finding N+1 reads
+//
+// [NewRepeatGuard] returns a hook that finds a relation read for one parent
+// at a time, in a loop. Package query tags each single-parent relation read
+// (query.Related(…).Get, First, Count, Exists, query.GetOne, GetMany) with
+// its origin ("User.posts") and the parent's key; in a scope
+// ([RepeatGuard.Scope]) the guard counts the distinct parents per origin
+// and records a [*RepeatError] (matching [ErrRepeatedQuery]) when they
+// exceed RepeatOptions.Max (1 by default). Eager and aggregate loads are
+// never tagged. RepeatOptions.AllSelects also counts the other SELECTs by
+// shape and distinct arguments. The guard observes and never blocks; mode
+// [RepeatFail] returns the violations from [RepeatScope.Close], [RepeatLog]
+// logs them, [RepeatFunc] calls back. Tests use the one-line helper of
+// package github.com/relkit/relkit/relkittest (NoRepeats); sqlt itself
+// does not import testing.
+//
 // # Errors
 //
 // [ErrNotFound] (which also matches sql.ErrNoRows), [ErrUnknownColumn], [ErrUnmappedResultColumn],
