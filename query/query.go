@@ -46,6 +46,7 @@ type Query[T any] struct {
 	loaders  []Loader[T]
 	pivot    *relmeta.Meta // belongsToMany scope: scan pivot_* columns into the pivot field
 	lock     sqlt.RowLock
+	adopt    func(*T) // the relation's chaperone for the rows read or written (Related)
 }
 
 // Mod changes a query; agg's aggregates are Mods. Apply them with

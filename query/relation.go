@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 
 	sq "github.com/Masterminds/squirrel"
 
@@ -32,7 +33,9 @@ import (
 //
 // Writes on the query (Insert, Save, Create, FirstOrCreate, …) set the
 // foreign key to the parent's key (hasOne/hasMany). For belongsToMany use
-// package pivot to attach rows.
+// package pivot to attach rows. A relation with a chaperone
+// (rel.HasManyRelation.Chaperone) sets the back-reference to parent on
+// every row the query reads or writes.
 func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 	q := From[C]()
 	if r == nil {
@@ -50,6 +53,11 @@ func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 		return q.SetErr(fmt.Errorf("related %s: %w", m.Name, err))
 	}
 	q = scopeRelation(q, m, key)
+	if m.Chaperone != nil {
+		q = q.clone()
+		pv := reflect.ValueOf(parent)
+		q.adopt = func(c *C) { m.Chaperone(reflect.ValueOf(c), pv) }
+	}
 	if !ok || keys.IsZero(key) {
 		q = q.clone()
 		q.none = true
