@@ -88,7 +88,7 @@ func TestChaperoneJSON(t *testing.T) {
 		require.Same(t, &ps[0], ps[0].Comments[0].Post)
 
 		js, err := json.Marshal(ps[0])
-		require.NoError(t, err)
+		require.NoError(t, err, "json:\"-\" breaks the cycle")
 		assert.NotContains(t, string(js), `"Post"`)
 		assert.Contains(t, string(js), `"Comments":[{"ID":1,`)
 	})
