@@ -81,7 +81,7 @@ var (
 
 // seedMissing creates Laravel's rows: user 1; posts 1 and 2 of user 1 and
 // post 3 without a user; comments 1 (no parent), 2 (parent 1), 3 (parent
-// 2) on post 1; revision 1 of comment 1; post relation 1 of post 2 with
+// 2) on post 1 and 4 (parent 1) on post 2; revision 1 of comment 1; post relation 1 of post 2 with
 // one sub relation and one sub-sub relation; profile 1 of user 1.
 func seedMissing(t *testing.T, db *testdb.DB) {
 	t.Helper()
@@ -97,7 +97,7 @@ func seedMissing(t *testing.T, db *testdb.DB) {
 		`insert into lm_users (id) values (1)`,
 		`insert into lm_profiles (lm_user_id, bio) values (1, 'hi')`,
 		`insert into lm_posts (lm_user_id) values (1), (1), (null)`,
-		`insert into lm_comments (parent_id, lm_post_id) values (null, 1), (1, 1), (2, 1)`,
+		`insert into lm_comments (parent_id, lm_post_id) values (null, 1), (1, 1), (2, 1), (1, 2)`,
 		`insert into lm_revisions (lm_comment_id) values (1)`,
 		`insert into lm_post_relations (lm_post_id) values (2)`,
 		`insert into lm_post_sub_relations (lm_post_relation_id) values (1)`,
@@ -230,6 +230,17 @@ func TestMissingSeveralPaths(t *testing.T) {
 		require.NotNil(t, ps[0].User)
 		assert.Len(t, ps[0].User.Posts, 2)
 		assert.NotNil(t, ps[0].Comments[1].Parent)
+
+		// Post 1's comments loaded, post 2's not: post 2's are read, then
+		// the parents of all four comments in one statement.
+		ps = lmPosts(t, db)
+		require.NoError(t, load.With(ctx, db, ps[:1], lmPostComments))
+		db.Counter.Reset()
+		require.NoError(t, load.Missing(ctx, db, ps, load.Nested(lmPostComments, lmCommentParent)))
+		assert.Equal(t, 2, db.Counter.Count(), db.Counter.String())
+		assert.Equal(t, int64(1), ps[0].Comments[1].Parent.ID)
+		require.Len(t, ps[1].Comments, 1)
+		assert.Equal(t, int64(1), ps[1].Comments[0].Parent.ID)
 
 		// A []*P, and a spec given twice, still one statement per level.
 		ps = lmPosts(t, db)
