@@ -33,6 +33,36 @@
 // fields get a non-nil slice ([] in JSON, not null); to-one fields get the
 // row, the relation's WithDefault value, or nil.
 //
+// # Loading what is missing
+//
+// [Missing] (Laravel's loadMissing) loads only the relations that are not
+// loaded yet, level by level, and then descends into every parent's
+// values, loaded before or now:
+//
+//	posts, err := query.From[Post]().With(load.Eager(PostComments)).Get(ctx, db)
+//	err = load.Missing(ctx, db, posts, load.Nested(PostComments, CommentImages))
+//
+// runs one statement (the images): the comments are loaded already. The
+// rule for "loaded", on plain structs: a to-many field ([]C, []*C) is
+// loaded unless it is nil, a non-nil empty slice included (loads write
+// non-nil slices, so whatever a load wrote counts as loaded); a to-one
+// pointer (*C) is loaded unless nil, so a relation that found no row is
+// asked again, with those parents' keys only (a NULL key sends none); a
+// to-one value (C) is loaded unless it is the zero value. WithDefault
+// values count as loaded and are not descended into (never saved, their
+// keys are zero). Values already loaded are left exactly as they are.
+// Each level runs one statement if one of its not-loaded parents has a
+// key, none otherwise; [MissingPaths] takes string paths as [Paths] does,
+// and an unknown one is a [*PathError] before any statement. Nothing is
+// written unless every statement succeeds.
+//
+// # Back-references
+//
+// A relation declared with rel's Chaperone sets, on each child loaded,
+// the back-reference to its parent: &parents[i] for a []P, the element
+// for a []*P. No statement is added. Tag the back-reference json:"-": the
+// parent and its children form a cycle (see package rel).
+//
 // # Specs
 //
 // Besides plain relations, [With] takes specs built from them, in any

@@ -169,10 +169,8 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 		}
 	}
 
-	var next parentSet
 	if m.Kind.ToMany() {
 		lv.group(cg, len(ks))
-		next = parentSet{v: lv.backing, ptr: m.DestShape == relmeta.DestSlicePtr}
 	} else {
 		lv.first = make([]int32, len(ks))
 		for g := range lv.first {
@@ -183,8 +181,8 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 				lv.first[g] = int32(j)
 			}
 		}
-		next = parentSet{rows: lv.rows}
 	}
+	next := lv.rowSet()
 
 	for _, c := range n.children {
 		if next.len() == 0 {
@@ -198,6 +196,15 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 		lv.sub = append(lv.sub, sub)
 	}
 	return nil
+}
+
+// rowSet returns the rows the level read, as the parents of the level
+// below: the grouped backing (to-many) or the rows themselves (to-one).
+func (lv *level) rowSet() parentSet {
+	if m := lv.n.m; m.Kind.ToMany() {
+		return parentSet{v: lv.backing, ptr: m.DestShape == relmeta.DestSlicePtr}
+	}
+	return parentSet{rows: lv.rows}
 }
 
 // group lays the children out so that each group's rows are contiguous,
@@ -329,6 +336,12 @@ func (lv *level) assign() {
 			default:
 				dest.SetZero()
 			}
+		}
+	}
+	if m.Chaperone != nil {
+		for i := 0; i < np; i++ {
+			p := lv.parents.at(i)
+			adopt(m, schema.FieldAt(p, m.Dest), p.Addr())
 		}
 	}
 }

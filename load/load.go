@@ -55,21 +55,9 @@ func With[P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, paren
 
 // run loads the forest roots into parents, a Parents value of struct type t.
 func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roots []*node) error {
-	if ex == nil {
-		return fmt.Errorf("load: nil executor: %w", sqlt.ErrNilValue)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("load: %w", err)
-	}
-	ps, err := setOf(parents, t)
-	if err != nil {
-		return fmt.Errorf("load: %w", err)
-	}
-	if err := namesFit(ex.Dialect(), roots); err != nil {
+	ps, err := prepare(ctx, ex, parents, t, roots)
+	if err != nil || ps.len() == 0 || len(roots) == 0 {
 		return err
-	}
-	if ps.len() == 0 || len(roots) == 0 {
-		return nil
 	}
 	levels := make([]*level, 0, len(roots))
 	for _, n := range roots {
@@ -83,6 +71,22 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 		lv.assign()
 	}
 	return nil
+}
+
+// prepare checks a load of roots into parents (of struct type t) before
+// any statement and returns the parents as a parentSet.
+func prepare(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roots []*node) (parentSet, error) {
+	if ex == nil {
+		return parentSet{}, fmt.Errorf("load: nil executor: %w", sqlt.ErrNilValue)
+	}
+	if err := ctx.Err(); err != nil {
+		return parentSet{}, fmt.Errorf("load: %w", err)
+	}
+	ps, err := setOf(parents, t)
+	if err != nil {
+		return parentSet{}, fmt.Errorf("load: %w", err)
+	}
+	return ps, namesFit(ex.Dialect(), roots)
 }
 
 // namesFit refuses, before any statement, a load whose related table,

@@ -48,6 +48,7 @@ type Query[T any] struct {
 	pivot    *relmeta.Meta // belongsToMany scope: scan pivot_* columns into the pivot field
 	lock     sqlt.RowLock
 	tag      *reltag.Tag // single-parent relation read (Related): put in its statements' context
+	adopt    func(*T)    // the relation's chaperone for the rows read or written (Related)
 }
 
 // Mod changes a query; agg's aggregates are Mods. Apply them with

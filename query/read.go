@@ -93,6 +93,11 @@ func (q *Query[T]) get(ctx context.Context, ex sqlt.Executor) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
+	if q.adopt != nil {
+		for i := range out {
+			q.adopt(&out[i])
+		}
+	}
 	for _, l := range q.loaders {
 		if err := l.LoadInto(ctx, ex, out); err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 
 	sq "github.com/Masterminds/squirrel"
 
@@ -33,7 +34,9 @@ import (
 //
 // Writes on the query (Insert, Save, Create, FirstOrCreate, …) set the
 // foreign key to the parent's key (hasOne/hasMany). For belongsToMany use
-// package pivot to attach rows.
+// package pivot to attach rows. A relation with a chaperone
+// (rel.HasManyRelation.Chaperone) sets the back-reference to parent on
+// every row the query reads or writes.
 func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 	q := From[C]()
 	if r == nil {
@@ -52,6 +55,10 @@ func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 	}
 	q = scopeRelation(q, m, key).clone()
 	q.tag = &reltag.Tag{Origin: m.Parent.Type.Name() + "." + m.Name, Key: key}
+	if m.Chaperone != nil {
+		pv := reflect.ValueOf(parent)
+		q.adopt = func(c *C) { m.Chaperone(reflect.ValueOf(c), pv) }
+	}
 	q.none = q.none || !ok || keys.IsZero(key)
 	return q
 }

@@ -71,7 +71,7 @@ func ptrsTo[T any](rows []T) []*T {
 }
 
 // applyAttrs sets the relation's foreign key (and other scope attributes)
-// on v.
+// on v, and its back-reference to the parent (a chaperone).
 func (q *Query[T]) applyAttrs(v reflect.Value) error {
 	for col, val := range q.attrs {
 		f, ok := q.model.Column(col)
@@ -81,6 +81,9 @@ func (q *Query[T]) applyAttrs(v reflect.Value) error {
 		if err := keys.Set(f.Set(v), val); err != nil {
 			return err
 		}
+	}
+	if q.adopt != nil {
+		q.adopt(v.Addr().Interface().(*T))
 	}
 	return nil
 }

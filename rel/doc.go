@@ -94,6 +94,50 @@
 //     OrderByPivot shape belongsToMany relations. Pivot columns are read
 //     into the related model's Pivot field (or the field named by As), of
 //     type map[string]any or a struct.
+//   - Chaperone (hasOne and hasMany) sets a back-reference from every
+//     child to its parent; see below.
+//
+// # Chaperone: back-references to the parent
+//
+// [HasManyRelation.Chaperone] (Laravel's chaperone, or inverse) takes the
+// mirrored belongsTo relation; the compiler checks the types:
+//
+//	CommentPost  = rel.BelongsTo[Comment, Post]()
+//	PostComments = rel.HasMany[Post, Comment]().Chaperone(CommentPost)
+//
+// Every Comment the relation yields then has its Post field pointing at
+// the parent it was read for, with no statement added: in load.With and
+// load.Missing (the pointer into the caller's slice: &posts[i] for a
+// []Post, the element for a []*Post, a nested level's parent where its
+// parent's slice holds it), in query.GetOne, query.GetMany and the reads
+// of query.Related (the parent pointer passed in), in the rows written
+// through query.Related (Create, Save, FirstOrNew, …), and in WithDefault
+// values. [HasManyRelation.ChaperoneFunc] calls a function of the child
+// and its parent instead, for other shapes (a polymorphic owner, several
+// fields). The inverse must be on the same keys and its field must be a
+// *Post: anything else is a declaration error that [Check] reports and
+// every use returns. Chaperone survives Named, Field, Where and
+// WithDefault, and registers nothing itself (end the declaration with
+// Named to find it by name).
+//
+// The back-reference makes a cycle (post → comments → post):
+// encoding/json fails on it ("json: unsupported value: encountered a
+// cycle"), and any code that walks values without tracking pointers
+// recurses forever (fmt prints nested pointers as addresses; query.Push
+// stops at cycles). Tag the field json:"-":
+//
+//	type Comment struct {
+//		ID     int64 `db:"id"`
+//		PostID int64 `db:"post_id"`
+//		Post   *Post `db:"-" json:"-"`
+//	}
+//
+// Two caveats. Appending to the parents slice after loading may move it,
+// leaving the children pointing at the old array: load into the slice
+// you keep. Parents that share a key share their children, whose
+// back-reference is the last such parent; and a nested level below a
+// to-one value field (C, not *C) points at the row read, not at the copy
+// stored in the field.
 //
 // # Using relations
 //

@@ -107,13 +107,13 @@ func constrained(m *relmeta.Meta) bool {
 // one name apart: its kind, types, keys, destination and options.
 func sig(m *relmeta.Meta) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%v %v %v %v|%s %s %s|%s %s %s %s %s|%v %v %v %s %s %s|%v %v %v|%v %t",
+	fmt.Fprintf(&b, "%v %v %v %v|%s %s %s|%s %s %s %s %s|%v %v %v %s %s %s|%v %v %v|%v %t %t",
 		m.Kind, m.Parent.Type, m.Related.Type, m.Name,
 		m.ForeignKey, m.LocalKey, m.OwnerKey,
 		m.PivotTable, m.ForeignPivotKey, m.RelatedPivotKey, m.ParentKey, m.RelatedKey,
 		m.PivotColumns, m.PivotValues, m.Timestamps, m.CreatedAtColumn, m.UpdatedAtColumn, m.PivotAs,
 		m.PivotWheres, m.PivotOrders, m.Dest,
-		m.DestShape, m.Default != nil)
+		m.DestShape, m.Default != nil, m.Chaperone != nil)
 	for _, w := range m.Wheres {
 		q, args, err := w.ToSql()
 		fmt.Fprintf(&b, "|%s %v %v", q, args, err)

@@ -98,13 +98,19 @@ func (b base[P, C]) ParentKey(parent *P) (any, bool, error) {
 	return b.m.ParentKeyOf(reflect.ValueOf(parent))
 }
 
-// Default returns the WithDefault value for parent, if the relation has one.
+// Default returns the WithDefault value for parent, if the relation has one,
+// with its back-reference to parent set when the relation has a chaperone.
 func (b base[P, C]) Default(parent *P) (C, bool) {
 	var zero C
 	if b.m.Default == nil || parent == nil {
 		return zero, false
 	}
-	return *b.m.Default(reflect.ValueOf(parent)).Interface().(*C), true
+	pv := reflect.ValueOf(parent)
+	d := b.m.Default(pv)
+	if b.m.Chaperone != nil {
+		b.m.Chaperone(d, pv)
+	}
+	return *d.Interface().(*C), true
 }
 
 // String describes the relation.

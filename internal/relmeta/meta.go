@@ -113,6 +113,11 @@ type Meta struct {
 	// It returns a *C.
 	Default func(parent reflect.Value) reflect.Value
 
+	// Chaperone sets a child's back-reference to its parent (rel's
+	// Chaperone and ChaperoneFunc on hasOne/hasMany): child is a *C,
+	// parent the *P it was loaded for. nil without a chaperone.
+	Chaperone func(child, parent reflect.Value)
+
 	// Declaration state, written by rel.
 	NoDest    error // why no destination could be found, if so (DestErr)
 	Ambiguous bool  // NoDest is several candidate fields (reported by rel.Check)
