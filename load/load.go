@@ -11,6 +11,7 @@ import (
 	"github.com/relkit/relkit/internal/names"
 	"github.com/relkit/relkit/internal/parentset"
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -65,7 +66,7 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
-	if err := namesFit(ex.Dialect(), roots); err != nil {
+	if err := prepare(ex.Dialect(), roots); err != nil {
 		return err
 	}
 	if ps.len() == 0 || len(roots) == 0 {
@@ -85,11 +86,13 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 	return nil
 }
 
-// namesFit refuses, before any statement, a load whose related table,
-// columns or pivot aliases the database would truncate (names.Fit): a
+// prepare readies the nodes before any statement runs: it runs their
+// constraints (node.parts), and refuses a load whose related table,
+// columns or pivot aliases the database would truncate (names.Fit: a
 // truncated result column would be read into no field, or under another
-// pivot name.
-func namesFit(d sqlt.Dialect, nodes []*node) error {
+// pivot name), or whose per-parent limit the database cannot run
+// (render.CheckPerParent).
+func prepare(d sqlt.Dialect, nodes []*node) error {
 	for _, n := range nodes {
 		var pivot *relmeta.Meta
 		if n.m.Kind == relmeta.KindBelongsToMany {
@@ -98,7 +101,16 @@ func namesFit(d sqlt.Dialect, nodes []*node) error {
 		if err := names.Fit(d, n.m.Related, pivot); err != nil {
 			return fmt.Errorf("load %s: %w", n.path, err)
 		}
-		if err := namesFit(d, n.children); err != nil {
+		var err error
+		if n.cons, err = n.parts(); err != nil {
+			return err
+		}
+		if render.Limited(n.cons) {
+			if err := render.CheckPerParent(d); err != nil {
+				return fmt.Errorf("load %s: %w", n.path, err)
+			}
+		}
+		if err := prepare(d, n.children); err != nil {
 			return err
 		}
 	}

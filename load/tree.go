@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -18,6 +19,7 @@ type node struct {
 	path     string // dotted relation names from the root, for errors
 	cols     []string
 	where    constraint
+	cons     *render.Select // where's parts, set before the statements run (prepare)
 	children []*node
 	need     []string // columns of the related model that stitching needs
 }
