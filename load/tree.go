@@ -25,8 +25,9 @@ type node struct {
 }
 
 // buildTree checks every chain against the parent type and merges them
-// into a forest. Every error a spec can have is reported here, before any
-// statement runs.
+// into a forest. Every error of a spec's shape is reported here, before
+// any statement runs; its constraints run in prepare, also before any
+// statement.
 func buildTree(parent reflect.Type, chains [][]step) ([]*node, error) {
 	var roots []*node
 	for _, chain := range chains {
