@@ -86,7 +86,9 @@ type spec struct {
 
 // Constraint narrows the related rows an aggregate reads: it receives a
 // query on the related table and returns it with conditions (and joins)
-// added; select list, order and limit are ignored.
+// added; select list and order are ignored, and a Limit or an Offset is
+// an error matching query.ErrBadArgument (an aggregate reads every
+// related row of a parent).
 type Constraint[C any] = func(q *query.Query[C]) *query.Query[C]
 
 func build[P, C any](f fn, r rel.Typed[P, C], column string, constraint []Constraint[C]) Aggregate[P] {
@@ -116,7 +118,7 @@ func buildSpec[C any](f fn, m *relmeta.Meta, column string, constraint []Constra
 		return fail(fmt.Errorf("%d constraints given, at most 1: %w", len(constraint), query.ErrBadArgument))
 	}
 	if len(constraint) == 1 {
-		s.cons = render.Narrow(query.From[C], constraint[0])
+		s.cons = render.Whole(render.Narrow(query.From[C], constraint[0]))
 	}
 	if f != fnCount && f != fnExists {
 		s.name += "." + column

@@ -444,17 +444,20 @@ func TestExistenceAndAggregatesEdgeCases(t *testing.T) {
 		require.NoError(t, agg.LoadCount(ctx, db, ps, counts.PostComments, codeOrPopular))
 		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p counts.Post) int64 { return p.CommentsCount }))
 
-		// Laravel strips a constraint's order (and relkit its select and
-		// limit): every matching row is aggregated.
+		// Laravel strips a constraint's order (and relkit its select):
+		// every matching row is aggregated. A limit is refused
+		// (DECISION 14.4, TestConstraintLimitRefused); an existence
+		// test ignores it.
 		shaped := func(q *query.Query[counts.Comment]) *query.Query[counts.Comment] {
-			return q.WhereOp("votes", ">=", 0).Select("id").OrderByDesc("votes").Limit(1)
+			return q.WhereOp("votes", ">=", 0).Select("id").OrderByDesc("votes")
 		}
 		ps, err = from.Apply(agg.WithCount(counts.PostComments, shaped), agg.WithSum(counts.PostComments, "votes", shaped)).OrderBy("id").Get(ctx, db)
 		require.NoError(t, err)
 		assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(ps, func(p counts.Post) int64 { return p.CommentsCount }))
 		require.NotNil(t, ps[0].CommentsSumVotes)
 		assert.Equal(t, int64(8), *ps[0].CommentsSumVotes)
-		ids, _ = counts.Posts(t, db, from.Where(query.WhereHas(counts.PostComments, shaped, ">=", 2)))
+		limited := func(q *query.Query[counts.Comment]) *query.Query[counts.Comment] { return shaped(q).Limit(1) }
+		ids, _ = counts.Posts(t, db, from.Where(query.WhereHas(counts.PostComments, limited, ">=", 2)))
 		assert.Equal(t, []int64{1, 2}, ids)
 
 		// On a relation-scoped query: ann's posts with comments, counted.

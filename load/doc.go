@@ -79,6 +79,41 @@
 // A constraint on a nested level goes inside the chain:
 // load.Nested(UserPosts, load.Where(PostComments, …)).
 //
+// # Per-parent limits
+//
+// Limit and Offset in a [Where] constraint apply to each parent's rows,
+// as in Laravel: every user gets their own three newest posts, in one
+// statement whatever the number of users:
+//
+//	load.Where(UserPosts, func(q *query.Query[Post]) *query.Query[Post] {
+//		return q.OrderByDesc("created_at").Limit(3)
+//	})
+//
+//	select * from (select "posts"."id", …, row_number() over (partition by "posts"."user_id"
+//	  order by "posts"."created_at" desc, "posts"."id") as "relkit_row" from "posts"
+//	  where "posts"."user_id" in (?, ?)) as "relkit_table" where "relkit_row" <= 3 order by "relkit_row"
+//
+// This works for hasMany and hasOne (partitioned by the foreign key) and
+// belongsToMany (by the pivot's foreign key; the relation's OrderByPivot
+// comes first in the window). Rules:
+//
+//   - Ties are broken by the related primary key, ascending, which alone
+//     orders the rows when the constraint gives no order, so pages are the
+//     same on every database (Laravel leaves ties to the database).
+//   - Offset(m) skips each parent's first m rows, with or without a Limit
+//     (Laravel applies an Offset alone to the whole statement).
+//   - Nested relations load on the limited rows only; [Columns] works as
+//     without a limit.
+//   - A Limit or Offset on a belongsTo relation is an error matching
+//     query.ErrBadArgument before any statement (each child has one
+//     owner; Laravel silently limits the whole statement), as it is in an
+//     aggregate's constraint (package agg).
+//   - SQLite before 3.25 has no window functions: the load fails with
+//     query.ErrUnsupported naming the version, rather than dropping the
+//     limit. The SQLite that go-sqlite3 bundles is newer; the version is
+//     that of the library linked into the program, read once.
+//   - query.Related(UserPosts, &user).Limit(2) stays a plain LIMIT.
+//
 // # String paths
 //
 // For includes chosen at run time, [Paths] resolves dotted names through

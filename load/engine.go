@@ -124,7 +124,7 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 
 	s := &stmt{m: m, cols: n.cols, need: n.need}
 	s.keySQL, s.keyArgs = ex.Dialect().KeyList(render.KeyColumn(m, m.Related.Table), args)
-	sqlText, sqlArgs, err := s.sql(n.where)
+	sqlText, sqlArgs, err := s.sql(n.cons)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", n.path, err)
 	}
@@ -136,6 +136,12 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 	var extra *schema.Extra
 	if m.Kind == relmeta.KindBelongsToMany {
 		extra = pivotExtra(m, &pivotKeys)
+	}
+	if render.Limited(n.cons) {
+		if extra == nil {
+			extra = &schema.Extra{}
+		}
+		extra.Drop = isRowColumn
 	}
 	lv.rows = newRowStore(m.Related.Type, len(ks))
 	if err := schema.ScanFunc(rows, m.Related.Type, lv.rows.next, extra); err != nil {
@@ -397,6 +403,9 @@ func pivotExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
 }
 
 func isPivotColumn(col string) bool { return strings.HasPrefix(col, "pivot_") }
+
+// isRowColumn tells the row number of a per-parent limit, read and dropped.
+func isRowColumn(col string) bool { return col == render.RowColumn }
 
 // uuidText replaces the [16]byte that pgx reads a uuid column into (in an
 // any) with its text form, as a typed string field would get.

@@ -182,6 +182,33 @@ func ExampleWhere() {
 	// Italo: 1979 1972
 }
 
+// Limit and Offset in a constraint are per parent: each author's newest
+// book, in one statement for all the authors.
+func ExampleWhere_limit() {
+	ctx := context.Background()
+	db := library()
+	defer db.Close()
+
+	authors, err := query.From[Author]().OrderBy("id").Get(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// with({books: q => q.orderBy('year', 'desc').limit(1)})
+	newest := load.Where(AuthorBooks, func(q *query.Query[Book]) *query.Query[Book] {
+		return q.OrderByDesc("year").Limit(1)
+	})
+	if err := load.With(ctx, db.WithHook(printSQL{}), authors, newest); err != nil {
+		log.Fatal(err)
+	}
+	for _, a := range authors {
+		fmt.Println(a.Name+":", a.Books[0].Title)
+	}
+	// Output:
+	//   sql: select * from (select "books"."id", "books"."author_id", "books"."publisher_id", "books"."title", "books"."year", row_number() over (partition by "books"."author_id" order by "books"."year" desc, "books"."id") as "relkit_row" from "books" where "books"."author_id" in (?, ?)) as "relkit_table" where "relkit_row" <= 1 order by "relkit_row"
+	// Ursula: The Dispossessed
+	// Italo: If on a winter's night a traveler
+}
+
 func ExamplePaths() {
 	ctx := context.Background()
 	db := library()

@@ -11,6 +11,7 @@ import (
 	"github.com/relkit/relkit/internal/names"
 	"github.com/relkit/relkit/internal/parentset"
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
@@ -86,14 +87,16 @@ func prepare(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type,
 	if err != nil {
 		return parentSet{}, fmt.Errorf("load: %w", err)
 	}
-	return ps, namesFit(ex.Dialect(), roots)
+	return ps, ready(ex.Dialect(), roots)
 }
 
-// namesFit refuses, before any statement, a load whose related table,
-// columns or pivot aliases the database would truncate (names.Fit): a
+// ready readies the nodes before any statement runs: it runs their
+// constraints (node.parts), and refuses a load whose related table,
+// columns or pivot aliases the database would truncate (names.Fit: a
 // truncated result column would be read into no field, or under another
-// pivot name.
-func namesFit(d sqlt.Dialect, nodes []*node) error {
+// pivot name), or whose per-parent limit the database cannot run
+// (render.CheckPerParent).
+func ready(d sqlt.Dialect, nodes []*node) error {
 	for _, n := range nodes {
 		var pivot *relmeta.Meta
 		if n.m.Kind == relmeta.KindBelongsToMany {
@@ -102,7 +105,16 @@ func namesFit(d sqlt.Dialect, nodes []*node) error {
 		if err := names.Fit(d, n.m.Related, pivot); err != nil {
 			return fmt.Errorf("load %s: %w", n.path, err)
 		}
-		if err := namesFit(d, n.children); err != nil {
+		var err error
+		if n.cons, err = n.parts(); err != nil {
+			return err
+		}
+		if render.Limited(n.cons) {
+			if err := render.CheckPerParent(d); err != nil {
+				return fmt.Errorf("load %s: %w", n.path, err)
+			}
+		}
+		if err := ready(d, n.children); err != nil {
 			return err
 		}
 	}

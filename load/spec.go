@@ -102,9 +102,16 @@ func (s Spec[P, C]) Default(parent *P) (C, bool) {
 //	})
 //
 // The key condition is part of the query's scope, so OrWhere cannot escape
-// it. An ordering is kept within each parent's children. A Limit applies to
-// the whole statement, not per parent (as in Laravel). If fn selects
-// columns, the key columns needed to match rows to parents are added.
+// it. An ordering is kept within each parent's children. Limit and Offset
+// apply to each parent's rows, as in Laravel: Limit(3) gives every user
+// their own three posts, in one statement whatever the number of parents
+// (a row_number() window partitioned by the key column; see the package
+// documentation). Ties are broken by the related primary key, which alone
+// orders the rows when fn gives no order, and Offset without Limit skips
+// each parent's first rows. A Limit or Offset on a belongsTo relation is
+// an error matching query.ErrBadArgument before any statement runs. If fn
+// selects columns, the key columns needed to match rows to parents are
+// added.
 // Loaders added inside fn with query.Query.With are not run: load deeper
 // levels with [Nested].
 // Wrapping a Spec again chains the functions: the inner one runs first.

@@ -48,11 +48,13 @@ func constrainWith[C any](fn func(*query.Query[C]) *query.Query[C]) constraint {
 //	  inner join "role_user" on "roles"."id" = "role_user"."role_id" where "role_user"."user_id" = any($1)
 //
 // The relation's own Where constraints come first, then the key test,
-// then (belongsToMany) its pivot filters; OrderByPivot orders the rows. A
-// constraint adds its columns (the needed ones are added to a choice that
-// lacks them), joins, conditions (in parentheses), grouping, order and
-// limit.
-func (s *stmt) sql(cons constraint) (string, []any, error) {
+// then (belongsToMany) its pivot filters; OrderByPivot orders the rows.
+// The parts p of a constraint (nil: none) add their columns (the needed
+// ones are added to a choice that lacks them), joins, conditions (in
+// parentheses), grouping and order; their Limit and Offset apply to each
+// parent's rows (render.PerParent, partitioned by the key column, ties
+// broken by the related primary key).
+func (s *stmt) sql(p *render.Select) (string, []any, error) {
 	m := s.m
 	rt := m.Related.Table
 	st := render.Level(m, true, sq.Expr(s.keySQL, s.keyArgs...))
@@ -63,11 +65,7 @@ func (s *stmt) sql(cons constraint) (string, []any, error) {
 		st.From = sqltext.Ident(m.PivotTable)
 		st.Joins[0] = sq.Expr("inner join " + sqltext.Ident(rt) + " on " + render.PivotOn(m, rt))
 	}
-	if cons != nil {
-		p, err := cons(m.Related, m)
-		if err != nil {
-			return "", nil, fmt.Errorf("constraint: %w", err)
-		}
+	if p != nil {
 		st.Distinct = p.Distinct
 		st.Columns = append(st.Columns, p.Columns...)
 		st.Exprs = append(st.Exprs, p.Exprs...)
@@ -87,5 +85,26 @@ func (s *stmt) sql(cons constraint) (string, []any, error) {
 			}
 		}
 	}
-	return st.ToSql()
+	var tiebreak string
+	if pk := m.Related.PK; pk != nil {
+		tiebreak = sqltext.Qualified(rt, pk.Column)
+	}
+	return render.PerParent(st, render.KeyColumn(m, rt), tiebreak).ToSql()
+}
+
+// parts runs the node's constraint (if any) and checks what it asks for,
+// before any statement: a Limit or an Offset is per parent, which a
+// belongsTo relation (many children share one owner row) cannot have.
+func (n *node) parts() (*render.Select, error) {
+	if n.where == nil {
+		return nil, nil
+	}
+	p, err := n.where(n.m.Related, n.m)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: constraint: %w", n.path, err)
+	}
+	if render.Limited(p) && n.m.Kind == relmeta.KindBelongsTo {
+		return nil, fmt.Errorf("load %s: constraint: a limit or offset on belongsTo %s would apply to the whole statement, not per parent (each child has one owner): %w", n.path, n.m.Name, query.ErrBadArgument)
+	}
+	return p, nil
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -18,13 +19,15 @@ type node struct {
 	path     string // dotted relation names from the root, for errors
 	cols     []string
 	where    constraint
+	cons     *render.Select // where's parts, set before the statements run (prepare)
 	children []*node
 	need     []string // columns of the related model that stitching needs
 }
 
 // buildTree checks every chain against the parent type and merges them
-// into a forest. Every error a spec can have is reported here, before any
-// statement runs.
+// into a forest. Every error of a spec's shape is reported here, before
+// any statement runs; its constraints run in prepare, also before any
+// statement.
 func buildTree(parent reflect.Type, chains [][]step) ([]*node, error) {
 	var roots []*node
 	for _, chain := range chains {

@@ -10,14 +10,17 @@ import (
 	"strings"
 
 	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/sqlt"
 )
 
 // ErrUnsupported is returned for a write the query cannot do (writing
-// through a belongsToMany query: use package pivot).
-var ErrUnsupported = errors.New("relkit: unsupported operation")
+// through a belongsToMany query: use package pivot), and for a statement
+// the database cannot run (a per-parent limit in an eager load on SQLite
+// before 3.25).
+var ErrUnsupported = render.ErrUnsupported
 
 func (q *Query[T]) writable(op string) error {
 	if q.err != nil {

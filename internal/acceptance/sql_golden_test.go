@@ -122,6 +122,16 @@ func TestRelationSQLGolden(t *testing.T) {
 			{"eager constrained and nested", func() error {
 				return load.With(ctx, db, []fx.Post{{ID: 1}, {ID: 2}}, load.Where(fx.PostComments, goldenConstrained), load.Nested(fx.PostComments, fx.CommentImages))
 			}},
+			{"eager per-parent limit and offset, nested", func() error {
+				return load.With(ctx, db, users(), load.Nested(load.Where(fx.UserPosts, func(q *query.Query[fx.Post]) *query.Query[fx.Post] {
+					return q.OrderByDesc("votes").Limit(2).Offset(1)
+				}), load.Where(fx.PostComments, func(q *query.Query[fx.Comment]) *query.Query[fx.Comment] { return q.Limit(1) })))
+			}},
+			{"eager belongsToMany per-parent limit, columns", func() error {
+				return load.With(ctx, db, users(), load.Columns(load.Where(fx.UserRoles, func(q *query.Query[fx.Role]) *query.Query[fx.Role] {
+					return q.OrderBy("name").Limit(1)
+				}), "name"))
+			}},
 			{"eager columns", func() error {
 				return load.With(ctx, db, []fx.Post{{ID: 1}, {ID: 2}}, load.Columns(fx.PostComments, "content"))
 			}},

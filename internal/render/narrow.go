@@ -1,6 +1,8 @@
 package render
 
 import (
+	"fmt"
+
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 )
@@ -32,5 +34,22 @@ func Narrow[Q any](from func() Q, fn func(Q) Q) Constraint {
 	}
 	return func(model *schema.Model, m *relmeta.Meta) (*Select, error) {
 		return narrow(from(), model, m, func(q any) any { return fn(q.(Q)) })
+	}
+}
+
+// Whole is cons refusing a Limit or an Offset with an error matching
+// ErrBadArgument: for a statement that reads all the related rows of each
+// parent at once (an aggregate), where a limit could not mean what it
+// says. A nil cons is no constraint.
+func Whole(cons Constraint) Constraint {
+	if cons == nil {
+		return nil
+	}
+	return func(model *schema.Model, m *relmeta.Meta) (*Select, error) {
+		p, err := cons(model, m)
+		if err == nil && Limited(p) {
+			err = fmt.Errorf("constraint on %s: a limit or offset cannot narrow the rows an aggregate reads: %w", m.Name, ErrBadArgument)
+		}
+		return p, err
 	}
 }

@@ -33,9 +33,11 @@ type Rows interface {
 // and passed to Row after each row, in column order. When Dests is set,
 // it gives instead the destinations of those columns for the row about
 // to be scanned into elem (cols are the extra columns), and Row receives
-// nil values.
+// nil values. Columns for which Drop returns true (a window's row
+// number) are read and dropped.
 type Extra struct {
 	Want  func(col string) bool
+	Drop  func(col string) bool
 	Dests func(elem reflect.Value, cols []string) ([]any, error)
 	Row   func(elem reflect.Value, cols []string, vals []any) error
 }
@@ -124,6 +126,9 @@ func scanRowsExtra(rows Rows, t reflect.Type, next func() reflect.Value, after f
 	} else {
 		plan = make([]*Field, len(cols))
 		for i, c := range cols {
+			if extra.Drop != nil && extra.Drop(c) {
+				continue // read into discard
+			}
 			if extra.Want != nil && extra.Want(c) {
 				extraIdx = append(extraIdx, i)
 				*extraCols = append(*extraCols, c)

@@ -40,6 +40,13 @@ select "users"."id", "users"."name" from "users" where "users"."id" = any($1);
 select "comments"."id", "comments"."post_id", "comments"."content", "comments"."votes" from "comments" where "comments"."post_id" = any($1) and ("comments"."votes" > $2);
 select "images"."id", "images"."comment_id", "images"."url" from "images" where "images"."comment_id" = any($1);
 
+-- eager per-parent limit and offset, nested
+select * from (select "posts"."id", "posts"."user_id", "posts"."title", "posts"."votes", "posts"."created_at", "posts"."updated_at", row_number() over (partition by "posts"."user_id" order by "posts"."votes" desc, "posts"."id") as "relkit_row" from "posts" where "posts"."user_id" = any($1)) as "relkit_table" where "relkit_row" <= 3 and "relkit_row" > 1 order by "relkit_row";
+select * from (select "comments"."id", "comments"."post_id", "comments"."content", "comments"."votes", row_number() over (partition by "comments"."post_id" order by "comments"."id") as "relkit_row" from "comments" where "comments"."post_id" = any($1)) as "relkit_table" where "relkit_row" <= 1 order by "relkit_row";
+
+-- eager belongsToMany per-parent limit, columns
+select * from (select "roles"."name", "roles"."id", "role_user"."user_id" as "pivot_user_id", "role_user"."role_id" as "pivot_role_id", "role_user"."active" as "pivot_active", row_number() over (partition by "role_user"."user_id" order by "roles"."name" asc, "roles"."id") as "relkit_row" from "roles" inner join "role_user" on "roles"."id" = "role_user"."role_id" where "role_user"."user_id" = any($1)) as "relkit_table" where "relkit_row" <= 1 order by "relkit_row";
+
 -- eager columns
 select "comments"."content", "comments"."post_id" from "comments" where "comments"."post_id" = any($1);
 
