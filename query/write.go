@@ -16,7 +16,8 @@ import (
 )
 
 // ErrUnsupported is returned for a write the query cannot do (writing
-// through a belongsToMany query: use package pivot).
+// through a belongsToMany query: use package pivot; writing through a
+// hasOneThrough or hasManyThrough query).
 var ErrUnsupported = errors.New("relkit: unsupported operation")
 
 func (q *Query[T]) writable(op string) error {
@@ -25,6 +26,9 @@ func (q *Query[T]) writable(op string) error {
 	}
 	if q.pivot != nil {
 		return fmt.Errorf("%s %s through belongsToMany %s: use package pivot: %w", op, q.tableName(), q.pivot.Name, ErrUnsupported)
+	}
+	if q.through != nil {
+		return fmt.Errorf("%s %s through %s %s: write through %s's own relation: %w", op, q.tableName(), q.through.Kind, q.through.Name, q.through.Through.Type.Name(), ErrUnsupported)
 	}
 	return nil
 }
