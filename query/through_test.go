@@ -212,3 +212,21 @@ func TestThroughExistence(t *testing.T) {
 			`exists (select * from "products" join "categories" as "relkit_reserved_0" on "relkit_reserved_0"."id" = "products"."category_id" where "categories"."id" = "relkit_reserved_0"."parent_id")`)
 	})
 }
+
+func TestPushSavesTheRowsLoadedThroughAThroughRelation(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		th.Seed(t, db)
+		fr := th.Country{ID: 2, Name: "France", Shortname: "fr"}
+		posts, err := query.Related(th.CountryPosts, &fr).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, posts, 1)
+		posts[0].Title = "Salut"
+		fr.Posts = []*th.Post{&posts[0]}
+		require.NoError(t, query.Push(ctx, db, &fr, th.CountryPosts))
+		got, err := query.From[th.Post]().Find(ctx, db, posts[0].ID)
+		require.NoError(t, err)
+		assert.Equal(t, "Salut", got.Title)
+		assert.Equal(t, posts[0].UserID, got.UserID, "the key is left as it was")
+	})
+}
