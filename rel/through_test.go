@@ -94,3 +94,21 @@ func TestThroughDeclarationErrors(t *testing.T) {
 		assert.Equal(t, 0, db.Counter.Count())
 	})
 }
+
+// Only HasOne and HasMany relations chain: ThroughMany's parameters are
+// the sealed HasOneOrMany, which BelongsTo and BelongsToMany do not
+// implement, so passing one does not compile.
+func TestOnlyHasOneAndHasManyChain(t *testing.T) {
+	var links []any = []any{th.CountryUsers, th.UserPosts, rel.HasOne[th.User, th.Contract]()}
+	for _, l := range links {
+		_, ok := l.(rel.HasOneOrMany[th.Country, th.User])
+		_, ok2 := l.(rel.HasOneOrMany[th.User, th.Post])
+		_, ok3 := l.(rel.HasOneOrMany[th.User, th.Contract])
+		assert.True(t, ok || ok2 || ok3, "%T chains", l)
+	}
+	owner := rel.BelongsTo[th.Post, th.User]()
+	_, ok := any(owner).(rel.HasOneOrMany[th.Post, th.User])
+	assert.False(t, ok, "a belongsTo does not chain")
+	_, ok = any(th.CountryPosts).(rel.HasOneOrMany[th.Country, th.Post])
+	assert.False(t, ok, "nor does a through relation")
+}
