@@ -230,3 +230,36 @@ func TestPushSavesTheRowsLoadedThroughAThroughRelation(t *testing.T) {
 		assert.Equal(t, posts[0].UserID, got.UserID, "the key is left as it was")
 	})
 }
+
+// DECISION 15.3: a second local key that is not unique on the through
+// table returns a related row once per matching through row, as the join
+// (and Laravel) does.
+func TestThroughKeepsTheDuplicatesOfANonUniqueSecondLocalKey(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		th.Seed(t, db)
+		db.MustExec(t, `insert into users (email, country_id, country_short) values ('taylor@example.com', 1, 'us')`)
+		us := th.Country{ID: 1, Shortname: "us"}
+		posts, err := query.GetMany(ctx, db, th.CountryShortPosts, &us)
+		require.NoError(t, err)
+		assert.ElementsMatch(t, []string{"A title", "A title", "Another title", "Another title", "Hers"}, titles(posts))
+		n, err := query.From[th.Country]().Where(query.Has(th.CountryShortPosts, "=", 5)).Count(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n, "the count form counts the joined rows")
+	})
+}
+
+func TestHasOneThroughWithoutAParentKeyRunsNoStatement(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		th.Seed(t, db)
+		db.Counter.Reset()
+		c, err := query.GetOne(ctx, db, th.PositionContract.WithDefault(th.Contract{Title: "vacant"}), &th.Position{})
+		require.NoError(t, err)
+		assert.Equal(t, "vacant", c.Title)
+		c, err = query.GetOne(ctx, db, th.PositionContract, &th.Position{})
+		require.NoError(t, err)
+		assert.Nil(t, c)
+		assert.Equal(t, 0, db.Counter.Count())
+	})
+}
