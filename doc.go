@@ -14,7 +14,8 @@
 //     returns keys and upserts), scanning, transactions with savepoints,
 //     query hooks, errors.
 //   - [github.com/relkit/relkit/rel]: relation declarations —
-//     rel.HasOne, rel.HasMany, rel.BelongsTo, rel.BelongsToMany — with their
+//     rel.HasOne, rel.HasMany, rel.BelongsTo, rel.BelongsToMany,
+//     rel.HasOneThrough, rel.HasManyThrough — with their
 //     keys, defaults and pivot options, the registry that resolves
 //     relation names in string paths, and the start-up checks rel.Check
 //     and rel.CheckSchema.

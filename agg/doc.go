@@ -82,7 +82,8 @@
 //
 // The relation's own Where conditions and pivot filters are part of every
 // aggregate. On belongsTo a count is 0 or 1; on belongsToMany it counts the
-// matching pivot rows.
+// matching pivot rows; on hasOneThrough and hasManyThrough it counts every
+// joined row (a hasOneThrough count may exceed 1, as in Laravel).
 //
 // # Deferred, on fetched parents
 //

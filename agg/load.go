@@ -193,7 +193,7 @@ func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, ks []any) (map[any]
 	if err != nil {
 		return nil, err
 	}
-	kc := render.KeyColumn(m, side.Name)
+	kc := side.Key
 	cols := make([]string, 0, 1+len(g))
 	cols = append(cols, kc)
 	for _, s := range g {

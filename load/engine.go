@@ -43,7 +43,11 @@ func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level
 		cls = keys.ClassOf(pf.Type)
 	}
 	if cls == keys.Other && m.Kind != relmeta.KindBelongsToMany {
-		if cf, ok := m.Related.Column(m.RelatedKeyColumn()); ok {
+		side := m.Related
+		if m.Kind.Through() {
+			side = m.Through
+		}
+		if cf, ok := side.Column(m.RelatedKeyColumn()); ok {
 			cls = keys.ClassOf(cf.Type)
 		}
 	}
@@ -132,10 +136,16 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 	if err != nil {
 		return fmt.Errorf("load %s: %w", n.path, err)
 	}
-	var pivotKeys []K
+	// belongsToMany and through rows are matched on a key read with them
+	// (pivot_<foreign pivot key>, relkit_through_key), not on a field.
+	var readKeys []K
 	var extra *schema.Extra
-	if m.Kind == relmeta.KindBelongsToMany {
-		extra = pivotExtra(m, &pivotKeys)
+	keyRead := m.Kind == relmeta.KindBelongsToMany || m.Kind.Through()
+	switch {
+	case m.Kind == relmeta.KindBelongsToMany:
+		extra = pivotExtra(m, &readKeys)
+	case m.Kind.Through():
+		extra = throughExtra(m, &readKeys)
 	}
 	if render.Limited(n.cons) {
 		if extra == nil {
@@ -151,8 +161,8 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 
 	// Match each child to its group.
 	cg := make([]int32, nc)
-	if m.Kind == relmeta.KindBelongsToMany {
-		for j, k := range pivotKeys {
+	if keyRead {
+		for j, k := range readKeys {
 			if g, ok := groups[k]; ok {
 				cg[j] = g
 			} else {
@@ -406,6 +416,24 @@ func isPivotColumn(col string) bool { return strings.HasPrefix(col, "pivot_") }
 
 // isRowColumn tells the row number of a per-parent limit, read and dropped.
 func isRowColumn(col string) bool { return col == render.RowColumn }
+
+// throughExtra reads the names.ThroughKey column of a through load: it
+// records each row's through key (the match key) in *ks; the column never
+// reaches the struct.
+func throughExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
+	return &schema.Extra{
+		Want: func(col string) bool { return col == names.ThroughKey },
+		Row: func(_ reflect.Value, _ []string, vals []any) error {
+			uuidText(vals)
+			k, _, err := keys.To[K](vals[0])
+			if err != nil {
+				return fmt.Errorf("through key %s.%s: %w", m.Through.Table, m.FirstKey, err)
+			}
+			*ks = append(*ks, k)
+			return nil
+		},
+	}
+}
 
 // uuidText replaces the [16]byte that pgx reads a uuid column into (in an
 // any) with its text form, as a typed string field would get.

@@ -92,6 +92,8 @@ func (n *node) finish() {
 		n.need = append(n.need, m.ForeignKey)
 	case relmeta.KindBelongsTo:
 		n.need = append(n.need, m.OwnerKey)
+	case relmeta.KindHasOneThrough, relmeta.KindHasManyThrough:
+		// Matched on the through key, read as names.ThroughKey.
 	case relmeta.KindBelongsToMany:
 		// Matched on the pivot key, which is always read; the related key
 		// keeps the loaded rows usable (pivot.Sync, Related).

@@ -71,8 +71,11 @@ func (q *Query[T]) narrow(model *schema.Model, m *relmeta.Meta, fn func(any) any
 		return nil, fmt.Errorf("constraint on %s for a relation to %s: %w", want, model.Type, ErrBadArgument)
 	}
 	seed := &Query[T]{model: model}
-	if m.Kind == relmeta.KindBelongsToMany {
+	switch {
+	case m.Kind == relmeta.KindBelongsToMany:
 		seed.pivot = m // lets the function name pivot columns ("role_user.active")
+	case m.Kind.Through():
+		seed.through = m // and through columns ("users.name")
 	}
 	g, _ := fn(seed).(*Query[T])
 	if g == nil {
@@ -101,8 +104,11 @@ func typedConstraint[C any](fn func(*Query[C]) *Query[C]) render.Constraint {
 func columnConstraint(column, op string, value any) render.Constraint {
 	return func(model *schema.Model, m *relmeta.Meta) (*render.Select, error) {
 		q := &Query[struct{}]{model: model}
-		if m.Kind == relmeta.KindBelongsToMany {
+		switch {
+		case m.Kind == relmeta.KindBelongsToMany:
 			q.pivot = m
+		case m.Kind.Through():
+			q.through = m
 		}
 		q = q.WhereOp(column, op, value)
 		if q.err != nil {

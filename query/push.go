@@ -36,7 +36,9 @@ import (
 //     relations to X's key and pushes the child;
 //  4. pushes the models loaded through X's belongsToMany relations. It
 //     saves them but does not attach them: pivot rows are the job of
-//     package pivot.
+//     package pivot. It pushes the models loaded through X's
+//     hasOneThrough/hasManyThrough relations as they are, their keys
+//     untouched (they point at the through model).
 //
 // A child reached through a hasOne/hasMany relation gets its parent's key
 // even when it also has an owner loaded through a belongsTo relation on the
@@ -215,7 +217,7 @@ func (p *pusher) push(v reflect.Value, m *schema.Model, fk *keyAssign) error {
 			if err := p.each(v, r, &keyAssign{field: f, key: key}); err != nil {
 				return err
 			}
-		case relmeta.KindBelongsToMany:
+		case relmeta.KindBelongsToMany, relmeta.KindHasOneThrough, relmeta.KindHasManyThrough:
 			if err := p.each(v, r, nil); err != nil {
 				return err
 			}

@@ -46,6 +46,7 @@ type Query[T any] struct {
 	attrs    map[string]any // column values that writes through a relation set
 	loaders  []Loader[T]
 	pivot    *relmeta.Meta // belongsToMany scope: scan pivot_* columns into the pivot field
+	through  *relmeta.Meta // through-relation scope: read only; the through table's columns may be named
 	lock     sqlt.RowLock
 	tag      *reltag.Tag // single-parent relation read (Related): put in its statements' context
 	adopt    func(*T)    // the relation's chaperone for the rows read or written (Related)
@@ -134,14 +135,17 @@ func (q *Query[T]) addColumns(what string, dst *[]string, columns []string) erro
 // column validates a caller-supplied column ("name" or "table.name") and
 // returns it quoted. Unqualified names and names qualified with T's table
 // must be mapped on T; names qualified with another table (a join, the
-// pivot table) must be plain identifiers.
+// pivot table, the through table) must be plain identifiers. An
+// unqualified name is qualified with T's table, so that it is never
+// ambiguous in a query that joins another table (a belongsToMany or
+// through relation's: DECISION 15.2).
 func (q *Query[T]) column(col string) (string, error) {
 	col = strings.TrimSpace(col)
 	if err := sqltext.CheckIdentifier(col); err != nil {
 		return "", err
 	}
 	if t, c, ok := strings.Cut(col, "."); ok && t != q.model.Table {
-		if q.pivot != nil && t == q.pivot.PivotTable {
+		if q.pivot != nil && t == q.pivot.PivotTable || q.through != nil && t == q.through.Through.Table {
 			return sqltext.Ident(col), nil
 		}
 		if len(q.joins) > 0 {
@@ -279,7 +283,7 @@ func (q *Query[T]) group(or bool, fn func(g *Query[T]) *Query[T]) *Query[T] {
 	if q.err != nil {
 		return q
 	}
-	g := fn(&Query[T]{model: q.model, pivot: q.pivot, joins: q.joins})
+	g := fn(&Query[T]{model: q.model, pivot: q.pivot, through: q.through, joins: q.joins})
 	if g == nil {
 		return q.SetErr(fmt.Errorf("where group: nil query: %w", ErrBadArgument))
 	}

@@ -34,7 +34,10 @@ import (
 //
 // Writes on the query (Insert, Save, Create, FirstOrCreate, …) set the
 // foreign key to the parent's key (hasOne/hasMany). For belongsToMany use
-// package pivot to attach rows. A relation with a chaperone
+// package pivot to attach rows. A query through hasOneThrough or
+// hasManyThrough reads only (`select "posts".* from "posts" inner join
+// "users" on "users"."id" = "posts"."user_id" where "users"."country_id"
+// = ?`); its writes fail with ErrUnsupported. A relation with a chaperone
 // (rel.HasManyRelation.Chaperone) sets the back-reference to parent on
 // every row the query reads or writes.
 func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
@@ -86,6 +89,8 @@ func scopeRelation[C any](q *Query[C], m *relmeta.Meta, key any) *Query[C] {
 			c.attrs[m.ForeignKey] = key
 		case relmeta.KindBelongsToMany:
 			c.pivot = m
+		case relmeta.KindHasOneThrough, relmeta.KindHasManyThrough:
+			c.through = m
 		}
 		st := render.Level(m, false, cond...)
 		c.selects = append(c.selects, st.Exprs...)
@@ -97,7 +102,7 @@ func scopeRelation[C any](q *Query[C], m *relmeta.Meta, key any) *Query[C] {
 }
 
 // GetOne returns the model related to parent through a to-one relation
-// (hasOne, belongsTo): Sutando's getRelated. When there is none it
+// (hasOne, belongsTo, hasOneThrough): Sutando's getRelated. When there is none it
 // returns the relation's WithDefault value, or nil without an error.
 func GetOne[P, C any](ctx context.Context, ex sqlt.Executor, r rel.ToOne[P, C], parent *P) (*C, error) {
 	if r == nil {
@@ -121,7 +126,7 @@ func GetOne[P, C any](ctx context.Context, ex sqlt.Executor, r rel.ToOne[P, C], 
 }
 
 // GetMany returns the models related to parent through a to-many relation
-// (hasMany, belongsToMany); an empty, non-nil slice when there are none.
+// (hasMany, belongsToMany, hasManyThrough); an empty, non-nil slice when there are none.
 func GetMany[P, C any](ctx context.Context, ex sqlt.Executor, r rel.ToMany[P, C], parent *P) ([]C, error) {
 	if r == nil {
 		return nil, fmt.Errorf("get related: nil relation: %w", sqlt.ErrNilValue)

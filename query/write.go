@@ -17,8 +17,9 @@ import (
 )
 
 // ErrUnsupported is returned for a write the query cannot do (writing
-// through a belongsToMany query: use package pivot), and for a statement
-// the database cannot run (a per-parent limit in an eager load on SQLite
+// through a belongsToMany query: use package pivot; writing through a
+// hasOneThrough or hasManyThrough query), and for a statement the
+// database cannot run (a per-parent limit in an eager load on SQLite
 // before 3.25).
 var ErrUnsupported = render.ErrUnsupported
 
@@ -28,6 +29,9 @@ func (q *Query[T]) writable(op string) error {
 	}
 	if q.pivot != nil {
 		return fmt.Errorf("%s %s through belongsToMany %s: use package pivot: %w", op, q.tableName(), q.pivot.Name, ErrUnsupported)
+	}
+	if q.through != nil {
+		return fmt.Errorf("%s %s through %s %s: write through %s's own relation: %w", op, q.tableName(), q.through.Kind, q.through.Name, q.through.Through.Type.Name(), ErrUnsupported)
 	}
 	return nil
 }

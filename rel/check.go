@@ -257,6 +257,9 @@ func schemaNeeds(m *relmeta.Meta) []schemaNeed {
 		return []schemaNeed{{p, m.LocalKey, "local key"}, {r, m.ForeignKey, "foreign key"}}
 	case relmeta.KindBelongsTo:
 		return []schemaNeed{{p, m.ForeignKey, "foreign key"}, {r, m.OwnerKey, "owner key"}}
+	case relmeta.KindHasOneThrough, relmeta.KindHasManyThrough:
+		t := m.Through.Table
+		return []schemaNeed{{p, m.LocalKey, "local key"}, {t, m.FirstKey, "first key"}, {t, m.SecondLocalKey, "second local key"}, {r, m.SecondKey, "second key"}}
 	}
 	out := []schemaNeed{
 		{p, m.ParentKey, "parent key"}, {r, m.RelatedKey, "related key"},

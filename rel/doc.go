@@ -1,6 +1,6 @@
 // Package rel declares relations between plain Go structs: Eloquent's
-// (and Sutando's) hasOne, hasMany, belongsTo and belongsToMany, as typed,
-// immutable values. rel only describes; the packages above it run the
+// (and Sutando's) hasOne, hasMany, belongsTo and belongsToMany, and
+// Eloquent's hasOneThrough and hasManyThrough, as typed, immutable values. rel only describes; the packages above it run the
 // relations: [github.com/relkit/relkit/query] (relation-scoped queries,
 // writes, existence, push), [github.com/relkit/relkit/load] (eager
 // loading), [github.com/relkit/relkit/agg] (aggregates) and
@@ -40,9 +40,12 @@
 //   - [BelongsToMany]: pivot table (default the two singular snake names
 //     sorted and joined, "role_user"), foreign pivot key ("user_id"),
 //     related pivot key ("role_id"), then the parent and related keys.
+//   - [HasManyThrough] and [HasOneThrough], in Laravel's order (see
+//     "Through relations" below).
 //
 // Each kind is its own type ([HasOneRelation], [HasManyRelation],
-// [BelongsToRelation], [BelongsToManyRelation]), so an operation that fits
+// [BelongsToRelation], [BelongsToManyRelation], [HasOneThroughRelation],
+// [HasManyThroughRelation]), so an operation that fits
 // one kind only — Associate on a belongsTo, pivot.Sync on a belongsToMany —
 // does not compile for another. Functions that accept any relation take
 // [Relation], [Of], [Typed], [ToOne] or [ToMany].
@@ -85,7 +88,7 @@
 //     sqlt.CheckFragment). Otherwise every use of the relation fails with
 //     sqlt.ErrUnsafeFragment before any statement runs, since such a
 //     fragment could comment out or escape the key condition after it.
-//   - WithDefault (hasOne and belongsTo) yields a default instead of nil
+//   - WithDefault (hasOne, belongsTo and hasOneThrough) yields a default instead of nil
 //     when no row exists: the zero C (WithDefault()), a copy of a value
 //     (WithDefault(v)), or the result of a function of the parent
 //     (WithDefaultFunc). A hasOne default carries the parent's key in its
@@ -138,6 +141,43 @@
 // back-reference is the last such parent; and a nested level below a
 // to-one value field (C, not *C) points at the row read, not at the copy
 // stored in the field.
+//
+// # Through relations
+//
+// [HasManyThrough] and [HasOneThrough] reach C through an intermediate
+// model T; the type order is [declaring, through, related]:
+//
+//	CountryPosts  = rel.HasManyThrough[Country, User, Post]()     // users.country_id, posts.user_id
+//	PositionDeal  = rel.HasOneThrough[Position, User, Contract]() // users.position_id, contracts.user_id
+//	CountryPosts2 = rel.ThroughMany(CountryUsers, UserPosts)      // the keys of the two relations
+//	FirstPost     = CountryPosts.One()                            // a HasOneThrough
+//
+// Their keys are positional, in Laravel's order (firstKey, secondKey,
+// localKey, secondLocalKey): the column of T holding P's key (default
+// snake(P)+"_id"), the column of C holding T's key (default
+// snake(T)+"_id"), P's key and T's key (default their primary keys).
+// [ThroughMany] and [ThroughOne] take them from two declared relations;
+// those must be HasOne or HasMany ([HasOneOrMany] is sealed), and their
+// types must chain (P → T, T → C), so a BelongsTo in the chain, or a T
+// that does not line up, does not compile. A Where on the second relation
+// is kept; one on the first (on T) cannot be and is a declaration error.
+//
+// Every statement joins C to T: a relation query reads
+//
+//	select "posts".* from "posts" inner join "users" on "users"."id" = "posts"."user_id" where "users"."country_id" = ?
+//
+// (C's columns only), an eager load also reads "users"."country_id" as
+// relkit_through_key to match rows to parents (never scanned into C),
+// and existence tests and aggregates correlate on "countries"."id" =
+// "users"."country_id"; when T or C is P's own table the subquery reads it
+// under an alias (relkit_reserved_N). Where conditions apply to C's table;
+// the typed query helpers qualify unqualified columns with C's table, and
+// T's columns may be named qualified ("users.email"). A secondLocalKey
+// that is not unique on T returns a C once per matching T row, as the join
+// does. A C whose table is T's is refused ([ErrBadRelation]). Writes
+// through query.Related on a through relation fail with
+// query.ErrUnsupported (Laravel creates rows without keys): write through
+// T's own relation.
 //
 // # Using relations
 //

@@ -107,13 +107,17 @@ func constrained(m *relmeta.Meta) bool {
 // one name apart: its kind, types, keys, destination and options.
 func sig(m *relmeta.Meta) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%v %v %v %v|%s %s %s|%s %s %s %s %s|%v %v %v %s %s %s|%v %v %v|%v %t %t",
+	fmt.Fprintf(&b, "%v %v %v %v|%s %s %s|%s %s %s|%s %s %s %s %s|%v %v %v %s %s %s|%v %v %v|%v %t %t",
 		m.Kind, m.Parent.Type, m.Related.Type, m.Name,
 		m.ForeignKey, m.LocalKey, m.OwnerKey,
+		m.FirstKey, m.SecondKey, m.SecondLocalKey,
 		m.PivotTable, m.ForeignPivotKey, m.RelatedPivotKey, m.ParentKey, m.RelatedKey,
 		m.PivotColumns, m.PivotValues, m.Timestamps, m.CreatedAtColumn, m.UpdatedAtColumn, m.PivotAs,
 		m.PivotWheres, m.PivotOrders, m.Dest,
 		m.DestShape, m.Default != nil, m.Chaperone != nil)
+	if m.Through != nil {
+		fmt.Fprintf(&b, "|through %v", m.Through.Type)
+	}
 	for _, w := range m.Wheres {
 		q, args, err := w.ToSql()
 		fmt.Fprintf(&b, "|%s %v %v", q, args, err)
@@ -174,7 +178,7 @@ func resolve(t reflect.Type, name string) (*relmeta.Meta, error) {
 
 // describe tells two relations of one name apart in a conflict error.
 func describe(m *relmeta.Meta) string {
-	keys := []string{m.ForeignKey, m.LocalKey, m.OwnerKey, m.PivotTable, m.ForeignPivotKey, m.RelatedPivotKey}
+	keys := []string{m.ForeignKey, m.LocalKey, m.OwnerKey, m.PivotTable, m.ForeignPivotKey, m.RelatedPivotKey, m.FirstKey, m.SecondKey, m.SecondLocalKey}
 	var used []string
 	for _, k := range keys {
 		if k != "" {

@@ -36,7 +36,7 @@ type Relation interface {
 
 // errZeroRelation is the declaration error of a zero relation value (a
 // HasManyRelation{} that no constructor made).
-var errZeroRelation = fmt.Errorf("relation not declared (use rel.HasOne, rel.HasMany, rel.BelongsTo or rel.BelongsToMany): %w", ErrBadRelation)
+var errZeroRelation = fmt.Errorf("relation not declared (use rel.HasOne, rel.HasMany, rel.BelongsTo, rel.BelongsToMany, rel.HasOneThrough or rel.HasManyThrough): %w", ErrBadRelation)
 
 // zeroMeta describes a zero relation value, and a nil Relation.
 var zeroMeta = &relmeta.Meta{Invalid: errZeroRelation}
@@ -163,8 +163,13 @@ func BelongsToMany[P, C any](keys ...string) BelongsToManyRelation[P, C] {
 	return BelongsToManyRelation[P, C]{base[P, C]{declare[P, C](relmeta.KindBelongsToMany, keys)}}
 }
 
-func declare[P, C any](kind relmeta.Kind, keys []string) *relmeta.Meta {
+// declare declares a relation of kind from P to C with the given keys;
+// through is the intermediate model of a through kind.
+func declare[P, C any](kind relmeta.Kind, keys []string, through ...*schema.Model) *relmeta.Meta {
 	m := &relmeta.Meta{Kind: kind}
+	if len(through) > 0 {
+		m.Through = through[0]
+	}
 	defer record(m)
 	pm, err := schema.ModelFor[P]()
 	if err != nil {
@@ -201,7 +206,10 @@ func arg(keys []string, i int) string {
 }
 
 func setKeys(m *relmeta.Meta, keys []string) error {
-	max := map[relmeta.Kind]int{relmeta.KindHasOne: 2, relmeta.KindHasMany: 2, relmeta.KindBelongsTo: 2, relmeta.KindBelongsToMany: 5}[m.Kind]
+	max := map[relmeta.Kind]int{
+		relmeta.KindHasOne: 2, relmeta.KindHasMany: 2, relmeta.KindBelongsTo: 2, relmeta.KindBelongsToMany: 5,
+		relmeta.KindHasOneThrough: 4, relmeta.KindHasManyThrough: 4,
+	}[m.Kind]
 	if len(keys) > max {
 		return fmt.Errorf("%d keys given, at most %d: %w", len(keys), max, ErrBadRelation)
 	}
@@ -245,6 +253,8 @@ func setKeys(m *relmeta.Meta, keys []string) error {
 			m.ForeignKey = schema.Snake(C.Type.Name()) + "_" + pk
 		}
 		return checkPair(P, m.ForeignKey, C, m.OwnerKey)
+	case relmeta.KindHasOneThrough, relmeta.KindHasManyThrough:
+		return setThroughKeys(m, keys)
 	case relmeta.KindBelongsToMany:
 		ps, cs := schema.Snake(P.Type.Name()), schema.Snake(C.Type.Name())
 		m.PivotTable = arg(keys, 0)
@@ -538,13 +548,15 @@ func (r BelongsToManyRelation[P, C]) Named(name string) BelongsToManyRelation[P,
 	return BelongsToManyRelation[P, C]{base[P, C]{namedMeta(r.m, name)}}
 }
 
-// ToOne is a relation that yields at most one C: HasOne or BelongsTo.
+// ToOne is a relation that yields at most one C: HasOne, BelongsTo or
+// HasOneThrough.
 type ToOne[P, C any] interface {
 	Typed[P, C]
 	toOne()
 }
 
-// ToMany is a relation that yields a list of C: HasMany or BelongsToMany.
+// ToMany is a relation that yields a list of C: HasMany, BelongsToMany or
+// HasManyThrough.
 type ToMany[P, C any] interface {
 	Typed[P, C]
 	toMany()

@@ -41,10 +41,14 @@ type User struct {
 	Email string `db:"email" json:"email,omitempty"`
 	Phone *Phone `db:"-" json:"phone,omitempty"`
 	Posts []Post `db:"-" json:"posts,omitempty"`
+	// Comments are the comments on the user's posts (UserComments, a
+	// hasManyThrough).
+	Comments []Comment `db:"-" json:"comments,omitempty"`
 
 	// Filled by agg.WithCount(UserPosts) or agg.LoadCount: readonly
 	// fields are read but never written.
-	PostsCount int64 `db:"posts_count,readonly" json:"posts_count,omitempty"`
+	PostsCount    int64 `db:"posts_count,readonly" json:"posts_count,omitempty"`
+	CommentsCount int64 `db:"comments_count,readonly" json:"comments_count,omitempty"`
 }
 
 // Phone belongs to a user.
@@ -103,6 +107,10 @@ var (
 	// Named (or Field) ends a declaration with options, so that its name
 	// ("tags" in a string path) finds the relation with them.
 	PostTags = rel.BelongsToMany[Post, Tag]().WithPivot("position").OrderByPivot("position").Named("tags")
+	// UserComments reaches comments through posts: posts.user_id =
+	// users.id, comments.post_id = posts.id (rel.ThroughMany(UserPosts,
+	// PostComments) declares the same relation from the two).
+	UserComments = rel.HasManyThrough[User, Post, Comment]()
 )
 
 var schema = []string{
@@ -249,6 +257,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	if err := pivots(ctx, db, d); err != nil {
+		return err
+	}
+	if err := through(ctx, db, d); err != nil {
 		return err
 	}
 	badInput(ctx, db, d)
@@ -729,4 +740,48 @@ func badInput(ctx context.Context, db *sqlt.DB, d *demo) {
 
 	_, err = query.From[Post]().Select("secret").Get(ctx, db)
 	d.show(`query.From[Post]().Select("secret").Get(ctx, db)  // errors.Is(err, sqlt.ErrUnknownColumn)`, nil, err)
+}
+
+// through reads a hasManyThrough relation: the comments on a user's posts.
+func through(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Through relations: rel.HasManyThrough")
+
+	ann, err := query.From[User]().Where(sq.Eq{"name": "Ann"}).First(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	comments, err := query.Related(UserComments, &ann).OrderByDesc("votes").Get(ctx, db)
+	d.show(`query.Related(UserComments, &ann).OrderByDesc("votes").Get(ctx, db)  // joins posts`, comments, err)
+	if err != nil {
+		return err
+	}
+
+	users, err := query.From[User]().OrderBy("id").Get(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	err = load.With(ctx, db, users, UserComments)
+	counts := make(map[string]int, len(users))
+	for _, u := range users {
+		counts[u.Name] = len(u.Comments)
+	}
+	d.show(`load.With(ctx, db, users, UserComments)  // one statement, matched on relkit_through_key`, counts, err)
+	if err != nil {
+		return err
+	}
+
+	talked, err := query.From[User]().Where(query.Has(UserComments, ">=", 2)).Apply(agg.WithCount(UserComments)).Get(ctx, db)
+	d.show(`query.From[User]().Where(query.Has(UserComments, ">=", 2)).Apply(agg.WithCount(UserComments)).Get(ctx, db)`, talked, err)
+	if err != nil {
+		return err
+	}
+
+	err = query.Related(UserComments, &ann).Insert(ctx, db, &Comment{Body: "where would it go?"})
+	d.show(`query.Related(UserComments, &ann).Insert(ctx, db, &Comment{…})  // a through relation reads only`, nil, err)
+	if !errors.Is(err, query.ErrUnsupported) {
+		return fmt.Errorf("insert through UserComments: got %v, want query.ErrUnsupported", err)
+	}
+	return nil
 }

@@ -60,12 +60,26 @@ type goldenRole struct {
 
 func (goldenRole) TableName() string { return "roles" }
 
+// goldenUser is the fixture's users table with the comments of its posts
+// (a through relation) and their count.
+type goldenUser struct {
+	ID            int64  `db:"id"`
+	Name          string `db:"name"`
+	Comments      []fx.Comment
+	FirstComment  *fx.Comment
+	CommentsCount int64 `db:"comments_count,readonly"`
+}
+
+func (goldenUser) TableName() string { return "users" }
+
 var (
-	goldenTouchRoles  = rel.BelongsToMany[fx.User, goldenRole]("role_user", "user_id", "role_id").WherePivot("active", true).Named("golden_touch_roles")
-	goldenComments    = rel.HasMany[goldenPost, fx.Comment]("post_id").Named("comments")
-	activeUserRoles   = fx.UserRoles.WherePivot("active", true).Named("golden_active_roles")
-	codeComments      = fx.PostComments.Where(sq.Like{"content": "code%"}).Named("golden_code_comments")
-	goldenConstrained = func(q *query.Query[fx.Comment]) *query.Query[fx.Comment] {
+	goldenTouchRoles   = rel.BelongsToMany[fx.User, goldenRole]("role_user", "user_id", "role_id").WherePivot("active", true).Named("golden_touch_roles")
+	goldenUserComments = rel.HasManyThrough[goldenUser, fx.Post, fx.Comment]("user_id", "post_id")
+	goldenFirstComment = goldenUserComments.One()
+	goldenComments     = rel.HasMany[goldenPost, fx.Comment]("post_id").Named("comments")
+	activeUserRoles    = fx.UserRoles.WherePivot("active", true).Named("golden_active_roles")
+	codeComments       = fx.PostComments.Where(sq.Like{"content": "code%"}).Named("golden_code_comments")
+	goldenConstrained  = func(q *query.Query[fx.Comment]) *query.Query[fx.Comment] {
 		return q.WhereOp("votes", ">", 1)
 	}
 )
@@ -144,6 +158,25 @@ func TestRelationSQLGolden(t *testing.T) {
 			{"deferred count", func() error { return agg.LoadCount(ctx, db, posts(), goldenComments) }},
 			{"deferred combined", func() error {
 				return agg.Load(ctx, db, posts(), agg.WithCount(goldenComments), agg.WithSum(goldenComments, "votes"))
+			}},
+			{"related hasManyThrough", func() error {
+				_, err := query.Related(goldenUserComments, &goldenUser{ID: 1}).OrderBy("id").Get(ctx, db)
+				return err
+			}},
+			{"related hasOneThrough", func() error { _, err := query.GetOne(ctx, db, goldenFirstComment, &goldenUser{ID: 1}); return err }},
+			{"has hasManyThrough", func() error {
+				_, err := query.From[goldenUser]().Where(query.Has(goldenUserComments), query.Has(goldenUserComments, ">=", 2)).Get(ctx, db)
+				return err
+			}},
+			{"eager hasManyThrough and hasOneThrough", func() error {
+				return load.With(ctx, db, []goldenUser{{ID: 1}, {ID: 2}, {ID: 3}}, goldenUserComments, goldenFirstComment)
+			}},
+			{"aggregate hasManyThrough count", func() error {
+				_, err := query.From[goldenUser]().Apply(agg.WithCount(goldenUserComments)).OrderBy("id").Get(ctx, db)
+				return err
+			}},
+			{"deferred hasManyThrough count", func() error {
+				return agg.LoadCount(ctx, db, []goldenUser{{ID: 1}, {ID: 2}}, goldenUserComments)
 			}},
 			{"pivot sync", func() error { _, err := pivot.Sync(ctx, db, fx.UserRoles, &ann, []int64{2, 3}); return err }},
 			{"pivot attach and detach", func() error {

@@ -16,6 +16,12 @@ import (
 // a belongsToMany relation's related rows.
 func PivotAlias(col string) string { return "pivot_" + col }
 
+// ThroughKey is the result column under which an eager load of a through
+// relation reads the through table's first key ("users"."country_id"),
+// the key its rows are matched to their parents by. It is never scanned
+// into a struct.
+const ThroughKey = "relkit_through_key"
+
 // Fit returns an error matching sqlt.ErrInvalidIdentifier when d would
 // truncate a name of a read of model (see sqlt.Dialect.MaxIdentLen): a truncated
 // result column would no longer match its field. It checks the table, the

@@ -35,12 +35,14 @@ import (
 // Kind is the kind of a relation.
 type Kind uint8
 
-// The four relation kinds.
+// The relation kinds.
 const (
 	KindHasOne Kind = iota + 1
 	KindHasMany
 	KindBelongsTo
 	KindBelongsToMany
+	KindHasOneThrough
+	KindHasManyThrough
 )
 
 // String returns the kind as Sutando names it ("hasMany").
@@ -54,12 +56,22 @@ func (k Kind) String() string {
 		return "belongsTo"
 	case KindBelongsToMany:
 		return "belongsToMany"
+	case KindHasOneThrough:
+		return "hasOneThrough"
+	case KindHasManyThrough:
+		return "hasManyThrough"
 	}
 	return "unknown"
 }
 
 // ToMany reports whether the relation yields a list.
-func (k Kind) ToMany() bool { return k == KindHasMany || k == KindBelongsToMany }
+func (k Kind) ToMany() bool {
+	return k == KindHasMany || k == KindBelongsToMany || k == KindHasManyThrough
+}
+
+// Through reports whether the relation reaches its related rows through
+// an intermediate table (hasOneThrough, hasManyThrough).
+func (k Kind) Through() bool { return k == KindHasOneThrough || k == KindHasManyThrough }
 
 // DestShape is how a destination field holds the related value(s).
 type DestShape uint8
@@ -84,7 +96,14 @@ type Meta struct {
 
 	// hasOne/hasMany: ForeignKey is on Related, LocalKey on Parent.
 	// belongsTo: ForeignKey is on Parent, OwnerKey on Related.
+	// hasOneThrough/hasManyThrough: LocalKey is on Parent.
 	ForeignKey, LocalKey, OwnerKey string
+
+	// hasOneThrough/hasManyThrough (Laravel's argument names): Through is
+	// the intermediate model; FirstKey, on Through, holds Parent's
+	// LocalKey; SecondKey, on Related, holds Through's SecondLocalKey.
+	Through                             *schema.Model
+	FirstKey, SecondKey, SecondLocalKey string
 
 	// belongsToMany: the pivot table and its two key columns; ParentKey
 	// and RelatedKey are the columns they point to (the primary keys).
@@ -161,8 +180,8 @@ func (m *Meta) DestErr() error {
 }
 
 // ParentKeyColumn is the column on Parent whose value identifies the
-// related rows: LocalKey (hasOne/hasMany), ForeignKey (belongsTo),
-// ParentKey (belongsToMany).
+// related rows: LocalKey (hasOne/hasMany and the through kinds),
+// ForeignKey (belongsTo), ParentKey (belongsToMany).
 func (m *Meta) ParentKeyColumn() string {
 	switch m.Kind {
 	case KindBelongsTo:
@@ -175,13 +194,16 @@ func (m *Meta) ParentKeyColumn() string {
 
 // RelatedKeyColumn is the column, on the related table, matched against
 // the parent key: ForeignKey (hasOne/hasMany), OwnerKey (belongsTo). For
-// belongsToMany the match is on the pivot's ForeignPivotKey instead.
+// belongsToMany the match is on the pivot's ForeignPivotKey instead, for
+// the through kinds on the through table's FirstKey.
 func (m *Meta) RelatedKeyColumn() string {
 	switch m.Kind {
 	case KindBelongsTo:
 		return m.OwnerKey
 	case KindBelongsToMany:
 		return m.ForeignPivotKey
+	case KindHasOneThrough, KindHasManyThrough:
+		return m.FirstKey
 	}
 	return m.ForeignKey
 }
@@ -189,12 +211,16 @@ func (m *Meta) RelatedKeyColumn() string {
 // KeyBytes reports whether the parents' keys are bound as []byte (see
 // keys.IsBytes) where they are compared with the related rows: those rows'
 // key column is the related model's RelatedKeyColumn (hasOne, hasMany,
-// belongsTo), or the pivot's ForeignPivotKey, which pivot writes fill
-// from the parent's key (belongsToMany).
+// belongsTo), the through model's FirstKey (the through kinds), or the
+// pivot's ForeignPivotKey, which pivot writes fill from the parent's key
+// (belongsToMany).
 func (m *Meta) KeyBytes() bool {
 	side, col := m.Related, m.RelatedKeyColumn()
-	if m.Kind == KindBelongsToMany {
+	switch {
+	case m.Kind == KindBelongsToMany:
 		side, col = m.Parent, m.ParentKey
+	case m.Kind.Through():
+		side = m.Through
 	}
 	if side == nil {
 		return false

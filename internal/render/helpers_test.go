@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/relkit/relkit/internal/fixture"
+	th "github.com/relkit/relkit/internal/fixture/through"
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/rel"
@@ -30,6 +31,8 @@ var (
 	hasMany       = relmeta.Of(fixture.UserPosts)
 	belongsTo     = relmeta.Of(fixture.PostAuthor)
 	belongsToMany = relmeta.Of(fixture.UserRoles)
+	// hasManyThrough is countries → users → posts.
+	hasManyThrough = relmeta.Of(th.CountryPosts)
 )
 
 // text is s (neutral text) as the Bracketed dialect sends it: marked

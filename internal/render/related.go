@@ -20,22 +20,30 @@ const ReservedAlias = "relkit_reserved_"
 
 // KeyColumn is the qualified column of the related side that holds the
 // parent's key: the foreign key (hasOne/hasMany), the owner key
-// (belongsTo) or the pivot's foreign pivot key (belongsToMany). name is how
-// the related table is known in the statement (its table name or an
-// alias).
+// (belongsTo), the pivot's foreign pivot key (belongsToMany) or the
+// through table's first key (hasOneThrough/hasManyThrough:
+// "users"."country_id"). name is how the related table is known in the
+// statement (its table name or an alias). In an eager load it is the
+// column the parents' keys are tested on, and so the partition column of
+// a per-parent limit.
 func KeyColumn(m *relmeta.Meta, name string) string {
-	if m.Kind == relmeta.KindBelongsToMany {
+	switch {
+	case m.Kind == relmeta.KindBelongsToMany:
 		return m.PivotColumn(m.ForeignPivotKey)
+	case m.Kind.Through():
+		return sqltext.Qualified(m.Through.Table, m.FirstKey)
 	}
 	return sqltext.Qualified(name, m.RelatedKeyColumn())
 }
 
-// Correlation is the condition tying the related side (known as inner) to
-// the enclosing parent table (known as outer): "posts"."id" =
-// "comments"."post_id", "posts"."user_id" = "users"."id", "users"."id" =
-// "role_user"."user_id".
-func Correlation(m *relmeta.Meta, outer, inner string) string {
-	return sqltext.Qualified(outer, m.ParentKeyColumn()) + " = " + KeyColumn(m, inner)
+// ThroughJoin is the join of a through relation's related table (known as
+// name) to its through table (from, quoted with its alias, known as
+// through), after the join keyword kw ("inner join" in statements of
+// their own, "join" in subqueries):
+//
+//	inner join "users" on "users"."id" = "posts"."user_id"
+func ThroughJoin(m *relmeta.Meta, kw, name, from, through string) string {
+	return kw + " " + from + " on " + sqltext.Qualified(through, m.SecondLocalKey) + " = " + sqltext.Qualified(name, m.SecondKey)
 }
 
 // PivotJoin is the join of a belongsToMany relation's related table (known
@@ -93,8 +101,9 @@ func Conds(m *relmeta.Meta) []sq.Sqlizer {
 // Level is the statement reading the related rows of relation m whose key
 // column passes key (conditions on KeyColumn(m, table)), as relation
 // queries and eager loads read them: the related table (joined to the
-// pivot table, whose columns are read too, for belongsToMany), the
-// conditions, OrderByPivot. Columns is left empty for the caller to
+// pivot table, whose columns are read too, for belongsToMany; joined to
+// the through table for the through kinds, whose first key an eager load
+// reads as names.ThroughKey), the conditions, OrderByPivot. Columns is left empty for the caller to
 // choose. The conditions are key and Conds(m), in Laravel's orders: key
 // first in a relation query (the parent's key, then the relation's
 // conditions), the relation's Where constraints first in an eager load
@@ -111,10 +120,19 @@ func Level(m *relmeta.Meta, eager bool, key ...sq.Sqlizer) Select {
 	} else {
 		s.Scope = append(append(s.Scope, key...), Conds(m)...)
 	}
-	if m.Kind == relmeta.KindBelongsToMany {
+	switch {
+	case m.Kind == relmeta.KindBelongsToMany:
 		s.Exprs = PivotSelects(m)
 		s.Joins = []sq.Sqlizer{sq.Expr(PivotJoin(m, "inner join", m.Related.Table))}
 		s.OrderBy = PivotOrders(m)
+	case m.Kind.Through():
+		tt := m.Through.Table
+		s.Joins = []sq.Sqlizer{sq.Expr(ThroughJoin(m, "inner join", m.Related.Table, sqltext.Ident(tt), tt))}
+		if eager {
+			// The key the rows are matched to their parents by (DECISION
+			// 15.1: eager loads only; a relation query reads C alone).
+			s.Exprs = []sq.Sqlizer{sq.Expr(KeyColumn(m, m.Related.Table) + " as " + sqltext.Ident(names.ThroughKey))}
+		}
 	}
 	return s
 }
@@ -127,9 +145,13 @@ type Side struct {
 	// table name, or an alias in a self-relation's subquery), unquoted.
 	Name string
 	// From is the quoted related table (with its alias); Joins the pivot
-	// join of a belongsToMany relation and the constraint's joins.
+	// join of a belongsToMany relation, the through join of a through
+	// relation, and the constraint's joins.
 	From  string
 	Joins []sq.Sqlizer
+	// Key is the qualified column holding the parent's key (KeyColumn,
+	// with the side's aliases).
+	Key string
 	// Conds are the relation's own conditions, its pivot filters and the
 	// constraint's condition.
 	Conds []sq.Sqlizer
@@ -140,8 +162,9 @@ type Alias int
 
 // SideOf renders the related side of m for a statement correlated to the
 // enclosing table named outer (m.Parent.Table for a subquery in a query on
-// the parent; "" for a statement of its own): the related table is
-// aliased when it is outer. cons, when not nil, narrows the related rows.
+// the parent; "" for a statement of its own): the related table, and the
+// through table of a through relation, is aliased when it is outer
+// (relkit_reserved_N). cons, when not nil, narrows the related rows.
 func SideOf(m *relmeta.Meta, outer string, alias *Alias, cons Constraint) (Side, error) {
 	rt := m.Related.Table
 	side := Side{Name: rt, From: sqltext.Ident(rt)}
@@ -152,8 +175,22 @@ func SideOf(m *relmeta.Meta, outer string, alias *Alias, cons Constraint) (Side,
 		side.From += " as " + sqltext.Ident(side.Name)
 		model = m.Related.Aliased(side.Name)
 	}
-	if m.Kind == relmeta.KindBelongsToMany {
+	switch {
+	case m.Kind == relmeta.KindBelongsToMany:
 		side.Joins = append(side.Joins, sq.Expr(PivotJoin(m, "join", side.Name)))
+		side.Key = KeyColumn(m, side.Name)
+	case m.Kind.Through():
+		tn := m.Through.Table
+		from := sqltext.Ident(tn)
+		if outer != "" && tn == outer {
+			tn = ReservedAlias + strconv.Itoa(int(*alias))
+			*alias++
+			from += " as " + sqltext.Ident(tn)
+		}
+		side.Joins = append(side.Joins, sq.Expr(ThroughJoin(m, "join", side.Name, from, tn)))
+		side.Key = sqltext.Qualified(tn, m.FirstKey)
+	default:
+		side.Key = KeyColumn(m, side.Name)
 	}
 	side.Conds = Conds(m)
 	if cons != nil {
@@ -171,10 +208,13 @@ func SideOf(m *relmeta.Meta, outer string, alias *Alias, cons Constraint) (Side,
 
 // Subquery is "select <sel> from … where <correlation> [and …]" on side,
 // correlated to the table known as outer; more conditions follow the
-// side's.
+// side's. The correlation ties the side's key column to the enclosing
+// parent table: "posts"."id" = "comments"."post_id", "posts"."user_id" =
+// "users"."id", "users"."id" = "role_user"."user_id", "countries"."id" =
+// "users"."country_id".
 func (side Side) Subquery(m *relmeta.Meta, outer, sel string, more ...sq.Sqlizer) Select {
 	scope := make([]sq.Sqlizer, 0, 1+len(side.Conds)+len(more))
-	scope = append(scope, sq.Expr(Correlation(m, outer, side.Name)))
+	scope = append(scope, sq.Expr(sqltext.Qualified(outer, m.ParentKeyColumn())+" = "+side.Key))
 	scope = append(append(scope, side.Conds...), more...)
 	return Select{Columns: []string{sel}, From: side.From, Joins: side.Joins, Scope: scope}
 }

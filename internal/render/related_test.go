@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/relkit/relkit/internal/fixture"
+	th "github.com/relkit/relkit/internal/fixture/through"
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/sqltext"
@@ -25,11 +26,61 @@ func TestKeyColumnIsTheRelatedColumnHoldingTheParentKey(t *testing.T) {
 	assert.Equal(t, "[a].[user_id]", text(render.KeyColumn(hasMany, "a")), "the related table is named as the statement knows it")
 }
 
-func TestCorrelationTiesTheRelatedSideToTheParent(t *testing.T) {
-	assert.Equal(t, "[users].[id] = [phones].[user_id]", text(render.Correlation(hasOne, "users", "phones")))
-	assert.Equal(t, "[users].[id] = [posts].[user_id]", text(render.Correlation(hasMany, "users", "posts")))
-	assert.Equal(t, "[posts].[user_id] = [users].[id]", text(render.Correlation(belongsTo, "posts", "users")))
-	assert.Equal(t, "[users].[id] = [role_user].[user_id]", text(render.Correlation(belongsToMany, "users", "roles")))
+func TestSubqueryCorrelationTiesTheRelatedSideToTheParent(t *testing.T) {
+	for _, c := range []struct {
+		m     *relmeta.Meta
+		outer string
+		want  string
+	}{
+		{hasOne, "users", "[users].[id] = [phones].[user_id]"},
+		{hasMany, "users", "[users].[id] = [posts].[user_id]"},
+		{belongsTo, "posts", "[posts].[user_id] = [users].[id]"},
+		{belongsToMany, "users", "[users].[id] = [role_user].[user_id]"},
+		{hasManyThrough, "countries", "[countries].[id] = [users].[country_id]"},
+	} {
+		var alias render.Alias
+		side, err := render.SideOf(c.m, c.outer, &alias, nil)
+		require.NoError(t, err)
+		sub := side.Subquery(c.m, c.outer, "*")
+		q, _ := sqlOf(t, &sub)
+		assert.Contains(t, q, " where "+c.want, c.m.Kind)
+	}
+}
+
+func TestThroughLevelJoinsTheThroughTable(t *testing.T) {
+	m := hasManyThrough
+	assert.Equal(t, "[users].[country_id]", text(render.KeyColumn(m, "posts")), "the through table's first key: the partition column of a per-parent limit")
+	key := sq.Expr(render.KeyColumn(m, "posts")+" = ?", 1)
+	lazy := render.Level(m, false, key)
+	lazy.Columns = []string{"[posts].*"}
+	q, _ := sqlOf(t, &lazy)
+	assert.Equal(t, "select [posts].* from [posts] inner join [users] on [users].[id] = [posts].[user_id] where [users].[country_id] = ?", q,
+		"a relation query reads C alone (DECISION 15.1)")
+	eager := render.Level(m, true, key)
+	eager.Columns = lazy.Columns
+	q, _ = sqlOf(t, &eager)
+	assert.Equal(t, "select [posts].*, [users].[country_id] as [relkit_through_key] from [posts] inner join [users] on [users].[id] = [posts].[user_id] where [users].[country_id] = ?", q,
+		"an eager load reads the through key")
+}
+
+func TestThroughSubqueryAliasesTheTableThatIsTheParents(t *testing.T) {
+	var alias render.Alias
+	self := relmeta.Of(th.UserTeamMates)
+	side, err := render.SideOf(self, "users", &alias, nil)
+	require.NoError(t, err)
+	sub := side.Subquery(self, "users", "*")
+	q, _ := sqlOf(t, &sub)
+	assert.Equal(t, "select * from [users] as [relkit_reserved_0] join [teams] on [teams].[id] = [relkit_reserved_0].[team_id] where [users].[id] = [teams].[owner_id]", q,
+		"related table = parent table")
+
+	via := relmeta.Of(th.CategorySubProducts)
+	side, err = render.SideOf(via, "categories", &alias, nil)
+	require.NoError(t, err)
+	sub = side.Subquery(via, "categories", "*")
+	q, _ = sqlOf(t, &sub)
+	assert.Equal(t, "select * from [products] join [categories] as [relkit_reserved_1] on [relkit_reserved_1].[id] = [products].[category_id] where [categories].[id] = [relkit_reserved_1].[parent_id]", q,
+		"through table = parent table")
+	assert.Equal(t, "[relkit_reserved_1].[parent_id]", text(side.Key))
 }
 
 func TestPivotJoinSelectsAndOrders(t *testing.T) {

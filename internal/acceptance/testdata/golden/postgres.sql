@@ -59,6 +59,25 @@ select "comments"."post_id", count(*) from "comments" where "comments"."post_id"
 -- deferred combined
 select "comments"."post_id", count(*), sum("comments"."votes") from "comments" where "comments"."post_id" = any($1) group by "comments"."post_id";
 
+-- related hasManyThrough
+select "comments"."id", "comments"."post_id", "comments"."content", "comments"."votes" from "comments" inner join "posts" on "posts"."id" = "comments"."post_id" where "posts"."user_id" = $1 order by "comments"."id" asc;
+
+-- related hasOneThrough
+select "comments"."id", "comments"."post_id", "comments"."content", "comments"."votes" from "comments" inner join "posts" on "posts"."id" = "comments"."post_id" where "posts"."user_id" = $1 limit 1;
+
+-- has hasManyThrough
+select "users"."id", "users"."name" from "users" where (exists (select * from "comments" join "posts" on "posts"."id" = "comments"."post_id" where "users"."id" = "posts"."user_id") and (select count(*) from "comments" join "posts" on "posts"."id" = "comments"."post_id" where "users"."id" = "posts"."user_id") >= 2);
+
+-- eager hasManyThrough and hasOneThrough
+select "comments"."id", "comments"."post_id", "comments"."content", "comments"."votes", "posts"."user_id" as "relkit_through_key" from "comments" inner join "posts" on "posts"."id" = "comments"."post_id" where "posts"."user_id" = any($1);
+select "comments"."id", "comments"."post_id", "comments"."content", "comments"."votes", "posts"."user_id" as "relkit_through_key" from "comments" inner join "posts" on "posts"."id" = "comments"."post_id" where "posts"."user_id" = any($1);
+
+-- aggregate hasManyThrough count
+select "users"."id", "users"."name", (select count(*) from "comments" join "posts" on "posts"."id" = "comments"."post_id" where "users"."id" = "posts"."user_id") as "comments_count" from "users" order by "users"."id" asc;
+
+-- deferred hasManyThrough count
+select "posts"."user_id", count(*) from "comments" join "posts" on "posts"."id" = "comments"."post_id" where "posts"."user_id" = any($1) group by "posts"."user_id";
+
 -- pivot sync
 select pg_advisory_xact_lock(hashtextextended($1, 0));
 select "role_user"."role_id" from "role_user" where "role_user"."user_id" = $1;
