@@ -116,3 +116,36 @@ func TestEagerHasOneThrough(t *testing.T) {
 		assert.Empty(t, cats[1].SubProducts)
 	})
 }
+
+// Laravel's EloquentEagerLoadingLimitTest for hasManyThrough: the window
+// is partitioned by the through table's first key, so each country gets
+// its own top posts (with offset), in one statement.
+func TestEagerLimitHasManyThrough(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		th.Seed(t, db)
+		top := func(limit, offset uint64) load.Spec[th.Country, th.Post] {
+			return load.Where(th.CountryPosts, func(q *query.Query[th.Post]) *query.Query[th.Post] {
+				q = q.OrderByDesc("votes").Limit(limit)
+				if offset > 0 {
+					q = q.Offset(offset)
+				}
+				return q
+			})
+		}
+
+		cs := countries(t, db)
+		require.NoError(t, load.With(ctx, db, cs, top(2, 0)))
+		require.Equal(t, 1, db.Counter.Count(), db.Counter.String())
+		assert.Contains(t, db.Counter.Statements()[0], `row_number() over (partition by "users"."country_id" order by "posts"."votes" desc, "posts"."id") as "relkit_row"`)
+		assert.Equal(t, []string{"Another title", "A title"}, ptrTitles(cs[0].Posts), "us: votes 5, 3 (not Hers, 1)")
+		assert.Equal(t, []string{"Bonjour"}, ptrTitles(cs[1].Posts))
+		assert.NotNil(t, cs[2].Posts)
+		assert.Empty(t, cs[2].Posts)
+
+		cs = countries(t, db)
+		require.NoError(t, load.With(ctx, db, cs, top(2, 1)))
+		assert.Equal(t, []string{"A title", "Hers"}, ptrTitles(cs[0].Posts))
+		assert.Empty(t, cs[1].Posts)
+	})
+}
