@@ -24,7 +24,7 @@ func TestIsUniqueViolation(t *testing.T) {
 			require.Error(t, err, q)
 			return err
 		}
-		unique := exec(db, "insert into items (name) values ('a')")      // SQLITE_CONSTRAINT_UNIQUE, 23505
+		unique := exec(db, "insert into items (name) values ('a')")         // SQLITE_CONSTRAINT_UNIQUE, 23505
 		primary := exec(db, "insert into items (id, name) values (1, 'z')") // SQLITE_CONSTRAINT_PRIMARYKEY, 23505
 		notNull := exec(db, "insert into items (name) values (null)")
 		cond, arg := db.FailingCondition("id")
