@@ -31,8 +31,12 @@ import (
 // parent first). A nil parent is an error.
 //
 // Writes on the query (Insert, Save, Create, FirstOrCreate, …) set the
-// foreign key to the parent's key (hasOne/hasMany). For belongsToMany use
-// package pivot to attach rows.
+// foreign key to the parent's key (hasOne/hasMany). On a belongsToMany
+// query they fail with ErrUnsupported, before any statement, naming the
+// function of package pivot that saves the row and attaches it in one
+// transaction (pivot.Save, pivot.Create, pivot.FirstOrCreate, …);
+// FirstOrNew and FindOrNew are refused in the same way, pointing to
+// pivot.FirstOrNew and pivot.FindOrNew.
 func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 	q := From[C]()
 	if r == nil {
