@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -610,5 +611,48 @@ func TestWritesRefuseBadInput(t *testing.T) {
 		var zero rel.BelongsToManyRelation[User, Role]
 		_, err := pivot.FirstOrCreate(ctx, db, zero, user(3), nil, nil, nil)
 		assert.True(t, errors.Is(err, sqlt.ErrNilValue), "%v", err)
+	})
+}
+
+// TestFirstOrCreateConcurrent: goroutines asking for one tag for one post
+// at the same time, on a pivot without a unique index, leave one tag and
+// one pivot row (the parent's lock on PostgreSQL, the write lock of a
+// SQLite file), and goroutines of different posts asking for one unique
+// tag share it (CreateOrFirst's fallback after the unique violation).
+func TestFirstOrCreateConcurrent(t *testing.T) {
+	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		laravelSeed(t, db)
+		db.MustExec(t, `insert into posts (title) values ('p2'), ('p3'), ('p4')`)
+		const n = 8
+		var wg sync.WaitGroup
+		errs := make([]error, 2*n)
+		for i := range n {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = pivot.FirstOrCreate(ctx, db, lvPostTags, &lvPost{ID: 1}, map[string]any{"name": "same"}, nil, nil)
+			}()
+			go func() {
+				defer wg.Done()
+				_, errs[n+i] = pivot.CreateOrFirst(ctx, db, lvPostUniqueTags, &lvPost{ID: int64(1 + i%4)}, map[string]any{"name": "shared"}, nil, nil)
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			require.NoError(t, err, "call %d", i)
+		}
+		assert.Equal(t, []int64{1}, attachedTags(t, db, lvPostTags, tagID))
+		tags, err := query.From[lvUniqueTag]().Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, tags, 1)
+		rows, err := db.Query(ctx, "select post_id from posts_unique_tags order by post_id")
+		require.NoError(t, err)
+		type pair struct {
+			PostID int64 `db:"post_id"`
+		}
+		pairs, err := sqlt.ScanAll[pair](rows)
+		require.NoError(t, err)
+		assert.Equal(t, []pair{{1}, {2}, {3}, {4}}, pairs, "each post attached once")
 	})
 }
