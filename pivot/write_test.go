@@ -656,3 +656,30 @@ func TestFirstOrCreateConcurrent(t *testing.T) {
 		assert.Equal(t, []pair{{1}, {2}, {3}, {4}}, pairs, "each post attached once")
 	})
 }
+
+// Laravel's test_custom_related_key: the pivot holds the related key
+// (the tag's name), not its primary key.
+func TestCreateCustomRelatedKey(t *testing.T) {
+	byName := rel.BelongsToMany[lvPost, lvTag]("posts_tag_names", "post_id", "tag_name", "id", "name").WithPivot("flag")
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		post := laravelSeed(t, db)
+		db.MustExec(t, `create table posts_tag_names (post_id bigint not null, tag_name text not null, flag text default '')`)
+
+		tag, err := pivot.Create(ctx, db, byName, post, lvTag{Name: "go"})
+		require.NoError(t, err)
+		assert.Equal(t, map[string]any{"post_id": int64(1), "tag_name": "go"}, tag.Pivot)
+		first, err := query.Related(byName, post).First(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, "go", first.Pivot["tag_name"])
+
+		got, err := pivot.FirstOrCreate(ctx, db, byName, post, map[string]any{"name": "go"}, nil, nil)
+		require.NoError(t, err)
+		assert.Equal(t, tag.ID, got.ID)
+		more, err := pivot.CreateMany(ctx, db, byName, post, []lvTag{{Name: "a"}, {Name: "b"}}, map[string]any{"flag": "x"})
+		require.NoError(t, err)
+		assert.Equal(t, "a", more[0].Pivot["tag_name"])
+		assert.Equal(t, "x", more[0].Pivot["flag"])
+		assert.Equal(t, []int64{tag.ID, more[0].ID, more[1].ID}, attachedTags(t, db, byName, tagID))
+	})
+}
