@@ -487,6 +487,10 @@ func Example_quickstart() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	tag, err := pivot.Create(ctx, db, PostTags, &posts[0], Tag{Name: "go"}, map[string]any{"position": 3})
+	if err != nil {
+		log.Fatal(err)
+	}
 	n, err := query.From[Post]().WhereNotNull("user_id").Count(ctx, db)
 	if err != nil {
 		log.Fatal(err)
@@ -507,6 +511,7 @@ func Example_quickstart() {
 	fmt.Println(len(tags), tags[0].Name, tags[0].Pivot["position"])
 	fmt.Println(draft.ID, *draft.UserID)
 	fmt.Println(changes.Attached, changes.Detached, changes.Updated)
+	fmt.Println(tag.Name, tag.Pivot["position"])
 	fmt.Println(n, titles)
 	fmt.Println(p.Title)
 	// Output:
@@ -520,6 +525,7 @@ func Example_quickstart() {
 	// 2 sql 1
 	// 5 1
 	// [] [] [1 2]
+	// go 3
 	// 4 [draft hello news note tips]
 	// tips
 }

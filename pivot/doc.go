@@ -1,7 +1,10 @@
 // Package pivot writes the pivot table of a many-to-many relation:
 // Eloquent's attach, detach, sync, syncWithoutDetaching,
 // syncWithPivotValues, updateExistingPivot and toggle, with Laravel's
-// semantics, and touch, which sets the related rows' updated_at.
+// semantics, and touch, which sets the related rows' updated_at. It also
+// writes related rows through the relation (save, saveMany, create,
+// createMany, firstOrCreate, updateOrCreate, createOrFirst, and the reads
+// findOrNew and firstOrNew), each in one transaction.
 //
 // Every function takes the context, an executor, a
 // [rel.BelongsToManyRelation] and the parent, so only a belongsToMany
@@ -21,6 +24,53 @@
 //	n, err = pivot.UpdateExistingPivot(ctx, db, UserRoles, &user, 1, map[string]any{"active": false})
 //	tg, err := pivot.Toggle(ctx, db, UserRoles, &user, []int64{1, 4})                // tg.Attached, tg.Detached
 //	n, err = pivot.Touch(ctx, db, UserRoles, &user)                                  // roles' updated_at
+//
+//	err = pivot.Save(ctx, db, UserRoles, &user, &role, map[string]any{"active": true}) // save, then attach
+//	role, err := pivot.Create(ctx, db, UserRoles, &user, Role{Name: "ops"})
+//	role, err = pivot.FirstOrCreate(ctx, db, UserRoles, &user, map[string]any{"name": "ops"}, nil, nil)
+//
+// # Writes through the relation
+//
+// [Save], [SaveMany], [Create], [CreateMany], [FirstOrCreate],
+// [UpdateOrCreate] and [CreateOrFirst] write the related row with package
+// query's writes (Save, InsertMany, Update, …) and attach it with
+// [Attach]'s rules (timestamps, WithPivotValue, attribute names), as
+// Laravel's BelongsToMany methods of those names do, with one difference:
+// each call is atomic. It runs in one transaction (a savepoint when ex is
+// a [*sqlt.Transaction]), so a failed attach rolls back the related save
+// and leaves the caller's transaction usable; Laravel saves, then
+// attaches, and keeps the saved row when the attach fails. CreateOrFirst
+// runs its INSERT and its fallback attach in savepoints of their own, so
+// that on PostgreSQL the transaction goes on after a unique violation
+// ([sqlt.IsUniqueViolation]). FirstOrCreate, UpdateOrCreate and
+// CreateOrFirst read before they write: on PostgreSQL they first take the
+// parent's lock (see Concurrency).
+//
+// Where to look, by case (an "unrelated" row exists in the related table
+// but is not attached to the parent):
+//
+//	call            attached          unrelated               absent
+//	Save            saved, attached   saved, attached         inserted, attached
+//	                again (refused by a unique pivot index)
+//	FindOrNew       the row           a new, blank C          a new, blank C
+//	FirstOrNew      the row           the row, not attached   a new C of attrs, values
+//	FirstOrCreate   the row           attached with joining   inserted, attached
+//	CreateOrFirst   the row (reread)  attached with joining   inserted, attached
+//	UpdateOrCreate  updated           attached, updated       inserted, attached
+//
+// FirstOrNew searches the whole related table, not the relation (Laravel's
+// behaviour), and so may return a row that is not attached; FindOrNew
+// searches the relation. A query of package query on a belongsToMany
+// relation refuses these calls, naming the function here to use.
+//
+// Returned models carry their pivot field where relkit knows it without
+// another statement: a row read through the relation has the pivot
+// columns it was read with, a row just attached has the pivot row written
+// (the two keys, timestamps, WithPivotValue values and the attributes,
+// among the columns a read selects; a column the database fills by
+// default is left out), and a row read from the related table alone
+// (FirstOrNew) has none. The pivot row is never updated: use
+// [UpdateExistingPivot].
 //
 // # Keys
 //
@@ -105,7 +155,8 @@
 //
 // Concurrent writes to one parent's pivot rows ([Attach], [Detach],
 // [DetachAll], [Sync], [SyncWithoutDetaching], [SyncWithPivotValues],
-// [SyncMany], [Toggle], [UpdateExistingPivot], from any number of goroutines or processes) are
+// [SyncMany], [Toggle], [UpdateExistingPivot], [FirstOrCreate],
+// [UpdateOrCreate], [CreateOrFirst], from any number of goroutines or processes) are
 // serializable: the rows they leave are those of running them one after
 // the other in some order, none fails with a constraint error that order
 // would not give (two Attach calls of one key on a unique pivot still

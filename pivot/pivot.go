@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
@@ -77,19 +78,25 @@ func Attach[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMany
 	if err != nil {
 		return fmt.Errorf("attach %s: %w", p.name(), err)
 	}
-	extra := mergeAttrs(attrs...)
+	if err := p.attach(ctx, ex, recs, mergeAttrs(attrs...), schema.Now()); err != nil {
+		return fmt.Errorf("attach %s: %w", p.name(), err)
+	}
+	return nil
+}
+
+// attach inserts the pivot rows of recs, extra on top of each record's
+// attributes, with the timestamps now: the work of [Attach], shared with
+// the writes of write.go. On return recs hold the attributes written.
+func (p *plan) attach(ctx context.Context, ex sqlt.Executor, recs []record, extra map[string]any, now time.Time) error {
 	for i := range recs {
 		recs[i].attrs = overlay(recs[i].attrs, extra)
 		recs[i].parent = p.parentKey
 	}
-	stmts, err := p.inserts(recs, schema.Now())
+	stmts, err := p.inserts(recs, now)
 	if err != nil {
-		return fmt.Errorf("attach %s: %w", p.name(), err)
+		return err
 	}
-	if err := p.run(ctx, ex, stmts); err != nil {
-		return fmt.Errorf("attach %s: %w", p.name(), err)
-	}
-	return nil
+	return p.run(ctx, ex, stmts)
 }
 
 // Detach deletes the pivot rows linking parent to the related keys in ids

@@ -33,8 +33,12 @@ import (
 // parent first). A nil parent is an error.
 //
 // Writes on the query (Insert, Save, Create, FirstOrCreate, …) set the
-// foreign key to the parent's key (hasOne/hasMany). For belongsToMany use
-// package pivot to attach rows. A query through hasOneThrough or
+// foreign key to the parent's key (hasOne/hasMany). On a belongsToMany
+// query they fail with ErrUnsupported, before any statement, naming the
+// function of package pivot that saves the row and attaches it in one
+// transaction (pivot.Save, pivot.Create, pivot.FirstOrCreate, …);
+// FirstOrNew and FindOrNew are refused in the same way, pointing to
+// pivot.FirstOrNew and pivot.FindOrNew. A query through hasOneThrough or
 // hasManyThrough reads only (`select "posts".* from "posts" inner join
 // "users" on "users"."id" = "posts"."user_id" where "users"."country_id"
 // = ?`); its writes fail with ErrUnsupported. A relation with a chaperone

@@ -16,19 +16,42 @@ import (
 	"github.com/relkit/relkit/sqlt"
 )
 
-// ErrUnsupported is returned for a write the query cannot do (writing
-// through a belongsToMany query: use package pivot; writing through a
-// hasOneThrough or hasManyThrough query), and for a statement the
-// database cannot run (a per-parent limit in an eager load on SQLite
+// ErrUnsupported is returned for a write the query cannot do (a write
+// through a belongsToMany relation query, whose error names the function
+// of package pivot that does it: pivot.Create for Create, …; a write
+// through a hasOneThrough or hasManyThrough query), and for a statement
+// the database cannot run (a per-parent limit in an eager load on SQLite
 // before 3.25).
 var ErrUnsupported = render.ErrUnsupported
+
+// pivotWrites names, for the writes refused on a belongsToMany relation
+// query, the function of package pivot that does them. FirstOrNew and
+// FindOrNew are refused too, before any statement, although they write
+// nothing: pivot.FirstOrNew searches the whole related table (Laravel's
+// firstOrNew), which a query scoped to the relation cannot say.
+var pivotWrites = map[string]string{
+	"insert":           "pivot.Save",
+	"save":             "pivot.Save",
+	"insert many":      "pivot.SaveMany",
+	"save many":        "pivot.SaveMany",
+	"create":           "pivot.Create",
+	"create many":      "pivot.CreateMany",
+	"first or new":     "pivot.FirstOrNew",
+	"find or new":      "pivot.FindOrNew",
+	"first or create":  "pivot.FirstOrCreate",
+	"update or create": "pivot.UpdateOrCreate",
+}
 
 func (q *Query[T]) writable(op string) error {
 	if q.err != nil {
 		return fmt.Errorf("%s %s: %w", op, q.tableName(), q.err)
 	}
 	if q.pivot != nil {
-		return fmt.Errorf("%s %s through belongsToMany %s: use package pivot: %w", op, q.tableName(), q.pivot.Name, ErrUnsupported)
+		use := "query.From for the related rows, package pivot for the pivot rows"
+		if f, ok := pivotWrites[op]; ok {
+			use = f
+		}
+		return fmt.Errorf("%s %s through belongsToMany %s: use %s: %w", op, q.tableName(), q.pivot.Name, use, ErrUnsupported)
 	}
 	if q.through != nil {
 		return fmt.Errorf("%s %s through %s %s: write through %s's own relation: %w", op, q.tableName(), q.through.Kind, q.through.Name, q.through.Through.Type.Name(), ErrUnsupported)
@@ -455,6 +478,10 @@ func (q *Query[T]) saveMany(ctx context.Context, ex sqlt.Executor, rows []*T) er
 // Create inserts a copy of v (setting the relation's foreign key on a
 // relation query) and returns it with its generated key.
 func (q *Query[T]) Create(ctx context.Context, ex sqlt.Executor, v T) (T, error) {
+	if err := q.writable("create"); err != nil {
+		var zero T
+		return zero, err
+	}
 	if err := q.Insert(ctx, ex, &v); err != nil {
 		var zero T
 		return zero, err
@@ -465,6 +492,9 @@ func (q *Query[T]) Create(ctx context.Context, ex sqlt.Executor, v T) (T, error)
 // CreateMany inserts copies of rows in one transaction and returns them
 // with their keys. If one fails, none is written.
 func (q *Query[T]) CreateMany(ctx context.Context, ex sqlt.Executor, rows []T) ([]T, error) {
+	if err := q.writable("create many"); err != nil {
+		return nil, err
+	}
 	out := append([]T(nil), rows...)
 	if err := q.InsertMany(ctx, ex, out); err != nil {
 		return nil, err
@@ -585,26 +615,12 @@ func (q *Query[T]) DeleteAll(ctx context.Context, ex sqlt.Executor) (int64, erro
 	return res.RowsAffected, nil
 }
 
-// fill sets columns of v from attrs (validated column names).
-func (q *Query[T]) fill(v reflect.Value, attrs ...map[string]any) error {
-	for _, a := range attrs {
-		for col, val := range a {
-			c, err := q.model.CheckColumn(col)
-			if err != nil {
-				return err
-			}
-			f, _ := q.model.Column(c)
-			if err := schema.Assign(f.Set(v), val); err != nil {
-				return fmt.Errorf("column %s: %w", col, err)
-			}
-		}
-	}
-	return nil
-}
-
-// whereAttrs adds "column = value" for each attribute (validated), or
-// "column is null" for a NULL value, as Laravel's where(attributes) does.
-func (q *Query[T]) whereAttrs(attrs map[string]any) *Query[T] {
+// WhereAttrs adds "column = value" for each attribute (column → value,
+// taken in column order), or "column is null" for a NULL value (nil, a nil
+// pointer, a Valuer of NULL), as Laravel's where(attributes) does: the
+// lookup of [Query.FirstOrNew], [Query.FirstOrCreate] and
+// [Query.UpdateOrCreate]. Columns are validated as in [Query.WhereOp].
+func (q *Query[T]) WhereAttrs(attrs map[string]any) *Query[T] {
 	keys := make([]string, 0, len(attrs))
 	for k := range attrs {
 		keys = append(keys, k)
@@ -640,6 +656,10 @@ func isNull(v any) bool {
 // new, unsaved T filled with attrs and then values. On a relation query the
 // lookup is scoped to the parent and the new T carries the foreign key.
 func (q *Query[T]) FirstOrNew(ctx context.Context, ex sqlt.Executor, attrs map[string]any, values ...map[string]any) (T, error) {
+	if err := q.writable("first or new"); err != nil {
+		var zero T
+		return zero, err
+	}
 	v, _, err := q.firstOrNew(ctx, ex, attrs, values)
 	if err != nil {
 		return v, fmt.Errorf("first or new %s: %w", q.tableName(), err)
@@ -649,20 +669,17 @@ func (q *Query[T]) FirstOrNew(ctx context.Context, ex sqlt.Executor, attrs map[s
 
 func (q *Query[T]) firstOrNew(ctx context.Context, ex sqlt.Executor, attrs map[string]any, values []map[string]any) (T, bool, error) {
 	var zero T
-	if err := q.writable("first or new"); err != nil {
-		return zero, false, err
-	}
 	// The new row is made first, so that a bad column name or value in
 	// attrs or values fails before any statement runs.
 	var fresh T
 	rv := reflect.ValueOf(&fresh).Elem()
-	if err := q.fill(rv, append([]map[string]any{attrs}, values...)...); err != nil {
+	if err := q.model.Fill(rv, append([]map[string]any{attrs}, values...)...); err != nil {
 		return zero, false, err
 	}
 	if err := q.applyAttrs(rv); err != nil {
 		return zero, false, err
 	}
-	v, err := q.whereAttrs(attrs).First(ctx, ex)
+	v, err := q.WhereAttrs(attrs).First(ctx, ex)
 	if err == nil {
 		return v, true, nil
 	}
@@ -675,6 +692,10 @@ func (q *Query[T]) firstOrNew(ctx context.Context, ex sqlt.Executor, attrs map[s
 // FirstOrCreate returns the first row matching attrs, or inserts one made
 // of attrs and values (with the foreign key on a relation query).
 func (q *Query[T]) FirstOrCreate(ctx context.Context, ex sqlt.Executor, attrs map[string]any, values ...map[string]any) (T, error) {
+	if err := q.writable("first or create"); err != nil {
+		var zero T
+		return zero, err
+	}
 	v, found, err := q.firstOrNew(ctx, ex, attrs, values)
 	if err != nil {
 		return v, fmt.Errorf("first or create %s: %w", q.tableName(), err)
@@ -691,6 +712,10 @@ func (q *Query[T]) FirstOrCreate(ctx context.Context, ex sqlt.Executor, attrs ma
 // UpdateOrCreate updates the first row matching attrs with values, or
 // inserts one made of attrs and values.
 func (q *Query[T]) UpdateOrCreate(ctx context.Context, ex sqlt.Executor, attrs map[string]any, values map[string]any) (T, error) {
+	if err := q.writable("update or create"); err != nil {
+		var zero T
+		return zero, err
+	}
 	v, found, err := q.firstOrNew(ctx, ex, attrs, []map[string]any{values})
 	if err != nil {
 		return v, fmt.Errorf("update or create %s: %w", q.tableName(), err)
@@ -703,7 +728,7 @@ func (q *Query[T]) UpdateOrCreate(ctx context.Context, ex sqlt.Executor, attrs m
 		return v, nil
 	}
 	rv := reflect.ValueOf(&v).Elem()
-	if err := q.fill(rv, values); err != nil {
+	if err := q.model.Fill(rv, values); err != nil {
 		var zero T
 		return zero, fmt.Errorf("update or create %s: %w", q.tableName(), err)
 	}

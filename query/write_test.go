@@ -535,14 +535,44 @@ func TestRelatedWriteBadInput(t *testing.T) {
 
 		t.Run("belongsToMany writes go through package pivot", func(t *testing.T) {
 			rq := query.Related(fixture.UserRoles, &fixture.User{ID: 1})
-			_, err := rq.Create(ctx, db, fixture.Role{Name: "x"})
-			assert.ErrorIs(t, err, query.ErrUnsupported)
-			_, err = rq.DeleteAll(ctx, db)
-			assert.ErrorIs(t, err, query.ErrUnsupported)
-			_, err = rq.UpdateAll(ctx, db, map[string]any{"name": "x"})
-			assert.ErrorIs(t, err, query.ErrUnsupported)
-			_, err = rq.FirstOrCreate(ctx, db, map[string]any{"name": "x"})
-			assert.ErrorIs(t, err, query.ErrUnsupported)
+			role := fixture.Role{Name: "x"}
+			attrs := map[string]any{"name": "admin"} // role 1, attached to user 1
+			// Each write names the pivot function that does it; FirstOrNew
+			// and FindOrNew are refused the same way, hit or miss, before
+			// any statement.
+			for want, call := range map[string]func() error{
+				"use pivot.Save":           func() error { return rq.Insert(ctx, db, &role) },
+				"use pivot.Save ":          func() error { return rq.Save(ctx, db, &role) },
+				"use pivot.SaveMany":       func() error { return rq.SaveMany(ctx, db, []fixture.Role{role}) },
+				"use pivot.SaveMany ":      func() error { return rq.InsertMany(ctx, db, []fixture.Role{role}) },
+				"use pivot.Create":         func() error { _, err := rq.Create(ctx, db, role); return err },
+				"use pivot.CreateMany":     func() error { _, err := rq.CreateMany(ctx, db, []fixture.Role{role}); return err },
+				"use pivot.FirstOrNew":     func() error { _, err := rq.FirstOrNew(ctx, db, attrs); return err },
+				"use pivot.FirstOrNew ":    func() error { _, err := rq.FirstOrNew(ctx, db, map[string]any{"name": "none"}); return err },
+				"use pivot.FindOrNew":      func() error { _, err := rq.FindOrNew(ctx, db, 1); return err },
+				"use pivot.FindOrNew ":     func() error { _, err := rq.FindOrNew(ctx, db, 666); return err },
+				"use pivot.FirstOrCreate":  func() error { _, err := rq.FirstOrCreate(ctx, db, attrs); return err },
+				"use pivot.UpdateOrCreate": func() error { _, err := rq.UpdateOrCreate(ctx, db, attrs, nil); return err },
+				"use query.From for the related rows, package pivot for the pivot rows": func() error {
+					_, err := rq.DeleteAll(ctx, db)
+					return err
+				},
+				"use query.From for the related rows, package pivot for the pivot rows ": func() error {
+					_, err := rq.UpdateAll(ctx, db, map[string]any{"name": "x"})
+					return err
+				},
+			} {
+				db.Counter.Reset()
+				err := call()
+				assert.ErrorIs(t, err, query.ErrUnsupported, want)
+				assert.ErrorContains(t, err, strings.TrimSpace(want)+": ")
+				assert.ErrorContains(t, err, "through belongsToMany roles")
+				assert.Zero(t, db.Counter.Count(), "%s: %s", want, db.Counter)
+			}
+			_, err := rq.Create(ctx, db, role)
+			assert.EqualError(t, err, "create roles through belongsToMany roles: use pivot.Create: relkit: unsupported operation")
+			_, err = rq.FirstOrCreate(ctx, db, attrs)
+			assert.EqualError(t, err, "first or create roles through belongsToMany roles: use pivot.FirstOrCreate: relkit: unsupported operation", "the operation named once")
 			assert.Equal(t, int64(3), wtCount(t, db, query.From[fixture.Role]()))
 		})
 

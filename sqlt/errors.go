@@ -4,6 +4,9 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 )
@@ -78,3 +81,22 @@ var ErrUnsafeFragment = sqltext.ErrUnsafeFragment
 // condition), Offset (the byte offset of the problem in Fragment) and
 // Reason (what was found there).
 type UnsafeFragmentError = sqltext.UnsafeFragmentError
+
+// IsUniqueViolation reports whether err says that a statement failed
+// because it would have duplicated a unique or primary key: SQLite's
+// extended codes SQLITE_CONSTRAINT_UNIQUE (2067) and
+// SQLITE_CONSTRAINT_PRIMARYKEY (1555), PostgreSQL's SQLSTATE 23505
+// (unique_violation). It classifies by driver code, never by message
+// text, and sees through wrapping (errors.As). A MySQL dialect would add
+// its error 1062 (ER_DUP_ENTRY) here. Package pivot's CreateOrFirst and
+// FirstOrCreate use it to tell "already there" from other failures.
+func IsUniqueViolation(err error) bool {
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var liteErr sqlite3.Error
+	if errors.As(err, &liteErr) {
+		return liteErr.ExtendedCode == sqlite3.ErrConstraintUnique || liteErr.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	}
+	return false
+}
