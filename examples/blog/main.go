@@ -77,6 +77,9 @@ type Post struct {
 	CommentsSumVotes int64 `db:"comments_sum_votes,readonly" json:"comments_sum_votes,omitempty"`
 	LikedCount       int64 `db:"liked_count,readonly" json:"liked_count,omitempty"`
 	TagsExists       bool  `db:"tags_exists,readonly" json:"tags_exists,omitempty"`
+	// Positions is the sum of the post's pivot positions (agg.WithSum over
+	// "post_tag.position").
+	Positions int64 `db:"positions,readonly" json:"positions,omitempty"`
 }
 
 // Comment belongs to a post.
@@ -112,6 +115,10 @@ var (
 	// PostComments) declares the same relation from the two).
 	UserComments = rel.HasManyThrough[User, Post, Comment]()
 )
+
+// postTags is PostTags with typed keys: its Sync and Toggle take a []int64,
+// so tag names (strings) do not compile.
+var postTags = pivot.Keys[int64](PostTags)
 
 var schema = []string{
 	`create table users (id integer primary key autoincrement, name text not null, email text not null default '')`,
@@ -260,6 +267,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	if err := through(ctx, db, d); err != nil {
+		return err
+	}
+	if err := eloquent(ctx, db, d); err != nil {
 		return err
 	}
 	badInput(ctx, db, d)
@@ -784,4 +794,60 @@ func through(ctx context.Context, db *sqlt.DB, d *demo) error {
 		return fmt.Errorf("insert through UserComments: got %v, want query.ErrUnsupported", err)
 	}
 	return nil
+}
+
+// eloquent shows what relkit has beyond Sutando, from Laravel's Eloquent:
+// per-parent limits in eager loads, loadMissing, typed pivot keys with
+// Toggle, writes through a many-to-many relation and aggregates over a
+// pivot column.
+func eloquent(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("From Eloquent: per-parent limits, load.Missing, pivot.Toggle, pivot.FirstOrCreate, pivot-column sums")
+
+	users, err := query.From[User]().OrderBy("id").Get(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	err = load.With(ctx, db, users, load.Where(UserPosts, func(q *query.Query[Post]) *query.Query[Post] {
+		return q.OrderByDesc("votes").Limit(1)
+	}))
+	d.show(`load.With(ctx, db, users, load.Where(UserPosts, func(q *query.Query[Post]) *query.Query[Post] {
+      return q.OrderByDesc("votes").Limit(1)
+  }))  // each user's own best post, one statement (a row_number() window)`, summarizeUsers(users), err)
+	if err != nil {
+		return err
+	}
+
+	err = load.Missing(ctx, db, users, UserPosts, UserPhone)
+	d.show(`load.Missing(ctx, db, users, UserPosts, UserPhone)  // posts are loaded already: only the phones are read`, summarizeUsers(users), err)
+	if err != nil {
+		return err
+	}
+
+	post, err := query.From[Post]().Where(sq.Eq{"title": "Generics and relations"}).First(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	toggled, err := postTags.Toggle(ctx, db, &post, []int64{1, 2})
+	d.show(`postTags.Toggle(ctx, db, &post, []int64{1, 2})  // postTags = pivot.Keys[int64](PostTags): detach the attached, attach the others`, toggled, err)
+	if err != nil {
+		return err
+	}
+
+	tag, err := pivot.FirstOrCreate(ctx, db, PostTags, &post, map[string]any{"name": "databases"}, nil, map[string]any{"position": 7})
+	d.show(`pivot.FirstOrCreate(ctx, db, PostTags, &post, map[string]any{"name": "databases"}, nil, map[string]any{"position": 7})
+  // creates the tag and attaches it, in one transaction`, tag, err)
+	if err != nil {
+		return err
+	}
+
+	posts, err := query.From[Post]().Apply(agg.WithSum(PostTags, "post_tag.position").As("positions")).OrderBy("id").Get(ctx, db)
+	sums := make(map[string]any, len(posts))
+	for _, p := range posts {
+		sums[p.Title] = p.Positions
+	}
+	d.show(`query.From[Post]().Apply(agg.WithSum(PostTags, "post_tag.position").As("positions")).OrderBy("id").Get(ctx, db)
+  // an aggregate over a pivot column`, sums, err)
+	return err
 }

@@ -35,7 +35,8 @@ func TestDemoRuns(t *testing.T) {
 	require.NoError(t, run(context.Background()))
 }
 
-// The eager-loading, aggregate, existence and graph sections have no N+1.
+// The eager-loading, aggregate, existence, graph and Eloquent sections have
+// no N+1.
 func TestDemoEagerSectionsHaveNoNPlusOne(t *testing.T) {
 	db, d := seeded(t)
 	ctx, db := relkittest.NoRepeats(t, db)
@@ -43,6 +44,7 @@ func TestDemoEagerSectionsHaveNoNPlusOne(t *testing.T) {
 	require.NoError(t, aggregates(ctx, db, d))
 	require.NoError(t, existence(ctx, db, d))
 	require.NoError(t, graph(ctx, db, d))
+	require.NoError(t, eloquent(ctx, db, d))
 }
 
 // The section on single-parent reads reads the phone of two users one at a
