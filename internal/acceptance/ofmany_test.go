@@ -338,3 +338,32 @@ func TestOfManyErrors(t *testing.T) {
 		require.ErrorIs(t, err, sqlt.ErrUnsafeFragment)
 	})
 }
+
+type omNode struct {
+	ID       int64   `db:"id"`
+	ParentID *int64  `db:"parent_id"`
+	Latest   *omNode `db:"-"`
+
+	LatestCount int64 `db:"latest_count,readonly"`
+}
+
+func (omNode) TableName() string { return "nodes" }
+
+// A self-relation: the subquery reads the related table under a reserved
+// alias, and the one-of-many join is on that alias.
+func TestOfManySelfRelation(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		db.MustExec(t, `create table nodes (id {{pk}}, parent_id bigint)`,
+			`insert into nodes (parent_id) values (null), (1), (1), (2)`)
+		latest := rel.HasOne[omNode, omNode]("parent_id").LatestOfMany().Field("Latest")
+		nodes, err := query.From[omNode]().Where(query.WhereHas(latest, func(q *query.Query[omNode]) *query.Query[omNode] {
+			return q.Where(sq.Eq{"id": 3})
+		})).Apply(agg.WithCount(latest)).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, nodes, 1)
+		assert.Equal(t, int64(1), nodes[0].ID)
+		assert.Equal(t, int64(1), nodes[0].LatestCount)
+		assert.Contains(t, db.Counter.Statements()[0], `"relkit_of_many"."id_aggregate" = "relkit_reserved_0"."id"`)
+	})
+}
