@@ -94,7 +94,8 @@ func (s *stmt) sql(p *render.Select) (string, []any, error) {
 
 // parts runs the node's constraint (if any) and checks what it asks for,
 // before any statement: a Limit or an Offset is per parent, which a
-// belongsTo relation (many children share one owner row) cannot have.
+// belongsTo relation (many children share one owner row) and a
+// one-of-many relation (one row per parent) cannot have.
 func (n *node) parts() (*render.Select, error) {
 	if n.where == nil {
 		return nil, nil
@@ -105,6 +106,9 @@ func (n *node) parts() (*render.Select, error) {
 	}
 	if render.Limited(p) && n.m.Kind == relmeta.KindBelongsTo {
 		return nil, fmt.Errorf("load %s: constraint: a limit or offset on belongsTo %s would apply to the whole statement, not per parent (each child has one owner): %w", n.path, n.m.Name, query.ErrBadArgument)
+	}
+	if render.Limited(p) && n.m.OfMany != nil {
+		return nil, fmt.Errorf("load %s: constraint: a limit or offset cannot combine with one-of-many %s, which keeps one row per parent: %w", n.path, n.m.Name, query.ErrBadArgument)
 	}
 	return p, nil
 }

@@ -47,6 +47,7 @@ type Query[T any] struct {
 	loaders  []Loader[T]
 	pivot    *relmeta.Meta // belongsToMany scope: scan pivot_* columns into the pivot field
 	through  *relmeta.Meta // through-relation scope: read only; the through table's columns may be named
+	ofMany   *relmeta.Meta // one-of-many relation scope: its join chooses the row, so no mass writes
 	lock     sqlt.RowLock
 	tag      *reltag.Tag // single-parent relation read (Related): put in its statements' context
 	adopt    func(*T)    // the relation's chaperone for the rows read or written (Related)

@@ -96,6 +96,9 @@ func scopeRelation[C any](q *Query[C], m *relmeta.Meta, key any) *Query[C] {
 		case relmeta.KindHasOneThrough, relmeta.KindHasManyThrough:
 			c.through = m
 		}
+		if m.OfMany != nil {
+			c.ofMany = m
+		}
 		st := render.Level(m, false, cond...)
 		c.selects = append(c.selects, st.Exprs...)
 		c.joins = append(c.joins, st.Joins...)

@@ -56,6 +56,10 @@ func (q *Query[T]) writable(op string) error {
 	if q.through != nil {
 		return fmt.Errorf("%s %s through %s %s: write through %s's own relation: %w", op, q.tableName(), q.through.Kind, q.through.Name, q.through.Through.Type.Name(), ErrUnsupported)
 	}
+	if q.ofMany != nil && (op == "update all" || op == "delete all") {
+		// The mass statement has no joins: it would reach every related row.
+		return fmt.Errorf("%s %s through one-of-many %s: update or delete the row read: %w", op, q.tableName(), q.ofMany.Name, ErrUnsupported)
+	}
 	return nil
 }
 

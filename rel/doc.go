@@ -99,6 +99,8 @@
 //     type map[string]any or a struct.
 //   - Chaperone (hasOne and hasMany) sets a back-reference from every
 //     child to its parent; see below.
+//   - LatestOfMany, OldestOfMany, OfMany and OfManyBy (hasOne and
+//     hasOneThrough) keep one row of many; see "One of many".
 //
 // # Chaperone: back-references to the parent
 //
@@ -178,6 +180,51 @@
 // through query.Related on a through relation fail with
 // query.ErrUnsupported (Laravel creates rows without keys): write through
 // T's own relation.
+//
+// # One of many
+//
+// A hasOne or hasOneThrough can keep one row of many per parent
+// (Laravel's one-of-many): the row holding the greatest or least value of
+// a column, ties broken by the primary key.
+//
+//	UserLatestPost = rel.HasOne[User, Post]().LatestOfMany()               // max(id)
+//	UserFirstPost  = rel.HasOne[User, Post]().OldestOfMany("created_at")   // min(created_at), ties max(id)
+//	UserTopPost    = rel.HasOne[User, Post]().OfMany("votes", rel.Max)     // max(votes), ties max(id)
+//	CurrentPrice   = rel.HasOne[Product, Price]().OfManyBy([]rel.OfManyColumn{
+//		{Column: "published_at", Aggregate: rel.Max}, {Column: "id", Aggregate: rel.Max},
+//	}, sq.Expr("published_at < CURRENT_TIMESTAMP"))
+//	UserLastPost   = UserPosts.One().LatestOfMany()                          // from a hasMany
+//
+// [Max] and [Min] are the only aggregates (anything else does not
+// compile); the columns must be mapped on C ([ErrBadRelation] wrapping
+// sqlt.ErrUnknownColumn otherwise). Tie rules follow Laravel: the primary
+// key is always aggregated last; OfMany(col, agg) gives it agg, while
+// LatestOfMany, OldestOfMany and OfManyBy give it MAX unless it is among
+// the columns. So OldestOfMany("created_at") keeps the later of two rows
+// with the same created_at, OfMany("created_at", rel.Min) the earlier.
+//
+// Every statement joins, as relkit_of_many, one grouped subquery per
+// column (earlier columns carried with min()):
+//
+//	select "posts".… from "posts" inner join (select max("posts"."id") as "id_aggregate", "posts"."user_id"
+//	  from "posts" where "posts"."user_id" = ? … group by "posts"."user_id") as "relkit_of_many"
+//	  on "relkit_of_many"."id_aggregate" = "posts"."id" and "relkit_of_many"."user_id" = "posts"."user_id" where …
+//
+// An eager load tests the parents' keys in the innermost subquery only;
+// existence tests and aggregates join the subquery over the whole table,
+// so agg.WithCount is 0 or 1. Two filters differ: the OfManyBy filters
+// choose among the rows that pass them (rendered with each statement, so
+// use CURRENT_TIMESTAMP or a Sqlizer that reads the clock, not a
+// time.Now() frozen at declaration), while Where, load.Where and
+// query.WhereHas conditions test the chosen row — a parent whose chosen
+// row fails them gets nothing, not the next row. A column that is NULL
+// on all of a parent's rows chooses nothing (the parent gets nil or its
+// default). A per-parent limit (a Limit in a load.Where) cannot combine
+// with one-of-many (query.ErrBadArgument), nor can query.Related's
+// UpdateAll and DeleteAll (query.ErrUnsupported). PostgreSQL has no max
+// over uuid or boolean columns. The one-of-many options are part of the
+// relation: two declarations under one name that differ in them
+// conflict.
 //
 // # Using relations
 //

@@ -122,6 +122,13 @@ func sig(m *relmeta.Meta) string {
 		q, args, err := w.ToSql()
 		fmt.Fprintf(&b, "|%s %v %v", q, args, err)
 	}
+	if o := m.OfMany; o != nil {
+		fmt.Fprintf(&b, "|of many %v", o.Columns)
+		for _, f := range o.Filters {
+			q, args, err := f.ToSql()
+			fmt.Fprintf(&b, "|%s %v %v", q, args, err)
+		}
+	}
 	return b.String()
 }
 
@@ -188,6 +195,9 @@ func describe(m *relmeta.Meta) string {
 	s := fmt.Sprintf("%s → %s (%s)", m.Kind, m.Related.Type.Name(), strings.Join(used, ", "))
 	if constrained(m) {
 		s += " with constraints"
+	}
+	if m.OfMany != nil {
+		s += fmt.Sprintf(" of many %v", m.OfMany.Columns)
 	}
 	return s
 }

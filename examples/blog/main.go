@@ -44,11 +44,15 @@ type User struct {
 	// Comments are the comments on the user's posts (UserComments, a
 	// hasManyThrough).
 	Comments []Comment `db:"-" json:"comments,omitempty"`
+	// LatestPost is the user's latest post (UserLatestPost, one of many).
+	LatestPost *Post `db:"-" json:"latest_post,omitempty"`
 
 	// Filled by agg.WithCount(UserPosts) or agg.LoadCount: readonly
 	// fields are read but never written.
 	PostsCount    int64 `db:"posts_count,readonly" json:"posts_count,omitempty"`
 	CommentsCount int64 `db:"comments_count,readonly" json:"comments_count,omitempty"`
+	// LatestPostCount: agg.WithCount(UserLatestPost), 0 or 1.
+	LatestPostCount int64 `db:"latest_post_count,readonly" json:"latest_post_count,omitempty"`
 }
 
 // Phone belongs to a user.
@@ -114,6 +118,9 @@ var (
 	// users.id, comments.post_id = posts.id (rel.ThroughMany(UserPosts,
 	// PostComments) declares the same relation from the two).
 	UserComments = rel.HasManyThrough[User, Post, Comment]()
+	// UserLatestPost keeps, of a user's posts, the one with the greatest
+	// id (Laravel's latestOfMany).
+	UserLatestPost = rel.HasOne[User, Post]().LatestOfMany()
 )
 
 // postTags is PostTags with typed keys: its Sync and Toggle take a []int64,
@@ -270,6 +277,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	if err := eloquent(ctx, db, d); err != nil {
+		return err
+	}
+	if err := latestPost(ctx, db, d); err != nil {
 		return err
 	}
 	badInput(ctx, db, d)

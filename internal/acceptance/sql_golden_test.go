@@ -68,6 +68,8 @@ type goldenUser struct {
 	Comments      []fx.Comment
 	FirstComment  *fx.Comment
 	CommentsCount int64 `db:"comments_count,readonly"`
+	TopPost       *fx.Post
+	TopPostCount  int64 `db:"top_post_count,readonly"`
 }
 
 func (goldenUser) TableName() string { return "users" }
@@ -76,6 +78,8 @@ var (
 	goldenTouchRoles   = rel.BelongsToMany[fx.User, goldenRole]("role_user", "user_id", "role_id").WherePivot("active", true).Named("golden_touch_roles")
 	goldenUserComments = rel.HasManyThrough[goldenUser, fx.Post, fx.Comment]("user_id", "post_id")
 	goldenFirstComment = goldenUserComments.One()
+	goldenTopPost      = rel.HasOne[goldenUser, fx.Post]("user_id").OfMany("votes", rel.Max)
+	goldenLastComment  = goldenFirstComment.LatestOfMany()
 	goldenComments     = rel.HasMany[goldenPost, fx.Comment]("post_id").Named("comments")
 	activeUserRoles    = fx.UserRoles.WherePivot("active", true).Named("golden_active_roles")
 	codeComments       = fx.PostComments.Where(sq.Like{"content": "code%"}).Named("golden_code_comments")
@@ -177,6 +181,24 @@ func TestRelationSQLGolden(t *testing.T) {
 			}},
 			{"deferred hasManyThrough count", func() error {
 				return agg.LoadCount(ctx, db, []goldenUser{{ID: 1}, {ID: 2}}, goldenUserComments)
+			}},
+			{"related hasOne of many", func() error { _, err := query.GetOne(ctx, db, goldenTopPost, &goldenUser{ID: 1}); return err }},
+			{"related hasOneThrough of many", func() error {
+				_, err := query.GetOne(ctx, db, goldenLastComment, &goldenUser{ID: 1})
+				return err
+			}},
+			{"eager hasOne and hasOneThrough of many", func() error {
+				return load.With(ctx, db, []goldenUser{{ID: 1}, {ID: 2}, {ID: 3}}, goldenTopPost, goldenLastComment)
+			}},
+			{"whereHas one of many", func() error {
+				_, err := query.From[goldenUser]().Where(query.WhereHas(goldenTopPost, func(q *query.Query[fx.Post]) *query.Query[fx.Post] {
+					return q.WhereOp("votes", ">", 5)
+				})).Get(ctx, db)
+				return err
+			}},
+			{"aggregate one of many count", func() error {
+				_, err := query.From[goldenUser]().Apply(agg.WithCount(goldenTopPost)).OrderBy("id").Get(ctx, db)
+				return err
 			}},
 			{"pivot sync", func() error { _, err := pivot.Sync(ctx, db, fx.UserRoles, &ann, []int64{2, 3}); return err }},
 			{"pivot attach and detach", func() error {

@@ -120,6 +120,10 @@ type Meta struct {
 	// Wheres constrain the related rows wherever the relation is used.
 	Wheres []sq.Sqlizer
 
+	// OfMany makes a hasOne or hasOneThrough a one-of-many relation
+	// (rel's LatestOfMany, OldestOfMany, OfMany, OfManyBy); nil otherwise.
+	OfMany *OfMany
+
 	// Destination field on Parent (nil Dest: none found).
 	Dest      []int
 	DestShape DestShape
@@ -142,6 +146,22 @@ type Meta struct {
 	Ambiguous bool  // NoDest is several candidate fields (reported by rel.Check)
 	Invalid   error // declaration error: returned by every use (Err)
 	From      *Meta // the value this one was derived from (registry)
+}
+
+// OfMany chooses the one related row of each parent of a one-of-many
+// relation: the row holding the aggregate of Columns[0] among the rows
+// that pass Filters, then, among those, the aggregate of Columns[1], and
+// so on. The last column is the related primary key (the tie-break).
+// Filters are rendered with each statement (see package render).
+type OfMany struct {
+	Columns []OfManyColumn
+	Filters []sq.Sqlizer
+}
+
+// OfManyColumn is a column of a one-of-many relation and its aggregate,
+// "max" or "min".
+type OfManyColumn struct {
+	Column, Func string
 }
 
 // PivotWhere is a recorded wherePivot… filter. It applies to reads of the

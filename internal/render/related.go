@@ -109,11 +109,19 @@ func Conds(m *relmeta.Meta) []sq.Sqlizer {
 // conditions), the relation's Where constraints first in an eager load
 // (the key test is added to the relation's query, before its pivot
 // filters).
+//
+// A one-of-many relation joins its subquery (OfManyJoin) with key in its
+// innermost level; an eager load tests the key there only, a relation
+// query in the outer statement too (Laravel's forms).
 func Level(m *relmeta.Meta, eager bool, key ...sq.Sqlizer) Select {
 	s := Select{From: sqltext.Ident(m.Related.Table)}
 	s.Scope = make([]sq.Sqlizer, 0, len(key)+len(m.Wheres)+1)
+	outerKey := key
+	if eager && m.OfMany != nil {
+		outerKey = nil
+	}
 	if eager {
-		s.Scope = append(append(s.Scope, m.Wheres...), key...)
+		s.Scope = append(append(s.Scope, m.Wheres...), outerKey...)
 		if f := PivotFilter(m); f != nil {
 			s.Scope = append(s.Scope, f)
 		}
@@ -133,6 +141,13 @@ func Level(m *relmeta.Meta, eager bool, key ...sq.Sqlizer) Select {
 			// 15.1: eager loads only; a relation query reads C alone).
 			s.Exprs = []sq.Sqlizer{sq.Expr(KeyColumn(m, m.Related.Table) + " as " + sqltext.Ident(names.ThroughKey))}
 		}
+	}
+	if m.OfMany != nil {
+		var tt string
+		if m.Kind.Through() {
+			tt = m.Through.Table
+		}
+		s.Joins = append(s.Joins, OfManyJoin(m, "inner join", m.Related.Table, tt, key...))
 	}
 	return s
 }
@@ -164,11 +179,15 @@ type Alias int
 // enclosing table named outer (m.Parent.Table for a subquery in a query on
 // the parent; "" for a statement of its own): the related table, and the
 // through table of a through relation, is aliased when it is outer
-// (relkit_reserved_N). cons, when not nil, narrows the related rows.
+// (relkit_reserved_N). cons, when not nil, narrows the related rows. A
+// one-of-many relation joins its subquery (OfManyJoin) without a key: it
+// chooses each parent's row over the whole table, and the correlation
+// and the conditions then test the chosen row.
 func SideOf(m *relmeta.Meta, outer string, alias *Alias, cons Constraint) (Side, error) {
 	rt := m.Related.Table
 	side := Side{Name: rt, From: sqltext.Ident(rt)}
 	model := m.Related
+	var through string // how the through table is known (through kinds)
 	if outer != "" && rt == outer {
 		side.Name = ReservedAlias + strconv.Itoa(int(*alias))
 		*alias++
@@ -189,8 +208,13 @@ func SideOf(m *relmeta.Meta, outer string, alias *Alias, cons Constraint) (Side,
 		}
 		side.Joins = append(side.Joins, sq.Expr(ThroughJoin(m, "join", side.Name, from, tn)))
 		side.Key = sqltext.Qualified(tn, m.FirstKey)
+		through = tn
 	default:
 		side.Key = KeyColumn(m, side.Name)
+	}
+	if m.OfMany != nil {
+		// Uncorrelated: the subquery groups the whole related table.
+		side.Joins = append(side.Joins, OfManyJoin(m, "join", side.Name, through))
 	}
 	side.Conds = Conds(m)
 	if cons != nil {
