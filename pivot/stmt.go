@@ -486,7 +486,9 @@ func (p *plan) run(ctx context.Context, ex sqlt.Executor, stmts []stmt) error {
 
 // runCount executes stmts and returns the rows affected: one statement
 // directly, several in one transaction; on PostgreSQL always in a
-// transaction that first takes the parent's lock (see lock).
+// transaction that first takes the parent's lock (see lock). In the
+// caller's transaction, one statement runs without a savepoint (see
+// syncIn).
 func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (int64, error) {
 	switch {
 	case len(stmts) == 0:
@@ -496,14 +498,20 @@ func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (in
 		return res.RowsAffected, err
 	}
 	var n int64
-	err := sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+	run := func(tx sqlt.Executor) error {
 		if err := p.lock(ctx, tx); err != nil {
 			return err
 		}
 		var err error
 		n, err = p.runCountIn(ctx, tx, stmts)
 		return err
-	})
+	}
+	var err error
+	if _, nested := ex.(*sqlt.Transaction); nested && len(stmts) == 1 {
+		err = run(ex)
+	} else {
+		err = sqlt.Tx(ctx, ex, run)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -157,9 +157,10 @@ func (p *plan) sync(ctx context.Context, ex sqlt.Executor, ts []*target, m mode)
 // kept keys given attributes, whether the row differs), then writes what
 // differs. nested says that tx is the caller's transaction: the writes
 // then run in a savepoint when there are two or more (a failure part-way
-// would leave the first done) and, on PostgreSQL, when there is one (a
-// failed statement aborts the whole transaction there, the savepoint
-// keeps the caller's work). No write, no savepoint.
+// would leave the first done). One write needs none: it fails whole, and
+// on PostgreSQL a failed statement aborts the caller's transaction, as the
+// lock's and the read's would (see Statements and transactions in the
+// package doc).
 func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, m mode, nested bool) error {
 	d := tx.Dialect()
 	if locks(d) {
@@ -202,7 +203,7 @@ func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, m mod
 		}
 		return nil
 	}
-	if n := len(writes) + len(counted); nested && (n > 1 || n == 1 && locks(d)) {
+	if nested && len(writes)+len(counted) > 1 {
 		err = sqlt.Tx(ctx, tx, exec)
 	} else {
 		err = exec(tx)
