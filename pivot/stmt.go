@@ -190,14 +190,18 @@ const pairsPerTerm = maxParams / 4
 // parent. On SQLite, with several parents, they are pairs in row values,
 // "(fpk, rpk) in (values (?, ?), …)": SQLite plans a long OR of
 // per-parent terms slowly (preparing the DELETE of one key each of 100
-// parents took about 3× the time of the row-value form). Otherwise one
-// term per parent (see terms); PostgreSQL types no parameter of a VALUES
-// list from the column it is compared with.
+// parents took about 3× the time of the row-value form). On PostgreSQL,
+// integer keys travel as two arrays (see pairsArray); other keys as one
+// term per parent (see terms): PostgreSQL types no parameter of a VALUES
+// list or of unnest from the column it is compared with.
 func (p *plan) termsOf(d sqlt.Dialect, sets []keySet) []term {
 	if len(sets) == 1 {
 		return p.terms(d, sets[0].parent, sets[0].keys)
 	}
 	if d.Name() != "sqlite" {
+		if p.parentClass == keys.Int && p.class == keys.Int && len(sets) > 1 {
+			return []term{p.pairsArray(sets)}
+		}
 		var out []term
 		for _, s := range sets {
 			out = append(out, p.terms(d, s.parent, s.keys)...)
@@ -222,6 +226,25 @@ func (p *plan) termsOf(d sqlt.Dialect, sets []keySet) []term {
 		flush()
 	}
 	return out
+}
+
+// pairsArray renders the PostgreSQL term matching the sets' (parent, key)
+// pairs of integer keys as two array parameters, "(fpk, rpk) in (select *
+// from unnest(?::bigint[], ?::bigint[]))": the text and the parameter
+// count do not grow with the pairs, and the server plans it faster than an
+// OR of per-parent terms.
+func (p *plan) pairsArray(sets []keySet) term {
+	n := 0
+	for _, s := range sets {
+		n += len(s.keys)
+	}
+	ps, ks := make([]int64, 0, n), make([]int64, 0, n)
+	for _, s := range sets {
+		for _, k := range s.keys {
+			ps, ks = append(ps, s.parent.(int64)), append(ks, k.(int64))
+		}
+	}
+	return term{"(" + p.fpk + ", " + p.rpk + ") in (select * from unnest(?::bigint[], ?::bigint[]))", []any{ps, ks}}
 }
 
 // where renders statements head + (the terms, or-ed) + tail, as few as

@@ -244,6 +244,24 @@ func TestSyncManyEdges(t *testing.T) {
 		var nilErr error
 		assert.False(t, errors.Is(err, pivot.ErrDuplicateParent) || err == nilErr)
 		assert.True(t, slices.Equal(before, smRows(t, db)))
+
+		// On PostgreSQL the DELETE of several parents' integer keys binds
+		// two arrays: its text is the same for two parents and three.
+		deleteOf := func(users ...*smUser) string {
+			_, err := pivot.SyncMany(ctx, db, smRoles, users, func(*smUser) any { return []int64{1, 2, 3} })
+			require.NoError(t, err)
+			db.Counter.Reset()
+			_, err = pivot.SyncMany(ctx, db, smRoles, users, func(*smUser) any { return []int64{} })
+			require.NoError(t, err)
+			stmts := db.Counter.Statements()
+			return stmts[len(stmts)-1]
+		}
+		two, three := deleteOf(&smUser{ID: 1}, &smUser{ID: 2}), deleteOf(&smUser{ID: 1}, &smUser{ID: 2}, &smUser{ID: 3})
+		assert.True(t, strings.HasPrefix(two, "delete"), two)
+		if db.Dialect().Name() == "postgres" {
+			assert.Equal(t, two, three)
+		}
+		assert.Empty(t, smRows(t, db))
 	})
 }
 
