@@ -301,7 +301,20 @@ func (p *plan) deletes(d sqlt.Dialect, keys []any) []stmt {
 	if keys == nil {
 		return []stmt{{"delete from " + p.table + " where " + p.fpk + " = ?" + p.filterSQL, append([]any{p.parentKey}, p.filterArgs...)}}
 	}
-	return p.deleteTerms(p.terms(d, p.parentKey, keys))
+	return p.deleteKeys(d, p.parentKey, keys)
+}
+
+// deleteKeys renders the DELETE of the related keys ks of one parent (its
+// bound key): for integer and string keys one statement written in one
+// concatenation (see inList), for custom key types through terms.
+func (p *plan) deleteKeys(d sqlt.Dialect, parent any, ks []any) []stmt {
+	if p.class == keys.Other {
+		return p.deleteTerms(p.terms(d, parent, ks))
+	}
+	in, inArgs := d.KeyList(p.rpk, keys.BindAll(ks, p.relBytes))
+	args := make([]any, 0, 1+len(inArgs)+len(p.filterArgs))
+	args = append(append(append(args, parent), inArgs...), p.filterArgs...)
+	return []stmt{{"delete from " + p.table + " where " + p.fpk + " = ? and " + in + p.filterSQL, args}}
 }
 
 // deleteTerms renders the DELETE of the rows the terms select.
@@ -426,21 +439,24 @@ func (p *plan) inserts(recs []record, now time.Time) ([]stmt, error) {
 		names []string
 		recs  []record
 	}
-	var groups []*group
-	bySig := make(map[string]*group)
-	for _, rc := range recs {
-		if err := p.checkAttrs(rc.attrs); err != nil {
-			return nil, err
+	groups := []*group{{recs: recs}} // no attributes: one group, nothing to check
+	if slices.ContainsFunc(recs, func(rc record) bool { return len(rc.attrs) > 0 }) {
+		groups = nil
+		bySig := make(map[string]*group)
+		for _, rc := range recs {
+			if err := p.checkAttrs(rc.attrs); err != nil {
+				return nil, err
+			}
+			names := sortedNames(rc.attrs)
+			sig := strings.Join(names, ",")
+			g := bySig[sig]
+			if g == nil {
+				g = &group{names: names}
+				bySig[sig] = g
+				groups = append(groups, g)
+			}
+			g.recs = append(g.recs, rc)
 		}
-		names := sortedNames(rc.attrs)
-		sig := strings.Join(names, ",")
-		g := bySig[sig]
-		if g == nil {
-			g = &group{names: names}
-			bySig[sig] = g
-			groups = append(groups, g)
-		}
-		g.recs = append(g.recs, rc)
 	}
 	var out []stmt
 	for _, g := range groups {
@@ -466,29 +482,37 @@ func (p *plan) inserts(recs []record, now time.Time) ([]stmt, error) {
 			add(pv.Column, pv.Value)
 		}
 		cols = append(cols, g.names...)
-		var hb strings.Builder
-		hb.WriteString("insert into " + p.table + " (")
+		idents := make([]string, len(cols))
+		n := len("insert into  () values ") + len(p.table)
 		for i, c := range cols {
-			if i > 0 {
-				hb.WriteString(", ")
-			}
-			hb.WriteString(sqltext.Ident(c))
+			idents[i] = sqltext.Ident(c)
+			n += len(idents[i]) + 2
 		}
-		hb.WriteString(") values ")
-		head := hb.String()
-		row := "(" + marks(len(cols)) + ")"
 		per := max(1, maxParams/len(cols))
 		for start := 0; start < len(g.recs); start += per {
 			chunk := g.recs[start:min(start+per, len(g.recs))]
-			var b strings.Builder
-			b.Grow(len(head) + len(chunk)*(len(row)+2))
-			b.WriteString(head)
+			var b strings.Builder // the statement in one allocation
+			b.Grow(n + len(chunk)*(3*len(cols)+2))
+			b.WriteString("insert into ")
+			b.WriteString(p.table)
+			b.WriteString(" (")
+			for i, id := range idents {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(id)
+			}
+			b.WriteString(") values ")
 			args := make([]any, 0, len(chunk)*len(cols))
 			for i, rc := range chunk {
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				b.WriteString(row)
+				b.WriteString("(?")
+				for range len(cols) - 1 {
+					b.WriteString(", ?")
+				}
+				b.WriteString(")")
 				args = append(args, keys.Bind(rc.key, p.relBytes), rc.parent)
 				args = append(args, base...)
 				for _, n := range g.names {
