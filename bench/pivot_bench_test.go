@@ -952,3 +952,37 @@ func BenchmarkSyncBoundInterleaved(b *testing.B) {
 		run(b, []string{"", "hand-lock-sp", "set-lock-sp", "per-user", "many"}, []func(map[int64][]int64) error{v.handPerUser, perUser, set, v.perUser, v.many})
 	})
 }
+
+// BenchmarkSyncManyVariants runs each variant of BenchmarkSyncManyInterleaved
+// as its own sub-benchmark, one op = syncing every user from → to and back
+// (two transactions): for allocations per op and for profiling one
+// variant (time ratios come from the interleaved benchmark).
+func BenchmarkSyncManyVariants(b *testing.B) {
+	from, to := manySets()
+	run := func(b *testing.B, v manyVariants) {
+		for _, c := range []struct {
+			name string
+			f    func(map[int64][]int64) error
+		}{{"per_user", v.perUser}, {"many", v.many}, {"hand_per_user", v.handPerUser}, {"hand_set", v.handSet}} {
+			b.Run(c.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := c.f(to); err != nil {
+						b.Fatal(err)
+					}
+					if err := c.f(from); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+	b.Run("sqlite", func(b *testing.B) {
+		db, sdb := sqliteRaw(b)
+		run(b, manyVariantsFor(b, db, seedMany(b, db), sdb, nil))
+	})
+	b.Run("postgres", func(b *testing.B) {
+		db, pool := postgres(b)
+		run(b, manyVariantsFor(b, db, seedMany(b, db), nil, pool))
+	})
+}

@@ -145,9 +145,14 @@
 // limit. Every operation that issues more than one statement runs in one
 // transaction, joining the caller's when the executor is a
 // [*sqlt.Transaction], with a savepoint around the writes when there are
-// two or more (on PostgreSQL, around any write: a failed statement aborts
-// the whole transaction there): a failure part-way leaves the pivot table
-// as it was, and the caller's transaction usable. On
+// two or more: a failure part-way leaves the pivot table as it was, and
+// the caller's transaction usable. One write runs without a savepoint (it
+// cannot fail part-way): on SQLite its failure undoes only itself; on
+// PostgreSQL it aborts the caller's transaction, as any failed statement
+// does there, the lock's and the SELECT's included — roll back, and retry
+// if you wish. On PostgreSQL the writes of a sync are one statement, so
+// only a sync split at the bound-parameter limit, or updating kept rows
+// with more than 32 distinct attribute maps, takes a savepoint. On
 // PostgreSQL every write runs in a transaction that first takes the
 // parent's lock (one more statement, see Concurrency).
 //

@@ -667,7 +667,11 @@ func TestFailureLeavesPivotUnchanged(t *testing.T) {
 		assert.Equal(t, map[int64]int64{1: 1, 2: 2}, prio())
 
 		// Inside the caller's transaction: the sync rolls back to its
-		// savepoint, the caller's own work survives and commits.
+		// savepoint (SQLite: DELETE and INSERT), the caller's own work
+		// survives and commits. On PostgreSQL the writes are one
+		// statement, without a savepoint: its failure aborts the caller's
+		// transaction, which starts again.
+		pg := db.Dialect().Name() == "postgres"
 		err = sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
 			if _, err := tx.Exec(ctx, `insert into workers (id) values (5)`); err != nil {
 				return err
@@ -675,7 +679,26 @@ func TestFailureLeavesPivotUnchanged(t *testing.T) {
 			ch, err := pivot.Sync(ctx, tx, ProjectWorkers, p, map[int64]map[string]any{5: {"priority": 0}})
 			require.Error(t, err)
 			assert.Equal(t, pivot.Changes{}, ch)
-			ch, err = pivot.SyncWithoutDetaching(ctx, tx, ProjectWorkers, p, map[int64]map[string]any{5: {"priority": 3}, 2: {"priority": 2}})
+			if pg {
+				_, err := tx.Exec(ctx, `select 1`)
+				db.RequireDriverError(t, err, testdb.PgTxAborted, 0)
+				return err
+			}
+			return nil
+		})
+		if pg {
+			require.Error(t, err)
+			assert.Equal(t, map[int64]int64{1: 1, 2: 2}, prio())
+		} else {
+			require.NoError(t, err)
+		}
+		err = sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+			if pg {
+				if _, err := tx.Exec(ctx, `insert into workers (id) values (5)`); err != nil {
+					return err
+				}
+			}
+			ch, err := pivot.SyncWithoutDetaching(ctx, tx, ProjectWorkers, p, map[int64]map[string]any{5: {"priority": 3}, 2: {"priority": 2}})
 			require.NoError(t, err)
 			assert.Equal(t, keys(5), ch.Attached)
 			assert.Empty(t, ch.Updated, "same priority: not updated")

@@ -190,14 +190,18 @@ const pairsPerTerm = maxParams / 4
 // parent. On SQLite, with several parents, they are pairs in row values,
 // "(fpk, rpk) in (values (?, ?), …)": SQLite plans a long OR of
 // per-parent terms slowly (preparing the DELETE of one key each of 100
-// parents took about 3× the time of the row-value form). Otherwise one
-// term per parent (see terms); PostgreSQL types no parameter of a VALUES
-// list from the column it is compared with.
+// parents took about 3× the time of the row-value form). On PostgreSQL,
+// integer keys travel as two arrays (see pairsArray); other keys as one
+// term per parent (see terms): PostgreSQL types no parameter of a VALUES
+// list or of unnest from the column it is compared with.
 func (p *plan) termsOf(d sqlt.Dialect, sets []keySet) []term {
 	if len(sets) == 1 {
 		return p.terms(d, sets[0].parent, sets[0].keys)
 	}
 	if d.Name() != "sqlite" {
+		if p.parentClass == keys.Int && p.class == keys.Int && len(sets) > 1 {
+			return []term{p.pairsArray(sets)}
+		}
 		var out []term
 		for _, s := range sets {
 			out = append(out, p.terms(d, s.parent, s.keys)...)
@@ -222,6 +226,25 @@ func (p *plan) termsOf(d sqlt.Dialect, sets []keySet) []term {
 		flush()
 	}
 	return out
+}
+
+// pairsArray renders the PostgreSQL term matching the sets' (parent, key)
+// pairs of integer keys as two array parameters, "(fpk, rpk) in (select *
+// from unnest(?::bigint[], ?::bigint[]))": the text and the parameter
+// count do not grow with the pairs, and the server plans it faster than an
+// OR of per-parent terms.
+func (p *plan) pairsArray(sets []keySet) term {
+	n := 0
+	for _, s := range sets {
+		n += len(s.keys)
+	}
+	ps, ks := make([]int64, 0, n), make([]int64, 0, n)
+	for _, s := range sets {
+		for _, k := range s.keys {
+			ps, ks = append(ps, s.parent.(int64)), append(ks, k.(int64))
+		}
+	}
+	return term{"(" + p.fpk + ", " + p.rpk + ") in (select * from unnest(?::bigint[], ?::bigint[]))", []any{ps, ks}}
 }
 
 // where renders statements head + (the terms, or-ed) + tail, as few as
@@ -278,7 +301,20 @@ func (p *plan) deletes(d sqlt.Dialect, keys []any) []stmt {
 	if keys == nil {
 		return []stmt{{"delete from " + p.table + " where " + p.fpk + " = ?" + p.filterSQL, append([]any{p.parentKey}, p.filterArgs...)}}
 	}
-	return p.deleteTerms(p.terms(d, p.parentKey, keys))
+	return p.deleteKeys(d, p.parentKey, keys)
+}
+
+// deleteKeys renders the DELETE of the related keys ks of one parent (its
+// bound key): for integer and string keys one statement written in one
+// concatenation (see inList), for custom key types through terms.
+func (p *plan) deleteKeys(d sqlt.Dialect, parent any, ks []any) []stmt {
+	if p.class == keys.Other {
+		return p.deleteTerms(p.terms(d, parent, ks))
+	}
+	in, inArgs := d.KeyList(p.rpk, keys.BindAll(ks, p.relBytes))
+	args := make([]any, 0, 1+len(inArgs)+len(p.filterArgs))
+	args = append(append(append(args, parent), inArgs...), p.filterArgs...)
+	return []stmt{{"delete from " + p.table + " where " + p.fpk + " = ? and " + in + p.filterSQL, args}}
 }
 
 // deleteTerms renders the DELETE of the rows the terms select.
@@ -403,21 +439,24 @@ func (p *plan) inserts(recs []record, now time.Time) ([]stmt, error) {
 		names []string
 		recs  []record
 	}
-	var groups []*group
-	bySig := make(map[string]*group)
-	for _, rc := range recs {
-		if err := p.checkAttrs(rc.attrs); err != nil {
-			return nil, err
+	groups := []*group{{recs: recs}} // no attributes: one group, nothing to check
+	if slices.ContainsFunc(recs, func(rc record) bool { return len(rc.attrs) > 0 }) {
+		groups = nil
+		bySig := make(map[string]*group)
+		for _, rc := range recs {
+			if err := p.checkAttrs(rc.attrs); err != nil {
+				return nil, err
+			}
+			names := sortedNames(rc.attrs)
+			sig := strings.Join(names, ",")
+			g := bySig[sig]
+			if g == nil {
+				g = &group{names: names}
+				bySig[sig] = g
+				groups = append(groups, g)
+			}
+			g.recs = append(g.recs, rc)
 		}
-		names := sortedNames(rc.attrs)
-		sig := strings.Join(names, ",")
-		g := bySig[sig]
-		if g == nil {
-			g = &group{names: names}
-			bySig[sig] = g
-			groups = append(groups, g)
-		}
-		g.recs = append(g.recs, rc)
 	}
 	var out []stmt
 	for _, g := range groups {
@@ -443,29 +482,37 @@ func (p *plan) inserts(recs []record, now time.Time) ([]stmt, error) {
 			add(pv.Column, pv.Value)
 		}
 		cols = append(cols, g.names...)
-		var hb strings.Builder
-		hb.WriteString("insert into " + p.table + " (")
+		idents := make([]string, len(cols))
+		n := len("insert into  () values ") + len(p.table)
 		for i, c := range cols {
-			if i > 0 {
-				hb.WriteString(", ")
-			}
-			hb.WriteString(sqltext.Ident(c))
+			idents[i] = sqltext.Ident(c)
+			n += len(idents[i]) + 2
 		}
-		hb.WriteString(") values ")
-		head := hb.String()
-		row := "(" + marks(len(cols)) + ")"
 		per := max(1, maxParams/len(cols))
 		for start := 0; start < len(g.recs); start += per {
 			chunk := g.recs[start:min(start+per, len(g.recs))]
-			var b strings.Builder
-			b.Grow(len(head) + len(chunk)*(len(row)+2))
-			b.WriteString(head)
+			var b strings.Builder // the statement in one allocation
+			b.Grow(n + len(chunk)*(3*len(cols)+2))
+			b.WriteString("insert into ")
+			b.WriteString(p.table)
+			b.WriteString(" (")
+			for i, id := range idents {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(id)
+			}
+			b.WriteString(") values ")
 			args := make([]any, 0, len(chunk)*len(cols))
 			for i, rc := range chunk {
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				b.WriteString(row)
+				b.WriteString("(?")
+				for range len(cols) - 1 {
+					b.WriteString(", ?")
+				}
+				b.WriteString(")")
 				args = append(args, keys.Bind(rc.key, p.relBytes), rc.parent)
 				args = append(args, base...)
 				for _, n := range g.names {
@@ -486,7 +533,9 @@ func (p *plan) run(ctx context.Context, ex sqlt.Executor, stmts []stmt) error {
 
 // runCount executes stmts and returns the rows affected: one statement
 // directly, several in one transaction; on PostgreSQL always in a
-// transaction that first takes the parent's lock (see lock).
+// transaction that first takes the parent's lock (see lock). In the
+// caller's transaction, one statement runs without a savepoint (see
+// syncIn).
 func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (int64, error) {
 	switch {
 	case len(stmts) == 0:
@@ -496,14 +545,20 @@ func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (in
 		return res.RowsAffected, err
 	}
 	var n int64
-	err := sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+	run := func(tx sqlt.Executor) error {
 		if err := p.lock(ctx, tx); err != nil {
 			return err
 		}
 		var err error
 		n, err = p.runCountIn(ctx, tx, stmts)
 		return err
-	})
+	}
+	var err error
+	if _, nested := ex.(*sqlt.Transaction); nested && len(stmts) == 1 {
+		err = run(ex)
+	} else {
+		err = sqlt.Tx(ctx, ex, run)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -1226,6 +1226,7 @@ func TestPivotWritesAtomic(t *testing.T) {
 		cy := pwU(3)
 		require.NoError(t, pivot.Attach(ctx, db, pwRoles, cy, []int64{1, 2}, map[string]any{"note": "orig"}))
 		before := pwAll(t, db)
+		pg := db.Dialect().Name() == "postgres"
 		db.Counter.Reset()
 
 		// The INSERT fails (role 999 does not exist) after the DELETE ran.
@@ -1260,9 +1261,17 @@ func TestPivotWritesAtomic(t *testing.T) {
 				return err
 			}
 			assert.Equal(t, pwEmpty(), ch, "5 is current inside the transaction")
-			// ... a failing sync rolls back to its savepoint only ...
+			// ... a failing sync rolls back to its savepoint only
+			// (SQLite: DELETE and INSERT; on PostgreSQL they are one
+			// statement, without a savepoint, whose failure aborts the
+			// caller's transaction) ...
 			_, err = pivot.Sync(ctx, tx, pwRoles, cy, []int64{6, 999})
 			require.Error(t, err)
+			if pg {
+				_, err := tx.Exec(ctx, `select 1`)
+				db.RequireDriverError(t, err, testdb.PgTxAborted, 0)
+				return err
+			}
 			assert.Equal(t, []int64{1, 2, 5}, pwIDs(t, tx, 3))
 			// ... and the caller carries on.
 			ch, err = pivot.SyncWithoutDetaching(ctx, tx, pwRoles, cy, []int64{6})
@@ -1272,6 +1281,11 @@ func TestPivotWritesAtomic(t *testing.T) {
 			assert.Equal(t, pwInts(6), ch.Attached)
 			return nil
 		})
+		if pg {
+			require.Error(t, err)
+			assert.Equal(t, before, pwAll(t, db))
+			_, err = pivot.SyncWithoutDetaching(ctx, db, pwRoles, cy, []int64{5, 6})
+		}
 		require.NoError(t, err)
 		assert.Equal(t, []int64{1, 2, 5, 6}, pwIDs(t, db, 3))
 

@@ -89,14 +89,19 @@ func syncKeys[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 	if err != nil {
 		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
-	t := &target{}
+	one := &struct { // one allocation for the target and its list
+		t  target
+		ts [1]*target
+	}{}
+	t := &one.t
+	one.ts[0] = t
 	if err := newTarget[C](t, p, p.parentNorm, ids, values); err != nil {
 		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
 	if len(t.recs) == 0 && m != detach {
 		return newChanges(), nil
 	}
-	if err := p.sync(ctx, ex, []*target{t}, m); err != nil {
+	if err := p.sync(ctx, ex, one.ts[:], m); err != nil {
 		return Changes{}, fmt.Errorf("%s %s: %w", op, p.name(), err)
 	}
 	return t.ch, nil
@@ -157,9 +162,10 @@ func (p *plan) sync(ctx context.Context, ex sqlt.Executor, ts []*target, m mode)
 // kept keys given attributes, whether the row differs), then writes what
 // differs. nested says that tx is the caller's transaction: the writes
 // then run in a savepoint when there are two or more (a failure part-way
-// would leave the first done) and, on PostgreSQL, when there is one (a
-// failed statement aborts the whole transaction there, the savepoint
-// keeps the caller's work). No write, no savepoint.
+// would leave the first done). One write needs none: it fails whole, and
+// on PostgreSQL a failed statement aborts the caller's transaction, as the
+// lock's and the read's would (see Statements and transactions in the
+// package doc).
 func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, m mode, nested bool) error {
 	d := tx.Dialect()
 	if locks(d) {
@@ -202,7 +208,7 @@ func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, m mod
 		}
 		return nil
 	}
-	if n := len(writes) + len(counted); nested && (n > 1 || n == 1 && locks(d)) {
+	if nested && len(writes)+len(counted) > 1 {
 		err = sqlt.Tx(ctx, tx, exec)
 	} else {
 		err = exec(tx)
@@ -316,13 +322,16 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 	}
 	defer rows.Close()
 
-	kd := &[2]keyDest{ // one allocation for both
+	sc := &struct { // one allocation for both keys and their destinations
+		kd   [2]keyDest
+		dest [2]any
+	}{kd: [2]keyDest{
 		{class: p.parentClass, bytes: p.parentBytes, col: p.m.ForeignPivotKey},
 		{class: p.class, bytes: p.relBytes, col: p.m.RelatedPivotKey},
-	}
-	fd, rd := &kd[0], &kd[1]
+	}}
+	fd, rd := &sc.kd[0], &sc.kd[1]
 	flags := make([]int64, len(gs.maps))
-	var dest []any
+	dest := sc.dest[:0]
 	if many {
 		dest = append(dest, fd.ptr())
 	}
@@ -508,7 +517,13 @@ func (p *plan) syncWrites(d sqlt.Dialect, ts []*target, gs *attrGroups, m mode, 
 	if err != nil {
 		return nil, nil, err
 	}
-	writes := append(p.deleteTerms(p.termsOf(d, del)), ins...)
+	var writes []stmt
+	if len(del) == 1 {
+		writes = p.deleteKeys(d, del[0].parent, del[0].keys)
+	} else {
+		writes = p.deleteTerms(p.termsOf(d, del))
+	}
+	writes = append(writes, ins...)
 	for g, attrs := range gs.maps {
 		writes = append(writes, p.updateTerms(p.termsOf(d, upd[g]), attrs, now, "", nil)...)
 	}

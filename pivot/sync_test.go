@@ -244,6 +244,24 @@ func TestSyncManyEdges(t *testing.T) {
 		var nilErr error
 		assert.False(t, errors.Is(err, pivot.ErrDuplicateParent) || err == nilErr)
 		assert.True(t, slices.Equal(before, smRows(t, db)))
+
+		// On PostgreSQL the DELETE of several parents' integer keys binds
+		// two arrays: its text is the same for two parents and three.
+		deleteOf := func(users ...*smUser) string {
+			_, err := pivot.SyncMany(ctx, db, smRoles, users, func(*smUser) any { return []int64{1, 2, 3} })
+			require.NoError(t, err)
+			db.Counter.Reset()
+			_, err = pivot.SyncMany(ctx, db, smRoles, users, func(*smUser) any { return []int64{} })
+			require.NoError(t, err)
+			stmts := db.Counter.Statements()
+			return stmts[len(stmts)-1]
+		}
+		two, three := deleteOf(&smUser{ID: 1}, &smUser{ID: 2}), deleteOf(&smUser{ID: 1}, &smUser{ID: 2}, &smUser{ID: 3})
+		assert.True(t, strings.HasPrefix(two, "delete"), two)
+		if db.Dialect().Name() == "postgres" {
+			assert.Equal(t, two, three)
+		}
+		assert.Empty(t, smRows(t, db))
 	})
 }
 
@@ -290,5 +308,74 @@ func TestSyncManyBeyondTheParameterLimit(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, users*roles, count(func(c pivot.Changes) []any { return c.Detached }, chs))
 		assert.Empty(t, smRows(t, db))
+	})
+}
+
+// TestFailedWriteInCallerTransaction pins what a failed sync leaves of the
+// caller's transaction. One write runs without a savepoint: it undoes
+// itself on SQLite, and on PostgreSQL it aborts the caller's transaction,
+// as any failed statement does there. Two or more writes (here an INSERT
+// split at the bound-parameter limit) run in a savepoint: the first is
+// rolled back with the failing one and the caller's transaction goes on.
+func TestFailedWriteInCallerTransaction(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		db.MustExec(t,
+			`create table fw_users (id {{pk}})`,
+			`create table fw_role_user (user_id bigint not null, role_id bigint not null check (role_id > 0), primary key (user_id, role_id))`,
+			`insert into fw_users (id) values (1)`,
+		)
+		roles := rel.BelongsToMany[smUser, smRole]("fw_role_user", "user_id", "role_id")
+		u := &smUser{ID: 1}
+		count := func(ex sqlt.Executor) int {
+			rows, err := ex.Query(ctx, `select count(*) from fw_role_user`)
+			require.NoError(t, err)
+			n, err := sqlt.ScanAll[int](rows)
+			require.NoError(t, err)
+			return n[0]
+		}
+		pg := db.Dialect().Name() == "postgres"
+		errAbandon := errors.New("abandon")
+
+		// One write: the INSERT of a key the CHECK refuses.
+		// (No require inside a transaction: a test stopped there would
+		// keep its connection.)
+		var syncErr, afterErr error
+		err := sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+			if _, err := pivot.SyncWithoutDetaching(ctx, tx, roles, u, []int64{1}); err != nil {
+				return err
+			}
+			_, syncErr = pivot.SyncWithoutDetaching(ctx, tx, roles, u, []int64{2, -1})
+			_, afterErr = tx.Exec(ctx, `select 1`)
+			if !pg && afterErr == nil {
+				assert.Equal(t, 1, count(tx), "SQLite undoes the failed statement only")
+			}
+			return errAbandon
+		})
+		require.ErrorIs(t, err, errAbandon)
+		require.Error(t, syncErr)
+		if pg {
+			db.RequireDriverError(t, afterErr, testdb.PgTxAborted, 0)
+		} else {
+			require.NoError(t, afterErr)
+		}
+		assert.Equal(t, 0, count(db))
+
+		// Two writes: INSERTs of 15,000 rows, then of the refused key.
+		ks := make([]int64, 0, 15001)
+		for k := int64(1); k <= 15000; k++ {
+			ks = append(ks, k)
+		}
+		err = sqlt.Tx(ctx, db, func(tx sqlt.Executor) error {
+			if _, syncErr = pivot.SyncWithoutDetaching(ctx, tx, roles, u, append(ks, -1)); syncErr == nil {
+				return nil
+			}
+			assert.Equal(t, 0, count(tx), "the first INSERT is rolled back to the savepoint")
+			_, err := pivot.SyncWithoutDetaching(ctx, tx, roles, u, []int64{7})
+			return err
+		})
+		require.Error(t, syncErr)
+		require.NoError(t, err)
+		assert.Equal(t, 1, count(db))
 	})
 }
