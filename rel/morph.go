@@ -56,11 +56,12 @@ type morphEntry struct {
 //	var _ = rel.MorphAlias[Post]("post")
 //	var PostComments = rel.MorphMany[Post, Comment]("commentable")
 //
-// An alias already given to another type, a second alias for T (or one
-// that differs from its MorphClass method or from the default that
-// relations declared before used) is an error matching ErrBadRelation, and
-// every later declaration involving T fails with it. Giving the same alias
-// again is allowed.
+// An empty alias, an alias already given to another type, or a second
+// alias for T (one that differs from its MorphClass method or from the
+// default that relations declared before used) is an error matching
+// ErrBadRelation. A type keeps the class it had; one that had none (an
+// alias already taken) makes every later declaration using its class fail
+// with the error. Giving the same alias again is allowed.
 func MorphAlias[T any](alias string) error {
 	t := reflect.TypeFor[T]()
 	morphMap.Lock()
@@ -75,12 +76,16 @@ func MorphAlias[T any](alias string) error {
 	}
 	fail := func(err error) error {
 		err = fmt.Errorf("morph alias %q for %s: %w", alias, t, err)
-		morphMap.class[t] = morphEntry{err: err}
+		if !known {
+			// No class of its own yet: rather than the default, the
+			// declarations using T get the error.
+			morphMap.class[t] = morphEntry{err: err}
+		}
 		return err
 	}
 	switch {
 	case alias == "":
-		return fail(fmt.Errorf("empty alias: %w", ErrBadRelation))
+		return fmt.Errorf("morph alias for %s: empty alias: %w", t, ErrBadRelation)
 	case known && cur.err != nil:
 		return cur.err
 	case known:

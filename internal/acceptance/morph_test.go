@@ -305,6 +305,12 @@ func TestMorphToManyWrites(t *testing.T) {
 		assert.Equal(t, []any{int64(3)}, tg.Detached)
 		assert.Equal(t, []string{"go", "sql"}, postTags())
 
+		n, err = pivot.UpdateExistingPivot(ctx, db, mo.VideoTags, &video, 1, map[string]any{"note": "video's"})
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n, "video 1's row only")
+		noted, err := query.Related(mo.PostTags.WithPivot("note"), &post).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		assert.Nil(t, noted[0].Pivot["note"], "post 1's row for tag 1 is not video 1's")
 		_, err = pivot.UpdateExistingPivot(ctx, db, mo.VideoTags, &video, 1, map[string]any{"tag_id": 1})
 		require.ErrorIs(t, err, pivot.ErrBadAttributes, "a pivot key")
 		err = pivot.Attach(ctx, db, mo.VideoTags, &video, []int64{2}, map[string]any{"taggable_type": "post"})
@@ -331,5 +337,66 @@ func TestMorphToManyWrites(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, int64(1), n)
 		assert.Contains(t, stmt(db, 0), `"taggables"."taggable_type" = ?`)
+	})
+}
+
+// The SQL of the polymorphic relations, pinned in
+// testdata/golden/morph_<database>.sql (see TestRelationSQLGolden).
+func TestMorphSQLGolden(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		mo.Seed(t, db)
+		post, video, tag := mo.Post{ID: 1}, mo.Video{ID: 1}, mo.Tag{ID: 1}
+		posts := func() []mo.Post { return []mo.Post{{ID: 1}, {ID: 2}} }
+		checkGolden(t, db, "morph_"+db.Name, []goldenCase{
+			{"related morphMany", func() error { _, err := query.GetMany(ctx, db, mo.PostComments, &post); return err }},
+			{"related morphOne", func() error { _, err := query.GetOne(ctx, db, mo.VideoImage, &video); return err }},
+			{"create through morphMany", func() error {
+				_, err := query.Related(mo.VideoComments, &video).Create(ctx, db, mo.Comment{Body: "new"})
+				return err
+			}},
+			{"has morphMany", func() error {
+				_, err := query.From[mo.Post]().Where(query.Has(mo.PostComments, ">=", 2)).Get(ctx, db)
+				return err
+			}},
+			{"has self morphMany", func() error {
+				_, err := query.From[mo.Comment]().Where(query.Has(mo.CommentReplies)).Get(ctx, db)
+				return err
+			}},
+			{"eager morphMany and morphOne", func() error { return load.With(ctx, db, posts(), mo.PostComments, mo.PostImage) }},
+			{"eager morphMany with a per-parent limit", func() error {
+				return load.With(ctx, db, posts(), load.Where(mo.PostComments, func(q *query.Query[mo.Comment]) *query.Query[mo.Comment] { return q.Limit(1) }))
+			}},
+			{"aggregate morphMany count", func() error {
+				_, err := query.From[mo.Post]().Apply(agg.WithCount(mo.PostComments)).Get(ctx, db)
+				return err
+			}},
+			{"deferred morphMany count", func() error { return agg.LoadCount(ctx, db, posts(), mo.PostComments) }},
+			{"related morphToMany", func() error { _, err := query.GetMany(ctx, db, mo.PostTags, &post); return err }},
+			{"related morphedByMany", func() error { _, err := query.GetMany(ctx, db, mo.TagPosts, &tag); return err }},
+			{"eager morphToMany", func() error { return load.With(ctx, db, posts(), mo.PostTags) }},
+			{"has morphToMany", func() error {
+				_, err := query.From[mo.Post]().Where(query.Has(mo.PostTags)).Get(ctx, db)
+				return err
+			}},
+			{"aggregate morphToMany count", func() error {
+				_, err := query.From[mo.Video]().Apply(agg.WithCount(mo.VideoTags)).Get(ctx, db)
+				return err
+			}},
+			{"morphToMany attach and detach", func() error {
+				if err := pivot.Attach(ctx, db, mo.VideoTags, &video, []int64{2}); err != nil {
+					return err
+				}
+				_, err := pivot.Detach(ctx, db, mo.VideoTags, &video, []int64{2})
+				return err
+			}},
+			{"morphToMany sync", func() error { _, err := pivot.Sync(ctx, db, mo.VideoTags, &video, []int64{1, 2}); return err }},
+			{"morphToMany toggle", func() error { _, err := pivot.Toggle(ctx, db, mo.VideoTags, &video, []int64{2, 3}); return err }},
+			{"morphToMany updateExistingPivot", func() error {
+				_, err := pivot.UpdateExistingPivot(ctx, db, mo.VideoTags, &video, 1, map[string]any{"note": "x"})
+				return err
+			}},
+			{"morphToMany touch", func() error { _, err := pivot.Touch(ctx, db, mo.PostTouchedTags, &post); return err }},
+		})
 	})
 }
