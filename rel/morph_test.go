@@ -105,8 +105,8 @@ func TestMorphDeclarations(t *testing.T) {
 
 	// Declaration errors.
 	for name, err := range map[string]error{
-		"empty name":     relmeta.Of(rel.MorphToMany[mmPost, mmTag]("")).Err(),
-		"too many keys":  relmeta.Of(rel.MorphMany[mmPost, mmComment]("commentable", "a", "b", "c", "d")).Err(),
+		"empty name":    relmeta.Of(rel.MorphToMany[mmPost, mmTag]("")).Err(),
+		"too many keys": relmeta.Of(rel.MorphMany[mmPost, mmComment]("commentable", "a", "b", "c", "d")).Err(),
 	} {
 		assert.ErrorIs(t, err, rel.ErrBadRelation, name)
 	}
