@@ -103,6 +103,11 @@ func prepare[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMan
 		}
 		p.pivotValues = append(p.pivotValues, pv)
 	}
+	if m.MorphType != "" {
+		// A morphToMany's type: written on attach, never replaced.
+		p.pivotValues = slices.DeleteFunc(p.pivotValues, func(x relmeta.PivotValue) bool { return x.Column == m.MorphType })
+		p.pivotValues = append(p.pivotValues, relmeta.PivotValue{Column: m.MorphType, Value: m.MorphClass})
+	}
 	p.table = sqltext.Ident(m.PivotTable)
 	p.fpk = sqltext.Qualified(m.PivotTable, m.ForeignPivotKey)
 	p.rpk = sqltext.Qualified(m.PivotTable, m.RelatedPivotKey)
@@ -132,6 +137,9 @@ func (p *plan) checkAttrs(attrs map[string]any) error {
 		}
 		if k == p.m.ForeignPivotKey || k == p.m.RelatedPivotKey {
 			return fmt.Errorf("attribute %q is a pivot key: %w", k, ErrBadAttributes)
+		}
+		if k == p.m.MorphType {
+			return fmt.Errorf("attribute %q is the morph type column: %w", k, ErrBadAttributes)
 		}
 	}
 	return nil

@@ -372,7 +372,8 @@ func attachModels[C any](ctx context.Context, tx sqlt.Executor, p *plan, models 
 
 // setPivot stores into v's pivot field the pivot row rec that attach
 // wrote at now: the columns a read of the relation selects (the two keys,
-// then WithPivot's), those whose value relkit wrote. A column the
+// a morphToMany's type column, then WithPivot's), those whose value
+// relkit wrote. A column the
 // database filled (a default) is left out: knowing it takes a statement.
 func (p *plan) setPivot(v reflect.Value, rec record, now time.Time) error {
 	if p.m.PivotDest == nil {
@@ -395,7 +396,7 @@ func (p *plan) setPivot(v reflect.Value, rec record, now time.Time) error {
 	}
 	var cols []string
 	var vals []any
-	for _, c := range append([]string{p.m.ForeignPivotKey, p.m.RelatedPivotKey}, p.m.PivotColumns...) {
+	for _, c := range append([]string{p.m.ForeignPivotKey, p.m.RelatedPivotKey, p.m.MorphType}, p.m.PivotColumns...) {
 		x, ok := written[c]
 		if !ok || slices.Contains(cols, names.PivotAlias(c)) {
 			continue

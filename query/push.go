@@ -164,6 +164,10 @@ const (
 type keyAssign struct {
 	field *schema.Field
 	key   any
+	// morph is the type column of a morphOne/morphMany relation, set to
+	// class; nil for other relations.
+	morph *schema.Field
+	class string
 }
 
 type pusher struct {
@@ -198,6 +202,11 @@ func (p *pusher) push(v reflect.Value, m *schema.Model, fk *keyAssign) error {
 		if err := keys.Set(fk.field.Set(v), fk.key); err != nil {
 			return fmt.Errorf("%s.%s: %w", m.Type.Name(), fk.field.Column, err)
 		}
+		if fk.morph != nil {
+			if err := schema.Assign(fk.morph.Set(v), fk.class); err != nil {
+				return fmt.Errorf("%s.%s: %w", m.Type.Name(), fk.morph.Column, err)
+			}
+		}
 	}
 	if err := saveRow(p.ctx, p.ex, m, v); err != nil {
 		return fmt.Errorf("save %s: %w", m.Table, err)
@@ -214,7 +223,8 @@ func (p *pusher) push(v reflect.Value, m *schema.Model, fk *keyAssign) error {
 				return fmt.Errorf("relation %s: %s.%s is NULL: %w", r, m.Type.Name(), r.LocalKey, rel.ErrUnsupportedKey)
 			}
 			f, _ := r.Related.Column(r.ForeignKey)
-			if err := p.each(v, r, &keyAssign{field: f, key: key}); err != nil {
+			mf, _ := r.Related.Column(r.MorphType) // nil unless polymorphic
+			if err := p.each(v, r, &keyAssign{field: f, key: key, morph: mf, class: r.MorphClass}); err != nil {
 				return err
 			}
 		case relmeta.KindBelongsToMany, relmeta.KindHasOneThrough, relmeta.KindHasManyThrough:

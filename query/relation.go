@@ -91,6 +91,9 @@ func scopeRelation[C any](q *Query[C], m *relmeta.Meta, key any) *Query[C] {
 				c.attrs = map[string]any{}
 			}
 			c.attrs[m.ForeignKey] = key
+			if m.MorphType != "" {
+				c.attrs[m.MorphType] = m.MorphClass // morphOne/morphMany
+			}
 		case relmeta.KindBelongsToMany:
 			c.pivot = m
 		case relmeta.KindHasOneThrough, relmeta.KindHasManyThrough:

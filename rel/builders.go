@@ -64,6 +64,7 @@ func defaultMeta[P, C any](m *relmeta.Meta, values []C, fn func(*P) C) *relmeta.
 				if key, ok, err := c.ParentKeyOf(parent); err == nil && ok {
 					f, _ := c.Related.Column(c.ForeignKey)
 					_ = keys.Set(f.Set(ov.Elem()), key)
+					setMorphType(c, ov.Elem())
 				}
 			}
 			return ov

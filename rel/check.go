@@ -254,7 +254,11 @@ func schemaNeeds(m *relmeta.Meta) []schemaNeed {
 	p, r := m.Parent.Table, m.Related.Table
 	switch m.Kind {
 	case relmeta.KindHasOne, relmeta.KindHasMany:
-		return []schemaNeed{{p, m.LocalKey, "local key"}, {r, m.ForeignKey, "foreign key"}}
+		out := []schemaNeed{{p, m.LocalKey, "local key"}, {r, m.ForeignKey, "foreign key"}}
+		if m.MorphType != "" {
+			out = append(out, schemaNeed{r, m.MorphType, "morph type"})
+		}
+		return out
 	case relmeta.KindBelongsTo:
 		return []schemaNeed{{p, m.ForeignKey, "foreign key"}, {r, m.OwnerKey, "owner key"}}
 	case relmeta.KindHasOneThrough, relmeta.KindHasManyThrough:
@@ -264,6 +268,9 @@ func schemaNeeds(m *relmeta.Meta) []schemaNeed {
 	out := []schemaNeed{
 		{p, m.ParentKey, "parent key"}, {r, m.RelatedKey, "related key"},
 		{m.PivotTable, m.ForeignPivotKey, "foreign pivot key"}, {m.PivotTable, m.RelatedPivotKey, "related pivot key"},
+	}
+	if m.MorphType != "" {
+		out = append(out, schemaNeed{m.PivotTable, m.MorphType, "morph type"})
 	}
 	for _, c := range m.PivotColumns {
 		out = append(out, schemaNeed{m.PivotTable, c, "pivot"})

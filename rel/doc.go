@@ -225,6 +225,45 @@
 // over uuid or boolean columns. The one-of-many options are part of the
 // relation: two declarations under one name that differ in them
 // conflict.
+
+// # Polymorphic relations
+//
+// A comment may belong to a post or to a video: comments.commentable_type
+// says which table comments.commentable_id points into. [MorphOne] and
+// [MorphMany] declare the side of one parent type, [MorphToMany] and
+// [MorphedByMany] the many-to-many form through a pivot table with a type
+// column (taggables: tag_id, taggable_id, taggable_type):
+//
+//	var _ = rel.MorphAlias[Post]("post") // before the declarations using it
+//
+//	PostComments  = rel.MorphMany[Post, Comment]("commentable")   // commentable_type, commentable_id
+//	VideoImage    = rel.MorphOne[Video, Image]("imageable")       // imageable_type, imageable_id
+//	PostTags      = rel.MorphToMany[Post, Tag]("taggable")        // taggables.taggable_id, tag_id, taggable_type
+//	TagPosts      = rel.MorphedByMany[Tag, Post]("taggable")      // the inverse
+//
+// They are HasOneRelation, HasManyRelation and BelongsToManyRelation
+// values: query, load, agg and pivot take them as they are. The type
+// value (the morph class) is part of the relation wherever it is used:
+// reads, eager loads (one statement per relation), existence tests (a
+// self relation's subquery qualifies it with its alias), aggregates,
+// per-parent limits, and writes: query.Related(...).Create, Save,
+// FirstOrCreate and query.Push set both columns, FirstOrNew and FindOrNew
+// return a new row with both set; pivot's attach writes the type, and
+// detach, sync, toggle, updateExistingPivot and touch only ever see the
+// parent type's rows, so post 1's tags and video 1's never mix. A
+// morphToMany's pivot field receives the type as "taggable_type".
+//
+//	select * from "comments" where "comments"."commentable_id" = ? and "comments"."commentable_id" is not null and "comments"."commentable_type" = ?
+//
+// A type's morph class is its [MorphAlias], else the result of its
+// MorphClass method ([MorphClasser]), else its table name (Laravel's list
+// form of the morph map); a database written by Laravel declares the
+// class names it holds: rel.MorphAlias[Post]("App\\Models\\Post").
+// [EnforceMorphMap] makes a type without an explicit alias a declaration
+// error ([ErrNoMorphAlias]). One alias for two types, or two aliases for
+// one type, is an [ErrBadRelation]. The type column is compared exactly
+// (SQLite and PostgreSQL are case-sensitive), and the id column must
+// have the parent key's type (an integer column for integer keys).
 //
 // # Using relations
 //

@@ -118,6 +118,9 @@ func sig(m *relmeta.Meta) string {
 	if m.Through != nil {
 		fmt.Fprintf(&b, "|through %v", m.Through.Type)
 	}
+	if m.MorphType != "" {
+		fmt.Fprintf(&b, "|morph %s %q", m.MorphType, m.MorphClass)
+	}
 	for _, w := range m.Wheres {
 		q, args, err := w.ToSql()
 		fmt.Fprintf(&b, "|%s %v %v", q, args, err)

@@ -164,12 +164,11 @@ func BelongsToMany[P, C any](keys ...string) BelongsToManyRelation[P, C] {
 }
 
 // declare declares a relation of kind from P to C with the given keys;
-// through is the intermediate model of a through kind.
-func declare[P, C any](kind relmeta.Kind, keys []string, through ...*schema.Model) *relmeta.Meta {
+// setup, run once both models are known and before the keys are set,
+// completes the description (the intermediate model of a through kind, the
+// type column and class of a polymorphic relation).
+func declare[P, C any](kind relmeta.Kind, keys []string, setup ...func(*relmeta.Meta) error) *relmeta.Meta {
 	m := &relmeta.Meta{Kind: kind}
-	if len(through) > 0 {
-		m.Through = through[0]
-	}
 	defer record(m)
 	pm, err := schema.ModelFor[P]()
 	if err != nil {
@@ -182,6 +181,12 @@ func declare[P, C any](kind relmeta.Kind, keys []string, through ...*schema.Mode
 		return m
 	}
 	m.Parent, m.Related = pm, cm
+	for _, f := range setup {
+		if err := f(m); err != nil {
+			m.Invalid = fmt.Errorf("declare %s %s → %s: %w", kind, pm.Type.Name(), cm.Type.Name(), err)
+			return m
+		}
+	}
 	if err := setKeys(m, keys); err != nil {
 		m.Invalid = fmt.Errorf("declare %s %s → %s: %w", kind, pm.Type.Name(), cm.Type.Name(), err)
 		return m

@@ -107,7 +107,7 @@ func declareThrough[P, T, C any](kind relmeta.Kind, keys []string) *relmeta.Meta
 		record(m)
 		return m
 	}
-	return declare[P, C](kind, keys, tm)
+	return declare[P, C](kind, keys, func(m *relmeta.Meta) error { m.Through = tm; return nil })
 }
 
 // setThroughKeys sets the four keys of a through relation, defaults

@@ -65,16 +65,17 @@ type Phone struct {
 // Post belongs to a user (NULL for an anonymous post), has many comments
 // and many tags.
 type Post struct {
-	ID        int64     `db:"id" json:"id"`
-	UserID    *int64    `db:"user_id" json:"user_id"`
-	Title     string    `db:"title" json:"title"`
-	Votes     int64     `db:"votes" json:"votes"`
-	Published bool      `db:"published" json:"published"`
-	CreatedAt time.Time `db:"created_at" json:"-"`
-	UpdatedAt time.Time `db:"updated_at" json:"-"`
-	Author    *User     `db:"-" json:"author,omitempty"`
-	Comments  []Comment `db:"-" json:"comments,omitempty"`
-	Tags      []Tag     `db:"-" json:"tags,omitempty"`
+	ID        int64      `db:"id" json:"id"`
+	UserID    *int64     `db:"user_id" json:"user_id"`
+	Title     string     `db:"title" json:"title"`
+	Votes     int64      `db:"votes" json:"votes"`
+	Published bool       `db:"published" json:"published"`
+	CreatedAt time.Time  `db:"created_at" json:"-"`
+	UpdatedAt time.Time  `db:"updated_at" json:"-"`
+	Author    *User      `db:"-" json:"author,omitempty"`
+	Comments  []Comment  `db:"-" json:"comments,omitempty"`
+	Tags      []Tag      `db:"-" json:"tags,omitempty"`
+	Reactions []Reaction `db:"-" json:"reactions,omitempty"`
 
 	// Aggregates of the comments and tags relations (package agg).
 	CommentsCount    int64 `db:"comments_count,readonly" json:"comments_count,omitempty"`
@@ -92,6 +93,26 @@ type Comment struct {
 	PostID int64  `db:"post_id" json:"post_id"`
 	Body   string `db:"body" json:"body"`
 	Votes  int64  `db:"votes" json:"votes"`
+}
+
+// Video has reactions, as posts do: the reactions table holds both, told
+// apart by reactable_type.
+type Video struct {
+	ID        int64      `db:"id" json:"id"`
+	Title     string     `db:"title" json:"title"`
+	Reactions []Reaction `db:"-" json:"reactions,omitempty"`
+}
+
+// MorphClass is the value of reactable_type for videos (rel.MorphClasser);
+// posts use the alias given with rel.MorphAlias.
+func (Video) MorphClass() string { return "video" }
+
+// Reaction belongs to a post or a video (a polymorphic relation).
+type Reaction struct {
+	ID            int64  `db:"id" json:"id"`
+	ReactableType string `db:"reactable_type" json:"reactable_type"`
+	ReactableID   int64  `db:"reactable_id" json:"reactable_id"`
+	Emoji         string `db:"emoji" json:"emoji"`
 }
 
 // Tag is shared by many posts through the pivot table post_tag; the pivot
@@ -121,6 +142,12 @@ var (
 	// UserLatestPost keeps, of a user's posts, the one with the greatest
 	// id (Laravel's latestOfMany).
 	UserLatestPost = rel.HasOne[User, Post]().LatestOfMany()
+
+	// Polymorphic: reactions.reactable_type is "post" or "video" (the
+	// alias is given before the relations that use it).
+	_              = rel.MorphAlias[Post]("post")
+	PostReactions  = rel.MorphMany[Post, Reaction]("reactable")
+	VideoReactions = rel.MorphMany[Video, Reaction]("reactable")
 )
 
 // postTags is PostTags with typed keys: its Sync and Toggle take a []int64,
@@ -138,6 +165,8 @@ var schema = []string{
 	`create table tags (id integer primary key autoincrement, name text not null unique)`,
 	`create table post_tag (post_id integer not null references posts(id), tag_id integer not null references tags(id),
 		position integer not null default 0, primary key (post_id, tag_id))`,
+	`create table videos (id integer primary key autoincrement, title text not null)`,
+	`create table reactions (id integer primary key autoincrement, reactable_type text not null, reactable_id integer not null, emoji text not null)`,
 }
 
 // sqlLog collects the statements the hook reports, to print after each call.
@@ -280,6 +309,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	if err := latestPost(ctx, db, d); err != nil {
+		return err
+	}
+	if err := morph(ctx, db, d); err != nil {
 		return err
 	}
 	badInput(ctx, db, d)
@@ -860,4 +892,40 @@ func eloquent(ctx context.Context, db *sqlt.DB, d *demo) error {
 	d.show(`query.From[Post]().Apply(agg.WithSum(PostTags, "post_tag.position").As("positions")).OrderBy("id").Get(ctx, db)
   // an aggregate over a pivot column`, sums, err)
 	return err
+}
+
+// morph writes and reads a polymorphic relation: reactions on posts and
+// on videos, in one table.
+func morph(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Polymorphic relations: rel.MorphMany")
+
+	video := Video{Title: "Launch talk"}
+	if err := query.From[Video]().Insert(ctx, db, &video); err != nil {
+		return err
+	}
+	post, err := query.From[Post]().OrderBy("id").First(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	r, err := query.Related(VideoReactions, &video).Create(ctx, db, Reaction{Emoji: "🎉"})
+	d.show(`query.Related(VideoReactions, &video).Create(ctx, db, Reaction{Emoji: "🎉"})  // sets reactable_type and reactable_id`, r, err)
+	if err != nil {
+		return err
+	}
+	if _, err := query.Related(PostReactions, &post).Create(ctx, db, Reaction{Emoji: "👍"}); err != nil {
+		return err
+	}
+	d.log.take()
+
+	posts := []Post{post}
+	err = load.With(ctx, db, posts, PostReactions)
+	d.show(`load.With(ctx, db, posts, PostReactions)  // "reactions"."reactable_type" = 'post'`, posts[0].Reactions, err)
+	if err != nil {
+		return err
+	}
+	if len(posts[0].Reactions) != 1 {
+		return fmt.Errorf("post reactions: got %d, want 1 (the video's must not show)", len(posts[0].Reactions))
+	}
+	return nil
 }

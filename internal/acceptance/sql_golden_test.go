@@ -99,10 +99,7 @@ func TestRelationSQLGolden(t *testing.T) {
 		users := func() []fx.User { return []fx.User{{ID: 1}, {ID: 2}, {ID: 3}} }
 		posts := func() []goldenPost { return []goldenPost{{ID: 1}, {ID: 2}, {ID: 3}} }
 
-		cases := []struct {
-			name string
-			run  func() error
-		}{
+		cases := []goldenCase{
 			{"related hasOne", func() error { _, err := query.GetOne(ctx, db, fx.UserPhone, &ann); return err }},
 			{"related hasMany", func() error { _, err := query.Related(fx.UserPosts, &ann).OrderBy("id").Get(ctx, db); return err }},
 			{"related belongsTo", func() error { _, err := query.GetOne(ctx, db, fx.PhoneUser, &phone); return err }},
@@ -211,25 +208,38 @@ func TestRelationSQLGolden(t *testing.T) {
 			{"pivot toggle", func() error { _, err := pivot.Toggle(ctx, db, fx.UserRoles, &bob, []int64{1, 3}); return err }},
 			{"pivot touch", func() error { _, err := pivot.Touch(ctx, db, goldenTouchRoles, &ann); return err }},
 		}
-		var got strings.Builder
-		for _, c := range cases {
-			db.Counter.Reset()
-			require.NoError(t, c.run(), c.name)
-			fmt.Fprintf(&got, "-- %s\n", c.name)
-			for _, s := range db.Counter.Statements() {
-				got.WriteString(strings.Join(strings.Fields(s), " "))
-				got.WriteString(";\n")
-			}
-			got.WriteString("\n")
-		}
-		path := filepath.Join("testdata", "golden", db.Name+".sql")
-		if *updateGolden {
-			require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-			require.NoError(t, os.WriteFile(path, []byte(got.String()), 0o644))
-			return
-		}
-		want, err := os.ReadFile(path)
-		require.NoError(t, err, "run with -update to create the golden file")
-		assert.Equal(t, string(want), got.String(), "statements differ from %s (rerun with -update after an intended change and review the diff)", path)
+		checkGolden(t, db, db.Name, cases)
 	})
+}
+
+// goldenCase is one entry of a golden file: the statements run sends.
+type goldenCase struct {
+	name string
+	run  func() error
+}
+
+// checkGolden runs the cases and compares their statements with
+// testdata/golden/<file>.sql (rewrites it under -update).
+func checkGolden(t *testing.T, db *testdb.DB, file string, cases []goldenCase) {
+	t.Helper()
+	var got strings.Builder
+	for _, c := range cases {
+		db.Counter.Reset()
+		require.NoError(t, c.run(), c.name)
+		fmt.Fprintf(&got, "-- %s\n", c.name)
+		for _, s := range db.Counter.Statements() {
+			got.WriteString(strings.Join(strings.Fields(s), " "))
+			got.WriteString(";\n")
+		}
+		got.WriteString("\n")
+	}
+	path := filepath.Join("testdata", "golden", file+".sql")
+	if *updateGolden {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got.String()), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run with -update to create the golden file")
+	assert.Equal(t, string(want), got.String(), "statements differ from %s (rerun with -update after an intended change and review the diff)", path)
 }

@@ -117,6 +117,15 @@ type Meta struct {
 	PivotWheres                                  []PivotWhere
 	PivotOrders                                  []PivotOrder
 
+	// Polymorphic relations (rel.MorphOne, MorphMany, MorphToMany,
+	// MorphedByMany): MorphType is the type column ("commentable_type"),
+	// on Related for morphOne/morphMany, on the pivot table for
+	// morphToMany/morphedByMany; MorphClass the value it holds for this
+	// relation (the parent's morph alias, the related model's for
+	// morphedByMany). Every statement of the relation filters on it and
+	// every write sets it. Empty for other relations.
+	MorphType, MorphClass string
+
 	// Wheres constrain the related rows wherever the relation is used.
 	Wheres []sq.Sqlizer
 

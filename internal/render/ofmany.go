@@ -32,7 +32,8 @@ const OfManyAlias = "relkit_of_many"
 //	and "relkit_of_many"."user_id" = "posts"."user_id"
 //
 // The relation's filters (OfManyBy) narrow every subquery; each is
-// rendered once per statement and checked as Where conditions are.
+// rendered once per statement and checked as Where conditions are. A
+// morphOne's type condition narrows every subquery too.
 func OfManyJoin(m *relmeta.Meta, kw, name, through string, key ...sq.Sqlizer) sq.Sqlizer {
 	return ofManyJoin{m: m, kw: kw, name: name, through: through, key: key}
 }
@@ -79,6 +80,10 @@ func (j ofManyJoin) ToSql() (string, []any, error) {
 			s.Joins = append(s.Joins, inner)
 		}
 		s.Scope = append(s.Scope, filters...)
+		if c := MorphCond(m, rt); c != nil {
+			// A morphOne chooses among the rows of its own type.
+			s.Scope = append(s.Scope, c)
+		}
 		if i == 0 {
 			s.Scope = append(s.Scope, j.key...)
 		}

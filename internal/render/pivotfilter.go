@@ -11,13 +11,24 @@ import (
 // PivotFilter renders the recorded pivot filters of m (WherePivot…,
 // WithPivotValue) as one condition on the qualified pivot columns, or nil
 // when there are none. Filters are joined in order with AND/OR, as
-// Laravel's wherePivot/orWherePivot are.
+// Laravel's wherePivot/orWherePivot are, in parentheses after the type
+// condition of a morphToMany relation (see MorphCond), which an OR filter
+// therefore never widens.
 func PivotFilter(m *relmeta.Meta) sq.Sqlizer {
+	var b strings.Builder
+	var args []any
+	if m.Kind == relmeta.KindBelongsToMany && m.MorphType != "" {
+		b.WriteString(m.PivotColumn(m.MorphType) + " = ?")
+		args = append(args, m.MorphClass)
+		if len(m.PivotWheres) == 0 {
+			return sq.Expr(b.String(), args...)
+		}
+		b.WriteString(" and ")
+	}
 	if len(m.PivotWheres) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	var args []any
+	b.WriteString("(")
 	for i, w := range m.PivotWheres {
 		if i > 0 {
 			if w.Or {
@@ -63,5 +74,6 @@ func PivotFilter(m *relmeta.Meta) sq.Sqlizer {
 			args = append(args, w.Values...)
 		}
 	}
-	return sq.Expr("("+b.String()+")", args...)
+	b.WriteString(")")
+	return sq.Expr(b.String(), args...)
 }

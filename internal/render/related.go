@@ -62,10 +62,18 @@ func PivotOn(m *relmeta.Meta, name string) string {
 }
 
 // PivotSelects are the pivot columns read with a belongsToMany relation:
-// the two keys, then WithPivot columns (timestamps included), each as
-// "pivot_<column>".
+// the two keys, a morphToMany's type column, then WithPivot columns
+// (timestamps included), each as "pivot_<column>".
 func PivotSelects(m *relmeta.Meta) []sq.Sqlizer {
-	cols := append([]string{m.ForeignPivotKey, m.RelatedPivotKey}, m.PivotColumns...)
+	cols := append(make([]string, 0, 3+len(m.PivotColumns)), m.ForeignPivotKey, m.RelatedPivotKey)
+	if m.MorphType != "" {
+		cols = append(cols, m.MorphType)
+	}
+	for _, c := range m.PivotColumns {
+		if c != m.MorphType {
+			cols = append(cols, c)
+		}
+	}
 	out := make([]sq.Sqlizer, 0, len(cols))
 	for _, c := range cols {
 		out = append(out, sq.Expr(m.PivotColumn(c)+" as "+sqltext.Ident(names.PivotAlias(c))))
@@ -86,11 +94,15 @@ func PivotOrders(m *relmeta.Meta) []sq.Sqlizer {
 	return out
 }
 
-// Conds are the relation's own conditions on its related side, in the
-// order every statement writes them: its Where constraints, then its pivot
-// filters.
-func Conds(m *relmeta.Meta) []sq.Sqlizer {
-	out := make([]sq.Sqlizer, 0, len(m.Wheres)+1)
+// Conds are the relation's own conditions on its related side (known as
+// name), in the order every statement writes them: the type condition of a
+// morphOne/morphMany relation, its Where constraints, then its pivot
+// filters (with a morphToMany's type condition).
+func Conds(m *relmeta.Meta, name string) []sq.Sqlizer {
+	out := make([]sq.Sqlizer, 0, len(m.Wheres)+2)
+	if c := MorphCond(m, name); c != nil {
+		out = append(out, c)
+	}
 	out = append(out, m.Wheres...)
 	if f := PivotFilter(m); f != nil {
 		out = append(out, f)
@@ -115,18 +127,21 @@ func Conds(m *relmeta.Meta) []sq.Sqlizer {
 // query in the outer statement too (Laravel's forms).
 func Level(m *relmeta.Meta, eager bool, key ...sq.Sqlizer) Select {
 	s := Select{From: sqltext.Ident(m.Related.Table)}
-	s.Scope = make([]sq.Sqlizer, 0, len(key)+len(m.Wheres)+1)
+	s.Scope = make([]sq.Sqlizer, 0, len(key)+len(m.Wheres)+2)
 	outerKey := key
 	if eager && m.OfMany != nil {
 		outerKey = nil
 	}
 	if eager {
 		s.Scope = append(append(s.Scope, m.Wheres...), outerKey...)
+		if c := MorphCond(m, m.Related.Table); c != nil {
+			s.Scope = append(s.Scope, c)
+		}
 		if f := PivotFilter(m); f != nil {
 			s.Scope = append(s.Scope, f)
 		}
 	} else {
-		s.Scope = append(append(s.Scope, key...), Conds(m)...)
+		s.Scope = append(append(s.Scope, key...), Conds(m, m.Related.Table)...)
 	}
 	switch {
 	case m.Kind == relmeta.KindBelongsToMany:
@@ -216,7 +231,7 @@ func SideOf(m *relmeta.Meta, outer string, alias *Alias, cons Constraint) (Side,
 		// Uncorrelated: the subquery groups the whole related table.
 		side.Joins = append(side.Joins, OfManyJoin(m, "join", side.Name, through))
 	}
-	side.Conds = Conds(m)
+	side.Conds = Conds(m, side.Name)
 	if cons != nil {
 		p, err := cons(model, m)
 		if err != nil {

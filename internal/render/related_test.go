@@ -125,10 +125,10 @@ func TestPivotJoinSelectsAndOrders(t *testing.T) {
 
 func TestCondsAreTheWhereConstraintsThenThePivotFilters(t *testing.T) {
 	m := relmeta.Of(rel.BelongsToMany[fixture.User, fixture.Role]().WherePivot("active", true).Where(sq.Expr("name <> ?", "x")))
-	q, args := sqlOf(t, render.And(render.Conds(m)))
+	q, args := sqlOf(t, render.And(render.Conds(m, m.Related.Table)))
 	assert.Equal(t, "name <> ? and ([role_user].[active] = ?)", q)
 	assert.Equal(t, []any{"x", true}, args)
-	assert.Empty(t, render.Conds(hasMany))
+	assert.Empty(t, render.Conds(hasMany, hasMany.Related.Table))
 }
 
 func TestLevelOrdersTheKeyAsLaravelDoes(t *testing.T) {
