@@ -75,8 +75,8 @@ type spec struct {
 	m       *relmeta.Meta
 	fn      fn
 	column  string       // bare column; "" for count and exists
-	table   string       // the column's table when it is not the related one (the pivot); "": related
-	colType reflect.Type // Go type of that column on the related struct; nil for a pivot column
+	table   string       // the column's table when it is not the related one (the pivot or the through table); "": related
+	colType reflect.Type // Go type of that column on its struct (related or through); nil for a pivot column
 	alias   string
 	sub     string // the correlated subquery, without parentheses
 	args    []any
@@ -132,7 +132,7 @@ func buildSpec[C any](f fn, m *relmeta.Meta, column string, constraint []Constra
 	if err != nil {
 		return fail(err)
 	}
-	sub := side.Subquery(m, m.Parent.Table, s.selectExpr(side.Name))
+	sub := side.Subquery(m, m.Parent.Table, s.selectExpr(side))
 	if s.sub, s.args, err = sub.ToSql(); err != nil {
 		return fail(err)
 	}
@@ -148,6 +148,9 @@ func buildSpec[C any](f fn, m *relmeta.Meta, column string, constraint []Constra
 //     and reads the parent row's value);
 //   - "<pivot table>.col" (belongsToMany): any plain identifier, declared
 //     with WithPivot or not;
+//   - "<through table>.col" (hasOneThrough, hasManyThrough): mapped on the
+//     through model; qualified with the through table's alias when it is
+//     the parent's table;
 //   - anything else: sqlt.ErrUnknownColumn; not an identifier:
 //     sqlt.ErrInvalidIdentifier.
 func (s *spec) resolveColumn(column string) error {
@@ -160,8 +163,14 @@ func (s *spec) resolveColumn(column string) error {
 		case m.Kind == relmeta.KindBelongsToMany && t == m.PivotTable:
 			s.column, s.table = c, t
 			return nil
-		// Through relations add their intermediate table here: a column
-		// mapped on the through model, qualified with its table.
+		case m.Kind.Through() && t == m.Through.Table:
+			col, err := m.Through.CheckColumn(column)
+			if err != nil {
+				return err
+			}
+			fld, _ := m.Through.Column(col)
+			s.column, s.table, s.colType = col, t, fld.Type
+			return nil
 		default:
 			return &schema.UnknownColumnError{Type: m.Related.Type.String(), Column: column}
 		}
@@ -193,26 +202,30 @@ func defaultAlias(relation string, f fn, column string) string {
 	return relation + "_" + f.String() + "_" + b.String()
 }
 
-// selectExpr is the select list of the correlated subquery.
-func (s *spec) selectExpr(inner string) string {
+// selectExpr is the select list of the correlated subquery on side.
+func (s *spec) selectExpr(side render.Side) string {
 	switch s.fn {
 	case fnCount:
 		return "count(*)"
 	case fnExists:
 		return "*"
 	}
-	if s.table != "" {
+	inner := side.Name
+	switch {
+	case s.m.Kind.Through() && s.table != "":
+		inner = side.Through
+	case s.table != "":
 		inner = s.table
 	}
 	return s.fn.String() + "(" + sqltext.Qualified(inner, s.column) + ")"
 }
 
 // groupedExpr is the aggregate in the grouped (deferred) statement.
-func (s *spec) groupedExpr(inner string) string {
+func (s *spec) groupedExpr(side render.Side) string {
 	if s.fn == fnExists {
 		return "count(*)"
 	}
-	return s.selectExpr(inner)
+	return s.selectExpr(side)
 }
 
 // WithCount counts the rows related through r: the alias is
@@ -227,7 +240,8 @@ func WithCount[P, C any](r rel.Typed[P, C], constraint ...Constraint[C]) Aggrega
 // (comments_sum_votes). The column must be mapped on C, or, on
 // belongsToMany, be a pivot column qualified with the pivot table
 // ("order_product.quantity": alias products_sum_order_productquantity;
-// name it with As). The same columns are accepted by WithMin, WithMax,
+// name it with As), or, on a through relation, a column of the through
+// model qualified with its table ("users.id"). The same columns are accepted by WithMin, WithMax,
 // WithAvg, the Load… functions and SumOf, ….
 func WithSum[P, C any](r rel.Typed[P, C], column string, constraint ...Constraint[C]) Aggregate[P] {
 	return build(fnSum, r, column, constraint)

@@ -137,6 +137,10 @@
 //	//  join "order_product" on "products"."id" = "order_product"."product_id"
 //	//  where "orders"."id" = "order_product"."order_id") as "total"
 //
+// On hasOneThrough and hasManyThrough "<through table>.col" is a mapped
+// column of the through struct ("users.id" for countries → users →
+// posts), read from the through table's alias when it is the parent's.
+//
 // Without As the alias is Laravel's, the column lower-cased and stripped of
 // other characters: products_sum_order_productquantity. Load, LoadSum, …,
 // SumOf and the other by-name forms accept the same columns; the relation's

@@ -197,7 +197,7 @@ func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, ks []any) (map[any]
 	cols := make([]string, 0, 1+len(g))
 	cols = append(cols, kc)
 	for _, s := range g {
-		cols = append(cols, s.groupedExpr(side.Name))
+		cols = append(cols, s.groupedExpr(side))
 	}
 	list, listArgs := ex.Dialect().KeyList(kc, keys.BindAll(ks, m.KeyBytes()))
 	st := render.Select{

@@ -11,6 +11,8 @@ import (
 	th "github.com/relkit/relkit/internal/fixture/through"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
 )
 
 func TestThroughAggregates(t *testing.T) {
@@ -51,5 +53,63 @@ func TestThroughAggregates(t *testing.T) {
 		ps, err := query.From[th.Position]().Apply(agg.WithCount(th.PositionContract)).OrderBy("id").Get(ctx, db)
 		require.NoError(t, err)
 		assert.Equal(t, []int64{2, 0, 0}, []int64{ps[0].ContractCount, ps[1].ContractCount, ps[2].ContractCount})
+	})
+}
+
+// aggCategory is th.Category with a field for an aggregate over its
+// sub-categories' products.
+type aggCategory struct {
+	ID       int64  `db:"id"`
+	ParentID *int64 `db:"parent_id"`
+	MaxSub   *int64 `db:"max_sub,readonly"`
+}
+
+func (aggCategory) TableName() string { return "categories" }
+
+// aggCategorySubProducts is th.CategorySubProducts on aggCategory: the
+// through table is the parent's.
+var aggCategorySubProducts = rel.HasManyThrough[aggCategory, aggCategory, th.Product]("parent_id", "category_id").Named("sub_products")
+
+// CONTRACT-ELOQUENT §21, rule 3: a column of the through table
+// ("users.id"), mapped on the through model, is in scope; when the
+// through table is the parent's, it is read from the through table's
+// alias, not from the parent row.
+func TestThroughAggregateThroughColumn(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		th.Seed(t, db)
+		db.Counter.Reset()
+		cs, err := query.From[th.Country]().Apply(agg.WithSum(th.CountryPosts, "users.id").As("posts_sum_votes")).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Equal(t, 1, db.Counter.Count())
+		assert.Contains(t, db.Counter.Statements()[0], `sum("users"."id")`)
+		assert.Equal(t, []int64{1 + 1 + 2, 3, 0}, []int64{cs[0].PostsSumVotes, cs[1].PostsSumVotes, cs[2].PostsSumVotes}, "the posts' users' ids")
+
+		for i := range cs {
+			cs[i].PostsSumVotes = 0
+		}
+		require.NoError(t, agg.Load(ctx, db, cs, agg.WithSum(th.CountryPosts, "users.id").As("posts_sum_votes")))
+		assert.Equal(t, []int64{4, 3, 0}, []int64{cs[0].PostsSumVotes, cs[1].PostsSumVotes, cs[2].PostsSumVotes})
+
+		// Not mapped on the through model, or not an identifier: refused before any statement.
+		db.Counter.Reset()
+		_, err = query.From[th.Country]().Apply(agg.WithSum(th.CountryPosts, "users.nope").As("posts_sum_votes")).Get(ctx, db)
+		assert.ErrorIs(t, err, sqlt.ErrUnknownColumn)
+		_, err = query.From[th.Country]().Apply(agg.WithSum(th.CountryPosts, "users.id; drop table users").As("posts_sum_votes")).Get(ctx, db)
+		assert.ErrorIs(t, err, sqlt.ErrInvalidIdentifier)
+		assert.Zero(t, db.Counter.Count())
+
+		// The through table is the parent's: its alias, not the parent row.
+		max := agg.WithMax(aggCategorySubProducts, "categories.id").As("max_sub")
+		cats, err := query.From[aggCategory]().Apply(max).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, cats, 4)
+		require.NotNil(t, cats[0].MaxSub)
+		assert.Equal(t, int64(3), *cats[0].MaxSub, "sub-category 3 holds the products of category 1")
+		assert.Nil(t, cats[1].MaxSub)
+		cats[0].MaxSub = nil
+		require.NoError(t, agg.Load(ctx, db, cats, max))
+		require.NotNil(t, cats[0].MaxSub)
+		assert.Equal(t, int64(3), *cats[0].MaxSub)
 	})
 }

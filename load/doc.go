@@ -93,9 +93,10 @@
 //	  order by "posts"."created_at" desc, "posts"."id") as "relkit_row" from "posts"
 //	  where "posts"."user_id" in (?, ?)) as "relkit_table" where "relkit_row" <= 3 order by "relkit_row"
 //
-// This works for hasMany and hasOne (partitioned by the foreign key) and
+// This works for hasMany and hasOne (partitioned by the foreign key),
 // belongsToMany (by the pivot's foreign key; the relation's OrderByPivot
-// comes first in the window). Rules:
+// comes first in the window) and hasManyThrough and hasOneThrough (by the
+// through table's first key, "users"."country_id"). Rules:
 //
 //   - Ties are broken by the related primary key, ascending, which alone
 //     orders the rows when the constraint gives no order, so pages are the

@@ -41,6 +41,8 @@ type plan struct {
 	pivotValues                []relmeta.PivotValue // deduplicated, last wins
 
 	table, fpk, rpk string // quoted: pivot table, qualified pivot keys
+
+	locked bool // the parent's lock is held already (see lock): runCount takes it no more
 }
 
 type stmt struct {
@@ -541,14 +543,14 @@ func (p *plan) run(ctx context.Context, ex sqlt.Executor, stmts []stmt) error {
 
 // runCount executes stmts and returns the rows affected: one statement
 // directly, several in one transaction; on PostgreSQL always in a
-// transaction that first takes the parent's lock (see lock). In the
-// caller's transaction, one statement runs without a savepoint (see
-// syncIn).
+// transaction that first takes the parent's lock (see lock), unless the
+// plan holds it already (p.locked). In the caller's transaction, one
+// statement runs without a savepoint (see syncIn).
 func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (int64, error) {
 	switch {
 	case len(stmts) == 0:
 		return 0, nil
-	case len(stmts) == 1 && !locks(ex.Dialect()):
+	case len(stmts) == 1 && (!locks(ex.Dialect()) || p.locked):
 		res, err := ex.Exec(ctx, stmts[0].sql, stmts[0].args...)
 		return res.RowsAffected, err
 	}
@@ -592,6 +594,9 @@ const lockSQL = "select pg_advisory_xact_lock(hashtextextended(?, 0))"
 // the parent's key, so that the read-then-write of a sync sees every row
 // committed by the writers before it.
 func (p *plan) lock(ctx context.Context, tx sqlt.Executor) error {
+	if p.locked {
+		return nil
+	}
 	return p.lockAll(ctx, tx, []any{p.parentKey})
 }
 

@@ -240,6 +240,7 @@ func findOrCreate[P, C any](ctx context.Context, ex sqlt.Executor, r rel.Belongs
 		if err := p.lock(ctx, tx); err != nil {
 			return err
 		}
+		p.locked = true // the attaches below run under it, in tx
 		var err error
 		if mode == createOrFirst {
 			v, created, err = createOrFirstIn(ctx, tx, p, r, parent, attrs, fresh, joining)

@@ -679,3 +679,58 @@ func TestCreateCustomRelatedKey(t *testing.T) {
 		assert.Equal(t, []int64{tag.ID, more[0].ID, more[1].ID}, attachedTags(t, db, byName, tagID))
 	})
 }
+
+// On PostgreSQL a write through the relation takes the parent's lock once,
+// first, as every pivot write does (TestPivotWritesLockTheParentOnPostgres):
+// the attach inside FirstOrCreate, UpdateOrCreate and CreateOrFirst runs
+// under the lock taken already, without another lock statement.
+func TestWritesThroughTheRelationLockOnce(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		post := laravelSeed(t, db)
+		createTag(t, db, "unrelated")
+		createTag(t, db, "other")
+		createTag(t, db, "third")
+		name := func(n string) map[string]any { return map[string]any{"name": n} }
+		for _, op := range []struct {
+			name string
+			run  func() error
+		}{
+			{"first or create, unrelated", func() error {
+				_, err := pivot.FirstOrCreate(ctx, db, lvPostTags, post, name("unrelated"), nil, nil)
+				return err
+			}},
+			{"first or create, absent", func() error {
+				_, err := pivot.FirstOrCreate(ctx, db, lvPostTags, post, name("absent"), nil, nil)
+				return err
+			}},
+			{"update or create, unrelated", func() error {
+				_, err := pivot.UpdateOrCreate(ctx, db, lvPostTags, post, name("other"), map[string]any{"type": "x"}, nil)
+				return err
+			}},
+			{"create or first, absent", func() error {
+				_, err := pivot.CreateOrFirst(ctx, db, lvPostTags, post, name("new"), nil, nil)
+				return err
+			}},
+			{"create or first, unrelated", func() error {
+				_, err := pivot.CreateOrFirst(ctx, db, lvPostTags, post, name("third"), nil, nil)
+				return err
+			}},
+		} {
+			db.Counter.Reset()
+			require.NoError(t, op.run(), op.name)
+			locks := 0
+			for _, s := range db.Counter.Statements() {
+				if strings.HasPrefix(s, lockSQL) {
+					locks++
+				}
+			}
+			want := 0
+			if db.Name == "postgres" {
+				want = 1
+				assert.True(t, strings.HasPrefix(db.Counter.Statements()[0], lockSQL), "%s: the lock first: %s", op.name, db.Counter)
+			}
+			assert.Equal(t, want, locks, "%s: %s", op.name, db.Counter)
+		}
+	})
+}

@@ -403,7 +403,7 @@ func doQuery(ctx context.Context, c driverConn, d Dialect, hooks []Hook, lax boo
 	sqlText := d.Rebind(query)
 	start := time.Now()
 	if len(hooks) > 0 {
-		ctx = hookStart(ctx, hooks, sqlText, args)
+		ctx = hookStart(ctx, hooks, sqlText, args, true)
 	}
 	r, err := c.query(ctx, sqlText, args)
 	if err != nil {
@@ -423,7 +423,7 @@ func doExec(ctx context.Context, c driverConn, d Dialect, hooks []Hook, query st
 	sqlText := d.Rebind(query)
 	start := time.Now()
 	if len(hooks) > 0 {
-		ctx = hookStart(ctx, hooks, sqlText, args)
+		ctx = hookStart(ctx, hooks, sqlText, args, false)
 	}
 	n, err := c.exec(ctx, sqlText, args)
 	if len(hooks) > 0 {

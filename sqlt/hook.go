@@ -25,6 +25,9 @@ type Hook interface {
 type QueryStart struct {
 	SQL  string // as sent, placeholders in the dialect's form
 	Args []any
+	// Query is true for a statement run with Query, false for one run
+	// with Exec (as in QueryEnd).
+	Query bool
 }
 
 // QueryEnd describes a finished statement.
@@ -91,9 +94,9 @@ func (HookFunc) BeforeQuery(ctx context.Context, _ QueryStart) context.Context {
 // AfterQuery implements Hook by calling f.
 func (f HookFunc) AfterQuery(ctx context.Context, q QueryEnd) { f(ctx, q) }
 
-func hookStart(ctx context.Context, hooks []Hook, sql string, args []any) context.Context {
+func hookStart(ctx context.Context, hooks []Hook, sql string, args []any, query bool) context.Context {
 	for _, h := range hooks {
-		ctx = h.BeforeQuery(ctx, QueryStart{SQL: sql, Args: args})
+		ctx = h.BeforeQuery(ctx, QueryStart{SQL: sql, Args: args, Query: query})
 	}
 	return ctx
 }

@@ -47,7 +47,8 @@ type RepeatOptions struct {
 	// AllSelects also counts every SELECT that is not a single-parent
 	// relation read, by shape (white space collapsed, placeholder lists
 	// collapsed, $n read as ?) and distinct argument lists: it catches
-	// Find in a loop. Writes are never counted.
+	// Find in a loop. Writes are never counted, nor is a SELECT run with
+	// Exec (such as the lock a pivot write takes on PostgreSQL).
 	AllSelects bool
 	// Func is called, in mode RepeatFunc, with each violation when it
 	// happens, on the goroutine that ran the statement; nil: no call.
@@ -107,7 +108,7 @@ func (g *RepeatGuard) BeforeQuery(ctx context.Context, q QueryStart) context.Con
 	var parent any
 	if t := reltag.From(ctx); t != nil {
 		k.origin, parent = t.Origin, comparableKey(t.Key)
-	} else if g.opts.AllSelects && isSelect(q.SQL) {
+	} else if g.opts.AllSelects && q.Query && isSelect(q.SQL) {
 		k.shape, parent = shapeOf(q.SQL), argsKey(q.Args)
 	} else {
 		return ctx

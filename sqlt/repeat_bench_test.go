@@ -49,7 +49,7 @@ func BenchmarkRepeatGuardUnscoped(b *testing.B) {
 func BenchmarkRepeatGuardHookUnscoped(b *testing.B) {
 	g := sqlt.NewRepeatGuard(sqlt.RepeatOptions{AllSelects: true})
 	ctx := context.WithValue(context.Background(), benchKey{}, 1)
-	q := sqlt.QueryStart{SQL: "select 1", Args: []any{1}}
+	q := sqlt.QueryStart{SQL: "select 1", Args: []any{1}, Query: true}
 	for b.Loop() {
 		g.AfterQuery(g.BeforeQuery(ctx, q), sqlt.QueryEnd{})
 	}

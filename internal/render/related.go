@@ -179,6 +179,10 @@ type Side struct {
 	// relation, and the constraint's joins.
 	From  string
 	Joins []sq.Sqlizer
+	// Through is how a through relation's through table is known inside
+	// the statement (its table name, or an alias when it is the
+	// enclosing table), unquoted; "" for other kinds.
+	Through string
 	// Key is the qualified column holding the parent's key (KeyColumn,
 	// with the side's aliases).
 	Key string
@@ -222,6 +226,7 @@ func SideOf(m *relmeta.Meta, outer string, alias *Alias, cons Constraint) (Side,
 			from += " as " + sqltext.Ident(tn)
 		}
 		side.Joins = append(side.Joins, sq.Expr(ThroughJoin(m, "join", side.Name, from, tn)))
+		side.Through = tn
 		side.Key = sqltext.Qualified(tn, m.FirstKey)
 		through = tn
 	default:
