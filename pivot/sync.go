@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/reltag"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
@@ -152,6 +153,7 @@ func newTarget[C any](t *target, p *plan, parent, ids any, values map[string]any
 // when ex is one (with a savepoint only when a failure could leave part of
 // the work done, see syncIn), its own otherwise.
 func (p *plan) sync(ctx context.Context, ex sqlt.Executor, ts []*target, m mode) error {
+	ctx = reltag.Write(ctx) // the read of the current keys is part of the write (sqlt.RepeatGuard)
 	if tx, ok := ex.(*sqlt.Transaction); ok {
 		return p.syncIn(ctx, tx, ts, m, true)
 	}

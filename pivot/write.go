@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/relkit/relkit/internal/names"
+	"github.com/relkit/relkit/internal/reltag"
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/query"
@@ -221,6 +222,7 @@ func (m findMode) String() string {
 // findOrCreate is FirstOrCreate, UpdateOrCreate and CreateOrFirst; it
 // reports whether the row was created.
 func findOrCreate[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P, attrs, values, joining map[string]any, mode findMode) (C, bool, error) {
+	ctx = reltag.Write(ctx) // its reads are part of the write: no N+1 read (sqlt.RepeatGuard)
 	var zero, fresh C
 	p, err := prepare(ctx, ex, r, parent)
 	if err == nil {

@@ -35,9 +35,10 @@ func (q *Query[T]) run(ctx context.Context, ex sqlt.Executor) (*sqlt.Rows, error
 }
 
 // tagged returns ctx carrying the relation read q is (see reltag), for the
-// repeat guard; eager loaders run with the caller's ctx.
+// repeat guard; eager loaders run with the caller's ctx, and the reads of
+// a write (reltag.Write) are not relation reads.
 func (q *Query[T]) tagged(ctx context.Context) context.Context {
-	if q.tag == nil {
+	if q.tag == nil || reltag.Writing(ctx) {
 		return ctx
 	}
 	return reltag.With(ctx, q.tag)

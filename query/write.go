@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/reltag"
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
@@ -700,6 +701,7 @@ func (q *Query[T]) FirstOrCreate(ctx context.Context, ex sqlt.Executor, attrs ma
 		var zero T
 		return zero, err
 	}
+	ctx = reltag.Write(ctx) // its read is part of the write: no N+1 read
 	v, found, err := q.firstOrNew(ctx, ex, attrs, values)
 	if err != nil {
 		return v, fmt.Errorf("first or create %s: %w", q.tableName(), err)
@@ -720,6 +722,7 @@ func (q *Query[T]) UpdateOrCreate(ctx context.Context, ex sqlt.Executor, attrs m
 		var zero T
 		return zero, err
 	}
+	ctx = reltag.Write(ctx) // its read is part of the write: no N+1 read
 	v, found, err := q.firstOrNew(ctx, ex, attrs, []map[string]any{values})
 	if err != nil {
 		return v, fmt.Errorf("update or create %s: %w", q.tableName(), err)

@@ -101,7 +101,7 @@ func (g *RepeatGuard) Scope(ctx context.Context) (context.Context, *RepeatScope)
 // ctx, if any.
 func (g *RepeatGuard) BeforeQuery(ctx context.Context, q QueryStart) context.Context {
 	s, _ := ctx.Value(g).(*RepeatScope)
-	if s == nil {
+	if s == nil || reltag.Writing(ctx) {
 		return ctx
 	}
 	var k repeatKey

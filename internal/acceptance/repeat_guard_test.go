@@ -404,3 +404,35 @@ func TestRepeatGuardIgnoresPivotWriteLocks(t *testing.T) {
 		assert.NoError(t, scope.Err())
 	})
 }
+
+// The reads a write makes are part of the write, not relation reads an
+// eager load could replace: FirstOrCreate through a relation (query and
+// pivot) and Sync for several parents in a loop are no N+1, even with
+// AllSelects.
+func TestRepeatGuardIgnoresTheReadsOfWrites(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx, gdb, scope := guarded(t, db, sqlt.RepeatOptions{AllSelects: true})
+		for id := int64(1); id <= 3; id++ {
+			u := fx.User{ID: id}
+			_, err := query.Related(fx.UserPosts, &u).FirstOrCreate(ctx, gdb, map[string]any{"title": "guarded"})
+			require.NoError(t, err)
+			_, err = query.Related(fx.UserPosts, &u).UpdateOrCreate(ctx, gdb, map[string]any{"title": "guarded"}, map[string]any{"title": "guarded"})
+			require.NoError(t, err)
+			_, err = pivot.FirstOrCreate(ctx, gdb, fx.UserRoles, &u, map[string]any{"name": "guarded role"}, nil, nil)
+			require.NoError(t, err)
+			_, err = pivot.Sync(ctx, gdb, fx.UserRoles, &u, []int64{1})
+			require.NoError(t, err)
+		}
+		assert.NoError(t, scope.Close())
+
+		// A relation read in the same loop is still one.
+		g := sqlt.NewRepeatGuard(sqlt.RepeatOptions{})
+		ctx, scope = g.Scope(context.Background())
+		gdb = db.DB.WithHook(g)
+		for id := int64(1); id <= 2; id++ {
+			_, err := query.GetMany(ctx, gdb, fx.UserRoles, &fx.User{ID: id})
+			require.NoError(t, err)
+		}
+		assert.ErrorIs(t, scope.Close(), sqlt.ErrRepeatedQuery)
+	})
+}

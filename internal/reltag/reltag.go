@@ -23,8 +23,24 @@ func With(ctx context.Context, t *Tag) context.Context {
 	return context.WithValue(ctx, key{}, t)
 }
 
-// From returns the tag ctx carries, or nil.
+// From returns the tag ctx carries, or nil; nil too under Write.
 func From(ctx context.Context) *Tag {
 	t, _ := ctx.Value(key{}).(*Tag)
 	return t
+}
+
+type writeKey struct{}
+
+// Write returns ctx marked as the context of a write (FirstOrCreate,
+// UpdateOrCreate, a pivot write): the reads a write makes are part of
+// it, not relation reads an eager load could replace, so the repeat
+// guard counts none of its statements.
+func Write(ctx context.Context) context.Context {
+	return context.WithValue(ctx, writeKey{}, true)
+}
+
+// Writing reports whether ctx is marked by Write.
+func Writing(ctx context.Context) bool {
+	w, _ := ctx.Value(writeKey{}).(bool)
+	return w
 }
