@@ -11,6 +11,7 @@ import (
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/touch"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -486,12 +487,15 @@ func (p *plan) run(ctx context.Context, ex sqlt.Executor, stmts []stmt) error {
 
 // runCount executes stmts and returns the rows affected: one statement
 // directly, several in one transaction; on PostgreSQL always in a
-// transaction that first takes the parent's lock (see lock).
+// transaction that first takes the parent's lock (see lock). When they
+// affected rows, the touches of the relation follow in that transaction
+// (touch.Pivot; one statement then runs in a transaction too).
 func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (int64, error) {
+	touches := touch.PivotAny(ctx, p.m)
 	switch {
 	case len(stmts) == 0:
 		return 0, nil
-	case len(stmts) == 1 && !locks(ex.Dialect()):
+	case len(stmts) == 1 && !locks(ex.Dialect()) && !touches:
 		res, err := ex.Exec(ctx, stmts[0].sql, stmts[0].args...)
 		return res.RowsAffected, err
 	}
@@ -501,8 +505,10 @@ func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (in
 			return err
 		}
 		var err error
-		n, err = p.runCountIn(ctx, tx, stmts)
-		return err
+		if n, err = p.runCountIn(ctx, tx, stmts); err != nil || n == 0 || !touches {
+			return err
+		}
+		return touch.Pivot(ctx, tx, p.m, []any{p.parentKey}, schema.Now())
 	})
 	if err != nil {
 		return 0, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/touch"
 	"github.com/relkit/relkit/internal/sqltext"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
@@ -200,9 +201,9 @@ func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, m mod
 				c.t.state[c.pos] = keptSame
 			}
 		}
-		return nil
+		return p.touchSynced(ctx, tx, ts, now)
 	}
-	if n := len(writes) + len(counted); nested && (n > 1 || n == 1 && locks(d)) {
+	if n := len(writes) + len(counted); nested && (n > 1 || n == 1 && (locks(d) || touch.PivotAny(ctx, p.m))) {
 		err = sqlt.Tx(ctx, tx, exec)
 	} else {
 		err = exec(tx)
