@@ -11,8 +11,8 @@ import (
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/internal/touch"
 	"github.com/relkit/relkit/internal/sqltext"
+	"github.com/relkit/relkit/internal/touch"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )

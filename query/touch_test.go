@@ -34,9 +34,9 @@ type tcUser struct {
 func (tcUser) TableName() string { return "tc_users" }
 
 type tcPost struct {
-	ID        int64     `db:"id"`
-	UserID    *int64    `db:"user_id"`
-	Title     string    `db:"title"`
+	ID        int64       `db:"id"`
+	UserID    *int64      `db:"user_id"`
+	Title     string      `db:"title"`
 	UpdatedAt time.Time   `db:"updated_at"`
 	Comments  []tcComment `db:"-"`
 }
