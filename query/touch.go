@@ -87,7 +87,7 @@ func Touch[P, C any](ctx context.Context, ex sqlt.Executor, r rel.Typed[P, C], p
 }
 
 // touching runs write, which writes rows (addressable structs of model m)
-// with the timestamp now, and then touches their owners (touchOwners) in
+// with the timestamp now, and then touches their owners (touch.Owners) in
 // the same transaction — a savepoint inside the caller's. A write of a
 // model without touching relations (or with every one suspended by ctx)
 // runs alone, sending the statements it sends without touches.
