@@ -12,6 +12,7 @@ import (
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
+	"github.com/relkit/relkit/internal/touch"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -545,12 +546,16 @@ func (p *plan) run(ctx context.Context, ex sqlt.Executor, stmts []stmt) error {
 // directly, several in one transaction; on PostgreSQL always in a
 // transaction that first takes the parent's lock (see lock), unless the
 // plan holds it already (p.locked). In the caller's transaction, one
-// statement runs without a savepoint (see syncIn).
+// statement runs without a savepoint (see syncIn). When they affected
+// rows, the touches of the relation follow in that transaction
+// (touch.Pivot; one statement then runs in a transaction, or a savepoint,
+// too).
 func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (int64, error) {
+	touches := touch.PivotAny(ctx, p.m)
 	switch {
 	case len(stmts) == 0:
 		return 0, nil
-	case len(stmts) == 1 && (!locks(ex.Dialect()) || p.locked):
+	case len(stmts) == 1 && (!locks(ex.Dialect()) || p.locked) && !touches:
 		res, err := ex.Exec(ctx, stmts[0].sql, stmts[0].args...)
 		return res.RowsAffected, err
 	}
@@ -560,11 +565,13 @@ func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (in
 			return err
 		}
 		var err error
-		n, err = p.runCountIn(ctx, tx, stmts)
-		return err
+		if n, err = p.runCountIn(ctx, tx, stmts); err != nil || n == 0 || !touches {
+			return err
+		}
+		return touch.Pivot(ctx, tx, p.m, []any{p.parentKey}, schema.Now())
 	}
 	var err error
-	if _, nested := ex.(*sqlt.Transaction); nested && len(stmts) == 1 {
+	if _, nested := ex.(*sqlt.Transaction); nested && len(stmts) == 1 && !touches {
 		err = run(ex)
 	} else {
 		err = sqlt.Tx(ctx, ex, run)

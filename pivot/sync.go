@@ -13,6 +13,7 @@ import (
 	"github.com/relkit/relkit/internal/reltag"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
+	"github.com/relkit/relkit/internal/touch"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -208,9 +209,9 @@ func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, m mod
 				c.t.state[c.pos] = keptSame
 			}
 		}
-		return nil
+		return p.touchSynced(ctx, tx, ts, now)
 	}
-	if nested && len(writes)+len(counted) > 1 {
+	if n := len(writes) + len(counted); nested && (n > 1 || n == 1 && touch.PivotAny(ctx, p.m)) {
 		err = sqlt.Tx(ctx, tx, exec)
 	} else {
 		err = exec(tx)

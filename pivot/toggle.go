@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/rel"
@@ -49,7 +50,9 @@ func Toggle[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMany
 //
 // C must map an updated_at time field; without one Touch fails with
 // [sqlt.ErrUnknownColumn] and runs no statement, as it does with
-// [ErrNoKey] for a parent without a key.
+// [ErrNoKey] for a parent without a key. Under a context from
+// query.WithoutTouching (or WithoutTouchingOn[C]) it returns 0 and runs
+// no statement.
 func Touch[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyRelation[P, C], parent *P) (int64, error) {
 	p, err := prepare(ctx, ex, r, parent)
 	if err == nil && p.m.Related.UpdatedAt == nil {
@@ -57,6 +60,9 @@ func Touch[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToManyR
 	}
 	if err != nil {
 		return 0, fmt.Errorf("touch %s: %w", p.name(), err)
+	}
+	if relmeta.TouchSuspended(ctx, p.m.Related.Type) {
+		return 0, nil
 	}
 	q, args, err := render.PivotTouch(p.m, p.m.Related.UpdatedAt.Column, schema.Now(), p.parentKey)
 	if err != nil {

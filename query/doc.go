@@ -99,4 +99,44 @@
 // WhereHas in this package); eager loading lives in package load and
 // aggregates in package agg, which plug in through [Query.With] and
 // [Query.Apply].
+//
+// # Touching parents
+//
+// A belongsTo or belongsToMany relation declared with Touches (Laravel's
+// $touches) makes every write of its declaring model through relkit set
+// the owner's updated_at:
+//
+//	var CommentPost = rel.BelongsTo[Comment, Post]().Touches()
+//
+//	err := query.From[Comment]().Insert(ctx, db, &comment)
+//	// insert into "comments" …
+//	// update "posts" set "updated_at" = ? where "posts"."id" = ?
+//
+// Touches records the relation under the declaring type (Comment), apart
+// from the registry of names; every write of a Comment looks the type up,
+// so a plain query.From[Comment]().Insert finds CommentPost. The writes
+// that touch are Insert, InsertMany, Create, CreateMany, Update, Save,
+// SaveMany, Upsert, UpsertMany, Delete, the writing branch of
+// FirstOrCreate and UpdateOrCreate, the same writes on a relation query,
+// [Push], and pivot writes (see package pivot). UpdateAll and DeleteAll do
+// not touch, like Laravel's query-builder updates.
+//
+//   - The owner is found by the written struct's foreign key (for Delete,
+//     the deleted struct's); a NULL key touches nothing. The timestamp is
+//     the one the write stamped its own rows with.
+//   - Touching is transitive (comment → post → user), one statement per
+//     hop, each selecting the owners of the rows the hop before updated:
+//     update "users" set "updated_at" = ? where "users"."id" in (select "posts"."user_id" from "posts" where "posts"."id" = ?).
+//     A relation already touched in the write is not touched again (the
+//     cycle guard), and a hop that updated no row ends its chain.
+//   - The write and its touches are atomic: one transaction, or a
+//     savepoint inside the caller's. A write of a model without touching
+//     relations sends exactly the statements it sends without them.
+//   - Plain structs have no dirty state, so every Update or Save touches
+//     when its statement matched a row, even with no change (Laravel
+//     touches only when the model was dirty).
+//
+// [WithoutTouching] and [WithoutTouchingOn] suspend touching for the
+// writes under a context (Laravel's Model::withoutTouching, which is a
+// process-wide flag); [Touch] touches a relation's rows explicitly.
 package query

@@ -8,6 +8,7 @@ import (
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/touch"
 	"github.com/relkit/relkit/rel"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -317,12 +318,19 @@ func saveRow(ctx context.Context, ex sqlt.Executor, m *schema.Model, rv reflect.
 	if m.PK == nil {
 		return fmt.Errorf("%s: %w", m.Type.Name(), sqlt.ErrNoPrimaryKey)
 	}
+	now := schema.Now()
 	if !pkIsZero(m, rv) {
-		n, err := updateRow(ctx, ex, m, rv)
-		if err != nil || n > 0 {
+		n, err := updateRow(ctx, ex, m, rv, now)
+		if err != nil {
 			return err
 		}
+		if n > 0 {
+			return touch.Owners(ctx, ex, m, []reflect.Value{rv}, now)
+		}
 	}
-	touch(m, rv, true)
-	return insertRows(ctx, ex, m, []reflect.Value{rv})
+	stamp(m, rv, true, now)
+	if err := insertRows(ctx, ex, m, []reflect.Value{rv}); err != nil {
+		return err
+	}
+	return touch.Owners(ctx, ex, m, []reflect.Value{rv}, now)
 }

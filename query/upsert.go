@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
+	"github.com/relkit/relkit/internal/touch"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -35,11 +37,13 @@ func (q *Query[T]) Upsert(ctx context.Context, ex sqlt.Executor, v *T, conflict 
 	}
 	rv := reflect.ValueOf(v).Elem()
 	err = unchangedOnError([]reflect.Value{rv}, func() error {
-		if err := q.applyAttrs(rv); err != nil {
-			return err
-		}
-		touch(q.model, rv, true)
-		return upsertBatch(ctx, ex, q.model, []reflect.Value{rv}, qc, qu)
+		return touching(ctx, ex, q.model, []reflect.Value{rv}, func(ex sqlt.Executor, now time.Time) error {
+			if err := q.applyAttrs(rv); err != nil {
+				return err
+			}
+			stamp(q.model, rv, true, now)
+			return upsertBatch(ctx, ex, q.model, []reflect.Value{rv}, qc, qu)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("upsert %s: %w", q.tableName(), err)
@@ -132,11 +136,12 @@ func (q *Query[T]) upsertMany(ctx context.Context, ex sqlt.Executor, rows []*T, 
 	}
 	m := q.model
 	err = unchangedOnError(vals, func() error {
+		now := schema.Now()
 		for _, v := range vals {
 			if err := q.applyAttrs(v); err != nil {
 				return err
 			}
-			touch(m, v, true)
+			stamp(m, v, true, now)
 		}
 		if err := distinctConflicts(m, vals, conflict); err != nil {
 			return err
@@ -160,7 +165,7 @@ func (q *Query[T]) upsertMany(ctx context.Context, ex sqlt.Executor, rows []*T, 
 					}
 				}
 			}
-			return nil
+			return touch.Owners(ctx, tx, m, vals, now)
 		})
 	})
 	if err != nil {

@@ -8,12 +8,14 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/reltag"
 	"github.com/relkit/relkit/internal/render"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
+	"github.com/relkit/relkit/internal/touch"
 	"github.com/relkit/relkit/sqlt"
 )
 
@@ -175,8 +177,9 @@ func insertSQL(m *schema.Model, rows []reflect.Value, withPK bool, returning boo
 	return b.String(), args
 }
 
-func touch(m *schema.Model, v reflect.Value, creating bool) {
-	now := schema.Now()
+// stamp sets the row's timestamps to now: created_at and updated_at when
+// creating and they are zero, updated_at otherwise.
+func stamp(m *schema.Model, v reflect.Value, creating bool, now time.Time) {
 	if creating && m.CreatedAt != nil && m.CreatedAt.Get(v).IsZero() {
 		schema.SetTime(m.CreatedAt.Set(v), now)
 	}
@@ -207,16 +210,24 @@ func (q *Query[T]) Insert(ctx context.Context, ex sqlt.Executor, v *T) error {
 	}
 	rv := reflect.ValueOf(v).Elem()
 	err := unchangedOnError([]reflect.Value{rv}, func() error {
-		if err := q.applyAttrs(rv); err != nil {
-			return err
-		}
-		touch(q.model, rv, true)
-		return insertRows(ctx, ex, q.model, []reflect.Value{rv})
+		return touching(ctx, ex, q.model, []reflect.Value{rv}, func(ex sqlt.Executor, now time.Time) error {
+			return q.insert(ctx, ex, rv, now)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", q.tableName(), err)
 	}
 	return nil
+}
+
+// insert is the write of Insert, without touching: it sets the
+// relation's foreign key and the timestamps on rv and inserts it.
+func (q *Query[T]) insert(ctx context.Context, ex sqlt.Executor, rv reflect.Value, now time.Time) error {
+	if err := q.applyAttrs(rv); err != nil {
+		return err
+	}
+	stamp(q.model, rv, true, now)
+	return insertRows(ctx, ex, q.model, []reflect.Value{rv})
 }
 
 // maxInsertParams bounds the bound parameters of one multi-row INSERT
@@ -337,13 +348,19 @@ func (q *Query[T]) insertMany(ctx context.Context, ex sqlt.Executor, rows []*T) 
 		return err
 	}
 	err = unchangedOnError(vals, func() error {
+		now := schema.Now()
 		for _, v := range vals {
 			if err := q.applyAttrs(v); err != nil {
 				return err
 			}
-			touch(q.model, v, true)
+			stamp(q.model, v, true, now)
 		}
-		return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error { return insertRows(ctx, tx, q.model, vals) })
+		return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+			if err := insertRows(ctx, tx, q.model, vals); err != nil {
+				return err
+			}
+			return touch.Owners(ctx, tx, q.model, vals, now)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("insert many %s: %w", q.tableName(), err)
@@ -364,11 +381,13 @@ func (q *Query[T]) Update(ctx context.Context, ex sqlt.Executor, v *T) error {
 	}
 	rv := reflect.ValueOf(v).Elem()
 	err := unchangedOnError([]reflect.Value{rv}, func() error {
-		n, err := q.update(ctx, ex, rv)
-		if err == nil && n == 0 {
-			err = sqlt.ErrNotFound
-		}
-		return err
+		return touching(ctx, ex, q.model, []reflect.Value{rv}, func(ex sqlt.Executor, now time.Time) error {
+			n, err := q.update(ctx, ex, rv, now)
+			if err == nil && n == 0 {
+				err = sqlt.ErrNotFound
+			}
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("update %s: %w", q.tableName(), err)
@@ -376,7 +395,7 @@ func (q *Query[T]) Update(ctx context.Context, ex sqlt.Executor, v *T) error {
 	return nil
 }
 
-func (q *Query[T]) update(ctx context.Context, ex sqlt.Executor, rv reflect.Value) (int64, error) {
+func (q *Query[T]) update(ctx context.Context, ex sqlt.Executor, rv reflect.Value, now time.Time) (int64, error) {
 	m := q.model
 	if m.PK == nil {
 		return 0, sqlt.ErrNoPrimaryKey
@@ -387,13 +406,13 @@ func (q *Query[T]) update(ctx context.Context, ex sqlt.Executor, rv reflect.Valu
 	if err := q.applyAttrs(rv); err != nil {
 		return 0, err
 	}
-	return updateRow(ctx, ex, m, rv)
+	return updateRow(ctx, ex, m, rv, now)
 }
 
 // updateRow writes every column of rv (an addressable struct of model m)
-// by primary key, setting updated_at, and returns the rows affected.
-func updateRow(ctx context.Context, ex sqlt.Executor, m *schema.Model, rv reflect.Value) (int64, error) {
-	touch(m, rv, false)
+// by primary key, setting updated_at to now, and returns the rows affected.
+func updateRow(ctx context.Context, ex sqlt.Executor, m *schema.Model, rv reflect.Value, now time.Time) (int64, error) {
+	stamp(m, rv, false, now)
 	var sets []string
 	var args []any
 	for _, f := range m.Fields {
@@ -430,15 +449,28 @@ func (q *Query[T]) Save(ctx context.Context, ex sqlt.Executor, v *T) error {
 		return q.Insert(ctx, ex, v)
 	}
 	return unchangedOnError([]reflect.Value{rv}, func() error {
-		n, err := q.update(ctx, ex, rv)
+		return touching(ctx, ex, q.model, []reflect.Value{rv}, func(ex sqlt.Executor, now time.Time) error {
+			return q.save(ctx, ex, rv, now)
+		})
+	})
+}
+
+// save is the write of Save, without touching, for a row with a key:
+// an update, or an insert when no row has that key.
+func (q *Query[T]) save(ctx context.Context, ex sqlt.Executor, rv reflect.Value, now time.Time) error {
+	if !pkIsZero(q.model, rv) {
+		n, err := q.update(ctx, ex, rv, now)
 		if err != nil {
 			return fmt.Errorf("save %s: %w", q.tableName(), err)
 		}
-		if n == 0 {
-			return q.Insert(ctx, ex, v)
+		if n > 0 {
+			return nil
 		}
-		return nil
-	})
+	}
+	if err := q.insert(ctx, ex, rv, now); err != nil {
+		return fmt.Errorf("insert %s: %w", q.tableName(), err)
+	}
+	return nil
 }
 
 // SaveMany saves every row, as [Query.Save] does, in one transaction;
@@ -469,13 +501,14 @@ func (q *Query[T]) saveMany(ctx context.Context, ex sqlt.Executor, rows []*T) er
 		return err
 	}
 	return unchangedOnError(vals, func() error {
+		now := schema.Now()
 		return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
-			for _, p := range rows {
-				if err := q.Save(ctx, tx, p); err != nil {
+			for _, v := range vals {
+				if err := q.save(ctx, tx, v, now); err != nil {
 					return err
 				}
 			}
-			return nil
+			return touch.Owners(ctx, tx, q.model, vals, now)
 		})
 	})
 }
@@ -526,12 +559,18 @@ func (q *Query[T]) Delete(ctx context.Context, ex sqlt.Executor, v *T) error {
 		return fmt.Errorf("delete %s: nil executor: %w", q.tableName(), sqlt.ErrNilValue)
 	}
 	rv := reflect.ValueOf(v).Elem()
-	res, err := ex.Exec(ctx, "delete from "+sqltext.Ident(q.model.Table)+" where "+sqltext.Ident(q.model.PK.Column)+" = ?", q.model.PK.Get(rv).Interface())
+	err := touching(ctx, ex, q.model, []reflect.Value{rv}, func(ex sqlt.Executor, _ time.Time) error {
+		res, err := ex.Exec(ctx, "delete from "+sqltext.Ident(q.model.Table)+" where "+sqltext.Ident(q.model.PK.Column)+" = ?", q.model.PK.Get(rv).Interface())
+		if err != nil {
+			return err
+		}
+		if res.RowsAffected == 0 {
+			return sqlt.ErrNotFound
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", q.tableName(), err)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("delete %s: %w", q.tableName(), sqlt.ErrNotFound)
 	}
 	return nil
 }

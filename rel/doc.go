@@ -144,6 +144,19 @@
 // to-one value field (C, not *C) points at the row read, not at the copy
 // stored in the field.
 //
+// # Touching owners
+//
+// [BelongsToRelation.Touches] and [BelongsToManyRelation.Touches] declare
+// that writing a P row through relkit updates the owner's (or the related
+// rows') updated_at, transitively, in the write's transaction:
+//
+//	CommentPost = rel.BelongsTo[Comment, Post]().Touches()
+//
+// Touches records the relation for the write paths of P, apart from the
+// registry of names (it registers no name). The touched model must map an
+// updated_at time field, or the relation fails with ErrBadRelation. See
+// package query, "Touching parents".
+//
 // # Through relations
 //
 // [HasManyThrough] and [HasOneThrough] reach C through an intermediate

@@ -74,7 +74,40 @@ type goldenUser struct {
 
 func (goldenUser) TableName() string { return "users" }
 
+// goldenTouchComment, goldenTouchPost and goldenTouchUser map the
+// fixture's comments, posts and users (given an updated_at by the test)
+// with touching relations, for the touch statements: the registry of
+// touches is per type, so the fixture's own types keep writing alone.
+type goldenTouchComment struct {
+	ID      int64  `db:"id"`
+	PostID  int64  `db:"post_id"`
+	Content string `db:"content"`
+	Votes   int64  `db:"votes"`
+}
+
+func (goldenTouchComment) TableName() string { return "comments" }
+
+type goldenTouchPost struct {
+	ID        int64  `db:"id"`
+	UserID    *int64 `db:"user_id"`
+	Title     string `db:"title"`
+	Votes     int64  `db:"votes"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (goldenTouchPost) TableName() string { return "posts" }
+
+type goldenTouchUser struct {
+	ID        int64     `db:"id"`
+	UpdatedAt time.Time `db:"updated_at"`
+}
+
+func (goldenTouchUser) TableName() string { return "users" }
+
 var (
+	_                  = rel.BelongsTo[goldenTouchComment, goldenTouchPost]("post_id").Touches()
+	goldenTouchAuthor  = rel.BelongsTo[goldenTouchPost, goldenTouchUser]("user_id").Touches()
 	goldenTouchRoles   = rel.BelongsToMany[fx.User, goldenRole]("role_user", "user_id", "role_id").WherePivot("active", true).Named("golden_touch_roles")
 	goldenUserComments = rel.HasManyThrough[goldenUser, fx.Post, fx.Comment]("user_id", "post_id")
 	goldenFirstComment = goldenUserComments.One()
@@ -92,7 +125,7 @@ func TestRelationSQLGolden(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		fx.Seed(t, db)
-		db.MustExec(t, `alter table roles add column updated_at timestamp`)
+		db.MustExec(t, `alter table roles add column updated_at timestamp`, `alter table users add column updated_at timestamp`)
 		ann, bob := fx.User{ID: 1}, fx.User{ID: 2}
 		post := fx.Post{ID: 1}
 		phone := fx.Phone{ID: 1, UserID: 1}
@@ -207,6 +240,17 @@ func TestRelationSQLGolden(t *testing.T) {
 			}},
 			{"pivot toggle", func() error { _, err := pivot.Toggle(ctx, db, fx.UserRoles, &bob, []int64{1, 3}); return err }},
 			{"pivot touch", func() error { _, err := pivot.Touch(ctx, db, goldenTouchRoles, &ann); return err }},
+			{"touch owners of an insert, transitively", func() error {
+				return query.From[goldenTouchComment]().Insert(ctx, db, &goldenTouchComment{PostID: 1, Content: "touching"})
+			}},
+			{"touch owners of a many-insert", func() error {
+				return query.From[goldenTouchComment]().InsertMany(ctx, db, []goldenTouchComment{{PostID: 1, Content: "a"}, {PostID: 2, Content: "b"}})
+			}},
+			{"touch belongsTo", func() error {
+				one := int64(1)
+				_, err := query.Touch(ctx, db, goldenTouchAuthor, &goldenTouchPost{UserID: &one})
+				return err
+			}},
 		}
 		checkGolden(t, db, db.Name, cases)
 	})

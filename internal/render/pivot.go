@@ -9,7 +9,6 @@ import (
 
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
-	"github.com/relkit/relkit/internal/sqltext"
 )
 
 // ErrBadArgument is query.ErrBadArgument, defined here so that the
@@ -85,19 +84,6 @@ func SetPivot(fv reflect.Value, cols []string, vals []any) error {
 //	update "roles" set "updated_at" = ? where "roles"."id" in
 //	  (select "role_user"."role_id" from "role_user" where "role_user"."user_id" = ? [and (filters)])
 func PivotTouch(m *relmeta.Meta, column string, at time.Time, parentKey any) (string, []any, error) {
-	var b strings.Builder
-	args := []any{at, parentKey}
-	b.WriteString("update " + sqltext.Ident(m.Related.Table) + " set " + sqltext.Ident(column) + " = ? where ")
-	b.WriteString(sqltext.Qualified(m.Related.Table, m.RelatedKey) + " in (select " + m.PivotColumn(m.RelatedPivotKey))
-	b.WriteString(" from " + sqltext.Ident(m.PivotTable) + " where " + m.PivotColumn(m.ForeignPivotKey) + " = ?")
-	if flt := PivotFilter(m); flt != nil {
-		s, fargs, err := flt.ToSql()
-		if err != nil {
-			return "", nil, fmt.Errorf("pivot filter: %w", err)
-		}
-		b.WriteString(" and " + s)
-		args = append(args, fargs...)
-	}
-	b.WriteString(")")
-	return b.String(), args, nil
+	q, args, _, err := Touch(m, column, at, Owners{keys: []any{parentKey}})
+	return q, args, err
 }

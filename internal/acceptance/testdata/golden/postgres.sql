@@ -113,3 +113,16 @@ with "w1" as (delete from "role_user" where "role_user"."user_id" = $1 and "role
 -- pivot touch
 update "roles" set "updated_at" = $1 where "roles"."id" in (select "role_user"."role_id" from "role_user" where "role_user"."user_id" = $2 and ("role_user"."active" = $3));
 
+-- touch owners of an insert, transitively
+insert into "comments" ("post_id", "content", "votes") values ($1, $2, $3) returning "id";
+update "posts" set "updated_at" = $1 where "posts"."id" = $2;
+update "users" set "updated_at" = $1 where "users"."id" in (select "posts"."user_id" from "posts" where "posts"."id" = $2);
+
+-- touch owners of a many-insert
+insert into "comments" ("post_id", "content", "votes") values ($1, $2, $3), ($4, $5, $6) returning "id";
+update "posts" set "updated_at" = $1 where "posts"."id" = any($2);
+update "users" set "updated_at" = $1 where "users"."id" in (select "posts"."user_id" from "posts" where "posts"."id" = any($2));
+
+-- touch belongsTo
+update "users" set "updated_at" = $1 where "users"."id" = $2;
+

@@ -111,3 +111,16 @@ insert into "role_user" ("role_id", "user_id") values (?, ?);
 -- pivot touch
 update "roles" set "updated_at" = ? where "roles"."id" in (select "role_user"."role_id" from "role_user" where "role_user"."user_id" = ? and ("role_user"."active" = ?));
 
+-- touch owners of an insert, transitively
+insert into "comments" ("post_id", "content", "votes") values (?, ?, ?) returning "id";
+update "posts" set "updated_at" = ? where "posts"."id" = ?;
+update "users" set "updated_at" = ? where "users"."id" in (select "posts"."user_id" from "posts" where "posts"."id" = ?);
+
+-- touch owners of a many-insert
+insert into "comments" ("post_id", "content", "votes") values (?, ?, ?), (?, ?, ?) returning "id";
+update "posts" set "updated_at" = ? where "posts"."id" in (?, ?);
+update "users" set "updated_at" = ? where "users"."id" in (select "posts"."user_id" from "posts" where "posts"."id" in (?, ?));
+
+-- touch belongsTo
+update "users" set "updated_at" = ? where "users"."id" = ?;
+

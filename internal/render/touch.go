@@ -1,0 +1,105 @@
+package render
+
+import (
+	"fmt"
+	"time"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/internal/sqltext"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// Owners are rows on the parent side of a relation, whose related rows a
+// touch updates: the rows whose relation key (the relation's
+// ParentKeyColumn) is one of a list of bound keys (the rows a write has
+// just written), or the rows of the parent's table that a condition
+// selects (the rows the previous hop of a transitive touch updated).
+type Owners struct {
+	d     sqlt.Dialect
+	keys  []any
+	where string
+	args  []any
+}
+
+// OwnerKeys are the rows whose relation keys are ks (bound, distinct, not
+// NULL); d renders a list of several keys.
+func OwnerKeys(d sqlt.Dialect, ks []any) Owners { return Owners{d: d, keys: ks} }
+
+// test renders "col passes the owners' keys" for col, a column holding
+// values of m's ParentKeyColumn: = ?, the dialect's key list, or an IN
+// subquery on the parent table.
+func (o Owners) test(m *relmeta.Meta, col string) (string, []any) {
+	switch {
+	case o.where != "":
+		return col + " in (select " + sqltext.Qualified(m.Parent.Table, m.ParentKeyColumn()) + " from " + sqltext.Ident(m.Parent.Table) + " where " + o.where + ")", o.args
+	case len(o.keys) == 1:
+		return col + " = ?", o.keys
+	}
+	return o.d.KeyList(col, o.keys)
+}
+
+// Touch renders the UPDATE setting column (the related model's
+// updated_at) to at on the rows of relation m (belongsTo, hasOne,
+// hasMany, belongsToMany) related to the owners, in one statement, and
+// returns the related rows it updates as Owners of the next hop:
+//
+//	update "posts" set "updated_at" = ? where "posts"."id" = ?
+//	update "comments" set "updated_at" = ? where "comments"."post_id" = ?
+//	update "roles" set "updated_at" = ? where "roles"."id" in
+//	  (select "role_user"."role_id" from "role_user" where "role_user"."user_id" = ? [and (filters)])
+//	update "users" set "updated_at" = ? where "users"."id" in
+//	  (select "posts"."user_id" from "posts" where "posts"."id" = ?)   -- a second hop
+//
+// The relation's Where constraints apply (Laravel's touch runs on the
+// relation query), except on belongsToMany, whose touch selects the
+// related keys through the pivot rows and its pivot filters only.
+func Touch(m *relmeta.Meta, column string, at time.Time, from Owners) (string, []any, Owners, error) {
+	var conds And
+	switch m.Kind {
+	case relmeta.KindBelongsToMany:
+		s, args := from.test(m, m.PivotColumn(m.ForeignPivotKey))
+		s = sqltext.Qualified(m.Related.Table, m.RelatedKey) + " in (select " + m.PivotColumn(m.RelatedPivotKey) +
+			" from " + sqltext.Ident(m.PivotTable) + " where " + s
+		if flt := PivotFilter(m); flt != nil {
+			fs, fargs, err := flt.ToSql()
+			if err != nil {
+				return "", nil, Owners{}, fmt.Errorf("pivot filter: %w", err)
+			}
+			s += " and " + fs
+			args = append(append([]any(nil), args...), fargs...)
+		}
+		conds = And{sq.Expr(s+")", args...)}
+	case relmeta.KindBelongsTo, relmeta.KindHasOne, relmeta.KindHasMany:
+		s, args := from.test(m, sqltext.Qualified(m.Related.Table, m.RelatedKeyColumn()))
+		conds = append(And{sq.Expr(s, args...)}, m.Wheres...)
+	default:
+		return "", nil, Owners{}, fmt.Errorf("touch %s: %w", m.Kind, ErrUnsupported)
+	}
+	where, wargs, err := conds.ToSql()
+	if err != nil {
+		return "", nil, Owners{}, err
+	}
+	q := "update " + sqltext.Ident(m.Related.Table) + " set " + sqltext.Ident(column) + " = ? where " + where
+	return q, append([]any{at}, wargs...), Owners{d: from.d, where: where, args: wargs}, nil
+}
+
+// TouchRows renders the UPDATE setting column (model's updated_at) to at
+// on model's rows whose col is one of ks (bound keys), and returns those
+// rows as Owners:
+//
+//	update "users" set "updated_at" = ? where "users"."id" = ?
+func TouchRows(d sqlt.Dialect, model *schema.Model, col, column string, at time.Time, ks []any) (string, []any, Owners) {
+	var where string
+	var args []any
+	qcol := sqltext.Qualified(model.Table, col)
+	if len(ks) == 1 {
+		where, args = qcol+" = ?", ks
+	} else {
+		where, args = d.KeyList(qcol, ks)
+	}
+	q := "update " + sqltext.Ident(model.Table) + " set " + sqltext.Ident(column) + " = ? where " + where
+	return q, append([]any{at}, args...), Owners{d: d, where: where, args: args}
+}

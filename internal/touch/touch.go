@@ -1,0 +1,143 @@
+// Package touch runs the touches of relations declared with rel's
+// Touches (Laravel's $touches): after a write of rows of a model, it sets
+// updated_at on their owners, transitively, one statement per relation.
+// The relations come from relmeta's touch registry; the statements are
+// rendered by package render. Packages query and pivot call it inside
+// the transaction of the write.
+package touch
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/relkit/relkit/internal/keys"
+	"github.com/relkit/relkit/internal/relmeta"
+	"github.com/relkit/relkit/internal/render"
+	"github.com/relkit/relkit/internal/schema"
+	"github.com/relkit/relkit/sqlt"
+)
+
+// Any reports whether a write of m's rows under ctx touches anything: m
+// has a relation declared Touches() whose owner ctx does not suspend.
+func Any(ctx context.Context, m *schema.Model) bool {
+	for _, r := range relmeta.Touching(m.Type) {
+		if !relmeta.TouchSuspended(ctx, r.Related.Type) {
+			return true
+		}
+	}
+	return false
+}
+
+// Owners sets updated_at to now on the owners of rows (just written
+// rows of model m, read for their keys) of every relation declared
+// Touches() on m, then, transitively, on the owners of those owners: one
+// statement per relation, each hop selecting its rows by a subquery on
+// the rows of the hop before. A relation already touched in this write is
+// not touched again (the cycle guard), and a hop that updated no row ends
+// its chain. It runs no statement when m has no touching relation.
+func Owners(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []reflect.Value, now time.Time) error {
+	seen := map[*relmeta.Meta]bool{}
+	for _, r := range relmeta.Touching(m.Type) {
+		if seen[r] || relmeta.TouchSuspended(ctx, r.Related.Type) {
+			continue
+		}
+		seen[r] = true
+		pk, err := r.ParentKeysOf(rows)
+		if err != nil {
+			return fmt.Errorf("touch %s: %w", r, err)
+		}
+		if len(pk.Unique) == 0 {
+			continue
+		}
+		if err := hop(ctx, ex, r, render.OwnerKeys(ex.Dialect(), keys.BindAll(pk.Unique, r.KeyBytes())), now, seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hop touches relation r's rows related to from, then the owners of
+// the rows it updated (depth first, in declaration order, as Laravel's
+// touchOwners).
+func hop(ctx context.Context, ex sqlt.Executor, r *relmeta.Meta, from render.Owners, now time.Time, seen map[*relmeta.Meta]bool) error {
+	q, args, next, err := render.Touch(r, r.Related.UpdatedAt.Column, now, from)
+	if err != nil {
+		return fmt.Errorf("touch %s: %w", r, err)
+	}
+	res, err := ex.Exec(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("touch %s: %w", r, err)
+	}
+	if res.RowsAffected == 0 {
+		return nil
+	}
+	return onward(ctx, ex, r.Related, next, now, seen)
+}
+
+// onward touches the owners of the rows of model m that rows selects (rows
+// just touched), through every relation declared Touches() on m not seen
+// yet.
+func onward(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows render.Owners, now time.Time, seen map[*relmeta.Meta]bool) error {
+	for _, r := range relmeta.Touching(m.Type) {
+		if seen[r] || relmeta.TouchSuspended(ctx, r.Related.Type) {
+			continue
+		}
+		seen[r] = true
+		if err := hop(ctx, ex, r, rows, now, seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PivotAny reports whether a pivot write through m under ctx touches
+// anything (see Pivot).
+func PivotAny(ctx context.Context, m *relmeta.Meta) bool {
+	if r := relmeta.TouchingOf(m); r != nil && !relmeta.TouchSuspended(ctx, r.Related.Type) {
+		return true
+	}
+	return relmeta.InverseTouching(m) != nil && !relmeta.TouchSuspended(ctx, m.Parent.Type)
+}
+
+// Pivot runs the touches of a pivot write through belongsToMany relation
+// m that changed the pivot rows of parents (their bound keys), as
+// Laravel's touchIfTouching: first the parents' rows, when the inverse
+// relation (C to P over the same pivot table) is declared Touches(), and
+// transitively their owners (a touch of the parent saves it); then the
+// related rows still attached to the parents, when m is declared
+// Touches() (not transitive: Laravel updates them without saving).
+func Pivot(ctx context.Context, ex sqlt.Executor, m *relmeta.Meta, parents []any, now time.Time) error {
+	if len(parents) == 0 {
+		return nil
+	}
+	d := ex.Dialect()
+	own := relmeta.TouchingOf(m)
+	seen := map[*relmeta.Meta]bool{}
+	if own != nil {
+		seen[own] = true // touched below, not through the parents' owners
+	}
+	if inv := relmeta.InverseTouching(m); inv != nil && !relmeta.TouchSuspended(ctx, m.Parent.Type) {
+		q, args, next := render.TouchRows(d, m.Parent, m.ParentKey, m.Parent.UpdatedAt.Column, now, parents)
+		res, err := ex.Exec(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("touch %s: %w", m.Parent.Type.Name(), err)
+		}
+		if res.RowsAffected > 0 {
+			if err := onward(ctx, ex, m.Parent, next, now, seen); err != nil {
+				return err
+			}
+		}
+	}
+	if own != nil && !relmeta.TouchSuspended(ctx, m.Related.Type) {
+		q, args, _, err := render.Touch(own, m.Related.UpdatedAt.Column, now, render.OwnerKeys(d, parents))
+		if err != nil {
+			return fmt.Errorf("touch %s: %w", own, err)
+		}
+		if _, err := ex.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("touch %s: %w", own, err)
+		}
+	}
+	return nil
+}
