@@ -10,6 +10,7 @@ import (
 
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/load"
+	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
 )
 
@@ -107,3 +108,84 @@ func TestChaperoneByName(t *testing.T) {
 }
 
 var _ = rel.HasMany[lmPost, lmComment]().Chaperone(lmCommentPost).Named("chaperoned_comments")
+
+type (
+	vPost struct {
+		ID       int64     `db:"id"`
+		Relation vRelation `db:"-"`
+	}
+	vRelation struct {
+		ID       int64  `db:"id"`
+		LmPostID int64  `db:"lm_post_id"`
+		Subs     []vSub `db:"-"`
+		Sub      vSub   `db:"-"`
+	}
+	vSub struct {
+		ID               int64      `db:"id"`
+		LmPostRelationID int64      `db:"lm_post_relation_id"`
+		Relation         *vRelation `db:"-" json:"-"`
+		SubSubs          []vSubSub  `db:"-"`
+	}
+	vSubSub struct {
+		ID                  int64 `db:"id"`
+		LmPostSubRelationID int64 `db:"lm_post_sub_relation_id"`
+		Sub                 *vSub `db:"-" json:"-"`
+	}
+)
+
+func (vPost) TableName() string     { return "lm_posts" }
+func (vRelation) TableName() string { return "lm_post_relations" }
+func (vSub) TableName() string      { return "lm_post_sub_relations" }
+func (vSubSub) TableName() string   { return "lm_post_sub_sub_relations" }
+
+// A chaperone below a to-one value field: the back-reference points at the
+// value where its parent holds it (&posts[i].Relation), as it does under a
+// slice, in With and Missing, one or two value levels down, and a
+// ChaperoneFunc is called once per child. Failed: it pointed at the
+// loader's row, copied into the field afterwards.
+func TestChaperoneUnderAValueField(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		seedMissing(t, db)
+		rr := rel.HasOne[vPost, vRelation]("lm_post_id")
+		subs := rel.HasMany[vRelation, vSub]("lm_post_relation_id").Chaperone(rel.BelongsTo[vSub, vRelation]("lm_post_relation_id"))
+		sub := rel.HasOne[vRelation, vSub]("lm_post_relation_id").Field("Sub")
+		calls := 0
+		subSubs := rel.HasMany[vSub, vSubSub]("lm_post_sub_relation_id").ChaperoneFunc(func(c *vSubSub, p *vSub) {
+			calls++
+			c.Sub = p
+		})
+		posts := func() []vPost {
+			ps, err := query.From[vPost]().OrderBy("id").Get(ctx, db)
+			require.NoError(t, err)
+			return ps
+		}
+		check := func(t *testing.T, ps []vPost) {
+			t.Helper()
+			require.Len(t, ps[1].Relation.Subs, 1)
+			assert.Same(t, &ps[1].Relation, ps[1].Relation.Subs[0].Relation)
+			require.Len(t, ps[1].Relation.Sub.SubSubs, 1)
+			assert.Same(t, &ps[1].Relation.Sub, ps[1].Relation.Sub.SubSubs[0].Sub)
+			assert.Equal(t, 1, calls)
+		}
+		specs := []load.Of[vPost]{load.Nested(rr, subs), load.Nested(rr, sub, subSubs)}
+		for _, c := range []struct {
+			name string
+			run  func([]vPost) error
+		}{
+			{"with", func(ps []vPost) error { return load.With(ctx, db, ps, specs...) }},
+			{"missing", func(ps []vPost) error { return load.Missing(ctx, db, ps, specs...) }},
+			{"missing_below_a_loaded_value", func(ps []vPost) error {
+				require.NoError(t, load.With(ctx, db, ps, rr))
+				return load.Missing(ctx, db, ps, specs...)
+			}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				ps := posts()
+				calls = 0
+				require.NoError(t, c.run(ps))
+				check(t, ps)
+			})
+		}
+	})
+}

@@ -60,7 +60,9 @@
 //
 // A relation declared with rel's Chaperone sets, on each child loaded,
 // the back-reference to its parent: &parents[i] for a []P, the element
-// for a []*P. No statement is added. Tag the back-reference json:"-": the
+// for a []*P, and for a nested level the parent where the level above
+// holds it (in a slice, behind a pointer or in a to-one value field). No
+// statement is added. Tag the back-reference json:"-": the
 // parent and its children form a cycle (see package rel).
 //
 // # Specs

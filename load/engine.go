@@ -292,6 +292,7 @@ func (lv *level) group(cg []int32, ngroups int) {
 
 // assign writes the loaded rows into the parents, deepest levels first so
 // that a to-one value copied into its parent carries its own relations.
+// Back-references are set afterwards, where the values ended up (adoptAll).
 func (lv *level) assign() {
 	for _, s := range lv.sub {
 		s.assign()
@@ -333,10 +334,7 @@ func (lv *level) assign() {
 		for i := 0; i < np; i++ {
 			p := lv.parents.at(i)
 			dest := schema.FieldAt(p, m.Dest)
-			j := int32(-1)
-			if lv.pg != nil && lv.pg[i] >= 0 && lv.first != nil {
-				j = lv.first[lv.pg[i]]
-			}
+			j := lv.row(i)
 			switch {
 			case j >= 0 && m.DestShape == relmeta.DestPtr:
 				dest.Set(lv.rows.at(int(j)).Addr())
@@ -354,12 +352,15 @@ func (lv *level) assign() {
 			}
 		}
 	}
-	if m.Chaperone != nil {
-		for i := 0; i < np; i++ {
-			p := lv.parents.at(i)
-			adopt(m, schema.FieldAt(p, m.Dest), p.Addr())
-		}
+}
+
+// row returns the index in rows of the row that parent i of a to-one
+// level gets, -1 if none.
+func (lv *level) row(i int) int32 {
+	if lv.pg == nil || lv.first == nil || lv.pg[i] < 0 {
+		return -1
 	}
+	return lv.first[lv.pg[i]]
 }
 
 var mapStringAny = reflect.TypeFor[map[string]any]()

@@ -71,6 +71,15 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 	for _, lv := range levels {
 		lv.assign()
 	}
+	var at []placed
+	for _, lv := range levels {
+		if lv.n.chaperoned() {
+			if at == nil {
+				at = everyParent(ps)
+			}
+			lv.adoptAll(at)
+		}
+	}
 	return nil
 }
 

@@ -65,39 +65,63 @@ func MissingPaths(ctx context.Context, ex sqlt.Executor, parents any, paths ...s
 
 // runMissing fetches every level first and assigns them afterwards,
 // deepest first (as run does: a to-one value copied into its parent
-// carries its own relations).
+// carries its own relations), then sets the back-references where the
+// values ended up.
 func runMissing(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roots []*node) error {
 	ps, err := prepare(ctx, ex, parents, t, roots)
 	if err != nil || ps.len() == 0 || len(roots) == 0 {
 		return err
 	}
-	var levels []*level
-	for _, n := range roots {
-		if levels, err = missing(ctx, ex, n, ps, levels); err != nil {
+	visits := make([]*visit, len(roots))
+	for i, n := range roots {
+		if visits[i], err = missing(ctx, ex, n, ps); err != nil {
 			return err
 		}
 	}
-	for i := len(levels) - 1; i >= 0; i-- {
-		levels[i].assign()
+	for _, v := range visits {
+		v.assign()
+	}
+	var at []placed
+	for _, v := range visits {
+		if v.n.chaperoned() {
+			if at == nil {
+				at = everyParent(ps)
+			}
+			v.adoptAll(at)
+		}
 	}
 	return nil
 }
 
+// visit is one node of a Missing over one set of parents ps: the level
+// read for the parents that had not loaded it, and the visits of its
+// children over the values of all of them.
+type visit struct {
+	n     *node
+	lv    *level          // nil: every parent had loaded n
+	todo  []int32         // ps index → index in lv's parents; -1: loaded already
+	old   []reflect.Value // the values loaded before, in place: the first parents below
+	below []*visit
+}
+
 // missing fetches n (without its subtree) for the parents of ps that have
-// not loaded it, then its children for the values of all of them; it
-// appends the levels to levels, each after the level its parents come from.
-func missing(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet, levels []*level) ([]*level, error) {
+// not loaded it, then its children for the values of all of them.
+func missing(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*visit, error) {
 	m := n.m
-	var todo, below []reflect.Value
+	v := &visit{n: n, todo: make([]int32, ps.len())}
+	var todo []reflect.Value
 	for i := 0; i < ps.len(); i++ {
 		p := ps.at(i)
 		dest := schema.FieldAt(p, m.Dest)
+		v.todo[i] = -1
 		if !isLoaded(m, dest) {
+			v.todo[i] = int32(len(todo))
 			todo = append(todo, p)
 		} else if len(n.children) > 0 {
-			below = loadedValues(below, m, dest)
+			v.old = loadedValues(v.old, m, dest)
 		}
 	}
+	below := v.old[:len(v.old):len(v.old)]
 	if len(todo) > 0 {
 		level := *n
 		level.children = nil // the rows read now are loaded below, with the others
@@ -105,23 +129,67 @@ func missing(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet, level
 		if err != nil {
 			return nil, err
 		}
-		levels = append(levels, lv)
+		v.lv = lv
 		rows := lv.rowSet()
 		for i := 0; i < rows.len(); i++ {
 			below = append(below, rows.at(i))
 		}
 	}
 	if len(below) == 0 {
-		return levels, nil
+		return v, nil
 	}
 	next := pointers(m.Related.Type, below)
 	for _, c := range n.children {
-		var err error
-		if levels, err = missing(ctx, ex, c, next, levels); err != nil {
+		cv, err := missing(ctx, ex, c, next)
+		if err != nil {
 			return nil, err
 		}
+		v.below = append(v.below, cv)
 	}
-	return levels, nil
+	return v, nil
+}
+
+// assign assigns the levels of v, deepest first.
+func (v *visit) assign() {
+	for _, b := range v.below {
+		b.assign()
+	}
+	if v.lv != nil {
+		v.lv.assign()
+	}
+}
+
+// adoptAll is level.adoptAll for a Missing: at is where the parents of v
+// ended up. Only the values read now get back-references; the parents
+// below are the values loaded before (in place), then the rows read.
+func (v *visit) adoptAll(at []placed) {
+	var mine []placed // where lv's parents ended up
+	if v.lv != nil {
+		for _, p := range at {
+			if k := v.todo[p.i]; k >= 0 {
+				mine = append(mine, placed{p.v, k})
+			}
+		}
+		v.lv.adopt(mine)
+	}
+	var next []placed
+	for _, b := range v.below {
+		if !b.n.chaperoned() {
+			continue
+		}
+		if next == nil {
+			next = make([]placed, len(v.old))
+			for i, o := range v.old {
+				next[i] = placed{o, int32(i)}
+			}
+			if v.lv != nil {
+				for _, r := range v.lv.placedRows(mine) {
+					next = append(next, placed{r.v, r.i + int32(len(v.old))})
+				}
+			}
+		}
+		b.adoptAll(next)
+	}
 }
 
 // isLoaded is the rule of "loaded" (CONTRACT-ELOQUENT DECISION 20.1): a

@@ -113,8 +113,9 @@
 // Every Comment the relation yields then has its Post field pointing at
 // the parent it was read for, with no statement added: in load.With and
 // load.Missing (the pointer into the caller's slice: &posts[i] for a
-// []Post, the element for a []*Post, a nested level's parent where its
-// parent's slice holds it), in query.GetOne, query.GetMany and the reads
+// []Post, the element for a []*Post, a nested level's parent where the
+// level above holds it: in its slice, behind its pointer or in its value
+// field), in query.GetOne, query.GetMany and the reads
 // of query.Related (the parent pointer passed in), in the rows written
 // through query.Related (Create, Save, FirstOrNew, …), and in WithDefault
 // values. [HasManyRelation.ChaperoneFunc] calls a function of the child
@@ -140,9 +141,7 @@
 // Two caveats. Appending to the parents slice after loading may move it,
 // leaving the children pointing at the old array: load into the slice
 // you keep. Parents that share a key share their children, whose
-// back-reference is the last such parent; and a nested level below a
-// to-one value field (C, not *C) points at the row read, not at the copy
-// stored in the field.
+// back-reference is the last such parent.
 //
 // # Touching owners
 //

@@ -93,6 +93,10 @@ type Comment struct {
 	PostID int64  `db:"post_id" json:"post_id"`
 	Body   string `db:"body" json:"body"`
 	Votes  int64  `db:"votes" json:"votes"`
+	// Post points back at the post the comment was loaded for
+	// (PostComments' chaperone). json:"-": post → comments → post is a
+	// cycle, which encoding/json refuses.
+	Post *Post `db:"-" json:"-"`
 }
 
 // Video has reactions, as posts do: the reactions table holds both, told
@@ -130,8 +134,13 @@ var (
 	UserPhone = rel.HasOne[User, Phone]()
 	UserPosts = rel.HasMany[User, Post]()
 	// PostAuthor falls back to a "Guest Author" for anonymous posts.
-	PostAuthor   = rel.BelongsTo[Post, User]().WithDefault(User{Name: "Guest Author"}).Named("author")
-	PostComments = rel.HasMany[Post, Comment]()
+	PostAuthor = rel.BelongsTo[Post, User]().WithDefault(User{Name: "Guest Author"}).Named("author")
+	// CommentPost is the comment's post. Touches: writing a comment sets
+	// its post's updated_at, in the same transaction.
+	CommentPost = rel.BelongsTo[Comment, Post]().Touches()
+	// PostComments sets each comment's Post to the post it was read for
+	// (its chaperone): no statement added.
+	PostComments = rel.HasMany[Post, Comment]().Chaperone(CommentPost)
 	// Named (or Field) ends a declaration with options, so that its name
 	// ("tags" in a string path) finds the relation with them.
 	PostTags = rel.BelongsToMany[Post, Tag]().WithPivot("position").OrderByPivot("position").Named("tags")
@@ -186,6 +195,19 @@ func (l *sqlLog) hook(_ context.Context, q sqlt.QueryEnd) {
 		line += "  -- error: " + q.Err.Error()
 	}
 	l.lines = append(l.lines, line)
+}
+
+// txLog adds the transaction boundaries to a sqlLog (a sqlt.TxHook that
+// logs no statement itself).
+type txLog struct{ *sqlLog }
+
+func (txLog) BeforeQuery(ctx context.Context, _ sqlt.QueryStart) context.Context { return ctx }
+func (txLog) AfterQuery(context.Context, sqlt.QueryEnd)                          {}
+func (txLog) BeforeTx(ctx context.Context, _ sqlt.TxStart) context.Context       { return ctx }
+func (t txLog) AfterTx(_ context.Context, e sqlt.TxEnd) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lines = append(t.lines, string(e.Op))
 }
 
 func (l *sqlLog) take() []string {
@@ -312,6 +334,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	if err := morph(ctx, db, d); err != nil {
+		return err
+	}
+	if err := owners(ctx, db, d); err != nil {
 		return err
 	}
 	badInput(ctx, db, d)
@@ -445,7 +470,8 @@ func related(ctx context.Context, db *sqlt.DB, d *demo) error {
 	c := Comment{Body: "Written through the relation", Votes: 1}
 	post := posts[0]
 	err = query.Related(PostComments, &post).Insert(ctx, db, &c)
-	d.show(`query.Related(PostComments, &post).Insert(ctx, db, &Comment{Body: "Written through the relation"})  // sets post_id`, c, err)
+	d.show(`query.Related(PostComments, &post).Insert(ctx, db, &Comment{Body: "Written through the relation"})
+  // sets post_id and c.Post (PostComments' chaperone); CommentPost.Touches() updates the post's updated_at`, c, err)
 	return err
 }
 
@@ -746,7 +772,8 @@ func graph(ctx context.Context, db *sqlt.DB, d *demo) error {
 	post.Comments = append(post.Comments, Comment{Body: "First!"}, Comment{Body: "Second"})
 	err = query.Push(ctx, db, &post, PostComments)
 	d.show(`post.Comments = append(post.Comments, Comment{Body: "First!"}, Comment{Body: "Second"})
-  query.Push(ctx, db, &post, PostComments)  // saves the post, then each comment with post_id set, in one transaction`, post.Comments, err)
+  query.Push(ctx, db, &post, PostComments)  // saves the post, then each comment with post_id set, in one transaction
+  // (each comment's insert touches the post: CommentPost.Touches())`, post.Comments, err)
 	return err
 }
 
@@ -928,4 +955,56 @@ func morph(ctx context.Context, db *sqlt.DB, d *demo) error {
 		return fmt.Errorf("post reactions: got %d, want 1 (the video's must not show)", len(posts[0].Reactions))
 	}
 	return nil
+}
+
+// owners shows the two sides of CommentPost: PostComments' chaperone
+// points every comment loaded back at its post, and Touches makes writing
+// a comment update its post's updated_at.
+func owners(ctx context.Context, db *sqlt.DB, d *demo) error {
+	d.section("Owners: Chaperone, Touches, WithoutTouching")
+
+	posts, err := query.From[Post]().WhereIn("title", "Hello, relkit", "Generics and relations").OrderBy("id").Get(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	err = load.With(ctx, db, posts, PostComments)
+	var back []map[string]any
+	for i := range posts {
+		for _, c := range posts[i].Comments {
+			if c.Post != &posts[i] {
+				return fmt.Errorf("comment %d: Post does not point at its parent", c.ID)
+			}
+			back = append(back, map[string]any{"comment": c.Body, "post": c.Post.Title, "is_the_parent": c.Post == &posts[i]})
+		}
+	}
+	d.show(`load.With(ctx, db, posts, PostComments)  // PostComments = rel.HasMany[Post, Comment]().Chaperone(CommentPost)
+  // each comment's Post is &posts[i], with no statement added; Post is tagged json:"-":
+  // post → comments → post is a cycle, which encoding/json refuses`, back, err)
+	if err != nil {
+		return err
+	}
+
+	hello := &posts[0]
+	tx := db.WithHook(txLog{d.log}) // the log shows the transaction too
+	c := Comment{PostID: hello.ID, Body: "Touching"}
+	err = query.From[Comment]().Insert(ctx, tx, &c)
+	d.show(`query.From[Comment]().Insert(ctx, db, &Comment{PostID: hello.ID, Body: "Touching"})
+  // CommentPost = rel.BelongsTo[Comment, Post]().Touches(): the insert and the post's updated_at, in one transaction`, c.ID, err)
+	if err != nil {
+		return err
+	}
+	touched, err := query.From[Post]().Find(ctx, db, hello.ID)
+	d.show(`query.From[Post]().Find(ctx, db, hello.ID)  // updated_at moved`, map[string]any{"updated_at_moved": touched.UpdatedAt.After(hello.UpdatedAt)}, err)
+	if err != nil {
+		return err
+	}
+	if !touched.UpdatedAt.After(hello.UpdatedAt) {
+		return fmt.Errorf("post %d: updated_at not touched", hello.ID)
+	}
+
+	c = Comment{PostID: hello.ID, Body: "Not touching"}
+	err = query.From[Comment]().Insert(query.WithoutTouching(ctx), tx, &c)
+	d.show(`query.From[Comment]().Insert(query.WithoutTouching(ctx), db, &Comment{PostID: hello.ID, Body: "Not touching"})  // the insert alone`, c.ID, err)
+	return err
 }

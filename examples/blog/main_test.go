@@ -35,8 +35,8 @@ func TestDemoRuns(t *testing.T) {
 	require.NoError(t, run(context.Background()))
 }
 
-// The eager-loading, aggregate, existence, graph and Eloquent sections have
-// no N+1.
+// The eager-loading, aggregate, existence, graph, Eloquent and owners
+// sections have no N+1.
 func TestDemoEagerSectionsHaveNoNPlusOne(t *testing.T) {
 	db, d := seeded(t)
 	ctx, db := relkittest.NoRepeats(t, db)
@@ -45,6 +45,7 @@ func TestDemoEagerSectionsHaveNoNPlusOne(t *testing.T) {
 	require.NoError(t, existence(ctx, db, d))
 	require.NoError(t, graph(ctx, db, d))
 	require.NoError(t, eloquent(ctx, db, d))
+	require.NoError(t, owners(ctx, db, d))
 }
 
 // The section on single-parent reads reads the phone of two users one at a
