@@ -53,8 +53,9 @@ func (o Owners) test(m *relmeta.Meta, col string) (string, []any) {
 //	update "users" set "updated_at" = ? where "users"."id" in
 //	  (select "posts"."user_id" from "posts" where "posts"."id" = ?)   -- a second hop
 //
-// The relation's Where constraints apply (Laravel's touch runs on the
-// relation query), except on belongsToMany, whose touch selects the
+// The relation's conditions apply (Laravel's touch runs on the relation
+// query): a morphOne/morphMany's type condition and its Where
+// constraints, except on belongsToMany, whose touch selects the
 // related keys through the pivot rows and its pivot filters only.
 func Touch(m *relmeta.Meta, column string, at time.Time, from Owners) (string, []any, Owners, error) {
 	var conds And
@@ -74,7 +75,7 @@ func Touch(m *relmeta.Meta, column string, at time.Time, from Owners) (string, [
 		conds = And{sq.Expr(s+")", args...)}
 	case relmeta.KindBelongsTo, relmeta.KindHasOne, relmeta.KindHasMany:
 		s, args := from.test(m, sqltext.Qualified(m.Related.Table, m.RelatedKeyColumn()))
-		conds = append(And{sq.Expr(s, args...)}, m.Wheres...)
+		conds = append(And{sq.Expr(s, args...)}, Conds(m, m.Related.Table)...)
 	default:
 		return "", nil, Owners{}, fmt.Errorf("touch %s: %w", m.Kind, ErrUnsupported)
 	}
