@@ -423,8 +423,9 @@ type tcMark struct {
 func (tcMark) TableName() string { return "tc_marks" }
 
 var (
-	tcPostMarks = rel.MorphMany[tcPost, tcMark]("markable")
-	tcUserMark  = rel.MorphOne[tcUser, tcMark]("markable")
+	tcPostMarks      = rel.MorphMany[tcPost, tcMark]("markable")
+	tcUserMark       = rel.MorphOne[tcUser, tcMark]("markable")
+	tcPostLatestNote = rel.HasOne[tcPost, tcNote]("post_id").LatestOfMany()
 )
 
 // The explicit touch of a morphOne/morphMany carries the type condition,
@@ -447,5 +448,25 @@ func TestTouchMorphRelationKeepsToItsType(t *testing.T) {
 		for _, m := range ms {
 			assert.False(t, m.UpdatedAt.Equal(tcOld), "mark %d", m.ID)
 		}
+	})
+}
+
+// The explicit touch of a one-of-many relation updates the chosen row
+// only, as the relation reads it (Laravel's touch runs on the relation
+// query, joins included).
+func TestTouchOneOfManyTouchesTheChosenRow(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		createTouchTables(t, db)
+		db.MustExec(t, `insert into tc_notes (post_id, updated_at) values (1, '2000-01-01 00:00:00'), (1, '2000-01-01 00:00:00'), (2, '2000-01-01 00:00:00')`)
+		ctx := context.Background()
+		n, err := query.Touch(ctx, db, tcPostLatestNote, &tcPost{ID: 1})
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n, "post 1's latest note only")
+		ns, err := query.From[tcNote]().OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, ns, 3)
+		assert.True(t, ns[0].UpdatedAt.Equal(tcOld), "note 1 is not the latest")
+		assert.False(t, ns[1].UpdatedAt.Equal(tcOld), "note 2 is")
+		assert.True(t, ns[2].UpdatedAt.Equal(tcOld), "post 2's note")
 	})
 }
