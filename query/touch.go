@@ -41,7 +41,9 @@ func WithoutTouchingOn[T any](ctx context.Context) context.Context {
 //	update "comments" set "updated_at" = ? where "comments"."post_id" = ?   -- hasOne, hasMany
 //	update "roles" set "updated_at" = ? where "roles"."id" in (select "role_user"."role_id" from "role_user" where "role_user"."user_id" = ?)
 //
-// The relation's constraints apply (its pivot filters on belongsToMany).
+// The relation's constraints apply (its pivot filters on belongsToMany),
+// as does a morph relation's type condition; a one-of-many relation
+// touches the chosen row only.
 // A NULL key on parent (a belongsTo with no owner, an unsaved parent)
 // returns 0 and runs no statement, as does a context from
 // [WithoutTouching] or WithoutTouchingOn[C]. Touch is not transitive (as

@@ -410,3 +410,63 @@ func TestTouchBadInput(t *testing.T) {
 		assert.Zero(t, db.Counter.Count())
 	})
 }
+
+// tcMark belongs to a post or a user (a polymorphic pair): posts and users
+// share ids, so a touch missing the type condition shows.
+type tcMark struct {
+	ID           int64     `db:"id"`
+	MarkableType string    `db:"markable_type"`
+	MarkableID   int64     `db:"markable_id"`
+	UpdatedAt    time.Time `db:"updated_at"`
+}
+
+func (tcMark) TableName() string { return "tc_marks" }
+
+var (
+	tcPostMarks      = rel.MorphMany[tcPost, tcMark]("markable")
+	tcUserMark       = rel.MorphOne[tcUser, tcMark]("markable")
+	tcPostLatestNote = rel.HasOne[tcPost, tcNote]("post_id").LatestOfMany()
+)
+
+// The explicit touch of a morphOne/morphMany carries the type condition,
+// as every statement of the relation does (CONTRACT-ELOQUENT §17, §19):
+// touching post 1's marks leaves user 1's alone.
+func TestTouchMorphRelationKeepsToItsType(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		createTouchTables(t, db)
+		db.MustExec(t, `create table tc_marks (id {{pk}}, markable_type text not null, markable_id bigint not null, updated_at timestamp not null)`,
+			`insert into tc_marks (markable_type, markable_id, updated_at) values ('tc_posts', 1, '2000-01-01 00:00:00'), ('tc_users', 1, '2000-01-01 00:00:00'), ('tc_posts', 1, '2000-01-01 00:00:00')`)
+		ctx := context.Background()
+		n, err := query.Touch(ctx, db, tcPostMarks, &tcPost{ID: 1})
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), n, "post 1's two marks, not user 1's")
+		n, err = query.Touch(ctx, db, tcUserMark, &tcUser{ID: 1})
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n, "user 1's mark")
+		ms, err := query.From[tcMark]().OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		for _, m := range ms {
+			assert.False(t, m.UpdatedAt.Equal(tcOld), "mark %d", m.ID)
+		}
+	})
+}
+
+// The explicit touch of a one-of-many relation updates the chosen row
+// only, as the relation reads it (Laravel's touch runs on the relation
+// query, joins included).
+func TestTouchOneOfManyTouchesTheChosenRow(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		createTouchTables(t, db)
+		db.MustExec(t, `insert into tc_notes (post_id, updated_at) values (1, '2000-01-01 00:00:00'), (1, '2000-01-01 00:00:00'), (2, '2000-01-01 00:00:00')`)
+		ctx := context.Background()
+		n, err := query.Touch(ctx, db, tcPostLatestNote, &tcPost{ID: 1})
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n, "post 1's latest note only")
+		ns, err := query.From[tcNote]().OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, ns, 3)
+		assert.True(t, ns[0].UpdatedAt.Equal(tcOld), "note 1 is not the latest")
+		assert.False(t, ns[1].UpdatedAt.Equal(tcOld), "note 2 is")
+		assert.True(t, ns[2].UpdatedAt.Equal(tcOld), "post 2's note")
+	})
+}

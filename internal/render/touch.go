@@ -53,9 +53,12 @@ func (o Owners) test(m *relmeta.Meta, col string) (string, []any) {
 //	update "users" set "updated_at" = ? where "users"."id" in
 //	  (select "posts"."user_id" from "posts" where "posts"."id" = ?)   -- a second hop
 //
-// The relation's Where constraints apply (Laravel's touch runs on the
-// relation query), except on belongsToMany, whose touch selects the
-// related keys through the pivot rows and its pivot filters only.
+// The relation's conditions apply (Laravel's touch runs on the relation
+// query): a morphOne/morphMany's type condition and its Where
+// constraints, except on belongsToMany, whose touch selects the
+// related keys through the pivot rows and its pivot filters only. A
+// one-of-many relation updates the chosen rows only: its primary key in
+// the relation's read (Level) of their keys.
 func Touch(m *relmeta.Meta, column string, at time.Time, from Owners) (string, []any, Owners, error) {
 	var conds And
 	switch m.Kind {
@@ -74,7 +77,19 @@ func Touch(m *relmeta.Meta, column string, at time.Time, from Owners) (string, [
 		conds = And{sq.Expr(s+")", args...)}
 	case relmeta.KindBelongsTo, relmeta.KindHasOne, relmeta.KindHasMany:
 		s, args := from.test(m, sqltext.Qualified(m.Related.Table, m.RelatedKeyColumn()))
-		conds = append(And{sq.Expr(s, args...)}, m.Wheres...)
+		if m.OfMany != nil {
+			// The chosen rows only: their keys, as the relation reads them.
+			pk := sqltext.Qualified(m.Related.Table, m.Related.PK.Column)
+			lv := Level(m, false, sq.Expr(s, args...))
+			lv.Columns = []string{pk}
+			sub, sargs, err := lv.ToSql()
+			if err != nil {
+				return "", nil, Owners{}, err
+			}
+			conds = And{sq.Expr(pk+" in ("+sub+")", sargs...)}
+			break
+		}
+		conds = append(And{sq.Expr(s, args...)}, Conds(m, m.Related.Table)...)
 	default:
 		return "", nil, Owners{}, fmt.Errorf("touch %s: %w", m.Kind, ErrUnsupported)
 	}
