@@ -23,7 +23,8 @@ func With(ctx context.Context, t *Tag) context.Context {
 	return context.WithValue(ctx, key{}, t)
 }
 
-// From returns the tag ctx carries, or nil; nil too under Write.
+// From returns the tag ctx carries, or nil. Callers check Writing
+// first: the statements of a write are not relation reads.
 func From(ctx context.Context) *Tag {
 	t, _ := ctx.Value(key{}).(*Tag)
 	return t
