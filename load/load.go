@@ -61,7 +61,16 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 		return err
 	}
 	levels := make([]*level, 0, len(roots))
+	var morphs []func()
 	for _, n := range roots {
+		if isMorph(n) {
+			write, err := fetchMorph(ctx, ex, n, ps)
+			if err != nil {
+				return err
+			}
+			morphs = append(morphs, write)
+			continue
+		}
 		lv, err := fetch(ctx, ex, n, ps)
 		if err != nil {
 			return err
@@ -70,6 +79,9 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 	}
 	for _, lv := range levels {
 		lv.assign()
+	}
+	for _, write := range morphs {
+		write()
 	}
 	return nil
 }
@@ -98,6 +110,12 @@ func prepare(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type,
 // (render.CheckPerParent).
 func ready(d sqlt.Dialect, nodes []*node) error {
 	for _, n := range nodes {
+		if isMorph(n) {
+			if err := readyMorph(d, n); err != nil {
+				return err
+			}
+			continue
+		}
 		var pivot *relmeta.Meta
 		if n.m.Kind == relmeta.KindBelongsToMany {
 			pivot = n.m

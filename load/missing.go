@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -73,6 +74,9 @@ func runMissing(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Ty
 	}
 	var levels []*level
 	for _, n := range roots {
+		if isMorph(n) {
+			return fmt.Errorf("load missing %s: morphTo is not supported by Missing (use With): %w", n.path, errors.ErrUnsupported)
+		}
 		if levels, err = missing(ctx, ex, n, ps, levels); err != nil {
 			return err
 		}

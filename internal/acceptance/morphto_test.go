@@ -1,0 +1,159 @@
+package acceptance_test
+
+// morphTo (CONTRACT-ELOQUENT §17), after Laravel's EloquentMorphToTest and
+// EloquentMorphEagerLoadingTest: comments pointing at posts, videos and
+// other comments, which share ids.
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	sq "github.com/Masterminds/squirrel"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	mo "github.com/relkit/relkit/internal/fixture/morph"
+	"github.com/relkit/relkit/internal/testdb"
+	"github.com/relkit/relkit/load"
+	"github.com/relkit/relkit/query"
+	"github.com/relkit/relkit/rel"
+)
+
+func commentsByID(t *testing.T, ctx context.Context, db *testdb.DB) []mo.Comment {
+	cs, err := query.From[mo.Comment]().OrderBy("id").Get(ctx, db)
+	require.NoError(t, err)
+	return cs
+}
+
+// Laravel: EloquentMorphEagerLoadingTest (testWithMorphLoading),
+// EloquentMorphToTest.
+func TestMorphToEager(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		mo.Seed(t, db)
+		cs := commentsByID(t, ctx, db)
+
+		db.Counter.Reset()
+		require.NoError(t, load.With(ctx, db, cs, mo.CommentCommentable))
+		require.Equal(t, 3, db.Counter.Count(), "one statement per type present")
+		assert.Contains(t, stmt(db, 0), `select "posts"."id", "posts"."title", "posts"."updated_at" from "posts" where "posts"."id" `)
+		assert.Contains(t, stmt(db, 1), ` from "videos" where "videos"."id" `, "in order of first appearance")
+		assert.Contains(t, stmt(db, 2), ` from "comments" where "comments"."id" `)
+		for _, c := range cs {
+			switch c.CommentableType {
+			case "post":
+				require.NotNil(t, c.Post, c.Body)
+				assert.Equal(t, c.CommentableID, c.Post.ID)
+				assert.Nil(t, c.Video)
+				assert.Nil(t, c.Parent)
+			case "video":
+				require.NotNil(t, c.Video, c.Body)
+				assert.Equal(t, "First video", c.Video.Title, "video 1, not post 1")
+				assert.Nil(t, c.Post)
+			case "comments":
+				require.NotNil(t, c.Parent, c.Body)
+				assert.Equal(t, "p1a", c.Parent.Body)
+				assert.Nil(t, c.Post)
+			}
+		}
+
+		// The interface destination (DECISION 17.3).
+		cs = commentsByID(t, ctx, db)
+		require.NoError(t, load.With(ctx, db, cs, mo.CommentTarget))
+		require.IsType(t, &mo.Post{}, cs[0].Target)
+		assert.Equal(t, "First post", cs[0].Target.(*mo.Post).Title)
+		require.IsType(t, &mo.Video{}, cs[2].Target)
+		assert.Equal(t, "First video", cs[2].Target.(*mo.Video).Title)
+		require.IsType(t, &mo.Comment{}, cs[4].Target)
+		assert.Nil(t, cs[0].Post, "the typed fields are left alone")
+
+		// By name, through the registry.
+		cs = commentsByID(t, ctx, db)
+		require.NoError(t, load.Paths(ctx, db, cs, "commentable"))
+		require.NotNil(t, cs[3].Post)
+		assert.Equal(t, "Second post", cs[3].Post.Title)
+
+		// Where applies to every target's statement.
+		cs = commentsByID(t, ctx, db)[:4]
+		db.Counter.Reset()
+		require.NoError(t, load.With(ctx, db, cs, mo.CommentCommentable.Where(sq.Eq{"title": "First video"})))
+		require.Equal(t, 2, db.Counter.Count())
+		assert.Contains(t, stmt(db, 0), ` from "posts" where title = ? and "posts"."id" `)
+		assert.Nil(t, cs[0].Post, "filtered out")
+		require.NotNil(t, cs[2].Video)
+
+		// A missing target leaves nil; a load replaces what was loaded.
+		db.MustExec(t, `delete from videos where id = 1`)
+		require.NoError(t, load.With(ctx, db, cs, mo.CommentCommentable))
+		assert.Nil(t, cs[2].Video)
+		require.NotNil(t, cs[0].Post)
+	})
+}
+
+// Laravel: MorphTo::buildDictionary skips empty types; an unknown type
+// fails (DECISION 17.5) and writes nothing.
+func TestMorphToEagerEdges(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		mo.Seed(t, db)
+		db.MustExec(t, `insert into comments (commentable_type, commentable_id, body) values ('', 1, 'orphan')`)
+		cs, err := query.From[mo.Comment]().Where(sq.Eq{"body": "orphan"}).Get(ctx, db)
+		require.NoError(t, err)
+		db.Counter.Reset()
+		require.NoError(t, load.With(ctx, db, cs, mo.CommentCommentable))
+		assert.Equal(t, 0, db.Counter.Count(), "an empty type: no statement")
+		assert.Nil(t, cs[0].Post)
+
+		db.MustExec(t, `insert into comments (commentable_type, commentable_id, body) values ('photo', 1, 'stray')`)
+		cs = commentsByID(t, ctx, db)
+		db.Counter.Reset()
+		err = load.With(ctx, db, cs, mo.CommentCommentable)
+		require.ErrorIs(t, err, rel.ErrUnknownMorphType)
+		var ue *rel.UnknownMorphTypeError
+		require.True(t, errors.As(err, &ue))
+		assert.Equal(t, rel.UnknownMorphTypeError{Relation: "Comment.commentable", Type: "photo"}, *ue)
+		assert.Equal(t, 0, db.Counter.Count(), "refused before any statement")
+		for _, c := range cs {
+			assert.Nil(t, c.Post)
+			assert.Nil(t, c.Video)
+		}
+	})
+}
+
+// Note is a morphTo with nullable columns, in other columns.
+type Note struct {
+	ID       int64     `db:"id"`
+	KindOf   *string   `db:"about_kind"`
+	About    *int64    `db:"about_ref"`
+	Post     mo.Post   `db:"-"`
+	Video    *mo.Video `db:"-"`
+	Subjects []mo.Tag  `db:"-"`
+}
+
+func (Note) TableName() string { return "notes" }
+
+var NoteAbout = rel.MorphTo[Note]("about", rel.Target[mo.Post](), rel.Target[mo.Video]()).Columns("about_kind", "about_ref").Named("about")
+
+func TestMorphToNullColumns(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		mo.Seed(t, db)
+		db.MustExec(t, `create table notes (id {{pk}}, about_kind text, about_ref bigint)`,
+			`insert into notes (about_kind, about_ref) values ('post', 2), ('video', null), (null, 1), ('video', 1)`)
+		ns, err := query.From[Note]().OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		db.Counter.Reset()
+		require.NoError(t, load.With(ctx, db, ns, NoteAbout))
+		require.Equal(t, 2, db.Counter.Count())
+		assert.Equal(t, "Second post", ns[0].Post.Title, "a value destination")
+		assert.Nil(t, ns[1].Video, "a NULL id")
+		assert.Zero(t, ns[2].Post, "a NULL type")
+		require.NotNil(t, ns[3].Video)
+		assert.Equal(t, int64(1), ns[3].Video.ID)
+		assert.Contains(t, stmt(db, 1), ` from "videos" where "videos"."id" `)
+		if db.Name != "postgres" {
+			assert.Contains(t, stmt(db, 1), `"videos"."id" in (?)`, "the NULL id is not sent")
+		}
+	})
+}
