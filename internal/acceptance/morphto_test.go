@@ -13,14 +13,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/relkit/relkit/agg"
 	mo "github.com/relkit/relkit/internal/fixture/morph"
 	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/load"
 	"github.com/relkit/relkit/query"
 	"github.com/relkit/relkit/rel"
+	"github.com/relkit/relkit/sqlt"
 )
 
-func commentsByID(t *testing.T, ctx context.Context, db *testdb.DB) []mo.Comment {
+func commentsByID(t *testing.T, ctx context.Context, db sqlt.Executor) []mo.Comment {
 	cs, err := query.From[mo.Comment]().OrderBy("id").Get(ctx, db)
 	require.NoError(t, err)
 	return cs
@@ -155,5 +157,100 @@ func TestMorphToNullColumns(t *testing.T) {
 		if db.Name != "postgres" {
 			assert.Contains(t, stmt(db, 1), `"videos"."id" in (?)`, "the NULL id is not sent")
 		}
+	})
+}
+
+// A morphTo found by name is refused where one related table is needed.
+func TestMorphToByNameElsewhere(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		mo.Seed(t, db)
+		_, err := query.From[mo.Comment]().Where(query.PathOf[mo.Comment]("commentable").Has()).Get(ctx, db)
+		assert.ErrorIs(t, err, rel.ErrBadRelation)
+		cs := commentsByID(t, ctx, db)
+		assert.ErrorIs(t, agg.Load(ctx, db, cs, agg.CountOf[mo.Comment]("commentable")), rel.ErrBadRelation)
+		assert.ErrorIs(t, load.Paths(ctx, db, cs, "commentable.comments"), rel.ErrBadRelation)
+		assert.ErrorIs(t, load.Missing(ctx, db, cs, mo.CommentCommentable), errors.ErrUnsupported)
+	})
+}
+
+// Laravel: EloquentMorphToTest (testMorphToRelation…, associate and
+// dissociate), MorphTo::getResults.
+func TestMorphToLazy(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		mo.Seed(t, db)
+		cs := commentsByID(t, ctx, db)
+
+		db.Counter.Reset()
+		got, err := query.GetMorph(ctx, db, mo.CommentCommentable, &cs[2])
+		require.NoError(t, err)
+		require.IsType(t, &mo.Video{}, got)
+		assert.Equal(t, "First video", got.(*mo.Video).Title, "video 1, not post 1")
+		require.Equal(t, 1, db.Counter.Count())
+		assert.Contains(t, stmt(db, 0), ` from "videos" where "videos"."id" = ? limit 1`)
+		got, err = query.GetMorph(ctx, db, mo.CommentCommentable, &cs[4])
+		require.NoError(t, err)
+		assert.Equal(t, "p1a", got.(*mo.Comment).Body, "a self target")
+		got, err = query.GetMorph(ctx, db, mo.CommentCommentable.Where(sq.Eq{"title": "nope"}), &cs[0])
+		require.NoError(t, err)
+		assert.Nil(t, got, "filtered out: nil")
+
+		// Empty type, unknown type: no statement.
+		db.Counter.Reset()
+		got, err = query.GetMorph(ctx, db, mo.CommentCommentable, &mo.Comment{CommentableID: 1})
+		require.NoError(t, err)
+		assert.Nil(t, got)
+		_, err = query.GetMorph(ctx, db, mo.CommentCommentable, &mo.Comment{CommentableType: "photo", CommentableID: 1})
+		require.ErrorIs(t, err, rel.ErrUnknownMorphType)
+		assert.Equal(t, 0, db.Counter.Count())
+		ns := []Note{{KindOf: ptr("video")}}
+		got, err = query.GetMorph(ctx, db, NoteAbout, &ns[0])
+		require.NoError(t, err)
+		assert.Nil(t, got, "a NULL id")
+		assert.Equal(t, 0, db.Counter.Count())
+
+		// Associate, save, read again; dissociate.
+		c := cs[0]
+		v := mo.Video{ID: 2}
+		require.NoError(t, rel.AssociateMorph(mo.CommentCommentable, &c, &v))
+		assert.Equal(t, "video", c.CommentableType)
+		assert.Equal(t, int64(2), c.CommentableID)
+		assert.Same(t, &v, c.Video)
+		assert.Nil(t, c.Post)
+		require.NoError(t, query.From[mo.Comment]().Save(ctx, db, &c))
+		got, err = query.GetMorph(ctx, db, mo.CommentCommentable, &c)
+		require.NoError(t, err)
+		assert.Equal(t, "Second video", got.(*mo.Video).Title)
+		require.NoError(t, mo.CommentCommentable.Dissociate(&c))
+		assert.Equal(t, "", c.CommentableType)
+		assert.Zero(t, c.CommentableID)
+		assert.Nil(t, c.Video)
+		n := Note{KindOf: ptr("post"), About: new(int64)}
+		require.NoError(t, NoteAbout.Dissociate(&n))
+		assert.Nil(t, n.KindOf, "NULL")
+		assert.Nil(t, n.About)
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// A morphTo read per comment is an N+1 the guard reports; post 1 and
+// video 1 are different parents.
+func TestMorphToRepeatGuard(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		mo.Seed(t, db)
+		g := sqlt.NewRepeatGuard(sqlt.RepeatOptions{})
+		ctx, scope := g.Scope(context.Background())
+		gdb := db.DB.WithHook(g)
+		cs := commentsByID(t, ctx, gdb)[:3] // post 1, post 1, video 1
+		for i := range cs {
+			_, err := query.GetMorph(ctx, gdb, mo.CommentCommentable, &cs[i])
+			require.NoError(t, err)
+		}
+		errs := repeatErrs(t, scope.Err())
+		require.Len(t, errs, 1)
+		assert.Equal(t, "Comment.commentable", errs[0].Origin)
+		assert.Len(t, errs[0].Keys, 2, "post 1 and video 1")
 	})
 }

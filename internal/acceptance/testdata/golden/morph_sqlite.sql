@@ -61,3 +61,16 @@ update "taggables" set "note" = ? where "taggables"."taggable_id" = ? and "tagga
 -- morphToMany touch
 update "tags" set "updated_at" = ? where "tags"."id" in (select "taggables"."tag_id" from "taggables" where "taggables"."taggable_id" = ? and "taggables"."taggable_type" = ?);
 
+-- eager morphTo
+select "posts"."id", "posts"."title", "posts"."updated_at" from "posts" where "posts"."id" in (?, ?);
+select "videos"."id", "videos"."title" from "videos" where "videos"."id" in (?);
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where "comments"."id" in (?);
+
+-- eager morphTo with a constraint
+select "posts"."id", "posts"."title", "posts"."updated_at" from "posts" where id > ? and "posts"."id" in (?, ?);
+select "videos"."id", "videos"."title" from "videos" where id > ? and "videos"."id" in (?);
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where id > ? and "comments"."id" in (?);
+
+-- related morphTo
+select "videos"."id", "videos"."title" from "videos" where "videos"."id" = ? limit 1;
+
