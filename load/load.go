@@ -41,7 +41,9 @@ import (
 // any other (as in Laravel, where they are legal keys). A relation whose parent struct has no destination field is an
 // error (rel.ErrNoDestination), as is any malformed spec, before any
 // statement runs. Nothing is written into the parents unless every
-// statement succeeds.
+// statement succeeds. A morphTo (rel.MorphTo) runs one statement per
+// target type present among the parents (see rel.MorphTo); nothing can be
+// nested below it.
 func With[P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, specs ...Of[P]) error {
 	chains := make([][]step, len(specs))
 	for i, s := range specs {
