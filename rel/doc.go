@@ -294,7 +294,10 @@
 // [UnknownMorphTypeError] ([ErrUnknownMorphType]) before any statement.
 // query.GetMorph reads one comment's target (a *Post or *Video, or nil);
 // [AssociateMorph] and MorphToRelation.Dissociate set and clear both
-// columns. A morphTo has no single related type: it is no [Typed]
+// columns; query.WhereHasMorph(CommentCommentable, query.On[Post](fn),
+// query.On[Video](nil)) and its HasMorph, WhereDoesntHaveMorph and
+// query.AllMorphs forms test existence per type. A morphTo has no single
+// related type: it is no [Typed]
 // relation, so query.Has, agg.WithCount and query.GetOne do not take it,
 // and found by name it is refused there (ErrBadRelation). Columns other
 // than name+"_type" and name+"_id" are given with Columns.

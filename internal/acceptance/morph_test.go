@@ -407,6 +407,16 @@ func TestMorphSQLGolden(t *testing.T) {
 				return load.With(ctx, db, comments(), mo.CommentCommentable.Where(sq.Gt{"id": 0}))
 			}},
 			{"related morphTo", func() error { _, err := query.GetMorph(ctx, db, mo.CommentCommentable, &comments()[1]); return err }},
+			{"has morphTo", func() error {
+				_, err := query.From[mo.Comment]().Where(query.WhereHasMorph(mo.CommentCommentable,
+					query.On[mo.Post](func(q *query.Query[mo.Post]) *query.Query[mo.Post] { return q.Where(sq.Eq{"title": "x"}) }),
+					query.On[mo.Comment](nil))).Get(ctx, db)
+				return err
+			}},
+			{"doesnt have morphTo, every target", func() error {
+				_, err := query.From[mo.Comment]().Where(query.WhereDoesntHaveMorph(mo.CommentCommentable, query.AllMorphs)).Get(ctx, db)
+				return err
+			}},
 		})
 	})
 }

@@ -254,3 +254,58 @@ func TestMorphToRepeatGuard(t *testing.T) {
 		assert.Len(t, errs[0].Keys, 2, "post 1 and video 1")
 	})
 }
+
+// Laravel: EloquentWhereHasMorphTest (testWhereHasMorph,
+// testWhereHasMorphWithAlias, testWhereDoesntHaveMorph, testHasMorph with
+// '*', …).
+func TestMorphToExistence(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		mo.Seed(t, db)
+		ids := func(cond sq.Sqlizer) []int64 {
+			t.Helper()
+			cs, err := query.From[mo.Comment]().Where(cond).OrderBy("id").Get(ctx, db)
+			require.NoError(t, err)
+			out := []int64{}
+			for _, c := range cs {
+				out = append(out, c.ID)
+			}
+			return out
+		}
+		first := func(q *query.Query[mo.Post]) *query.Query[mo.Post] { return q.Where(sq.Eq{"title": "First post"}) }
+		r := mo.CommentCommentable
+
+		db.Counter.Reset()
+		assert.Equal(t, []int64{1, 2}, ids(query.WhereHasMorph(r, query.On[mo.Post](first))))
+		assert.Contains(t, stmt(db, 0), `where (("comments"."commentable_type" = ? and exists (select * from "posts" where "comments"."commentable_id" = "posts"."id" and title = ?)))`)
+		assert.Equal(t, []int64{1, 2, 3, 4}, ids(query.WhereHasMorph(r, query.On[mo.Post](nil), query.On[mo.Video](nil))))
+		assert.Equal(t, []int64{1, 2, 3, 4, 5, 6}, ids(query.WhereHasMorph(r, query.AllMorphs)))
+		assert.Equal(t, []int64{5, 6}, ids(query.WhereHasMorph(r, query.On[mo.Comment](nil))), "a self target, aliased")
+		assert.Equal(t, []int64{4}, ids(query.WhereDoesntHaveMorph(r, query.On[mo.Post](first))), "other types never match")
+		assert.Equal(t, []int64{1, 2, 4}, ids(query.HasMorph(r, []query.MorphOn{query.On[mo.Post](nil)}, "=", 1)), "the count form")
+		assert.Empty(t, ids(query.HasMorph(r, nil)), "no branch: false")
+		assert.Len(t, ids(query.WhereDoesntHaveMorph(r)), 6, "no branch: true")
+		db.MustExec(t, `delete from videos where id = 1`)
+		assert.Equal(t, []int64{3}, ids(query.WhereDoesntHaveMorph(r, query.AllMorphs)))
+		// The morphTo's own Where is part of every branch.
+		assert.Equal(t, []int64{4}, ids(query.WhereHasMorph(r.Where(sq.Gt{"id": 1}), query.AllMorphs)))
+
+		_, err := query.From[mo.Comment]().Where(query.WhereHasMorph(r, query.On[mo.Tag](nil))).Get(ctx, db)
+		assert.ErrorIs(t, err, query.ErrBadArgument, "not a target")
+
+		// A NULL type matches a negative test over AllMorphs only.
+		db.MustExec(t, `create table notes (id {{pk}}, about_kind text, about_ref bigint)`,
+			`insert into notes (about_kind, about_ref) values ('post', 2), (null, null), ('video', 9)`)
+		var got []int64
+		ns, err := query.From[Note]().Where(query.WhereDoesntHaveMorph(NoteAbout, query.AllMorphs)).OrderBy("id").Get(ctx, db)
+		require.NoError(t, err)
+		for _, n := range ns {
+			got = append(got, n.ID)
+		}
+		assert.Equal(t, []int64{2, 3}, got)
+		ns, err = query.From[Note]().Where(query.WhereDoesntHaveMorph(NoteAbout, query.On[mo.Video](nil))).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, ns, 1)
+		assert.Equal(t, int64(3), ns[0].ID)
+	})
+}

@@ -77,3 +77,9 @@ select "comments"."id", "comments"."commentable_type", "comments"."commentable_i
 -- related morphTo
 select "videos"."id", "videos"."title" from "videos" where "videos"."id" = $1 limit 1;
 
+-- has morphTo
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where (("comments"."commentable_type" = $1 and exists (select * from "posts" where "comments"."commentable_id" = "posts"."id" and title = $2)) or ("comments"."commentable_type" = $3 and exists (select * from "comments" as "relkit_reserved_0" where "comments"."commentable_id" = "relkit_reserved_0"."id")));
+
+-- doesnt have morphTo, every target
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where (("comments"."commentable_type" = $1 and not exists (select * from "posts" where "comments"."commentable_id" = "posts"."id")) or ("comments"."commentable_type" = $2 and not exists (select * from "videos" where "comments"."commentable_id" = "videos"."id")) or ("comments"."commentable_type" = $3 and not exists (select * from "comments" as "relkit_reserved_0" where "comments"."commentable_id" = "relkit_reserved_0"."id")) or "comments"."commentable_type" is null);
+
