@@ -329,7 +329,9 @@ func Refresh[P any](ctx context.Context, ex sqlt.Executor, model *P, specs ...Of
 		f.Set(mv).Set(f.Get(fv))
 	}
 	for _, n := range roots {
-		schema.FieldAt(mv, n.m.Dest).Set(schema.FieldAt(fv, n.m.Dest))
+		for _, dest := range dests(n.m) {
+			schema.FieldAt(mv, dest).Set(schema.FieldAt(fv, dest))
+		}
 	}
 	return nil
 }

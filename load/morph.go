@@ -106,6 +106,19 @@ func (lv *level) assignMorph(m *relmeta.Meta) {
 	}
 }
 
+// dests are the destination fields a load of m writes: a morphTo's
+// targets' (or its one interface field), else m's.
+func dests(m *relmeta.Meta) [][]int {
+	if m.Kind != relmeta.KindMorphTo || m.Dest != nil {
+		return [][]int{m.Dest}
+	}
+	out := make([][]int, len(m.Targets))
+	for i, t := range m.Targets {
+		out[i] = t.Dest
+	}
+	return out
+}
+
 // errMorphNested refuses a chain that continues below a morphTo, whose
 // rows are of several types.
 var errMorphNested = errors.New("nested relations below a morphTo are not supported (load each target's relations on the loaded targets)")

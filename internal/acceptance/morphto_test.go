@@ -85,6 +85,14 @@ func TestMorphToEager(t *testing.T) {
 		assert.Nil(t, cs[0].Post, "filtered out")
 		require.NotNil(t, cs[2].Video)
 
+		// Refresh reloads the comment and its target.
+		one := mo.Comment{ID: 3, Post: &mo.Post{}, Replies: []mo.Comment{{ID: 9}}}
+		require.NoError(t, load.Refresh(ctx, db, &one, mo.CommentCommentable))
+		assert.Equal(t, "v1a", one.Body)
+		assert.Len(t, one.Replies, 1, "other relations are left as they are")
+		require.NotNil(t, one.Video)
+		assert.Nil(t, one.Post)
+
 		// A missing target leaves nil; a load replaces what was loaded.
 		db.MustExec(t, `delete from videos where id = 1`)
 		require.NoError(t, load.With(ctx, db, cs, mo.CommentCommentable))
