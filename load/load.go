@@ -41,7 +41,9 @@ import (
 // any other (as in Laravel, where they are legal keys). A relation whose parent struct has no destination field is an
 // error (rel.ErrNoDestination), as is any malformed spec, before any
 // statement runs. Nothing is written into the parents unless every
-// statement succeeds.
+// statement succeeds. A morphTo (rel.MorphTo) runs one statement per
+// target type present among the parents (see rel.MorphTo); nothing can be
+// nested below it.
 func With[P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, specs ...Of[P]) error {
 	chains := make([][]step, len(specs))
 	for i, s := range specs {
@@ -61,7 +63,16 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 		return err
 	}
 	levels := make([]*level, 0, len(roots))
+	var morphs []func()
 	for _, n := range roots {
+		if isMorph(n) {
+			write, err := fetchMorph(ctx, ex, n, ps)
+			if err != nil {
+				return err
+			}
+			morphs = append(morphs, write)
+			continue
+		}
 		lv, err := fetch(ctx, ex, n, ps)
 		if err != nil {
 			return err
@@ -79,6 +90,9 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 			}
 			lv.adoptAll(at)
 		}
+	}
+	for _, write := range morphs {
+		write()
 	}
 	return nil
 }
@@ -107,6 +121,12 @@ func prepare(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type,
 // (render.CheckPerParent).
 func ready(d sqlt.Dialect, nodes []*node) error {
 	for _, n := range nodes {
+		if isMorph(n) {
+			if err := readyMorph(d, n); err != nil {
+				return err
+			}
+			continue
+		}
 		var pivot *relmeta.Meta
 		if n.m.Kind == relmeta.KindBelongsToMany {
 			pivot = n.m
@@ -318,7 +338,9 @@ func Refresh[P any](ctx context.Context, ex sqlt.Executor, model *P, specs ...Of
 		f.Set(mv).Set(f.Get(fv))
 	}
 	for _, n := range roots {
-		schema.FieldAt(mv, n.m.Dest).Set(schema.FieldAt(fv, n.m.Dest))
+		for _, dest := range dests(n.m) {
+			schema.FieldAt(mv, dest).Set(schema.FieldAt(fv, dest))
+		}
 	}
 	return nil
 }

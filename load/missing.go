@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -74,6 +75,9 @@ func runMissing(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Ty
 	}
 	visits := make([]*visit, len(roots))
 	for i, n := range roots {
+		if isMorph(n) {
+			return fmt.Errorf("load missing %s: morphTo is not supported by Missing (use With): %w", n.path, errors.ErrUnsupported)
+		}
 		if visits[i], err = missing(ctx, ex, n, ps); err != nil {
 			return err
 		}

@@ -72,12 +72,20 @@ func buildTree(parent reflect.Type, chains [][]step) ([]*node, error) {
 			if st.where != nil {
 				n.where = st.where
 			}
+			if m.Kind == relmeta.KindMorphTo {
+				if i < len(chain)-1 {
+					return nil, fmt.Errorf("load %s: %w: %w", path, errMorphNested, rel.ErrBadRelation)
+				}
+				break
+			}
 			at = m.Related.Type
 			list = &n.children
 		}
 	}
 	for _, n := range roots {
-		n.finish()
+		if !isMorph(n) {
+			n.finish()
+		}
 	}
 	return roots, nil
 }

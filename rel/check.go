@@ -23,6 +23,9 @@ var declared struct {
 	failed    []error
 	seen      map[string]bool
 	ambiguous []*relmeta.Meta
+	// morphTo relations whose default columns are not mapped, until
+	// Columns is derived from them.
+	morphColumns []*relmeta.Meta
 }
 
 // record keeps m's declaration problem, if it has one, for Check.
@@ -94,6 +97,9 @@ func Check(rels ...Relation) error {
 	for _, m := range declared.ambiguous {
 		errs = append(errs, fmt.Errorf("%s: %w", label(m), m.NoDest))
 	}
+	for _, m := range declared.morphColumns {
+		errs = append(errs, fmt.Errorf("%s: %w", label(m), m.Invalid))
+	}
 	declared.Unlock()
 	registry.RLock()
 	for _, t := range registeredTypes() {
@@ -164,6 +170,8 @@ func label(m *relmeta.Meta) string {
 		return "relation"
 	case m.Parent == nil:
 		return fmt.Sprintf("%s relation", m.Kind)
+	case m.Kind == relmeta.KindMorphTo && len(m.Targets) > 0:
+		return m.String()
 	case m.Related == nil:
 		return fmt.Sprintf("%s relation on %s", m.Kind, m.Parent.Type.Name())
 	}
@@ -251,6 +259,13 @@ type schemaNeed struct{ table, column, what string }
 
 // schemaNeeds lists the key and pivot columns the relation uses.
 func schemaNeeds(m *relmeta.Meta) []schemaNeed {
+	if m.Kind == relmeta.KindMorphTo {
+		out := []schemaNeed{{m.Parent.Table, m.MorphType, "morph type"}, {m.Parent.Table, m.ForeignKey, "morph id"}}
+		for _, t := range m.Targets {
+			out = append(out, schemaNeed{t.Related.Table, t.OwnerKey, "owner key"})
+		}
+		return out
+	}
 	p, r := m.Parent.Table, m.Related.Table
 	switch m.Kind {
 	case relmeta.KindHasOne, relmeta.KindHasMany:

@@ -277,6 +277,33 @@
 // (SQLite and PostgreSQL are case-sensitive), and the id column must
 // have the parent key's type (an integer column for integer keys).
 //
+// The child side is [MorphTo]: the comment's post or video, each target
+// declared with [Target] and loaded into the comment's field of type
+// *Post (or Post), *Video… (Target[T]().Field("X") chooses among several;
+// MorphToRelation.Field names one interface-typed field for every target
+// instead):
+//
+//	CommentCommentable = rel.MorphTo[Comment]("commentable", rel.Target[Post](), rel.Target[Video]())
+//
+// load.With runs one statement per type present among the comments, in
+// order of first appearance, each keyed by the target's owner key
+// (default its primary key) and carrying the morphTo's Where; a comment
+// with an empty type or a NULL id, or whose target is missing, gets nil,
+// and a type that is no target's alias fails the load with an
+// [UnknownMorphTypeError] ([ErrUnknownMorphType]) before any statement.
+// query.GetMorph reads one comment's target (a *Post or *Video, or nil);
+// [AssociateMorph] and MorphToRelation.Dissociate set and clear both
+// columns; query.WhereHasMorph(CommentCommentable, query.On[Post](fn),
+// query.On[Video](nil)) and its HasMorph, WhereDoesntHaveMorph and
+// query.AllMorphs forms test existence per type. A morphTo has no single
+// related type: it is no [Typed]
+// relation, so query.Has, agg.WithCount and query.GetOne do not take it,
+// and found by name it is refused there (ErrBadRelation). Columns other
+// than name+"_type" and name+"_id" are given with Columns.
+//
+//	select … from "posts" where "posts"."id" in (?, ?)
+//	select … from "videos" where "videos"."id" in (?)
+//
 // # Using relations
 //
 // Query through a relation, scoped to one parent:

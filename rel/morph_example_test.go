@@ -29,10 +29,12 @@ func (exClip) TableName() string  { return "clips" }
 func (exClip) MorphClass() string { return "clip" }
 
 type exRemark struct {
-	ID              int64  `db:"id"`
-	CommentableType string `db:"commentable_type"`
-	CommentableID   int64  `db:"commentable_id"`
-	Body            string `db:"body"`
+	ID              int64      `db:"id"`
+	CommentableType string     `db:"commentable_type"`
+	CommentableID   int64      `db:"commentable_id"`
+	Body            string     `db:"body"`
+	Article         *exArticle `db:"-"`
+	Clip            *exClip    `db:"-"`
 }
 
 func (exRemark) TableName() string { return "remarks" }
@@ -52,6 +54,7 @@ var (
 	clipRemarks    = rel.MorphMany[exClip, exRemark]("commentable")
 	articleLabels  = rel.MorphToMany[exArticle, exLabel]("labelable", "labelables", "labelable_id", "label_id")
 	clipLabels     = rel.MorphToMany[exClip, exLabel]("labelable", "labelables", "labelable_id", "label_id")
+	remarkOn       = rel.MorphTo[exRemark]("commentable", rel.Target[exArticle](), rel.Target[exClip]())
 )
 
 // Articles and clips have remarks (remarks.commentable_type,
@@ -118,4 +121,53 @@ func ExampleMorphMany() {
 	// go article
 	// sql article
 	// clip labels: 1
+}
+
+// A remark's article or clip: one statement per type present, each target
+// in its own field.
+func ExampleMorphTo() {
+	ctx := context.Background()
+	db, err := sqlt.Open(ctx, "sqlite::memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	for _, s := range []string{
+		`create table articles (id integer primary key, title text not null)`,
+		`create table clips (id integer primary key)`,
+		`create table remarks (id integer primary key, commentable_type text not null, commentable_id bigint not null, body text not null)`,
+		`insert into articles (title) values ('hello')`,
+		`insert into clips default values`,
+		`insert into remarks (commentable_type, commentable_id, body) values ('article', 1, 'nice'), ('clip', 1, 'short')`,
+	} {
+		if _, err := db.Exec(ctx, s); err != nil {
+			panic(err)
+		}
+	}
+	remarks, err := query.From[exRemark]().OrderBy("id").Get(ctx, db)
+	if err != nil {
+		panic(err)
+	}
+	if err := load.With(ctx, db, remarks, remarkOn); err != nil {
+		panic(err)
+	}
+	fmt.Println(remarks[0].Body, "on article", remarks[0].Article.Title, remarks[0].Clip == nil)
+	fmt.Println(remarks[1].Body, "on clip", remarks[1].Clip.ID, remarks[1].Article == nil)
+
+	// Lazily, and written: AssociateMorph sets both columns.
+	on, err := query.GetMorph(ctx, db, remarkOn, &remarks[1])
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%T\n", on)
+	r := exRemark{Body: "again"}
+	if err := rel.AssociateMorph(remarkOn, &r, &exArticle{ID: 1}); err != nil {
+		panic(err)
+	}
+	fmt.Println(r.CommentableType, r.CommentableID)
+	// Output:
+	// nice on article hello true
+	// short on clip 1 true
+	// *rel_test.exClip
+	// article 1
 }

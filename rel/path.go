@@ -51,7 +51,7 @@ func ParsePath(parent reflect.Type, path string) (Path, error) {
 	segs := strings.Split(path, ".")
 	p := make([]*relmeta.Meta, 0, len(segs))
 	cur := parent
-	for _, s := range segs {
+	for i, s := range segs {
 		if !sqltext.ValidIdentifier(s) {
 			return Path{}, fmt.Errorf("relation path %q: %w", path, &sqlt.InvalidIdentifierError{Ident: s})
 		}
@@ -61,6 +61,12 @@ func ParsePath(parent reflect.Type, path string) (Path, error) {
 		}
 		m := r.meta()
 		p = append(p, m)
+		if m.Kind == relmeta.KindMorphTo {
+			if i < len(segs)-1 {
+				return Path{}, fmt.Errorf("relation path %q: %s: nothing can follow a morphTo, whose rows are of several types: %w", path, m, ErrBadRelation)
+			}
+			break
+		}
 		cur = m.Related.Type
 	}
 	return Path{p}, nil

@@ -107,6 +107,17 @@ func constrained(m *relmeta.Meta) bool {
 // one name apart: its kind, types, keys, destination and options.
 func sig(m *relmeta.Meta) string {
 	var b strings.Builder
+	if m.Kind == relmeta.KindMorphTo {
+		fmt.Fprintf(&b, "%v %v %v|%s %s|%v", m.Kind, m.Parent.Type, m.Name, m.MorphType, m.ForeignKey, m.Dest)
+		for _, t := range m.Targets {
+			fmt.Fprintf(&b, "|target %v %s %q %v %v", t.Related.Type, t.OwnerKey, t.MorphClass, t.Dest, t.DestShape)
+		}
+		for _, w := range m.Wheres {
+			q, args, err := w.ToSql()
+			fmt.Fprintf(&b, "|%s %v %v", q, args, err)
+		}
+		return b.String()
+	}
 	fmt.Fprintf(&b, "%v %v %v %v|%s %s %s|%s %s %s|%s %s %s %s %s|%v %v %v %s %s %s|%v %v %v|%v %t %t",
 		m.Kind, m.Parent.Type, m.Related.Type, m.Name,
 		m.ForeignKey, m.LocalKey, m.OwnerKey,
@@ -188,6 +199,9 @@ func resolve(t reflect.Type, name string) (*relmeta.Meta, error) {
 
 // describe tells two relations of one name apart in a conflict error.
 func describe(m *relmeta.Meta) string {
+	if m.Kind == relmeta.KindMorphTo {
+		return m.String() + " (" + m.MorphType + ", " + m.ForeignKey + ")"
+	}
 	keys := []string{m.ForeignKey, m.LocalKey, m.OwnerKey, m.PivotTable, m.ForeignPivotKey, m.RelatedPivotKey, m.FirstKey, m.SecondKey, m.SecondLocalKey}
 	var used []string
 	for _, k := range keys {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"testing"
 
+	sq "github.com/Masterminds/squirrel"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -348,6 +349,10 @@ func TestMorphSQLGolden(t *testing.T) {
 		mo.Seed(t, db)
 		post, video, tag := mo.Post{ID: 1}, mo.Video{ID: 1}, mo.Tag{ID: 1}
 		posts := func() []mo.Post { return []mo.Post{{ID: 1}, {ID: 2}} }
+		comments := func() []mo.Comment {
+			return []mo.Comment{{CommentableType: "post", CommentableID: 2}, {CommentableType: "video", CommentableID: 1},
+				{CommentableType: "post", CommentableID: 1}, {CommentableType: "comments", CommentableID: 1}}
+		}
 		checkGolden(t, db, "morph_"+db.Name, []goldenCase{
 			{"related morphMany", func() error { _, err := query.GetMany(ctx, db, mo.PostComments, &post); return err }},
 			{"related morphOne", func() error { _, err := query.GetOne(ctx, db, mo.VideoImage, &video); return err }},
@@ -397,6 +402,21 @@ func TestMorphSQLGolden(t *testing.T) {
 				return err
 			}},
 			{"morphToMany touch", func() error { _, err := pivot.Touch(ctx, db, mo.PostTouchedTags, &post); return err }},
+			{"eager morphTo", func() error { return load.With(ctx, db, comments(), mo.CommentCommentable) }},
+			{"eager morphTo with a constraint", func() error {
+				return load.With(ctx, db, comments(), mo.CommentCommentable.Where(sq.Gt{"id": 0}))
+			}},
+			{"related morphTo", func() error { _, err := query.GetMorph(ctx, db, mo.CommentCommentable, &comments()[1]); return err }},
+			{"has morphTo", func() error {
+				_, err := query.From[mo.Comment]().Where(query.WhereHasMorph(mo.CommentCommentable,
+					query.On[mo.Post](func(q *query.Query[mo.Post]) *query.Query[mo.Post] { return q.Where(sq.Eq{"title": "x"}) }),
+					query.On[mo.Comment](nil))).Get(ctx, db)
+				return err
+			}},
+			{"doesnt have morphTo, every target", func() error {
+				_, err := query.From[mo.Comment]().Where(query.WhereDoesntHaveMorph(mo.CommentCommentable, query.AllMorphs)).Get(ctx, db)
+				return err
+			}},
 		})
 	})
 }

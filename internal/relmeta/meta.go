@@ -43,6 +43,7 @@ const (
 	KindBelongsToMany
 	KindHasOneThrough
 	KindHasManyThrough
+	KindMorphTo
 )
 
 // String returns the kind as Sutando names it ("hasMany").
@@ -60,6 +61,8 @@ func (k Kind) String() string {
 		return "hasOneThrough"
 	case KindHasManyThrough:
 		return "hasManyThrough"
+	case KindMorphTo:
+		return "morphTo"
 	}
 	return "unknown"
 }
@@ -125,6 +128,14 @@ type Meta struct {
 	// morphedByMany). Every statement of the relation filters on it and
 	// every write sets it. Empty for other relations.
 	MorphType, MorphClass string
+
+	// morphTo (rel.MorphTo): Related is nil; MorphType and ForeignKey are
+	// the type and id columns on Parent; Targets are the declared targets,
+	// each a belongsTo from Parent to the target type (ForeignKey the id
+	// column, OwnerKey the target's key, MorphClass its alias, Dest its
+	// field unless the morphTo has one Dest of an interface type, and the
+	// morphTo's Wheres), in declaration order.
+	Targets []*Meta
 
 	// Wheres constrain the related rows wherever the relation is used.
 	Wheres []sq.Sqlizer
@@ -213,7 +224,7 @@ func (m *Meta) DestErr() error {
 // ForeignKey (belongsTo), ParentKey (belongsToMany).
 func (m *Meta) ParentKeyColumn() string {
 	switch m.Kind {
-	case KindBelongsTo:
+	case KindBelongsTo, KindMorphTo:
 		return m.ForeignKey
 	case KindBelongsToMany:
 		return m.ParentKey
@@ -276,6 +287,13 @@ func (m *Meta) ParentKeyOf(parent reflect.Value) (key any, ok bool, err error) {
 
 // String describes the relation, for errors and logs.
 func (m *Meta) String() string {
+	if m.Kind == KindMorphTo {
+		ts := make([]string, len(m.Targets))
+		for i, t := range m.Targets {
+			ts[i] = t.Related.Type.Name()
+		}
+		return fmt.Sprintf("%s %s.%s → %s", m.Kind, m.Parent.Type.Name(), m.Name, strings.Join(ts, "|"))
+	}
 	return fmt.Sprintf("%s %s.%s → %s", m.Kind, m.Parent.Type.Name(), m.Name, m.Related.Type.Name())
 }
 
@@ -299,6 +317,7 @@ func (m *Meta) Clone() *Meta {
 	c.PivotWheres = slices.Clip(m.PivotWheres)
 	c.PivotOrders = slices.Clip(m.PivotOrders)
 	c.Wheres = slices.Clip(m.Wheres)
+	c.Targets = slices.Clone(m.Targets)
 	return &c
 }
 
@@ -351,3 +370,31 @@ func Of(r any) *Meta { return access.meta(r) }
 
 // PathOf returns the relations of p, a rel.Path, in order.
 func PathOf(p any) []*Meta { return access.path(p) }
+
+// MorphTarget returns the target of a morphTo whose alias is class, or
+// nil.
+func (m *Meta) MorphTarget(class string) *Meta {
+	for _, t := range m.Targets {
+		if t.MorphClass == class {
+			return t
+		}
+	}
+	return nil
+}
+
+// MorphTypeOf returns the value of a morphTo's type column in parent (a
+// struct value or a pointer to one); "" when it is NULL or empty.
+func (m *Meta) MorphTypeOf(parent reflect.Value) (string, error) {
+	for parent.Kind() == reflect.Pointer {
+		parent = parent.Elem()
+	}
+	f, _ := m.Parent.Column(m.MorphType)
+	k, ok, err := keys.Norm(f.Get(parent).Interface())
+	if err != nil || !ok {
+		return "", err
+	}
+	if s, isStr := k.(string); isStr {
+		return s, nil
+	}
+	return fmt.Sprint(k), nil
+}

@@ -203,6 +203,9 @@ type Alias int
 // chooses each parent's row over the whole table, and the correlation
 // and the conditions then test the chosen row.
 func SideOf(m *relmeta.Meta, outer string, alias *Alias, cons Constraint) (Side, error) {
+	if m.Kind == relmeta.KindMorphTo {
+		return Side{}, Check(m) // found by name: no single related side
+	}
 	rt := m.Related.Table
 	side := Side{Name: rt, From: sqltext.Ident(rt)}
 	model := m.Related
@@ -271,6 +274,9 @@ func Check(m *relmeta.Meta) error {
 	}
 	if err := m.Err(); err != nil {
 		return err
+	}
+	if m.Kind == relmeta.KindMorphTo {
+		return fmt.Errorf("relation %s: a morphTo has no single related table (load it with load.With, read it with query.GetMorph): %w", m, rel.ErrBadRelation)
 	}
 	if m.Parent == nil || m.Related == nil {
 		return fmt.Errorf("relation %s: not declared: %w", m.Name, rel.ErrBadRelation)

@@ -64,3 +64,22 @@ update "taggables" set "note" = $1 where "taggables"."taggable_id" = $2 and "tag
 -- morphToMany touch
 update "tags" set "updated_at" = $1 where "tags"."id" in (select "taggables"."tag_id" from "taggables" where "taggables"."taggable_id" = $2 and "taggables"."taggable_type" = $3);
 
+-- eager morphTo
+select "posts"."id", "posts"."title", "posts"."updated_at" from "posts" where "posts"."id" = any($1);
+select "videos"."id", "videos"."title" from "videos" where "videos"."id" = any($1);
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where "comments"."id" = any($1);
+
+-- eager morphTo with a constraint
+select "posts"."id", "posts"."title", "posts"."updated_at" from "posts" where id > $1 and "posts"."id" = any($2);
+select "videos"."id", "videos"."title" from "videos" where id > $1 and "videos"."id" = any($2);
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where id > $1 and "comments"."id" = any($2);
+
+-- related morphTo
+select "videos"."id", "videos"."title" from "videos" where "videos"."id" = $1 limit 1;
+
+-- has morphTo
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where (("comments"."commentable_type" = $1 and exists (select * from "posts" where "comments"."commentable_id" = "posts"."id" and title = $2)) or ("comments"."commentable_type" = $3 and exists (select * from "comments" as "relkit_reserved_0" where "comments"."commentable_id" = "relkit_reserved_0"."id")));
+
+-- doesnt have morphTo, every target
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where (("comments"."commentable_type" = $1 and not exists (select * from "posts" where "comments"."commentable_id" = "posts"."id")) or ("comments"."commentable_type" = $2 and not exists (select * from "videos" where "comments"."commentable_id" = "videos"."id")) or ("comments"."commentable_type" = $3 and not exists (select * from "comments" as "relkit_reserved_0" where "comments"."commentable_id" = "relkit_reserved_0"."id")) or "comments"."commentable_type" is null);
+

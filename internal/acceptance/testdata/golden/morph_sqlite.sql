@@ -61,3 +61,22 @@ update "taggables" set "note" = ? where "taggables"."taggable_id" = ? and "tagga
 -- morphToMany touch
 update "tags" set "updated_at" = ? where "tags"."id" in (select "taggables"."tag_id" from "taggables" where "taggables"."taggable_id" = ? and "taggables"."taggable_type" = ?);
 
+-- eager morphTo
+select "posts"."id", "posts"."title", "posts"."updated_at" from "posts" where "posts"."id" in (?, ?);
+select "videos"."id", "videos"."title" from "videos" where "videos"."id" in (?);
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where "comments"."id" in (?);
+
+-- eager morphTo with a constraint
+select "posts"."id", "posts"."title", "posts"."updated_at" from "posts" where id > ? and "posts"."id" in (?, ?);
+select "videos"."id", "videos"."title" from "videos" where id > ? and "videos"."id" in (?);
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where id > ? and "comments"."id" in (?);
+
+-- related morphTo
+select "videos"."id", "videos"."title" from "videos" where "videos"."id" = ? limit 1;
+
+-- has morphTo
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where (("comments"."commentable_type" = ? and exists (select * from "posts" where "comments"."commentable_id" = "posts"."id" and title = ?)) or ("comments"."commentable_type" = ? and exists (select * from "comments" as "relkit_reserved_0" where "comments"."commentable_id" = "relkit_reserved_0"."id")));
+
+-- doesnt have morphTo, every target
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where (("comments"."commentable_type" = ? and not exists (select * from "posts" where "comments"."commentable_id" = "posts"."id")) or ("comments"."commentable_type" = ? and not exists (select * from "videos" where "comments"."commentable_id" = "videos"."id")) or ("comments"."commentable_type" = ? and not exists (select * from "comments" as "relkit_reserved_0" where "comments"."commentable_id" = "relkit_reserved_0"."id")) or "comments"."commentable_type" is null);
+
