@@ -151,8 +151,8 @@ func FirstOrNew[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsTo
 		return zero, wrap("first or new", p, err)
 	}
 	v, err := query.From[C]().FirstOrNew(ctx, ex, attrs, values)
-	if err != nil {
-		return zero, wrap("first or new", p, err)
+	if err != nil { // query's error says "first or new <table>"
+		return zero, fmt.Errorf("belongsToMany %s: %w", p.name(), err)
 	}
 	return v, nil
 }
