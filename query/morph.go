@@ -86,6 +86,97 @@ func GetMorph[P any](ctx context.Context, ex sqlt.Executor, r rel.MorphToRelatio
 	return out.Interface(), nil
 }
 
+// RelatedMorph returns the query on child's target through the morphTo r
+// when that target is a T (Laravel's $comment->commentable() on a comment
+// of a post): the T rows whose owner key equals child's id column, read
+// as a belongsTo would be,
+//
+//	select … from "posts" where "posts"."id" = ?
+//
+// with the morphTo's own Where. Every builder method works on it. When
+// child's type column is not T's morph class (another target, empty or
+// NULL), or its id is NULL or zero, the query is empty: it returns no rows
+// and runs no statement. A T that is no target of r fails the query with
+// ErrBadArgument before any statement; a nil child with sqlt.ErrNilValue.
+// Its reads are relation reads of one parent, for the repeat guard, as
+// GetMorph's are.
+func RelatedMorph[T, P any](r rel.MorphToRelation[P], child *P) *Query[T] {
+	q := From[T]()
+	m := relmeta.Of(r)
+	if err := m.Err(); err != nil {
+		return q.SetErr(fmt.Errorf("related morph: %w", err))
+	}
+	t, err := morphTarget(m, reflect.TypeFor[T]())
+	if err != nil {
+		return q.SetErr(fmt.Errorf("related morph %s: %w", m.Name, err))
+	}
+	if child == nil {
+		return q.SetErr(fmt.Errorf("related morph %s: nil child: %w", m.Name, sqlt.ErrNilValue))
+	}
+	pv := reflect.ValueOf(child)
+	class, err := m.MorphTypeOf(pv)
+	if err != nil {
+		return q.SetErr(fmt.Errorf("related morph %s: %w", m.Name, err))
+	}
+	key, ok, err := t.ParentKeyOf(pv)
+	if err != nil {
+		return q.SetErr(fmt.Errorf("related morph %s: %w", m.Name, err))
+	}
+	q = scopeRelation(q, t, key).clone()
+	q.tag = &reltag.Tag{Origin: m.Parent.Type.Name() + "." + m.Name, Key: [2]any{class, key}}
+	q.none = q.none || class != t.MorphClass || !ok || keys.IsZero(key)
+	return q
+}
+
+// WhereMorphedTo is the condition that rows point at model through the
+// morphTo r (Laravel's whereMorphedTo): their type is T's morph class and
+// their id model's owner key,
+//
+//	("comments"."commentable_type" = ? and "comments"."commentable_id" = ?)
+//
+// An unsaved model (a NULL or zero key) binds NULL, which no id equals. A
+// nil model matches the rows that point at nothing,
+//
+//	"comments"."commentable_type" is null
+//
+// A T that is no target of r (even with a nil model) carries an error
+// matching ErrBadArgument, returned before any statement.
+func WhereMorphedTo[P, T any](r rel.MorphToRelation[P], model *T) sq.Sqlizer {
+	m := relmeta.Of(r)
+	fail := func(err error) sq.Sqlizer { return &existence{err: fmt.Errorf("where morphed to: %w", err)} }
+	if err := m.Err(); err != nil {
+		return fail(err)
+	}
+	t, err := morphTarget(m, reflect.TypeFor[T]())
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", m.Name, err))
+	}
+	typeCol := sqltext.Qualified(m.Parent.Table, m.MorphType)
+	if model == nil {
+		return &existence{sql: typeCol + " is null"}
+	}
+	key, ok, err := t.OwnerKeyOf(reflect.ValueOf(model))
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", m.Name, err))
+	}
+	if !ok || keys.IsZero(key) {
+		key = nil
+	}
+	idf, _ := m.Parent.Column(m.ForeignKey)
+	idCol := sqltext.Qualified(m.Parent.Table, m.ForeignKey)
+	return &existence{sql: "(" + typeCol + " = ? and " + idCol + " = ?)", args: []any{t.MorphClass, keys.Bind(key, keys.IsBytes(idf.Type))}}
+}
+
+// morphTarget returns the target of the morphTo m of type typ, or an
+// error matching ErrBadArgument.
+func morphTarget(m *relmeta.Meta, typ reflect.Type) (*relmeta.Meta, error) {
+	i := slices.IndexFunc(m.Targets, func(t *relmeta.Meta) bool { return t.Related.Type == typ })
+	if typ == nil || i < 0 {
+		return nil, fmt.Errorf("%v is not a target of %s: %w", typ, m, ErrBadArgument)
+	}
+	return m.Targets[i], nil
+}
+
 // MorphOn is a branch of a polymorphic existence test ([HasMorph]): a
 // target type of the morphTo and the constraint on its rows. Make one
 // with [On]; [AllMorphs] stands for every declared target.
@@ -140,14 +231,14 @@ func HasMorph[P any](r rel.MorphToRelation[P], on []MorphOn, opAndCount ...any) 
 			all = true
 			continue
 		}
-		i := slices.IndexFunc(m.Targets, func(t *relmeta.Meta) bool { return t.Related.Type == b.t })
-		if b.t == nil || i < 0 {
-			return fail(fmt.Errorf("%v is not a target of %s: %w", b.t, m, ErrBadArgument))
+		t, err := morphTarget(m, b.t)
+		if err != nil {
+			return fail(err)
 		}
-		if _, dup := cons[m.Targets[i]]; !dup {
-			branches = append(branches, m.Targets[i])
+		if _, dup := cons[t]; !dup {
+			branches = append(branches, t)
 		}
-		cons[m.Targets[i]] = b.cons
+		cons[t] = b.cons
 	}
 	if all {
 		branches = slices.Clone(m.Targets)

@@ -334,8 +334,7 @@ func AssociateMorph[P, T any](r MorphToRelation[P], child *P, target *T) error {
 	}
 	t := m.Targets[i]
 	tv := reflect.ValueOf(target)
-	of, _ := t.Related.Column(t.OwnerKey)
-	key, ok, err := keys.Norm(of.Get(tv.Elem()).Interface())
+	key, ok, err := t.OwnerKeyOf(tv)
 	if err != nil {
 		return fmt.Errorf("associate %s: %w", m.Name, err)
 	}

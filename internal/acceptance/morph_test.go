@@ -407,6 +407,18 @@ func TestMorphSQLGolden(t *testing.T) {
 				return load.With(ctx, db, comments(), mo.CommentCommentable.Where(sq.Gt{"id": 0}))
 			}},
 			{"related morphTo", func() error { _, err := query.GetMorph(ctx, db, mo.CommentCommentable, &comments()[1]); return err }},
+			{"related morphTo query", func() error {
+				_, err := query.RelatedMorph[mo.Video](mo.CommentCommentable, &comments()[1]).Get(ctx, db)
+				return err
+			}},
+			{"where morphed to", func() error {
+				_, err := query.From[mo.Comment]().Where(query.WhereMorphedTo(mo.CommentCommentable, &post)).Get(ctx, db)
+				return err
+			}},
+			{"where morphed to nothing", func() error {
+				_, err := query.From[mo.Comment]().Where(query.WhereMorphedTo(mo.CommentCommentable, (*mo.Post)(nil))).Get(ctx, db)
+				return err
+			}},
 			{"has morphTo", func() error {
 				_, err := query.From[mo.Comment]().Where(query.WhereHasMorph(mo.CommentCommentable,
 					query.On[mo.Post](func(q *query.Query[mo.Post]) *query.Query[mo.Post] { return q.Where(sq.Eq{"title": "x"}) }),

@@ -317,3 +317,105 @@ func TestMorphToExistence(t *testing.T) {
 		assert.Equal(t, int64(3), ns[0].ID)
 	})
 }
+
+// Laravel: $comment->commentable() as a query, MorphTo::getResults.
+func TestMorphToRelatedQuery(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		mo.Seed(t, db)
+		cs := commentsByID(t, ctx, db)
+		r := mo.CommentCommentable
+
+		db.Counter.Reset()
+		vs, err := query.RelatedMorph[mo.Video](r, &cs[2]).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, vs, 1)
+		assert.Equal(t, "First video", vs[0].Title, "video 1, not post 1")
+		require.Equal(t, 1, db.Counter.Count())
+		assert.Contains(t, stmt(db, 0), ` from "videos" where "videos"."id" = ?`)
+		ps, err := query.RelatedMorph[mo.Post](r, &cs[0]).Where(sq.Eq{"title": "First post"}).Get(ctx, db)
+		require.NoError(t, err)
+		assert.Len(t, ps, 1, "builder methods work on it")
+		parent, err := query.RelatedMorph[mo.Comment](r, &cs[4]).First(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, "p1a", parent.Body, "a self target")
+		ps, err = query.RelatedMorph[mo.Post](r.Where(sq.Eq{"title": "nope"}), &cs[0]).Get(ctx, db)
+		require.NoError(t, err)
+		assert.Empty(t, ps, "the morphTo's own Where")
+
+		// Another type, a NULL id, a NULL type: empty, no statement.
+		db.Counter.Reset()
+		ps, err = query.RelatedMorph[mo.Post](r, &cs[2]).Get(ctx, db)
+		require.NoError(t, err)
+		assert.Empty(t, ps, "a video comment has no post")
+		n, err := query.RelatedMorph[mo.Post](r, &cs[2]).Count(ctx, db)
+		require.NoError(t, err)
+		assert.Zero(t, n)
+		vs, err = query.RelatedMorph[mo.Video](NoteAbout, &Note{KindOf: ptr("video")}).Get(ctx, db)
+		require.NoError(t, err)
+		assert.Empty(t, vs, "a NULL id")
+		vs, err = query.RelatedMorph[mo.Video](NoteAbout, &Note{About: ptr(int64(1))}).Get(ctx, db)
+		require.NoError(t, err)
+		assert.Empty(t, vs, "a NULL type")
+		assert.Equal(t, 0, db.Counter.Count())
+
+		// Not a target, a nil child: errors before any statement.
+		_, err = query.RelatedMorph[mo.Tag](r, &cs[0]).Get(ctx, db)
+		assert.ErrorIs(t, err, query.ErrBadArgument)
+		_, err = query.RelatedMorph[mo.Post](r, nil).Get(ctx, db)
+		assert.ErrorIs(t, err, sqlt.ErrNilValue)
+		assert.Equal(t, 0, db.Counter.Count())
+	})
+}
+
+// Laravel: EloquentWhereMorphedToTest (testWhereMorphedTo,
+// testWhereMorphedToNull, testOrWhereMorphedTo).
+func TestMorphToWhereMorphedTo(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		mo.Seed(t, db)
+		ids := func(cond sq.Sqlizer) []int64 {
+			t.Helper()
+			cs, err := query.From[mo.Comment]().Where(cond).OrderBy("id").Get(ctx, db)
+			require.NoError(t, err)
+			out := []int64{}
+			for _, c := range cs {
+				out = append(out, c.ID)
+			}
+			return out
+		}
+		r := mo.CommentCommentable
+
+		db.Counter.Reset()
+		assert.Equal(t, []int64{1, 2}, ids(query.WhereMorphedTo(r, &mo.Post{ID: 1})))
+		require.Equal(t, 1, db.Counter.Count())
+		assert.Contains(t, stmt(db, 0), ` where ("comments"."commentable_type" = ? and "comments"."commentable_id" = ?)`)
+		assert.Equal(t, []int64{3}, ids(query.WhereMorphedTo(r, &mo.Video{ID: 1})), "video 1, not post 1")
+		assert.Equal(t, []int64{5, 6}, ids(query.WhereMorphedTo(r, &mo.Comment{ID: 1})), "a self target")
+		assert.Equal(t, []int64{1, 2, 3}, ids(sq.Or{query.WhereMorphedTo(r, &mo.Post{ID: 1}), query.WhereMorphedTo(r, &mo.Video{ID: 1})}))
+		assert.Empty(t, ids(query.WhereMorphedTo(r, &mo.Post{})), "an unsaved model")
+		assert.Empty(t, ids(query.WhereMorphedTo(r, (*mo.Post)(nil))), "no NULL types here")
+
+		// A nil model: the rows with a NULL type.
+		db.MustExec(t, `create table notes (id {{pk}}, about_kind text, about_ref bigint)`,
+			`insert into notes (about_kind, about_ref) values ('post', 2), (null, null), ('video', 2)`)
+		db.Counter.Reset()
+		ns, err := query.From[Note]().Where(query.WhereMorphedTo(NoteAbout, (*mo.Video)(nil))).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, ns, 1)
+		assert.Equal(t, int64(2), ns[0].ID)
+		assert.Contains(t, stmt(db, 0), ` where "notes"."about_kind" is null`)
+		ns, err = query.From[Note]().Where(query.WhereMorphedTo(NoteAbout, &mo.Video{ID: 2})).Get(ctx, db)
+		require.NoError(t, err)
+		require.Len(t, ns, 1)
+		assert.Equal(t, int64(3), ns[0].ID)
+
+		// Not a target: an error before any statement.
+		db.Counter.Reset()
+		_, err = query.From[mo.Comment]().Where(query.WhereMorphedTo(r, &mo.Tag{ID: 1})).Get(ctx, db)
+		assert.ErrorIs(t, err, query.ErrBadArgument)
+		_, err = query.From[mo.Comment]().Where(query.WhereMorphedTo(r, (*mo.Tag)(nil))).Get(ctx, db)
+		assert.ErrorIs(t, err, query.ErrBadArgument, "even nil")
+		assert.Equal(t, 0, db.Counter.Count())
+	})
+}

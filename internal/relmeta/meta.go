@@ -285,6 +285,14 @@ func (m *Meta) ParentKeyOf(parent reflect.Value) (key any, ok bool, err error) {
 	return keys.Norm(f.Get(parent).Interface())
 }
 
+// OwnerKeyOf returns the normalised owner key of related (a struct value
+// or pointer to one of the related type) for a belongsTo, such as a
+// morphTo's target; ok is false when it is NULL.
+func (m *Meta) OwnerKeyOf(related reflect.Value) (key any, ok bool, err error) {
+	f, _ := m.Related.Column(m.OwnerKey)
+	return keys.Norm(f.Get(reflect.Indirect(related)).Interface())
+}
+
 // String describes the relation, for errors and logs.
 func (m *Meta) String() string {
 	if m.Kind == KindMorphTo {

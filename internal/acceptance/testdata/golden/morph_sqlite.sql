@@ -74,6 +74,15 @@ select "comments"."id", "comments"."commentable_type", "comments"."commentable_i
 -- related morphTo
 select "videos"."id", "videos"."title" from "videos" where "videos"."id" = ? limit 1;
 
+-- related morphTo query
+select "videos"."id", "videos"."title" from "videos" where "videos"."id" = ?;
+
+-- where morphed to
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where ("comments"."commentable_type" = ? and "comments"."commentable_id" = ?);
+
+-- where morphed to nothing
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where "comments"."commentable_type" is null;
+
 -- has morphTo
 select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where (("comments"."commentable_type" = ? and exists (select * from "posts" where "comments"."commentable_id" = "posts"."id" and title = ?)) or ("comments"."commentable_type" = ? and exists (select * from "comments" as "relkit_reserved_0" where "comments"."commentable_id" = "relkit_reserved_0"."id")));
 
