@@ -100,15 +100,8 @@ func (s *Select) ToSql() (string, []any, error) {
 			return "", nil, fmt.Errorf("having: %w", err)
 		}
 	}
-	for i, o := range s.OrderBy {
-		if i == 0 {
-			b.WriteString(" order by ")
-		} else {
-			b.WriteString(", ")
-		}
-		if err := write(&b, &args, o); err != nil {
-			return "", nil, fmt.Errorf("order by: %w", err)
-		}
+	if err := writeOrderBy(&b, &args, s.OrderBy); err != nil {
+		return "", nil, err
 	}
 	if s.Limit != nil {
 		b.WriteString(" limit ")
@@ -119,6 +112,22 @@ func (s *Select) ToSql() (string, []any, error) {
 		b.WriteString(strconv.FormatUint(*s.Offset, 10))
 	}
 	return b.String(), args, nil
+}
+
+// writeOrderBy writes " order by " and orders, comma-separated; nothing
+// when there are none.
+func writeOrderBy(b *strings.Builder, args *[]any, orders []sq.Sqlizer) error {
+	for i, o := range orders {
+		if i == 0 {
+			b.WriteString(" order by ")
+		} else {
+			b.WriteString(", ")
+		}
+		if err := write(b, args, o); err != nil {
+			return fmt.Errorf("order by: %w", err)
+		}
+	}
+	return nil
 }
 
 func write(b *strings.Builder, args *[]any, s sq.Sqlizer) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,23 +70,12 @@ func (r rowNumber) ToSql() (string, []any, error) {
 	var args []any
 	b.WriteString("row_number() over (partition by ")
 	b.WriteString(r.partition)
-	for i, o := range r.order {
-		if i == 0 {
-			b.WriteString(" order by ")
-		} else {
-			b.WriteString(", ")
-		}
-		if err := write(&b, &args, o); err != nil {
-			return "", nil, fmt.Errorf("order by: %w", err)
-		}
-	}
+	order := r.order
 	if r.tiebreak != "" {
-		if len(r.order) == 0 {
-			b.WriteString(" order by ")
-		} else {
-			b.WriteString(", ")
-		}
-		b.WriteString(r.tiebreak)
+		order = append(slices.Clip(order), sq.Expr(r.tiebreak))
+	}
+	if err := writeOrderBy(&b, &args, order); err != nil {
+		return "", nil, err
 	}
 	b.WriteString(") as ")
 	b.WriteString(sqltext.Ident(RowColumn))
