@@ -199,7 +199,8 @@ const pairsPerTerm = maxParams / 4
 
 // termsOf renders the terms matching each set's related keys of its
 // parent. On SQLite, with several parents, they are pairs in row values,
-// "(fpk, rpk) in (values (?, ?), …)": SQLite plans a long OR of
+// "(fpk, rpk) in (values (?, ?), …)" (on MySQL "(fpk, rpk) in ((?, ?),
+// …)", which it reads as ranges of the pivot's index): SQLite plans a long OR of
 // per-parent terms slowly (preparing the DELETE of one key each of 100
 // parents took about 3× the time of the row-value form). On PostgreSQL,
 // integer keys travel as two arrays (see pairsArray); other keys as one
@@ -209,7 +210,7 @@ func (p *plan) termsOf(d sqlt.Dialect, sets []keySet) []term {
 	if len(sets) == 1 {
 		return p.terms(d, sets[0].parent, sets[0].keys)
 	}
-	if d.Name() != "sqlite" {
+	if d.Name() == "postgres" {
 		if p.parentClass == keys.Int && p.class == keys.Int && len(sets) > 1 {
 			return []term{p.pairsArray(sets)}
 		}
@@ -221,8 +222,12 @@ func (p *plan) termsOf(d sqlt.Dialect, sets []keySet) []term {
 	}
 	var out []term
 	var args []any
+	list := "(values " // SQLite's table of values; MySQL 8 spells it VALUES ROW(…), a list of rows is both's
+	if d.Name() == "mysql" {
+		list = "("
+	}
 	flush := func() {
-		out = append(out, term{"(" + p.fpk + ", " + p.rpk + ") in (values " + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", ") + ")", args})
+		out = append(out, term{"(" + p.fpk + ", " + p.rpk + ") in " + list + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", ") + ")", args})
 		args = nil
 	}
 	for _, s := range sets {
@@ -383,9 +388,12 @@ func (p *plan) differs(d sqlt.Dialect, attrs map[string]any) (string, []any) {
 			b.WriteString(" or ")
 		}
 		col := sqltext.Qualified(p.m.PivotTable, n)
-		if d.Name() == "sqlite" {
+		switch d.Name() {
+		case "sqlite":
 			b.WriteString(col + " is not ?")
-		} else {
+		case "mysql":
+			b.WriteString("not (" + col + " <=> ?)") // <=>: equal, NULLs included
+		default:
 			// PostgreSQL: compare the text forms, the parameter typed
 			// as the column (the CASE resolves it), so that columns
 			// without an equality operator (json, xml, point) or with
@@ -574,7 +582,7 @@ func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (in
 	if _, nested := ex.(*sqlt.Transaction); nested && len(stmts) == 1 && !touches {
 		err = run(ex)
 	} else {
-		err = sqlt.Tx(ctx, ex, run)
+		err = inTx(ctx, ex, run)
 	}
 	if err != nil {
 		return 0, err
@@ -583,11 +591,11 @@ func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (in
 }
 
 // locks reports whether pivot writes on d take the parent's lock: on
-// PostgreSQL. SQLite needs none: a write transaction holds the database's
-// write lock from BEGIN IMMEDIATE (sqlt.Open's default for files; an
-// in-memory database has a single connection), and a single statement
-// runs under that lock.
-func locks(d sqlt.Dialect) bool { return d.Name() == "postgres" }
+// PostgreSQL and MySQL. SQLite needs none: a write transaction holds the
+// database's write lock from BEGIN IMMEDIATE (sqlt.Open's default for
+// files; an in-memory database has a single connection), and a single
+// statement runs under that lock.
+func locks(d sqlt.Dialect) bool { return d.Name() != "sqlite" }
 
 // lockSQL takes a transaction-scoped advisory lock. It is a statement of
 // its own: under READ COMMITTED a statement reads from the snapshot taken
@@ -610,12 +618,24 @@ func (p *plan) lock(ctx context.Context, tx sqlt.Executor) error {
 // lockAll is lock for several parents (their bound keys), in one
 // statement that takes their locks in ascending order of lock key, so
 // that two writers locking overlapping sets cannot deadlock each other.
+//
+// MySQL has no transaction-scoped advisory lock (GET_LOCK's locks belong
+// to the session and outlive a rollback), so there the lock is the
+// parent's row, "select … for update" in the order of its key: an
+// exclusive row lock held until the transaction ends. Writers of the
+// pivot rows of one parent through different relations wait for each
+// other too, which costs a little concurrency and nothing else. A parent
+// row that does not exist locks nothing (the foreign key, where declared,
+// then refuses the write).
 func (p *plan) lockAll(ctx context.Context, tx sqlt.Executor, parents []any) error {
-	if !locks(tx.Dialect()) || len(parents) == 0 {
+	d := tx.Dialect()
+	if !locks(d) || len(parents) == 0 {
 		return nil
 	}
 	var err error
-	if len(parents) == 1 {
+	if d.Name() == "mysql" {
+		err = p.lockRows(ctx, tx, parents)
+	} else if len(parents) == 1 {
 		_, err = tx.Exec(ctx, lockSQL, p.lockKey(parents[0]))
 	} else {
 		ks := make([]string, len(parents))
@@ -627,6 +647,21 @@ func (p *plan) lockAll(ctx context.Context, tx sqlt.Executor, parents []any) err
 	}
 	if err != nil {
 		return fmt.Errorf("lock the pivot rows of the parent: %w", err)
+	}
+	return nil
+}
+
+// lockRows is lockAll on MySQL: it locks the parents' rows.
+func (p *plan) lockRows(ctx context.Context, tx sqlt.Executor, parents []any) error {
+	col := sqltext.Qualified(p.m.Parent.Table, p.m.ParentKey)
+	for _, in := range inList(tx.Dialect(), col, p.parentClass, p.parentBytes, parents) {
+		rows, err := tx.Query(ctx, "select 1 from "+sqltext.Ident(p.m.Parent.Table)+" where "+in.sql+" order by "+col+" for update", in.args...)
+		if err != nil {
+			return err
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -150,6 +150,19 @@ func newTarget[C any](t *target, p *plan, parent, ids any, values map[string]any
 	return nil
 }
 
+// inTx runs fn in a transaction on ex: a savepoint when ex is a
+// transaction, else a transaction of its own, which on MySQL is READ
+// COMMITTED. There each statement reads the rows committed before it
+// (the parent's lock serializes the writers, see plan.lockAll), and
+// InnoDB takes no gap locks, which under its default REPEATABLE READ
+// make two writers of neighbouring parents deadlock.
+func inTx(ctx context.Context, ex sqlt.Executor, fn func(tx sqlt.Executor) error) error {
+	if _, nested := ex.(*sqlt.Transaction); !nested && ex.Dialect().Name() == "mysql" {
+		return sqlt.TxWith(ctx, ex, sqlt.TxOptions{Isolation: sqlt.ReadCommitted}, fn)
+	}
+	return sqlt.Tx(ctx, ex, fn)
+}
+
 // sync runs the sync of every target in one transaction: the caller's
 // when ex is one (with a savepoint only when a failure could leave part of
 // the work done, see syncIn), its own otherwise.
@@ -158,7 +171,7 @@ func (p *plan) sync(ctx context.Context, ex sqlt.Executor, ts []*target, m mode)
 	if tx, ok := ex.(*sqlt.Transaction); ok {
 		return p.syncIn(ctx, tx, ts, m, true)
 	}
-	return sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error { return p.syncIn(ctx, tx, ts, m, false) })
+	return inTx(ctx, ex, func(tx sqlt.Executor) error { return p.syncIn(ctx, tx, ts, m, false) })
 }
 
 // syncIn locks the targets' parents, reads their current keys (and, for
@@ -181,7 +194,7 @@ func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, m mod
 		}
 	}
 	gs := &attrGroups{}
-	if err := p.read(ctx, tx, ts, gs, m); err != nil {
+	if err := p.read(ctx, tx, ts, gs, m, nested); err != nil {
 		return err
 	}
 	now := schema.Now()
@@ -189,7 +202,7 @@ func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, m mod
 	if err != nil {
 		return err
 	}
-	if locks(d) {
+	if d.Name() == "postgres" {
 		writes = merge(writes)
 	}
 	exec := func(tx sqlt.Executor) error {
@@ -212,7 +225,7 @@ func (p *plan) syncIn(ctx context.Context, tx sqlt.Executor, ts []*target, m mod
 		return p.touchSynced(ctx, tx, ts, now)
 	}
 	if n := len(writes) + len(counted); nested && (n > 1 || n == 1 && touch.PivotAny(ctx, p.m)) {
-		err = sqlt.Tx(ctx, tx, exec)
+		err = inTx(ctx, tx, exec)
 	} else {
 		err = exec(tx)
 	}
@@ -265,7 +278,7 @@ func (gs *attrGroups) of(attrs map[string]any) int {
 // attribute group, 1 where the row differs from the group's attributes
 // (none for a toggle, which updates no row). A toggle's detached keys are
 // the current keys it wants, in the order read.
-func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *attrGroups, m mode) error {
+func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *attrGroups, m mode, nested bool) error {
 	d := tx.Dialect()
 	many := len(ts) > 1
 	for _, t := range ts {
@@ -319,6 +332,14 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 	}
 	b.WriteString(p.filterSQL)
 	args = append(args, p.filterArgs...)
+	if nested && d.Name() == "mysql" {
+		// In the caller's transaction, a locking read: under REPEATABLE
+		// READ (MySQL's default) a plain SELECT reads the transaction's
+		// snapshot, which can predate the rows that the writer who held
+		// the parent's lock before us committed (see plan.lockAll).
+		// relkit's own transaction is READ COMMITTED (see inTx).
+		b.WriteString(" for update")
+	}
 	rows, err := tx.Query(ctx, b.String(), args...)
 	if err != nil {
 		return err

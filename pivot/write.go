@@ -58,7 +58,7 @@ func saveMany[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsToMa
 		return wrap(op, p, err)
 	}
 	before := slices.Clone(models)
-	err = sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+	err = inTx(ctx, ex, func(tx sqlt.Executor) error {
 		if err := query.From[C]().SaveMany(ctx, tx, models); err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ func createMany[P, C any](ctx context.Context, ex sqlt.Executor, r rel.BelongsTo
 	if len(out) == 0 {
 		return out, nil
 	}
-	err = sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+	err = inTx(ctx, ex, func(tx sqlt.Executor) error {
 		if err := query.From[C]().InsertMany(ctx, tx, out); err != nil {
 			return err
 		}
@@ -238,7 +238,7 @@ func findOrCreate[P, C any](ctx context.Context, ex sqlt.Executor, r rel.Belongs
 	}
 	var v C
 	var created bool
-	err = sqlt.Tx(ctx, ex, func(tx sqlt.Executor) error {
+	err = inTx(ctx, ex, func(tx sqlt.Executor) error {
 		if err := p.lock(ctx, tx); err != nil {
 			return err
 		}
@@ -278,7 +278,7 @@ func firstOrCreateIn[P, C any](ctx context.Context, tx sqlt.Executor, p *plan, r
 		return zero, false, err
 	}
 	one := []C{v}
-	err = sqlt.Tx(ctx, tx, func(sp sqlt.Executor) error { return attachModels(ctx, sp, p, one, []map[string]any{joining}) })
+	err = inTx(ctx, tx, func(sp sqlt.Executor) error { return attachModels(ctx, sp, p, one, []map[string]any{joining}) })
 	switch {
 	case sqlt.IsUniqueViolation(err):
 		return v, false, nil // attached through a row the pivot filters leave out
@@ -293,7 +293,7 @@ func createOrFirstIn[P, C any](ctx context.Context, tx sqlt.Executor, p *plan, r
 	var zero C
 	joinings := []map[string]any{joining}
 	v := []C{fresh}
-	err := sqlt.Tx(ctx, tx, func(sp sqlt.Executor) error {
+	err := inTx(ctx, tx, func(sp sqlt.Executor) error {
 		if err := query.From[C]().Insert(ctx, sp, &v[0]); err != nil {
 			return err
 		}
@@ -314,7 +314,7 @@ func createOrFirstIn[P, C any](ctx context.Context, tx sqlt.Executor, p *plan, r
 		return zero, false, err
 	}
 	v[0] = found
-	err = sqlt.Tx(ctx, tx, func(sp sqlt.Executor) error { return attachModels(ctx, sp, p, v, joinings) })
+	err = inTx(ctx, tx, func(sp sqlt.Executor) error { return attachModels(ctx, sp, p, v, joinings) })
 	if err == nil {
 		return v[0], false, nil
 	}

@@ -219,9 +219,13 @@ rows:
 // statement and stores the primary key of each inserted or updated row
 // back into it.
 func upsertBatch(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []reflect.Value, qc, qu []string) error {
-	s, args := insertSQL(m, rows, !pkIsZero(m, rows[0]), false)
-	s += ex.Dialect().Upsert(qc, qu)
-	if m.PK == nil || !ex.Dialect().Returning() {
+	d := ex.Dialect()
+	if m.PK != nil && !d.Returning() && d.Name() == "mysql" {
+		return upsertEach(ctx, ex, m, rows, qc, qu)
+	}
+	s, args := insertSQL(d, m, rows, !pkIsZero(m, rows[0]), false)
+	s += d.Upsert(qc, qu)
+	if m.PK == nil || !d.Returning() {
 		_, err := ex.Exec(ctx, s, args...)
 		return err
 	}
@@ -230,4 +234,28 @@ func upsertBatch(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []
 		return err
 	}
 	return readKeys(rs, m, rows, "upsert")
+}
+
+// upsertEach is upsertBatch on MySQL without RETURNING: one statement a
+// row, whose update clause also sets "pk = last_insert_id(pk)", so that
+// the driver's last insert id is the row's key whether it was inserted or
+// updated (MySQL's documented idiom; see insertEach for why rows are not
+// numbered from the first key).
+func upsertEach(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []reflect.Value, qc, qu []string) error {
+	d := ex.Dialect()
+	pk := sqltext.Ident(m.PK.Column)
+	for _, r := range rows {
+		s, args := insertSQL(d, m, []reflect.Value{r}, !pkIsZero(m, r), false)
+		s += d.Upsert(qc, qu) + ", " + pk + " = last_insert_id(" + pk + ")"
+		res, err := ex.Exec(ctx, s, args...)
+		if err != nil {
+			return err
+		}
+		if res.LastInsertID != 0 && pkIsZero(m, r) {
+			if err := schema.Assign(m.PK.Set(r), res.LastInsertID); err != nil {
+				return fmt.Errorf("upsert: key %d: %w", res.LastInsertID, err)
+			}
+		}
+	}
+	return nil
 }

@@ -134,7 +134,7 @@ func pkIsZero(m *schema.Model, v reflect.Value) bool {
 
 // insertSQL renders an INSERT of the given rows; withPK includes the
 // primary key column. It returns the SQL and its arguments.
-func insertSQL(m *schema.Model, rows []reflect.Value, withPK bool, returning bool) (string, []any) {
+func insertSQL(d sqlt.Dialect, m *schema.Model, rows []reflect.Value, withPK bool, returning bool) (string, []any) {
 	var cols []*schema.Field
 	for _, f := range m.Fields {
 		if f.ReadOnly || (f.PK && !withPK) {
@@ -146,7 +146,11 @@ func insertSQL(m *schema.Model, rows []reflect.Value, withPK bool, returning boo
 	b.WriteString("insert into " + sqltext.Ident(m.Table))
 	if len(cols) == 0 {
 		// Only a generated key: one row per statement (insertRows sees to it).
-		b.WriteString(" default values")
+		if d.Name() == "mysql" {
+			b.WriteString(" () values ()")
+		} else {
+			b.WriteString(" default values")
+		}
 		if returning && m.PK != nil {
 			b.WriteString(" returning " + sqltext.Ident(m.PK.Column))
 		}
@@ -261,7 +265,7 @@ func insertRows(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []r
 		}
 		rows = gen
 	}
-	per := maxInsertParams / max(1, len(m.Fields))
+	per := maxInsertParams / max(1, len(m.Fields)) // within every database's parameter limit
 	if !withPK && onlyKey(m) {
 		per = 1 // "default values" inserts a single row
 	}
@@ -285,8 +289,12 @@ func onlyKey(m *schema.Model) bool {
 }
 
 func insertBatch(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []reflect.Value, withPK bool) error {
-	returning := !withPK && m.PK != nil && ex.Dialect().Returning()
-	s, args := insertSQL(m, rows, withPK, returning)
+	d := ex.Dialect()
+	returning := !withPK && m.PK != nil && d.Returning()
+	if !withPK && m.PK != nil && !returning {
+		return insertEach(ctx, ex, m, rows)
+	}
+	s, args := insertSQL(d, m, rows, withPK, returning)
 	if !returning {
 		_, err := ex.Exec(ctx, s, args...)
 		return err
@@ -296,6 +304,31 @@ func insertBatch(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []
 		return err
 	}
 	return readKeys(rs, m, rows, "insert")
+}
+
+// insertEach inserts rows whose keys the database generates, on a
+// database without RETURNING (MySQL): one statement a row, each row's key
+// read from the driver's last insert id. MySQL numbers the rows of a
+// multi-row INSERT consecutively only under some auto-increment lock
+// modes (innodb_autoinc_lock_mode 0 and 1, not MySQL 8's default 2) and
+// increments (auto_increment_increment), so relkit never infers the keys
+// of several rows from the first one: an id is never given to the wrong
+// struct. A key the database generates some other way (a default
+// expression) is not read back.
+func insertEach(ctx context.Context, ex sqlt.Executor, m *schema.Model, rows []reflect.Value) error {
+	for _, r := range rows {
+		s, args := insertSQL(ex.Dialect(), m, []reflect.Value{r}, false, false)
+		res, err := ex.Exec(ctx, s, args...)
+		if err != nil {
+			return err
+		}
+		if res.LastInsertID != 0 {
+			if err := schema.Assign(m.PK.Set(r), res.LastInsertID); err != nil {
+				return fmt.Errorf("insert: generated key %d: %w", res.LastInsertID, err)
+			}
+		}
+	}
+	return nil
 }
 
 // readKeys reads the primary keys a statement's RETURNING reports, in row

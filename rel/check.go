@@ -193,7 +193,8 @@ var ErrSchemaMismatch = errors.New("relkit: relation does not match the database
 // table and the column, and matches ErrSchemaMismatch; they are returned
 // together (errors.Join). Relations with declaration errors are left to
 // Check. On PostgreSQL a table is found as the statements find it,
-// through the search_path; on SQLite in the main database. Other dialects
+// through the search_path; on SQLite in the main database; on MySQL in
+// the connection's current database. Other dialects
 // give an error matching errors.ErrUnsupported. Run it in a test against a
 // migrated database.
 func CheckSchema(ctx context.Context, ex sqlt.Executor, rels ...Relation) error {
@@ -206,6 +207,8 @@ func CheckSchema(ctx context.Context, ex sqlt.Executor, rels ...Relation) error 
 		q = "select attname from pg_attribute where attrelid = to_regclass(?) and attnum > 0 and not attisdropped"
 	case "sqlite":
 		q = "select name from pragma_table_info(?)"
+	case "mysql":
+		q = "select column_name from information_schema.columns where table_schema = database() and table_name = ?"
 	default:
 		return fmt.Errorf("check schema: dialect %s: %w", ex.Dialect().Name(), errors.ErrUnsupported)
 	}

@@ -7,6 +7,10 @@
 #   - a running local PostgreSQL cluster with role/password relkit and
 #     database relkit_test (skipped if RELKIT_PG_DSN is already set, or if
 #     RELKIT_SKIP_PG=1 outside CI);
+#   - a running local MariaDB server (Debian package mariadb-server, run as
+#     the mysql user) with user/password relkit and database relkit_test
+#     (skipped if RELKIT_MYSQL_DSN is already set, or if RELKIT_SKIP_MYSQL=1
+#     outside CI);
 #   - gcc, because cgo is needed by github.com/mattn/go-sqlite3.
 set -euo pipefail
 
@@ -128,6 +132,97 @@ else
   setup_postgres
 fi
 
+# Run a command as the mysql OS user (mariadbd refuses to run as root
+# unless told to).
+as_mysql() {
+  if [ "$(id -un)" = mysql ]; then (cd / && "$@")
+  elif [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null; then (cd / && runuser -u mysql -- "$@")
+  elif [ "$(id -u)" -eq 0 ]; then (cd / && su mysql -s /bin/sh -c "$(printf '%q ' "$@")")
+  else need_root "running commands as mysql"; (cd / && sudo -u mysql -- "$@")
+  fi
+}
+
+MYSQL_SOCKET=/run/mysqld/mysqld.sock
+MYSQL_PORT="${RELKIT_MYSQL_PORT:-3306}"
+
+# mysql_root runs the mariadb client as the server's root account, which
+# authenticates the OS root user over the Unix socket.
+mysql_root() { "${SUDO[@]}" mariadb --protocol=socket -S "$MYSQL_SOCKET" -u root "$@"; }
+
+mysql_alive() { "${SUDO[@]}" mariadb-admin --protocol=socket -S "$MYSQL_SOCKET" -u root ping >/dev/null 2>&1; }
+
+setup_mariadb() {
+  local t0=$SECONDS
+  # 1. Install MariaDB if the server is missing.
+  if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+    apt_install mariadb-server
+  fi
+  local mariadbd=/usr/sbin/mariadbd
+  [ -x "$mariadbd" ] || mariadbd="$(command -v mariadbd)"
+
+  # 2. Start it if it is not running (there is no systemd: run mariadbd as
+  #    mysql in the background, detached from this script's output). The
+  #    data directory is created when the package did not.
+  if ! mysql_alive; then
+    need_root "starting MariaDB"
+    "${SUDO[@]}" mkdir -p /run/mysqld /var/log/mysql
+    "${SUDO[@]}" chown mysql:mysql /run/mysqld /var/log/mysql
+    if [ ! -d /var/lib/mysql/mysql ]; then
+      log "initialising the MariaDB data directory"
+      "${SUDO[@]}" mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null
+    fi
+    log "starting MariaDB on 127.0.0.1:$MYSQL_PORT"
+    # Durability is traded for speed (a test server): no flush at each
+    # commit, no doublewrite buffer.
+    as_mysql setsid "$mariadbd" --datadir=/var/lib/mysql --socket="$MYSQL_SOCKET" \
+      --port="$MYSQL_PORT" --bind-address=127.0.0.1 --skip-log-bin \
+      --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+      --innodb-buffer-pool-size=256M --max-connections=500 \
+      --log-error=/var/log/mysql/relkit-test.err </dev/null >/dev/null 2>&1 &
+    local i
+    for ((i = 0; i < 60; i++)); do
+      mysql_alive && break
+      sleep 0.5
+    done
+    mysql_alive || die "MariaDB did not start in 30 s (see /var/log/mysql/relkit-test.err)"
+  fi
+
+  # 3. Create (or reset) user relkit and database relkit_test. The tests
+  #    create and drop a database each, so relkit gets every privilege.
+  mysql_root <<'SQL' >/dev/null
+CREATE USER IF NOT EXISTS 'relkit'@'127.0.0.1' IDENTIFIED BY 'relkit';
+CREATE USER IF NOT EXISTS 'relkit'@'localhost' IDENTIFIED BY 'relkit';
+ALTER USER 'relkit'@'127.0.0.1' IDENTIFIED BY 'relkit';
+ALTER USER 'relkit'@'localhost' IDENTIFIED BY 'relkit';
+GRANT ALL PRIVILEGES ON *.* TO 'relkit'@'127.0.0.1' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO 'relkit'@'localhost' WITH GRANT OPTION;
+CREATE DATABASE IF NOT EXISTS relkit_test;
+SQL
+
+  # 4. Check that password login over TCP works, as the tests will use it.
+  mariadb --protocol=tcp -h 127.0.0.1 -P "$MYSQL_PORT" -u relkit -prelkit relkit_test \
+    -e 'select 1' >/dev/null ||
+    die "cannot log in to MariaDB as relkit on 127.0.0.1:$MYSQL_PORT"
+
+  # Leftover databases of killed test runs.
+  local stale
+  stale="$(mysql_root -N -e "select schema_name from information_schema.schemata where schema_name like 'relkit\\_t\\_%'")"
+  for db in $stale; do mysql_root -e "drop database \`$db\`" || true; done
+
+  export RELKIT_MYSQL_DSN="mysql://relkit:relkit@127.0.0.1:$MYSQL_PORT/relkit_test"
+  log "MariaDB $(mysql_root -N -e 'select version()') ready ($((SECONDS - t0)) s)"
+}
+
+# MySQL/MariaDB: use the caller's DSN if given; optionally skip locally.
+if [ -n "${RELKIT_MYSQL_DSN:-}" ]; then
+  log "using RELKIT_MYSQL_DSN from the environment; skipping MariaDB set-up"
+elif [ "${RELKIT_SKIP_MYSQL:-}" = 1 ] && [ "${CI:-}" != true ]; then
+  log "RELKIT_SKIP_MYSQL=1: skipping MariaDB set-up (MySQL tests will skip)"
+else
+  [ "${RELKIT_SKIP_MYSQL:-}" = 1 ] && log "CI=true: ignoring RELKIT_SKIP_MYSQL=1"
+  setup_mariadb
+fi
+
 # cgo toolchain for mattn/go-sqlite3.
 command -v gcc >/dev/null || apt_install gcc libc6-dev
 export CGO_ENABLED=1
@@ -141,6 +236,11 @@ if [ -n "${RELKIT_PG_DSN:-}" ]; then
   log "PostgreSQL DSN: $(sed -E 's#^([a-z]+://[^:/@]*):[^@]*@#\1:****@#' <<<"$RELKIT_PG_DSN")"
 else
   log "PostgreSQL DSN: (none)"
+fi
+if [ -n "${RELKIT_MYSQL_DSN:-}" ]; then
+  log "MySQL DSN: $(sed -E 's#^([a-z]+://[^:/@]*):[^@]*@#\1:****@#' <<<"$RELKIT_MYSQL_DSN")"
+else
+  log "MySQL DSN: (none)"
 fi
 
 # The OpenTelemetry module (otel/, its own go.mod) is outside the root

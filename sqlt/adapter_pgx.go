@@ -39,12 +39,12 @@ func (c pgxConn) query(ctx context.Context, sql string, args []any) (driverRows,
 	return &pgxRows{r: r}, nil
 }
 
-func (c pgxConn) exec(ctx context.Context, sql string, args []any) (int64, error) {
+func (c pgxConn) exec(ctx context.Context, sql string, args []any) (Result, error) {
 	tag, err := retryAsText(args, func(args []any) (pgconn.CommandTag, error) { return c.q.Exec(ctx, sql, args...) })
 	if err != nil {
-		return 0, err
+		return Result{}, err
 	}
-	return tag.RowsAffected(), nil
+	return Result{RowsAffected: tag.RowsAffected()}, nil
 }
 
 // retryAsText runs a statement with args and, when pgx could not encode

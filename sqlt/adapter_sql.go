@@ -18,12 +18,12 @@ type sqlQuerier interface {
 // FromDB adapts a *sql.DB of any database/sql driver, with the given
 // dialect. The returned handle does not own db: Close leaves it open.
 func FromDB(db *sql.DB, d Dialect) *DB {
-	return &DB{conn: sqlConn{q: db, db: db, sqlite: d.Name() == "sqlite"}, dialect: d}
+	return &DB{conn: sqlConn{q: db, db: db, sqlite: d.Name() == "sqlite", textBytes: d.Name() == "mysql"}, dialect: d}
 }
 
 // FromConn adapts a *sql.Conn, with the given dialect.
 func FromConn(c *sql.Conn, d Dialect) *DB {
-	return &DB{conn: sqlConn{q: c, c: c, sqlite: d.Name() == "sqlite"}, dialect: d}
+	return &DB{conn: sqlConn{q: c, c: c, sqlite: d.Name() == "sqlite", textBytes: d.Name() == "mysql"}, dialect: d}
 }
 
 // FromTx adapts a *sql.Tx that the caller began and will commit or roll
@@ -35,7 +35,7 @@ func FromConn(c *sql.Conn, d Dialect) *DB {
 // that a tx SQLite rolled back on its own is reported (see [ErrTxLost]) as
 // on the other handles.
 func FromTx(tx *sql.Tx, d Dialect) *DB {
-	return &DB{conn: &sqlTx{q: tx, outer: true, state: &txState{probe: d.Name() == "sqlite"}}, dialect: d}
+	return &DB{conn: &sqlTx{q: tx, outer: true, textBytes: d.Name() == "mysql", state: &txState{probe: d.Name() == "sqlite"}}, dialect: d}
 }
 
 // sqlConn is a *sql.DB (db set) or a *sql.Conn (c set).
@@ -44,13 +44,70 @@ type sqlConn struct {
 	db     *sql.DB
 	c      *sql.Conn
 	sqlite bool // the SQLite dialect: see sqlTxOptions
+	// textBytes: the driver reads text columns as []byte (MySQL): see
+	// textRows.
+	textBytes bool
 }
 
 func (c sqlConn) query(ctx context.Context, q string, args []any) (driverRows, error) {
-	return c.q.QueryContext(ctx, q, args...)
+	return sqlQuery(ctx, c.q, q, args, c.textBytes)
 }
 
-func (c sqlConn) exec(ctx context.Context, q string, args []any) (int64, error) {
+// sqlQuery runs a query on q; with textBytes its rows give text columns
+// as strings (see textRows).
+func sqlQuery(ctx context.Context, q sqlQuerier, query string, args []any, textBytes bool) (driverRows, error) {
+	r, err := q.QueryContext(ctx, query, args...)
+	if err != nil || !textBytes {
+		return r, err
+	}
+	return &textRows{Rows: r}, nil
+}
+
+// textRows are the rows of a driver that reads every text column as
+// []byte (go-sql-driver/mysql: its protocol carries no distinction a
+// database/sql driver.Value could keep). A field of type string or
+// []byte is unaffected; what changes is a *any destination (a pivot
+// column read into a map[string]any, a key read before its type is
+// known), which gets a string for a column of a text type, as on SQLite
+// and PostgreSQL, and keeps []byte for binary ones.
+type textRows struct {
+	*sql.Rows
+	text []bool // per column: its type is text
+}
+
+// mysqlTextTypes are the type names go-sql-driver/mysql reports for
+// columns whose values are text (binary strings report BINARY, VARBINARY
+// and BLOB).
+var mysqlTextTypes = map[string]bool{
+	"CHAR": true, "VARCHAR": true, "TEXT": true, "TINYTEXT": true, "MEDIUMTEXT": true,
+	"LONGTEXT": true, "ENUM": true, "SET": true, "JSON": true,
+}
+
+func (r *textRows) Scan(dest ...any) error {
+	if err := r.Rows.Scan(dest...); err != nil {
+		return err
+	}
+	if r.text == nil {
+		cts, err := r.Rows.ColumnTypes()
+		if err != nil {
+			return err
+		}
+		r.text = make([]bool, len(cts))
+		for i, ct := range cts {
+			r.text[i] = mysqlTextTypes[strings.ToUpper(ct.DatabaseTypeName())]
+		}
+	}
+	for i, d := range dest {
+		if p, ok := d.(*any); ok && i < len(r.text) && r.text[i] {
+			if b, ok := (*p).([]byte); ok {
+				*p = string(b)
+			}
+		}
+	}
+	return nil
+}
+
+func (c sqlConn) exec(ctx context.Context, q string, args []any) (Result, error) {
 	return sqlExec(ctx, c.q, q, args)
 }
 
@@ -84,19 +141,19 @@ func (c sqlConn) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
 		}
 		return nil, err
 	}
-	return &sqlTx{q: tx, tx: tx, conn: conn, owned: owned, queryOnly: c.sqlite && opts.ReadOnly, state: &txState{}}, nil
+	return &sqlTx{q: tx, tx: tx, conn: conn, owned: owned, queryOnly: c.sqlite && opts.ReadOnly, textBytes: c.textBytes, state: &txState{}}, nil
 }
 
-func sqlExec(ctx context.Context, q sqlQuerier, query string, args []any) (int64, error) {
+func sqlExec(ctx context.Context, q sqlQuerier, query string, args []any) (Result, error) {
 	res, err := q.ExecContext(ctx, query, args...)
 	if err != nil {
-		return 0, err
+		return Result{}, err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, nil // the driver does not count; not an error for the caller
-	}
-	return n, nil
+	// A driver that does not count or has no generated key says so with
+	// an error: not an error for the caller, who gets 0.
+	n, _ := res.RowsAffected()
+	id, _ := res.LastInsertId()
+	return Result{RowsAffected: n, LastInsertID: id}, nil
 }
 
 // sqlTx is a database/sql transaction, or a savepoint inside one (sp != "").
@@ -111,6 +168,7 @@ type sqlTx struct {
 	// queryOnly: a read-only SQLite transaction, which set PRAGMA
 	// query_only on its connection and resets it when it ends.
 	queryOnly bool
+	textBytes bool // see sqlConn
 }
 
 // txState is what a transaction and its savepoints share.
@@ -120,10 +178,10 @@ type txState struct {
 }
 
 func (t *sqlTx) query(ctx context.Context, q string, args []any) (driverRows, error) {
-	return t.q.QueryContext(ctx, q, args...)
+	return sqlQuery(ctx, t.q, q, args, t.textBytes)
 }
 
-func (t *sqlTx) exec(ctx context.Context, q string, args []any) (int64, error) {
+func (t *sqlTx) exec(ctx context.Context, q string, args []any) (Result, error) {
 	return sqlExec(ctx, t.q, q, args)
 }
 
@@ -169,7 +227,7 @@ func (t *sqlTx) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
 		t.state.depth--
 		return nil, err
 	}
-	return &sqlTx{q: t.q, conn: t.conn, sp: name, state: t.state}, nil
+	return &sqlTx{q: t.q, conn: t.conn, sp: name, textBytes: t.textBytes, state: t.state}, nil
 }
 
 func (t *sqlTx) commit(ctx context.Context) error {

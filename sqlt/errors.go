@@ -87,8 +87,8 @@ type UnsafeFragmentError = sqltext.UnsafeFragmentError
 // extended codes SQLITE_CONSTRAINT_UNIQUE (2067) and
 // SQLITE_CONSTRAINT_PRIMARYKEY (1555), PostgreSQL's SQLSTATE 23505
 // (unique_violation). It classifies by driver code, never by message
-// text, and sees through wrapping (errors.As). A MySQL dialect would add
-// its error 1062 (ER_DUP_ENTRY) here. Package pivot's CreateOrFirst and
+// text, and sees through wrapping (errors.As); MySQL's and MariaDB's
+// errors 1062 (ER_DUP_ENTRY) and 1586 (ER_DUP_ENTRY_WITH_KEY_NAME). Package pivot's CreateOrFirst and
 // FirstOrCreate use it to tell "already there" from other failures.
 func IsUniqueViolation(err error) bool {
 	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) {
@@ -98,5 +98,6 @@ func IsUniqueViolation(err error) bool {
 	if errors.As(err, &liteErr) {
 		return liteErr.ExtendedCode == sqlite3.ErrConstraintUnique || liteErr.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
 	}
-	return false
+	code := mysqlCode(err)
+	return code == mysqlDupEntry || code == mysqlDupEntryWithKey
 }

@@ -31,13 +31,18 @@ type Executor interface {
 type Result struct {
 	// RowsAffected is the number of rows inserted, updated or deleted.
 	RowsAffected int64
+	// LastInsertID is the key the database generated for the last row an
+	// INSERT wrote, where the driver reports one (MySQL, SQLite; on MySQL
+	// the first row's key for a multi-row INSERT); 0 otherwise.
+	// PostgreSQL reports none: use RETURNING.
+	LastInsertID int64
 }
 
 // driverConn is the small surface relkit needs from a database driver.
 // The adapters in this package implement it for database/sql and pgx.
 type driverConn interface {
 	query(ctx context.Context, sql string, args []any) (driverRows, error)
-	exec(ctx context.Context, sql string, args []any) (int64, error)
+	exec(ctx context.Context, sql string, args []any) (Result, error)
 	// begin starts a transaction with opts; on a transaction it opens a
 	// savepoint, and refuses opts that a savepoint cannot honour.
 	begin(ctx context.Context, opts TxOptions) (driverTx, error)
@@ -178,8 +183,9 @@ type txShared struct {
 // transaction. relkit notices it after the failing statement (whose error
 // then also matches ErrTxLost) and refuses every later statement, savepoint
 // and Commit of that transaction, so nothing after the failure is written
-// on its own. Rollback of a lost transaction succeeds: nothing is left to
-// undo.
+// on its own. MySQL and MariaDB roll back the whole transaction on a
+// deadlock (error 1213), which relkit reports the same way. Rollback of a
+// lost transaction succeeds: nothing is left to undo.
 var ErrTxLost = errors.New("relkit: the database rolled back the transaction")
 
 // Dialect returns the database's SQL dialect.
@@ -214,7 +220,7 @@ func (tx *Transaction) Exec(ctx context.Context, query string, args ...any) (Res
 // whether the database ended the transaction, and if so records it and
 // adds ErrTxLost to err.
 func (tx *Transaction) failed(err error) error {
-	if !errors.Is(err, ErrTxLost) && (tx.state.lost != nil || tx.conn.lost()) {
+	if !errors.Is(err, ErrTxLost) && (tx.state.lost != nil || mysqlCode(err) == mysqlDeadlock || tx.conn.lost()) {
 		err = fmt.Errorf("%w (%w)", err, ErrTxLost)
 	}
 	if tx.state.lost == nil && errors.Is(err, ErrTxLost) {
@@ -425,14 +431,14 @@ func doExec(ctx context.Context, c driverConn, d Dialect, hooks []Hook, query st
 	if len(hooks) > 0 {
 		ctx = hookStart(ctx, hooks, sqlText, args, false)
 	}
-	n, err := c.exec(ctx, sqlText, args)
+	res, err := c.exec(ctx, sqlText, args)
 	if len(hooks) > 0 {
-		hookEnd(ctx, hooks, QueryEnd{SQL: sqlText, Args: args, Duration: time.Since(start), Rows: n, Err: err})
+		hookEnd(ctx, hooks, QueryEnd{SQL: sqlText, Args: args, Duration: time.Since(start), Rows: res.RowsAffected, Err: err})
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("exec: %w", err)
 	}
-	return Result{RowsAffected: n}, nil
+	return res, nil
 }
 
 // Rows is the result of a query. Iterate with Next and Scan, and always
@@ -473,19 +479,26 @@ func (r *Rows) ColumnTypeNames() ([]string, error) {
 	switch rr := r.r.(type) {
 	case *pgxRows:
 		return rr.typeNames(), nil
+	case *textRows:
+		return sqlTypeNames(rr.Rows)
 	case *sql.Rows:
-		cts, err := rr.ColumnTypes()
-		if err != nil {
-			return nil, fmt.Errorf("column types: %w", err)
-		}
-		out := make([]string, len(cts))
-		for i, ct := range cts {
-			out[i] = strings.ToUpper(ct.DatabaseTypeName())
-		}
-		return out, nil
+		return sqlTypeNames(rr)
 	}
 	cols, err := r.Columns()
 	return make([]string, len(cols)), err
+}
+
+// sqlTypeNames is ColumnTypeNames for database/sql rows.
+func sqlTypeNames(rr *sql.Rows) ([]string, error) {
+	cts, err := rr.ColumnTypes()
+	if err != nil {
+		return nil, fmt.Errorf("column types: %w", err)
+	}
+	out := make([]string, len(cts))
+	for i, ct := range cts {
+		out[i] = strings.ToUpper(ct.DatabaseTypeName())
+	}
+	return out, nil
 }
 
 // IgnoresUnknownColumns reports whether the handle that ran the query was

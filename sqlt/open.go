@@ -21,7 +21,12 @@ var ErrUnsupportedDSN = errors.New("relkit: unsupported DSN")
 //     connection, so every statement sees the same data);
 //   - "file:app.db", "file:app.db?mode=ro", "sqlite:app.db" — a SQLite file;
 //   - "postgres://…" or "postgresql://…" — PostgreSQL through pgx's native
-//     pool (pgxpool), not through database/sql.
+//     pool (pgxpool), not through database/sql;
+//   - "mysql://user:password@host:3306/database?…" (or "mariadb://…") —
+//     MySQL 8.0+ or MariaDB 10.6+ through database/sql and
+//     go-sql-driver/mysql, with the options and defaults of openMySQL
+//     (parseTime, UTC, utf8mb4, clientFoundRows, interpolateParams, each
+//     kept as the DSN gives it).
 //
 // SQLite connections get foreign keys on and a 5 s busy timeout; a
 // writable SQLite file also gets WAL journaling and transactions that take
@@ -46,8 +51,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return db, nil
 	case strings.HasPrefix(dsn, "sqlite:"), strings.HasPrefix(dsn, "file:"):
 		return openSQLite(ctx, dsn)
+	case strings.HasPrefix(dsn, "mysql://"), strings.HasPrefix(dsn, "mariadb://"):
+		return openMySQL(ctx, dsn)
 	}
-	return nil, fmt.Errorf("open %q: %w (want sqlite::memory:, file:…, sqlite:… or postgres://…)", redact(dsn), ErrUnsupportedDSN)
+	return nil, fmt.Errorf("open %q: %w (want sqlite::memory:, file:…, sqlite:…, postgres://… or mysql://…)", redact(dsn), ErrUnsupportedDSN)
 }
 
 func openSQLite(ctx context.Context, dsn string) (*DB, error) {

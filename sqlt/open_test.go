@@ -12,7 +12,7 @@ import (
 )
 
 func TestOpenErrors(t *testing.T) {
-	_, err := sqlt.Open(context.Background(), "mysql://x")
+	_, err := sqlt.Open(context.Background(), "oracle://x")
 	assert.ErrorIs(t, err, sqlt.ErrUnsupportedDSN)
 }
 

@@ -159,8 +159,8 @@ func TxWith(ctx context.Context, ex Executor, opts TxOptions, fn func(tx Executo
 // because of other transactions running at the same time, so that running
 // it again may succeed: a PostgreSQL serialization failure (SQLSTATE
 // 40001) or deadlock (40P01), or SQLite's SQLITE_BUSY or SQLITE_LOCKED
-// (the database or a table was locked past the busy timeout). [TxWith]
-// retries these.
+// (the database or a table was locked past the busy timeout), or MySQL's
+// deadlock (1213) or lock wait timeout (1205). [TxWith] retries these.
 func Retryable(err error) bool {
 	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"
@@ -169,7 +169,8 @@ func Retryable(err error) bool {
 	if errors.As(err, &sqliteErr) {
 		return sqliteErr.Code == sqlite3.ErrBusy || sqliteErr.Code == sqlite3.ErrLocked
 	}
-	return false
+	code := mysqlCode(err)
+	return code == mysqlDeadlock || code == mysqlLockWaitTimeout
 }
 
 // backoff is the wait before retry n (1 for the first).

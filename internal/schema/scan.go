@@ -448,6 +448,16 @@ func (b *anyBox) Scan(src any) error {
 	return nil
 }
 
+// Scan stores a text column's value as a string: a driver that reads text
+// as []byte (go-sql-driver/mysql) would otherwise leave bytes in the any.
+func (b *stringBox) Scan(src any) error {
+	if p, ok := src.([]byte); ok {
+		*b.slot = string(p)
+		return nil
+	}
+	return b.anyBox.Scan(src)
+}
+
 type (
 	int64Box   struct{ anyBox }
 	boolBox    struct{ anyBox }

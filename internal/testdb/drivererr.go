@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 )
@@ -19,13 +20,40 @@ const (
 	PgDivisionByZero      = "22012"
 )
 
+// mysqlCodes are the MySQL error numbers of the failures the PostgreSQL
+// codes above name.
+var mysqlCodes = map[string][]uint16{
+	PgUniqueViolation:     {1062, 1586},
+	PgForeignKeyViolation: {1451, 1452},
+	PgInvalidText:         {1292, 1366, 1690}, // 1690: FailingCondition's overflow
+	PgUndefinedTable:      {1146},
+	PgDivisionByZero:      {1365},
+}
+
 // RequireDriverError fails t unless err wraps the database driver's own
 // error, matchable with errors.As: a *pgconn.PgError with SQLSTATE pgCode
-// on PostgreSQL, a sqlite3.Error with code liteCode on SQLite.
+// on PostgreSQL, a sqlite3.Error with code liteCode on SQLite, a
+// *mysql.MySQLError with the number of the same failure on MySQL.
 func (db *DB) RequireDriverError(t testing.TB, err error, pgCode string, liteCode sqlite3.ErrNo) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("%s: want a driver error, got nil", db.Name)
+	}
+	if db.Name == "mysql" {
+		var myErr *mysql.MySQLError
+		if !errors.As(err, &myErr) {
+			t.Fatalf("mysql: errors.As finds no *mysql.MySQLError in %q (%T)", err, err)
+		}
+		want, ok := mysqlCodes[pgCode]
+		if !ok {
+			t.Fatalf("mysql: no MySQL error number for SQLSTATE %s (testdb.mysqlCodes)", pgCode)
+		}
+		for _, n := range want {
+			if myErr.Number == n {
+				return
+			}
+		}
+		t.Fatalf("mysql: error %d, want one of %v: %v", myErr.Number, want, err)
 	}
 	if db.Name == "postgres" {
 		var pgErr *pgconn.PgError
@@ -49,9 +77,10 @@ func (db *DB) RequireDriverError(t testing.TB, err error, pgCode string, liteCod
 // FailingCondition returns a condition on column (an integer column) and
 // its bound value that the database refuses while running the statement,
 // not while preparing it: on PostgreSQL the value 'abc' compared with a
-// bigint (SQLSTATE 22P02, [PgInvalidText]), on SQLite abs() of the
-// smallest int64, an integer overflow (sqlite3.ErrError). The table must
-// have at least one row for SQLite to evaluate it.
+// bigint (SQLSTATE 22P02, [PgInvalidText]), on SQLite and MySQL abs() of
+// the smallest int64, an integer overflow (sqlite3.ErrError; MySQL's
+// 1690, out of range). The table must have at least one row for SQLite
+// and MySQL to evaluate it.
 func (db *DB) FailingCondition(column string) (string, any) {
 	if db.Name == "postgres" {
 		return column + " = ?", "abc"

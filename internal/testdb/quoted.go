@@ -62,7 +62,7 @@ func SQLiteQuoted(t testing.TB, opts ...Option) *DB {
 		}
 	})
 	d := wrap(sqlt.FromDB(sdb, Bracketed).WithHook(check), "sqlite")
-	d.Quoted, d.Counter.asRead = true, true
+	d.Quoted, d.Counter.asRead = true, readBrackets
 	return d
 }
 
