@@ -68,4 +68,3 @@ func TestOpenMySQLPicksTheDialect(t *testing.T) {
 		assert.Equal(t, strings.Contains(strings.ToLower(v), "mariadb"), db.Dialect().Returning(), "server %s", v)
 	}
 }
-
