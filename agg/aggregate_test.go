@@ -53,13 +53,27 @@ func TestWithAggregateColumns(t *testing.T) {
 			assert.Contains(t, stmt, counts.Norm(`as "comments_`+fn+`_votes"`))
 		}
 		assert.Contains(t, stmt, counts.Norm(`exists (select * from "comments" where `+counts.Corr+`) as "comments_exists"`))
-		haCheckAggregates(t, ps)
+		haCheckAggregates(t, db, ps)
 	})
+}
+
+// avgDelta is how far an average read back from db may be from the exact
+// one. MySQL and MariaDB compute AVG of an integer column as a DECIMAL
+// with div_precision_increment (4 by default) more digits than the
+// column, so 8/3 comes back as 2.6667; relkit keeps the server's value,
+// as Laravel does, and half a unit of its last digit is the most it
+// differs. SQLite and PostgreSQL give the exact double (or a numeric of
+// 16 or more digits).
+func avgDelta(db *testdb.DB) float64 {
+	if db.Name == "mysql" {
+		return 0.5e-4
+	}
+	return 1e-9
 }
 
 // haCheckAggregates checks sum/min/max/avg/exists over comments.votes:
 // post 1 {5,1,2}, post 2 {0,4}, posts 3 and 4 none, post 5 {2}.
-func haCheckAggregates(t *testing.T, ps []counts.Post) {
+func haCheckAggregates(t *testing.T, db *testdb.DB, ps []counts.Post) {
 	t.Helper()
 	require.Len(t, ps, 5)
 	ptr := func(v int64) *int64 { return &v }
@@ -68,7 +82,7 @@ func haCheckAggregates(t *testing.T, ps []counts.Post) {
 	assert.Equal(t, []*int64{ptr(5), ptr(4), nil, nil, ptr(2)}, haField(ps, func(p counts.Post) *int64 { return p.CommentsMaxVotes }))
 	avg := haField(ps, func(p counts.Post) *float64 { return p.CommentsAvgVotes })
 	require.NotNil(t, avg[0])
-	assert.InDelta(t, 8.0/3, *avg[0], 1e-9)
+	assert.InDelta(t, 8.0/3, *avg[0], avgDelta(db))
 	require.NotNil(t, avg[1])
 	assert.InDelta(t, 2.0, *avg[1], 1e-9)
 	assert.Nil(t, avg[2])
@@ -301,7 +315,7 @@ func TestDeferredLoadAggregates(t *testing.T) {
 		}
 		assert.Equal(t, []int64{3, 2, 0, 0, 1}, haField(ps, func(p counts.Post) int64 { return p.CommentsCount }))
 		assert.Equal(t, []int64{2, 1, 0, 0, 0}, haField(ps, func(p counts.Post) int64 { return p.CodeCount }))
-		haCheckAggregates(t, ps)
+		haCheckAggregates(t, db, ps)
 		assert.Equal(t, []int64{1, 1, 1, 0, 0}, haField(ps, func(p counts.Post) int64 { return p.AuthorCount }))
 		assert.Equal(t, []int64{3, 2, 1, 0, 0}, haField(ps, func(p counts.Post) int64 { return p.TagsCount }))
 		assert.Equal(t, []int64{2, 2, 0, 0, 0}, haField(ps, func(p counts.Post) int64 { return p.ActiveTagsCount }))
@@ -319,7 +333,7 @@ func TestDeferredLoadAggregates(t *testing.T) {
 			agg.WithCount(counts.PostComments), agg.WithSum(counts.PostComments, "votes"), agg.WithMin(counts.PostComments, "votes"),
 			agg.WithMax(counts.PostComments, "votes"), agg.WithAvg(counts.PostComments, "votes"), agg.WithExists(counts.PostComments)))
 		assert.Equal(t, 1, db.Counter.Count(), db.Counter.String())
-		haCheckAggregates(t, fresh)
+		haCheckAggregates(t, db, fresh)
 
 		// Several relations in one call (loadCount(['comments', 'tags'])),
 		// and one relation twice under different constraints: one query.
@@ -348,7 +362,7 @@ func TestDeferredLoadAggregates(t *testing.T) {
 		assert.Nil(t, sum[2], "no related rows: NULL")
 		avg := haField(multi, func(p counts.Post) *float64 { return p.CommentsAvgVotes })
 		require.NotNil(t, avg[0])
-		assert.InDelta(t, 8.0/3, *avg[0], 1e-9)
+		assert.InDelta(t, 8.0/3, *avg[0], avgDelta(db))
 		assert.Nil(t, avg[3])
 
 		// One model, and pointers to models.

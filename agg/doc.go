@@ -103,6 +103,13 @@
 //   - count: an integer field (int64, int, …).
 //   - exists: a bool field, on both databases (SQLite's 0/1 is converted).
 //   - avg: a float field (PostgreSQL's numeric average is converted).
+//     relkit gives the server's average as it is, as Laravel does: MySQL
+//     and MariaDB compute AVG of an integer or DECIMAL column as a DECIMAL
+//     with div_precision_increment (4 by default) more digits than the
+//     column, so the average of 5, 1 and 2 is 2.6667 there and
+//     2.6666666666666665 on SQLite and PostgreSQL. Raise
+//     div_precision_increment (up to 30) in the session for more digits,
+//     or load the sum and the count ([WithSum], [WithCount]) and divide.
 //   - sum, min, max keep the column's type where the field allows: an
 //     integer or float field, a string for decimals, time.Time for the
 //     min or max of a timestamp.
@@ -117,7 +124,7 @@
 //     database/sql does not scan into a time.Time. The deferred forms parse
 //     it; in the select-column form declare the field as
 //     agg.Null[time.Time], whose Scan parses it (time.Time and *time.Time
-//     fields work there on PostgreSQL only).
+//     fields work there on PostgreSQL and MySQL only).
 //
 // Column names given to aggregates are validated against the related
 // struct's mapped columns; a bad one, like a bad relation, makes the query

@@ -55,6 +55,13 @@ func TestOddKeysAggregate(t *testing.T) {
 					require.ErrorContains(t, err, "invalid byte sequence for encoding \"UTF8\"")
 					return
 				}
+				if db.Name == "mysql" {
+					// Nor can a utf8mb4 column hold it (error 1366): such
+					// keys belong in varbinary columns and []byte fields.
+					db.RequireDriverError(t, err, testdb.PgInvalidText, 0)
+					require.ErrorContains(t, err, "Incorrect string value")
+					return
+				}
 				require.NoError(t, err)
 				checkOddKeyCounts(t, db, fixture.StringKeyRels, n)
 			})

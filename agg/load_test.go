@@ -57,7 +57,7 @@ func TestLoadAggregates(t *testing.T) {
 		assert.Nil(t, p3.CommentsMinVotes)
 		assert.Equal(t, []int32{5, 0, 0, 0}, []int32{p1.CommentsMaxVotes, p2.CommentsMaxVotes, p3.CommentsMaxVotes, p4.CommentsMaxVotes})
 		require.NotNil(t, p1.CommentsAvgVotes)
-		assert.InDelta(t, 8.0/3, *p1.CommentsAvgVotes, 1e-9)
+		assert.InDelta(t, 8.0/3, *p1.CommentsAvgVotes, avgDelta(db))
 		assert.Nil(t, p4.CommentsAvgVotes)
 		assert.Equal(t, []bool{true, true, false, false}, []bool{p1.CommentsExists, p2.CommentsExists, p3.CommentsExists, p4.CommentsExists})
 		assert.Equal(t, []string{"8", "0", "0", "0"}, []string{p1.VotesText, p2.VotesText, p3.VotesText, p4.VotesText}, "as the select-column form")

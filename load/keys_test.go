@@ -69,6 +69,27 @@ func TestOddKeysLoad(t *testing.T) {
 					require.ErrorContains(t, err, "invalid byte sequence for encoding \"UTF8\"")
 					return
 				}
+				if db.Name == "mysql" {
+					// A utf8mb4 column cannot hold them either (error 1366,
+					// "Incorrect string value"): keys that are not UTF-8
+					// belong in varbinary columns and []byte fields (the
+					// bytes_ subtests). Parents holding such keys in memory
+					// still load, one statement, matching nothing.
+					db.RequireDriverError(t, err, testdb.PgInvalidText, 0)
+					require.ErrorContains(t, err, "Incorrect string value")
+					owners := make([]KeyOwner[string], len(keys))
+					for i, k := range keys {
+						owners[i].Ref = k
+					}
+					db.Counter.Reset()
+					require.NoError(t, load.With(context.Background(), db, owners, StringKeyRels.Items))
+					assert.Equal(t, 1, db.Counter.Count())
+					for _, o := range owners {
+						require.NotNil(t, o.Items)
+						require.Empty(t, o.Items)
+					}
+					return
+				}
 				require.NoError(t, err)
 				checkOddKeyLoads(t, db, StringKeyRels, keys)
 			})

@@ -96,7 +96,10 @@
 //   - WithPivot, WithTimestamps, As, WithPivotValue, WherePivot… and
 //     OrderByPivot shape belongsToMany relations. Pivot columns are read
 //     into the related model's Pivot field (or the field named by As), of
-//     type map[string]any or a struct.
+//     type map[string]any or a struct. A map holds each value as the
+//     driver reads it into an any: a MySQL boolean (tinyint(1)) is then
+//     int64 0 or 1, text a string; a struct field gets the Go type it
+//     declares on every database.
 //   - Chaperone (hasOne and hasMany) sets a back-reference from every
 //     child to its parent; see below.
 //   - LatestOfMany, OldestOfMany, OfMany and OfManyBy (hasOne and
