@@ -196,6 +196,7 @@ func (db *DB) DDL(s string) string {
 type Counter struct {
 	mu     sync.Mutex
 	stmts  []string
+	sent   []string // as sent, before asRead
 	asRead quoting
 }
 
@@ -214,6 +215,7 @@ func (c *Counter) BeforeQuery(ctx context.Context, _ sqlt.QueryStart) context.Co
 
 // AfterQuery implements sqlt.Hook.
 func (c *Counter) AfterQuery(_ context.Context, q sqlt.QueryEnd) {
+	sent := q.SQL
 	switch c.asRead {
 	case readBrackets:
 		q.SQL = asRead(q.SQL)
@@ -222,6 +224,7 @@ func (c *Counter) AfterQuery(_ context.Context, q sqlt.QueryEnd) {
 	}
 	c.mu.Lock()
 	c.stmts = append(c.stmts, q.SQL)
+	c.sent = append(c.sent, sent)
 	c.mu.Unlock()
 }
 
@@ -239,10 +242,19 @@ func (c *Counter) Statements() []string {
 	return append([]string(nil), c.stmts...)
 }
 
+// Sent returns the statements since the last Reset exactly as they were
+// sent, in the database's own quoting (backticks on mysql, brackets on
+// sqlite_quoted), for golden files of what a server gets.
+func (c *Counter) Sent() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.sent...)
+}
+
 // Reset forgets the statements counted so far.
 func (c *Counter) Reset() {
 	c.mu.Lock()
-	c.stmts = nil
+	c.stmts, c.sent = nil, nil
 	c.mu.Unlock()
 }
 
