@@ -119,6 +119,20 @@
 // package github.com/relkit/relkit/relkittest (NoRepeats); sqlt itself
 // does not import testing.
 //
+// # MySQL and MariaDB
+//
+// Keys: relkit never writes an explicit 0 primary key. An insert whose
+// primary key field is zero leaves the key to the database (query's
+// Insert, InsertMany, Save), so MySQL's sql_mode NO_AUTO_VALUE_ON_ZERO
+// (off by default: an explicit 0 in an auto_increment column generates a
+// new key) only matters to SQL of your own; rows keyed 0 are read and
+// matched like any other. A key list longer than 500 keys is one JSON
+// array parameter read with json_table, so that an eager load stays one
+// statement per relation for any number of parents. String keys that are
+// not valid UTF-8 cannot be stored in a utf8mb4 column (the server
+// refuses them with error 1366, "Incorrect string value"): hold such keys
+// in a varbinary column and a []byte field.
+//
 // # Errors
 //
 // [ErrNotFound] (which also matches sql.ErrNoRows), [ErrUnknownColumn], [ErrUnmappedResultColumn],
