@@ -651,13 +651,15 @@ func (p *plan) lockAll(ctx context.Context, tx sqlt.Executor, parents []any) err
 	return nil
 }
 
-// lockRows is lockAll on MySQL: it locks the parents' rows. The SELECT
-// runs as an Exec (the driver discards its rows), as PostgreSQL's lock
-// does: it is part of the write, which sqlt's repeat guard never counts.
+// lockRows is lockAll on MySQL: it locks the parents' rows.
 func (p *plan) lockRows(ctx context.Context, tx sqlt.Executor, parents []any) error {
 	col := sqltext.Qualified(p.m.Parent.Table, p.m.ParentKey)
 	for _, in := range inList(tx.Dialect(), col, p.parentClass, p.parentBytes, parents) {
-		if _, err := tx.Exec(ctx, "select 1 from "+sqltext.Ident(p.m.Parent.Table)+" where "+in.sql+" order by "+col+" for update", in.args...); err != nil {
+		rows, err := tx.Query(ctx, "select 1 from "+sqltext.Ident(p.m.Parent.Table)+" where "+in.sql+" order by "+col+" for update", in.args...)
+		if err != nil {
+			return err
+		}
+		if err := rows.Close(); err != nil {
 			return err
 		}
 	}
