@@ -35,7 +35,11 @@ func FromConn(c *sql.Conn, d Dialect) *DB {
 // that a tx SQLite rolled back on its own is reported (see [ErrTxLost]) as
 // on the other handles.
 func FromTx(tx *sql.Tx, d Dialect) *DB {
-	return &DB{conn: &sqlTx{q: tx, outer: true, state: &txState{probe: d.Name() == "sqlite"}}, dialect: d}
+	st := &txState{probe: d.Name() == "sqlite"}
+	if st.probe {
+		st.stmts = newStmtCache(tx)
+	}
+	return &DB{conn: &sqlTx{q: tx, outer: true, state: st}, dialect: d}
 }
 
 // sqlConn is a *sql.DB (db set) or a *sql.Conn (c set).
@@ -84,7 +88,11 @@ func (c sqlConn) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
 		}
 		return nil, err
 	}
-	return &sqlTx{q: tx, tx: tx, conn: conn, owned: owned, queryOnly: c.sqlite && opts.ReadOnly, state: &txState{}}, nil
+	st := &txState{}
+	if c.sqlite {
+		st.stmts = newStmtCache(tx)
+	}
+	return &sqlTx{q: tx, tx: tx, conn: conn, owned: owned, queryOnly: c.sqlite && opts.ReadOnly, state: st}, nil
 }
 
 func sqlExec(ctx context.Context, q sqlQuerier, query string, args []any) (int64, error) {
@@ -117,14 +125,34 @@ type sqlTx struct {
 type txState struct {
 	depth int  // savepoints open
 	probe bool // a caller's SQLite tx: lost asks with a BEGIN
+	// stmts caches the transaction's prepared statements (SQLite only).
+	stmts *stmtCache
 }
 
 func (t *sqlTx) query(ctx context.Context, q string, args []any) (driverRows, error) {
+	if c := t.state.stmts; c != nil {
+		if r, ok, err := c.query(ctx, q, args); ok {
+			return r, err
+		}
+	}
 	return t.q.QueryContext(ctx, q, args...)
 }
 
 func (t *sqlTx) exec(ctx context.Context, q string, args []any) (int64, error) {
+	if c := t.state.stmts; c != nil {
+		if n, ok, err := c.exec(ctx, q, args); ok {
+			return n, err
+		}
+	}
 	return sqlExec(ctx, t.q, q, args)
+}
+
+// run sends one of the transaction's own statements (SAVEPOINT, RELEASE,
+// ROLLBACK TO), through the statement cache: their texts are constant for
+// a savepoint depth.
+func (t *sqlTx) run(ctx context.Context, q string) error {
+	_, err := t.exec(ctx, q, nil)
+	return err
 }
 
 // lost reports whether the database has ended the transaction on its own.
@@ -165,7 +193,7 @@ func (t *sqlTx) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
 	}
 	t.state.depth++
 	name := "relkit_sp_" + strconv.Itoa(t.state.depth)
-	if _, err := t.q.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+	if err := t.run(ctx, "SAVEPOINT "+name); err != nil {
 		t.state.depth--
 		return nil, err
 	}
@@ -175,7 +203,7 @@ func (t *sqlTx) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
 func (t *sqlTx) commit(ctx context.Context) error {
 	switch {
 	case t.sp != "":
-		_, err := t.q.ExecContext(ctx, "RELEASE SAVEPOINT "+t.sp)
+		err := t.run(ctx, "RELEASE SAVEPOINT "+t.sp)
 		t.state.depth--
 		return savepointErr(err)
 	case t.tx != nil:
@@ -193,9 +221,9 @@ func (t *sqlTx) commit(ctx context.Context) error {
 func (t *sqlTx) rollback(ctx context.Context) error {
 	switch {
 	case t.sp != "":
-		_, err := t.q.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+t.sp)
+		err := t.run(ctx, "ROLLBACK TO SAVEPOINT "+t.sp)
 		if err == nil {
-			_, err = t.q.ExecContext(ctx, "RELEASE SAVEPOINT "+t.sp)
+			err = t.run(ctx, "RELEASE SAVEPOINT "+t.sp)
 		}
 		t.state.depth--
 		return savepointErr(err)

@@ -473,7 +473,9 @@ func (r *Rows) ColumnTypeNames() ([]string, error) {
 	switch rr := r.r.(type) {
 	case *pgxRows:
 		return rr.typeNames(), nil
-	case *sql.Rows:
+	case interface { // *sql.Rows, the rows of a cached statement
+		ColumnTypes() ([]*sql.ColumnType, error)
+	}:
 		cts, err := rr.ColumnTypes()
 		if err != nil {
 			return nil, fmt.Errorf("column types: %w", err)
