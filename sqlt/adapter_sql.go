@@ -34,6 +34,10 @@ func FromConn(c *sql.Conn, d Dialect) *DB {
 // fails, it asks the database with a BEGIN whether tx is still open, so
 // that a tx SQLite rolled back on its own is reported (see [ErrTxLost]) as
 // on the other handles.
+//
+// With the SQLite dialect, the handle prepares a statement text it runs a
+// second time and reuses it while tx lasts, as relkit's own SQLite
+// transactions do; database/sql closes those statements when tx ends.
 func FromTx(tx *sql.Tx, d Dialect) *DB {
 	st := &txState{probe: d.Name() == "sqlite"}
 	if st.probe {
