@@ -479,26 +479,21 @@ func (r *Rows) ColumnTypeNames() ([]string, error) {
 	switch rr := r.r.(type) {
 	case *pgxRows:
 		return rr.typeNames(), nil
-	case *textRows:
-		return sqlTypeNames(rr.Rows)
-	case *sql.Rows:
-		return sqlTypeNames(rr)
+	case interface { // *sql.Rows, the rows of a cached statement
+		ColumnTypes() ([]*sql.ColumnType, error)
+	}:
+		cts, err := rr.ColumnTypes()
+		if err != nil {
+			return nil, fmt.Errorf("column types: %w", err)
+		}
+		out := make([]string, len(cts))
+		for i, ct := range cts {
+			out[i] = strings.ToUpper(ct.DatabaseTypeName())
+		}
+		return out, nil
 	}
 	cols, err := r.Columns()
 	return make([]string, len(cols)), err
-}
-
-// sqlTypeNames is ColumnTypeNames for database/sql rows.
-func sqlTypeNames(rr *sql.Rows) ([]string, error) {
-	cts, err := rr.ColumnTypes()
-	if err != nil {
-		return nil, fmt.Errorf("column types: %w", err)
-	}
-	out := make([]string, len(cts))
-	for i, ct := range cts {
-		out[i] = strings.ToUpper(ct.DatabaseTypeName())
-	}
-	return out, nil
 }
 
 // IgnoresUnknownColumns reports whether the handle that ran the query was
