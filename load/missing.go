@@ -27,7 +27,9 @@ import (
 // count as loaded, and Missing does not descend into them (they were
 // never saved).
 //
-// Specs are those of [With] (relations, [Nested], [Where], [Columns]),
+// Specs are those of [With] (relations, [Nested], [Where], [Columns],
+// [Morph]: a morphTo's targets already loaded are kept, its per-type
+// relations loaded where missing, Laravel's loadMorph),
 // checked before any statement. A level runs one statement if at least
 // one of its not-loaded parents has a non-NULL key, none otherwise, so a
 // second Missing of the same specs runs nothing. Nothing is written into

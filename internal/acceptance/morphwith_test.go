@@ -213,6 +213,13 @@ func TestMorphLazy(t *testing.T) {
 		assert.Equal(t, int64(2), c.Post.CommentsCount)
 		require.NotNil(t, c.Post.Image)
 
+		// Refresh takes the spec too.
+		c.Post = nil
+		db.Counter.Reset()
+		require.NoError(t, load.Refresh(ctx, db, &c, load.Morph(mo.CommentCommentable, load.On[mo.Post](mo.PostTags))))
+		assert.Equal(t, 3, db.Counter.Count(), "the comment, its post, the post's tags")
+		assert.ElementsMatch(t, []string{"go", "sql"}, tagNames(c.Post.Tags))
+
 		// Missing: targets loaded plainly first are kept, and their
 		// relations loaded, one statement per type and level.
 		cs := commentsByID(t, ctx, db)
@@ -389,6 +396,8 @@ func TestMorphWithErrors(t *testing.T) {
 		assert.ErrorIs(t, err, sqlt.ErrNilValue)
 		err = load.With(ctx, db, cs, load.Morph(mo.CommentCommentable, nil))
 		assert.ErrorIs(t, err, sqlt.ErrNilValue)
+		err = load.With(ctx, db, cs, load.Morph(rel.MorphToRelation[mo.Comment]{}))
+		assert.ErrorIs(t, err, rel.ErrBadRelation, "a zero morphTo")
 		assert.ErrorIs(t, load.Paths(ctx, db, cs, "commentable.image"), rel.ErrBadRelation)
 		assert.Equal(t, 0, db.Counter.Count())
 		for _, c := range cs {
