@@ -30,7 +30,7 @@ type level struct {
 	first   []int32       // to-one: group → index in rows; -1: no row
 	backing reflect.Value // to-many: []C or []*C with each group's rows together
 	off     []int32       // to-many: group g is backing[off[g]:off[g+1]]
-	sub     []*level      // a morphTo's: one per target (nil: no parent of that type)
+	sub     []*level      // the levels below; a morphTo's: one per target (nil: no parent of that type)
 	mt, mp  []int32       // a morphTo's: parent → target index (-1: none), place among its parents
 }
 
