@@ -30,11 +30,15 @@ type level struct {
 	first   []int32       // to-one: group → index in rows; -1: no row
 	backing reflect.Value // to-many: []C or []*C with each group's rows together
 	off     []int32       // to-many: group g is backing[off[g]:off[g+1]]
-	sub     []*level
+	sub     []*level      // the levels below; a morphTo's: one per target (nil: no parent of that type)
+	mt, mp  []int32       // a morphTo's: parent → target index (-1: none), place among its parents
 }
 
 // fetch runs the statements of n and its subtree for the parents ps.
 func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level, error) {
+	if isMorph(n) {
+		return fetchMorph(ctx, ex, n, ps)
+	}
 	lv := &level{n: n, parents: ps}
 	m := n.m
 	pf, _ := m.Parent.Column(m.ParentKeyColumn())
@@ -294,6 +298,10 @@ func (lv *level) group(cg []int32, ngroups int) {
 // that a to-one value copied into its parent carries its own relations.
 // Back-references are set afterwards, where the values ended up (adoptAll).
 func (lv *level) assign() {
+	if isMorph(lv.n) {
+		lv.assignMorph()
+		return
+	}
 	for _, s := range lv.sub {
 		s.assign()
 	}

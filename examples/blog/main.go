@@ -120,12 +120,15 @@ type Video struct {
 // posts use the alias given with rel.MorphAlias.
 func (Video) MorphClass() string { return "video" }
 
-// Reaction belongs to a post or a video (a polymorphic relation).
+// Reaction belongs to a post or a video (a polymorphic relation): its
+// target is loaded into Post or Video (ReactionReactable).
 type Reaction struct {
 	ID            int64  `db:"id" json:"id"`
 	ReactableType string `db:"reactable_type" json:"reactable_type"`
 	ReactableID   int64  `db:"reactable_id" json:"reactable_id"`
 	Emoji         string `db:"emoji" json:"emoji"`
+	Post          *Post  `db:"-" json:"post,omitempty"`
+	Video         *Video `db:"-" json:"video,omitempty"`
 }
 
 // Tag is shared by many posts through the pivot table post_tag; the pivot
@@ -166,6 +169,8 @@ var (
 	_              = rel.MorphAlias[Post]("post")
 	PostReactions  = rel.MorphMany[Post, Reaction]("reactable")
 	VideoReactions = rel.MorphMany[Video, Reaction]("reactable")
+	// ReactionReactable is the inverse: the reaction's post or video.
+	ReactionReactable = rel.MorphTo[Reaction]("reactable", rel.Target[Post](), rel.Target[Video]())
 )
 
 // postTags is PostTags with typed keys: its Sync and Toggle take a []int64,
@@ -1003,10 +1008,11 @@ func eloquent(ctx context.Context, db *sqlt.DB, d *demo) error {
 	return err
 }
 
-// morph writes and reads a polymorphic relation: reactions on posts and
-// on videos, in one table.
+// morph writes and reads polymorphic relations: reactions on posts and
+// on videos, in one table, and the reactions' targets with the posts' authors
+// (load.Morph).
 func morph(ctx context.Context, db *sqlt.DB, d *demo) error {
-	d.section("Polymorphic relations: rel.MorphMany")
+	d.section("Polymorphic relations: rel.MorphMany, rel.MorphTo, load.Morph")
 
 	video := Video{Title: "Launch talk"}
 	if err := query.From[Video]().Insert(ctx, db, &video); err != nil {
@@ -1036,7 +1042,27 @@ func morph(ctx context.Context, db *sqlt.DB, d *demo) error {
 	if len(posts[0].Reactions) != 1 {
 		return fmt.Errorf("post reactions: got %d, want 1 (the video's must not show)", len(posts[0].Reactions))
 	}
-	return nil
+
+	rs, err := query.From[Reaction]().OrderBy("id").Get(ctx, db)
+	if err != nil {
+		return err
+	}
+	d.log.take()
+	err = load.With(ctx, db, rs, load.Morph(ReactionReactable, load.On[Post](PostAuthor)))
+	var on []map[string]any
+	for _, r := range rs {
+		switch {
+		case r.Post != nil && r.Post.Author != nil:
+			on = append(on, map[string]any{"emoji": r.Emoji, "post": r.Post.Title, "author": r.Post.Author.Name})
+		case r.Video != nil:
+			on = append(on, map[string]any{"emoji": r.Emoji, "video": r.Video.Title})
+		default:
+			return fmt.Errorf("reaction %d: no target loaded", r.ID)
+		}
+	}
+	d.show(`load.With(ctx, db, reactions, load.Morph(ReactionReactable, load.On[Post](PostAuthor)))
+  // one statement per type present, and the posts' authors (Laravel's morphWith)`, on, err)
+	return err
 }
 
 // owners shows the two sides of CommentPost: PostComments' chaperone
