@@ -655,11 +655,10 @@ func (p *plan) lockAll(ctx context.Context, tx sqlt.Executor, parents []any) err
 func (p *plan) lockRows(ctx context.Context, tx sqlt.Executor, parents []any) error {
 	col := sqltext.Qualified(p.m.Parent.Table, p.m.ParentKey)
 	for _, in := range inList(tx.Dialect(), col, p.parentClass, p.parentBytes, parents) {
-		rows, err := tx.Query(ctx, "select 1 from "+sqltext.Ident(p.m.Parent.Table)+" where "+in.sql+" order by "+col+" for update", in.args...)
-		if err != nil {
-			return err
-		}
-		if err := rows.Close(); err != nil {
+		// Exec: the rows are not wanted (the driver reads and drops
+		// them), and like PostgreSQL's lock it is no read to count (see
+		// sqlt.RepeatOptions.AllSelects).
+		if _, err := tx.Exec(ctx, "select 1 from "+sqltext.Ident(p.m.Parent.Table)+" where "+in.sql+" order by "+col+" for update", in.args...); err != nil {
 			return err
 		}
 	}
