@@ -224,7 +224,16 @@ func setupMorphTo(m *relmeta.Meta) {
 		seen[t.MorphClass] = t.Related.Type
 		c := t.Clone()
 		c.ForeignKey, c.Wheres = m.ForeignKey, m.Wheres
-		if err := checkPair(m.Parent, c.ForeignKey, c.Related, c.OwnerKey); err != nil {
+		idf, _ := m.Parent.Column(c.ForeignKey)
+		okf, _ := c.Related.Column(c.OwnerKey)
+		check := checkPair
+		if idf != nil && okf != nil && textID(idf.Type, okf.Type) {
+			// A string id column for an integer-keyed target: its keys
+			// are cast to integers to load, the target's key to text to
+			// compare in SQL.
+			c.IDText, check = true, checkTextPair
+		}
+		if err := check(m.Parent, c.ForeignKey, c.Related, c.OwnerKey); err != nil {
 			fail(fmt.Errorf("target %s: %w (%w)", c.Related.Type.Name(), err, ErrBadRelation))
 			return
 		}
@@ -340,6 +349,9 @@ func AssociateMorph[P, T any](r MorphToRelation[P], child *P, target *T) error {
 	}
 	if !ok || keys.IsZero(key) {
 		key = nil
+	}
+	if key != nil && t.IDText {
+		key = keys.Text(key) // an integer key into a string id field
 	}
 	if err := setMorph(m, reflect.ValueOf(child).Elem(), t.MorphClass, key); err != nil {
 		return err
