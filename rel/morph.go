@@ -166,6 +166,12 @@ func morphClass(m *schema.Model) (string, error) {
 //
 // C must map the type column. The result is a HasOneRelation: every
 // function that takes one takes it.
+//
+// An id column of type text (Laravel's $table->string('imageable_id'),
+// shared by integer-keyed and string-keyed parents) is mapped by C as a
+// string: against an integer local key, the declaration takes it for a
+// text column, and every statement compares it in text (see
+// [BelongsToManyRelation.IDText] for what that does).
 func MorphOne[P, C any](name string, keys ...string) HasOneRelation[P, C] {
 	return HasOneRelation[P, C]{base[P, C]{declareMorphOneOrMany[P, C](relmeta.KindHasOne, name, keys)}}
 }

@@ -106,7 +106,16 @@ func (r MorphToRelation[P]) String() string {
 //	select … from "posts" where "posts"."id" in (?, ?)
 //
 // Rows with an empty type or a NULL id point at nothing; a type that is
-// the alias of no target fails the load (ErrUnknownMorphType). The
+// the alias of no target fails the load (ErrUnknownMorphType).
+//
+// The id column may hold text (Laravel's $table->string('commentable_id'),
+// so that integer-keyed and string-keyed targets share it): P maps it as
+// a string, and each target is read by its own key type. For an
+// integer-keyed target the ids are cast to integers (an id that spells no
+// integer, "abc", has no target: nil, no error, as on SQLite, where it
+// matches no row); whereHasMorph casts the target's key to text and
+// whereMorphedTo and AssociateMorph write it as text. A string-keyed
+// (uuid) target compares the ids as they are. The
 // relation is registered under name. Declaration errors (an unmapped
 // column, a target without an alias under EnforceMorphMap, a target given
 // twice or two targets with one alias, no destination field) match
