@@ -129,6 +129,11 @@ func RelatedMorph[T, P any](r rel.MorphToRelation[P], child *P) *Query[T] {
 	if err != nil {
 		return q.SetErr(fmt.Errorf("related morph %s: %w", m.Name, err))
 	}
+	if ok && t.IDText {
+		// A text id for an integer-keyed target (see GetMorph): one that
+		// spells no integer has no target.
+		key, ok, _ = keys.ToCast[int64](key)
+	}
 	q = scopeRelation(q, t, key).clone()
 	q.tag = &reltag.Tag{Origin: m.Parent.Type.Name() + "." + m.Name, Key: [2]any{class, key}}
 	q.none = q.none || class != t.MorphClass || !ok || keys.IsZero(key)

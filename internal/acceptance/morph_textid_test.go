@@ -255,6 +255,14 @@ func TestMorphTextIDMorphTo(t *testing.T) {
 		require.NoError(t, err, "lazy, a non-numeric id")
 		assert.Nil(t, got)
 
+		rp, err := query.RelatedMorph[txPost](txCommentable, &cs[0]).Get(ctx, db)
+		require.NoError(t, err, "related morph")
+		require.Len(t, rp, 1)
+		assert.Equal(t, int64(1), rp[0].ID)
+		rp, err = query.RelatedMorph[txPost](txCommentable, &cs[4]).Get(ctx, db)
+		require.NoError(t, err, "related morph, a non-numeric id")
+		assert.Empty(t, rp)
+
 		mine, err := query.From[txComment]().Where(query.WhereMorphedTo(txCommentable, &txPost{ID: 1})).Get(ctx, db)
 		require.NoError(t, err, "whereMorphedTo")
 		assert.Equal(t, []string{"p1a", "p1b"}, txBodies(mine))
