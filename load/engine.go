@@ -58,6 +58,13 @@ func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level
 	if cls == keys.Other {
 		cls = probeClass(m, pf, ps)
 	}
+	if m.IDText && m.Kind == relmeta.KindBelongsTo {
+		// A morphTo's target: its keys are of the target's class, the text
+		// ids are cast to it.
+		if of, ok := m.Related.Column(m.OwnerKey); ok {
+			cls = keys.ClassOf(of.Type)
+		}
+	}
 	var err error
 	if cls == keys.String {
 		err = fetchK[string](ctx, ex, lv, pf)
@@ -100,6 +107,9 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 	// Keys: deduplicated, NULL skipped (0 and "" are keys); each distinct key is a
 	// group that the children are matched to.
 	read := keys.ReaderFor[K](pf)
+	if m.IDText && m.Kind == relmeta.KindBelongsTo {
+		read = keys.CastReader[K](pf) // a morphTo's text ids, for an integer-keyed target
+	}
 	lv.pg = make([]int32, np)
 	groups := make(map[K]int32, min(np, 4096))
 	var ks []K
@@ -125,9 +135,8 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 	}
 	slices.Sort(ks) // the groups are numbered already; sorted keys read better in logs and indexes
 	args := make([]any, len(ks))
-	blob := m.KeyBytes()
 	for i, k := range ks {
-		args[i] = keys.Bind(k, blob)
+		args[i] = m.BindKey(k)
 	}
 
 	s := &stmt{m: m, cols: n.cols, need: n.need}
@@ -176,6 +185,9 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 	} else {
 		cf, _ := m.Related.Column(m.RelatedKeyColumn())
 		readc := keys.ReaderFor[K](cf)
+		if m.IDText {
+			readc = keys.CastReader[K](cf) // a text id column, for integer keys
+		}
 		for j := 0; j < nc; j++ {
 			k, ok, err := readc(lv.rows.at(j))
 			if err != nil {
@@ -399,7 +411,11 @@ func pivotExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
 				}
 			}
 			uuidText(vals)
-			k, _, err := keys.To[K](vals[at])
+			to := keys.To[K]
+			if m.IDText {
+				to = keys.ToCast[K] // a text id column, for integer keys
+			}
+			k, _, err := to(vals[at])
 			if err != nil {
 				return fmt.Errorf("pivot key %s: %w", m.ForeignPivotKey, err)
 			}

@@ -137,7 +137,7 @@ func newTarget[C any](t *target, p *plan, parent, ids any, values map[string]any
 	if err != nil {
 		return err
 	}
-	*t = target{parent: keys.Bind(parent, p.parentBytes), norm: parent, recs: recs, want: want}
+	*t = target{parent: p.m.BindKey(parent), norm: parent, recs: recs, want: want}
 	for i := range recs {
 		if len(values) > 0 {
 			recs[i].attrs = overlay(recs[i].attrs, values)
@@ -311,6 +311,9 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 		for i, t := range ts {
 			norms[i] = t.norm
 		}
+		if p.m.ParentKeyText() {
+			norms = keys.TextAll(norms)
+		}
 		ins := inList(d, p.fpk, p.parentClass, p.parentBytes, norms)
 		if len(ins) > 1 {
 			b.WriteString("(")
@@ -350,8 +353,8 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 		kd   [2]keyDest
 		dest [2]any
 	}{kd: [2]keyDest{
-		{class: p.parentClass, bytes: p.parentBytes, col: p.m.ForeignPivotKey},
-		{class: p.class, bytes: p.relBytes, col: p.m.RelatedPivotKey},
+		{class: p.parentClass, bytes: p.parentBytes, text: p.m.ParentKeyText(), col: p.m.ForeignPivotKey},
+		{class: p.class, bytes: p.relBytes, text: p.relText, col: p.m.RelatedPivotKey},
 	}}
 	fd, rd := &sc.kd[0], &sc.kd[1]
 	flags := make([]int64, len(gs.maps))
