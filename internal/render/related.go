@@ -71,8 +71,10 @@ func PivotOn(m *relmeta.Meta, name string) string {
 // TextCast casts a key column to text, to compare it with a polymorphic id
 // column of type text (Meta.IDText): PostgreSQL has no text = bigint
 // operator. SQLite, comparing with type affinity, finds the same rows
-// with or without it; both read the standard "cast(… as text)".
-func TextCast(col string) string { return "cast(" + col + " as text)" }
+// with or without it. The type name is a marked identifier
+// (sqltext.TextType), which SQLite and PostgreSQL read quoted, and which
+// MySQL's dialect writes as its own text type (char).
+func TextCast(col string) string { return "cast(" + col + " as " + sqltext.TextType + ")" }
 
 // PivotSelects are the pivot columns read with a belongsToMany relation:
 // the two keys, a morphToMany's type column, then WithPivot columns
