@@ -76,6 +76,16 @@ func keys(ks ...int64) []any {
 // PostgreSQL: the parent's advisory lock (TestConcurrentWritesSerialize).
 const lockSQL = "select pg_advisory_xact_lock(hashtextextended("
 
+// isLock reports whether s is the parent's lock that every pivot write
+// takes first on PostgreSQL (lockSQL) and on MySQL (the parent's row,
+// "select 1 from parents where … for update"): one statement on both.
+func isLock(s string) bool {
+	return strings.HasPrefix(s, lockSQL) || strings.HasPrefix(s, "select 1 from ") && strings.HasSuffix(s, " for update")
+}
+
+// locksParent reports whether db's pivot writes take the parent's lock.
+func locksParent(db *testdb.DB) bool { return db.Name == "postgres" || db.Name == "mysql" }
+
 // pivotStmts returns the statements counted since the last reset without
 // that lock, a PostgreSQL statement of several writes split into them (see
 // unmerge): the pivot work, whose shape the tests check.
@@ -83,7 +93,7 @@ const lockSQL = "select pg_advisory_xact_lock(hashtextextended("
 func pivotStmts(db *testdb.DB) []string {
 	var out []string
 	for _, s := range db.Counter.Statements() {
-		if !strings.HasPrefix(s, lockSQL) {
+		if !isLock(s) {
 			out = append(out, unmerge(s)...)
 		}
 	}
