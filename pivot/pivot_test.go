@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for the RETURNING fallback test
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -1010,11 +1011,22 @@ func TestSyncWithoutReturning(t *testing.T) {
 		ctx := context.Background()
 		var sdb *sql.DB
 		var err error
-		if db.Name == "sqlite" {
+		switch db.Name {
+		case "sqlite":
 			sdb, err = sql.Open("sqlite3", "file::memory:?_foreign_keys=1")
 			require.NoError(t, err)
 			sdb.SetMaxOpenConns(1)
-		} else {
+		case "mysql": // the test's database, through go-sql-driver/mysql
+			u, err := url.Parse(db.DSN)
+			require.NoError(t, err)
+			cfg := mysql.NewConfig()
+			cfg.User = u.User.Username()
+			cfg.Passwd, _ = u.User.Password()
+			cfg.Net, cfg.Addr, cfg.DBName = "tcp", u.Host, strings.TrimPrefix(u.Path, "/")
+			cfg.ParseTime, cfg.Loc = true, time.UTC
+			sdb, err = sql.Open("mysql", cfg.FormatDSN())
+			require.NoError(t, err)
+		default:
 			rows, err := db.Query(ctx, `select current_schema()`)
 			require.NoError(t, err)
 			schema, err := sqlt.ScanOne[string](rows)
@@ -1030,6 +1042,8 @@ func TestSyncWithoutReturning(t *testing.T) {
 		t.Cleanup(func() { sdb.Close() })
 		ex := sqlt.FromDB(sdb, noReturning{db.Dialect()})
 		for _, s := range []string{
+			`create table users (id bigint primary key)`, // MySQL locks the parent's row
+			`insert into users (id) values (1)`,
 			`create table role_user (user_id bigint not null, role_id bigint not null, active boolean not null default true, primary key (user_id, role_id))`,
 			`insert into role_user (user_id, role_id, active) values (1, 1, true), (1, 2, true), (1, 3, false)`,
 		} {

@@ -650,7 +650,7 @@ func (p *plan) runCount(ctx context.Context, ex sqlt.Executor, stmts []stmt) (in
 	if _, nested := ex.(*sqlt.Transaction); nested && len(stmts) == 1 && !touches {
 		err = run(ex)
 	} else {
-		err = inTx(ctx, ex, run)
+		err = inTxRetry(ctx, ex, run)
 	}
 	if err != nil {
 		return 0, err

@@ -118,7 +118,7 @@ type tpLog struct {
 
 func (l *tpLog) BeforeQuery(ctx context.Context, _ sqlt.QueryStart) context.Context { return ctx }
 func (l *tpLog) AfterQuery(_ context.Context, q sqlt.QueryEnd) {
-	f := strings.Fields(strings.NewReplacer("[", "", "]", "", `"`, "").Replace(q.SQL))
+	f := strings.Fields(strings.NewReplacer("[", "", "]", "", `"`, "", "`", "").Replace(q.SQL))
 	if f[0] == "select" && isLock(strings.ReplaceAll(q.SQL, "`", `"`)) {
 		return // PostgreSQL's and MySQL's pivot lock
 	}
@@ -194,10 +194,10 @@ func TestPivotWritesTouchRelated(t *testing.T) {
 	})
 }
 
-// dropTx drops PostgreSQL's transaction around a single pivot statement
+// dropTx drops PostgreSQL's and MySQL's transaction around a single pivot statement
 // (it takes the parent's lock in one).
 func dropTx(db *testdb.DB, ops []string) []string {
-	if db.Name != "postgres" {
+	if db.Name != "postgres" && db.Name != "mysql" {
 		return ops
 	}
 	var out []string
