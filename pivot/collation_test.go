@@ -94,3 +94,46 @@ func TestStringKeysUnderTheColumnsCollation(t *testing.T) {
 		}
 	})
 }
+
+type clNote struct {
+	ID int64 `db:"id"`
+}
+
+func (clNote) TableName() string { return "cl_notes" }
+
+var clReaderNotes = rel.BelongsToMany[clReader, clNote]("cl_note_reader", "reader_id", "note_id").WithPivot("tag").Named("cl_notes")
+
+// TestSyncComparesAttributesUnderTheColumnsCollation: whether a kept
+// row's attributes differ is the database's comparison ("not (col <=> ?)"
+// on MySQL), so on a case-insensitive varchar an attribute that differs
+// only in case is equal: Sync neither writes it nor reports the key as
+// updated, and UpdateExistingPivot writes it. Elsewhere (and under a
+// binary collation) it is a change.
+func TestSyncComparesAttributesUnderTheColumnsCollation(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		db.MustExec(t, `create table cl_readers (id bigint primary key)`, `insert into cl_readers (id) values (1)`,
+			`create table cl_note_reader (reader_id bigint not null, note_id bigint not null, tag text, primary key (reader_id, note_id))`)
+		r := &clReader{ID: 1}
+		tag := func() string {
+			t.Helper()
+			rows, err := db.Query(ctx, `select tag from cl_note_reader where reader_id = 1 and note_id = 1`)
+			require.NoError(t, err)
+			s, err := sqlt.ScanOne[string](rows)
+			require.NoError(t, err)
+			return s
+		}
+		require.NoError(t, pivot.Attach(ctx, db, clReaderNotes, r, 1, map[string]any{"tag": "abc"}))
+		ch, err := pivot.SyncWithPivotValues(ctx, db, clReaderNotes, r, []int64{1}, map[string]any{"tag": "ABC"})
+		require.NoError(t, err)
+		if db.Name == "mysql" {
+			assert.Equal(t, pivot.Changes{Attached: []any{}, Detached: []any{}, Updated: []any{}}, ch)
+			assert.Equal(t, "abc", tag(), "equal under the collation: not written")
+			_, err = pivot.UpdateExistingPivot(ctx, db, clReaderNotes, r, 1, map[string]any{"tag": "ABC"})
+			require.NoError(t, err)
+		} else {
+			assert.Equal(t, pivot.Changes{Attached: []any{}, Detached: []any{}, Updated: []any{int64(1)}}, ch)
+		}
+		assert.Equal(t, "ABC", tag())
+	})
+}

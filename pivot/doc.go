@@ -235,7 +235,12 @@
 // Long key lists are one JSON array read by json_table; the DELETE and
 // UPDATE that take one use MySQL's multi-table form, which MariaDB plans
 // as a semi-join. A boolean column is tinyint(1) and reads back as an
-// integer. String keys compare under the column's collation (see Keys).
+// integer. String keys compare under the column's collation (see Keys),
+// and so do a kept row's attributes: on a case-insensitive column an
+// attribute that differs from the stored value only in case (or, under a
+// PAD SPACE collation, in trailing spaces) is equal, so [Sync] neither
+// writes it nor reports the key as updated; [UpdateExistingPivot] writes
+// it.
 //
 // Keys are compared as the database stores them only where relkit reads
 // them first ([Sync] and its variants canonicalise uuid spellings, see
