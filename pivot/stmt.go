@@ -722,6 +722,11 @@ func (p *plan) lockAll(ctx context.Context, tx sqlt.Executor, parents []any) err
 // lockRows is lockAll on MySQL: it locks the parents' rows.
 func (p *plan) lockRows(ctx context.Context, tx sqlt.Executor, parents []any) error {
 	col := sqltext.Qualified(p.m.Parent.Table, p.m.ParentKey)
+	// The order by is the order of a range scan of the key's index; a
+	// long list, read by json_table, may be locked in the array's order
+	// instead: sorted, so that two writers lock overlapping sets in one
+	// order there too.
+	parents = slices.SortedFunc(slices.Values(parents), keys.Compare)
 	for _, in := range inList(tx.Dialect(), col, p.parentClass, p.parentBytes, parents) {
 		// Exec: the rows are not wanted (the driver reads and drops
 		// them), and like PostgreSQL's lock it is no read to count (see
