@@ -147,8 +147,10 @@
 //   - A statement cancelled by its context fails with the server's
 //     "query execution was interrupted" or a closed connection; the
 //     error relkit returns also matches ctx's error (errors.Is with
-//     context.Canceled or context.DeadlineExceeded). The connection of a
-//     transaction cancelled mid-statement is closed, which rolls it back.
+//     context.Canceled or context.DeadlineExceeded). The driver closes
+//     the connection of a statement cancelled while it runs, which rolls
+//     its transaction back once the server notices (it may go on running
+//     the statement, holding its locks, until then: SLEEP checks every 5 s).
 //   - Collations: text keys and conditions compare under the column's
 //     collation, case-insensitive by default (utf8mb4_general_ci): 'ABC'
 //     and 'abc' are the same key to the server (a unique key refuses the

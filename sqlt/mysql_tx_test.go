@@ -3,9 +3,11 @@ package sqlt_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/assert"
@@ -130,4 +132,47 @@ func TestMySQLTxWithRetriesADeadlock(t *testing.T) {
 	ns, err := sqlt.ScanAll[int64](rows)
 	require.NoError(t, err)
 	assert.Equal(t, []int64{2, 2}, ns, "both committed")
+}
+
+// cancelAfter is a hook that cancels its context once a statement whose
+// SQL contains "sleep" has ended.
+type cancelAfter struct{ cancel context.CancelFunc }
+
+func (h cancelAfter) BeforeQuery(ctx context.Context, _ sqlt.QueryStart) context.Context { return ctx }
+func (h cancelAfter) AfterQuery(_ context.Context, q sqlt.QueryEnd) {
+	if strings.Contains(q.SQL, "sleep") {
+		h.cancel()
+	}
+}
+
+// The server's "query execution was interrupted" (1317) for a statement
+// whose context ended matches ctx's error, and keeps the driver's error:
+// the statement is interrupted by a KILL QUERY and the context is
+// cancelled before relkit returns (by a hook), the order in which a
+// server-side interrupt and a cancel can meet.
+func TestMySQLInterruptedStatementMatchesTheCancelledContext(t *testing.T) {
+	db := testdb.MySQL(t)
+	// A SLEEP that is the whole statement returns 1 when killed; one of
+	// several rows makes the statement fail.
+	db.MustExec(t, `create table slept (n bigint)`)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tx, err := db.WithHook(cancelAfter{cancel}).Begin(context.Background())
+	require.NoError(t, err)
+	defer tx.Rollback(context.Background())
+	rows, err := tx.Query(ctx, "select connection_id()")
+	require.NoError(t, err)
+	id, err := sqlt.ScanOne[int64](rows)
+	require.NoError(t, err)
+	timer := time.AfterFunc(200*time.Millisecond, func() {
+		_, err := db.Exec(context.Background(), "kill query ?", id)
+		assert.NoError(t, err)
+	})
+	defer timer.Stop()
+	_, err = tx.Exec(ctx, "insert into slept (n) select sleep(20) from (select 1 union all select 2) as two")
+	require.Error(t, err)
+	var myErr *mysql.MySQLError
+	require.ErrorAs(t, err, &myErr)
+	assert.Equal(t, uint16(1317), myErr.Number, "ER_QUERY_INTERRUPTED: %v", err)
+	assert.ErrorIs(t, err, context.Canceled)
 }
