@@ -277,3 +277,46 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 		return false
 	}
 }
+
+// NOWAIT fails at once on a row another transaction has locked, a share
+// lock waits for no other share lock, and SKIP LOCKED passes the locked
+// row, on the servers with row locks (PostgreSQL; MySQL 8 and MariaDB
+// 10.6). SQLite has none: it locks the database for a writer instead,
+// and its lock clause is empty (TestLockClauseIsRenderedByTheDialect).
+func TestNoWaitFailsOnALockedRow(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		if db.Name == "sqlite" {
+			s, err := db.Dialect().RowLock(sqlt.RowLock{Mode: sqlt.LockForUpdate, Wait: sqlt.LockNoWait})
+			require.NoError(t, err)
+			assert.Empty(t, s, "SQLite has no row locks")
+			return
+		}
+		ctx := context.Background()
+		lkSchema(t, db, 2)
+		holder, err := db.Begin(ctx)
+		require.NoError(t, err)
+		defer holder.Rollback(ctx)
+		_, err = query.From[lkJob]().WhereOp("id", "=", 1).ForShare().Get(ctx, holder)
+		require.NoError(t, err)
+
+		other, err := db.Begin(ctx)
+		require.NoError(t, err)
+		defer other.Rollback(ctx)
+		got, err := query.From[lkJob]().WhereOp("id", "=", 1).ForShare().NoWait().Get(ctx, other)
+		require.NoError(t, err, "share locks do not conflict")
+		assert.Len(t, got, 1)
+		start := time.Now()
+		_, err = query.From[lkJob]().WhereOp("id", "=", 1).ForUpdate().NoWait().Get(ctx, other)
+		require.Error(t, err, "the row is share-locked by the holder")
+		assert.Less(t, time.Since(start), 5*time.Second, "NOWAIT does not wait")
+		require.NoError(t, other.Rollback(ctx))
+
+		other, err = db.Begin(ctx)
+		require.NoError(t, err)
+		defer other.Rollback(ctx)
+		got, err = query.From[lkJob]().OrderBy("id").ForUpdate().SkipLocked().Get(ctx, other)
+		require.NoError(t, err)
+		require.Len(t, got, 1, "the locked row is skipped")
+		assert.Equal(t, int64(2), got[0].ID)
+	})
+}
