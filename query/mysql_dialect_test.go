@@ -57,7 +57,15 @@ func TestMySQLDialectKeysWithoutReturning(t *testing.T) {
 	assert.Equal(t, "a", codeOf(t, db, a.ID))
 
 	many := []myTicket{{Code: "b"}, {Code: "c"}, {Code: "d"}, {Code: "e"}}
+	c.Reset()
 	require.NoError(t, query.From[myTicket]().InsertMany(ctx, ex, many))
+	inserts := 0
+	for _, s := range c.Statements() {
+		if strings.HasPrefix(s, "insert into") {
+			inserts++
+		}
+	}
+	assert.Equal(t, len(many), inserts, "one insert a row, each key its last insert id: %s", c)
 	ids := map[int64]bool{a.ID: true}
 	for _, r := range many {
 		require.NotZero(t, r.ID, r.Code)
