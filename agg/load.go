@@ -199,7 +199,7 @@ func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, ks []any) (map[any]
 	for _, s := range g {
 		cols = append(cols, s.groupedExpr(side))
 	}
-	list, listArgs := ex.Dialect().KeyList(kc, keys.BindAll(ks, m.KeyBytes()))
+	list, listArgs := ex.Dialect().KeyList(kc, m.BindKeys(ks))
 	st := render.Select{
 		Columns: cols,
 		From:    side.From,
@@ -215,7 +215,21 @@ func fetch(ctx context.Context, ex sqlt.Executor, g []*spec, ks []any) (map[any]
 	if err != nil {
 		return nil, err
 	}
-	return readKeyed(rows, len(g), len(ks))
+	out, err := readKeyed(rows, len(g), len(ks))
+	if err != nil || !m.ParentKeyText() {
+		return out, err
+	}
+	// A text id column gives the keys as text: back to the parents' keys.
+	cast := make(map[any][]any, len(out))
+	for k, v := range out {
+		if n, ok, _ := keys.ToCast[int64](k); ok && len(ks) > 0 {
+			if _, intKeys := ks[0].(int64); intKeys {
+				k = n
+			}
+		}
+		cast[k] = v
+	}
+	return cast, nil
 }
 
 // readKeyed reads rows whose first column is a parent key and whose n

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,6 +160,19 @@ func TestWithCountSameRows(t *testing.T) {
 		}
 		checkCounts(t, got, want)
 	})
+	t.Run("mysql", func(t *testing.T) {
+		db, sdb := mysqlRaw(t)
+		seedAgg(t, db)
+		want, err := stdlibWithCount(ctx, sdb, strings.ReplaceAll(withCountSQL(t), `"`, "`"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := relkitWithCount(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkCounts(t, got, want)
+	})
 	t.Run("postgres", func(t *testing.T) {
 		db, pool := postgres(t)
 		seedAgg(t, db)
@@ -250,5 +264,12 @@ func BenchmarkWithCountInterleaved(b *testing.B) {
 		q := withCountSQL(b)
 		bench(b, func() ([]AggPost, error) { return relkitWithCount(ctx, db) },
 			func() ([]AggPost, error) { return pgxWithCount(ctx, pool, q) })
+	})
+	b.Run("mysql", func(b *testing.B) {
+		db, sdb := mysqlRaw(b)
+		seedAgg(b, db)
+		q := strings.ReplaceAll(withCountSQL(b), `"`, "`")
+		bench(b, func() ([]AggPost, error) { return relkitWithCount(ctx, db) },
+			func() ([]AggPost, error) { return stdlibWithCount(ctx, sdb, q) })
 	})
 }

@@ -3,11 +3,13 @@ module github.com/relkit/relkit/bench
 go 1.25.0
 
 require (
+	github.com/go-sql-driver/mysql v1.10.1
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/relkit/relkit v0.0.0
 )
 
 require (
+	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/Masterminds/squirrel v1.5.4 // indirect
 	github.com/gertd/go-pluralize v0.2.1 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect

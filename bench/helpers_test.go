@@ -107,10 +107,16 @@ func postgres(b testing.TB) (*sqlt.DB, *pgxpool.Pool) {
 func mustExec(b testing.TB, db *sqlt.DB, stmts ...string) {
 	b.Helper()
 	pk := "integer primary key autoincrement"
-	if db.Dialect().Name() == "postgres" {
+	switch db.Dialect().Name() {
+	case "postgres":
 		pk = "bigserial primary key"
+	case "mysql":
+		pk = "bigint auto_increment primary key"
 	}
 	for _, s := range stmts {
+		if isMySQL(db) {
+			s = mysqlDDL(s)
+		}
 		if _, err := db.Exec(context.Background(), strings.ReplaceAll(s, "{{pk}}", pk)); err != nil {
 			b.Fatalf("exec %q: %v", s, err)
 		}

@@ -58,6 +58,11 @@ func (n *node) chaperoned() bool {
 	if n.m.Chaperone != nil {
 		return true
 	}
+	for _, c := range n.targets {
+		if c.chaperoned() {
+			return true
+		}
+	}
 	for _, c := range n.children {
 		if c.chaperoned() {
 			return true
@@ -73,6 +78,14 @@ func (n *node) chaperoned() bool {
 // walking from the roots, each child pointing at its parent where the
 // parent is kept, and each ChaperoneFunc called once per parent.
 func (lv *level) adoptAll(at []placed) {
+	if isMorph(lv.n) {
+		for k, p := range splitPlaced(at, lv.mt, lv.mp, len(lv.sub)) {
+			if s := lv.sub[k]; s != nil && s.n.chaperoned() {
+				s.adoptAll(p)
+			}
+		}
+		return
+	}
 	lv.adopt(at)
 	var rows []placed
 	for _, s := range lv.sub {

@@ -77,6 +77,16 @@
 //   - [Where] narrows the related query with the typed builder
 //     (with({posts: q => q.where(…)})):
 //     load.Where(UserPosts, func(q *query.Query[Post]) *query.Query[Post] { return q.OrderByDesc("votes") }).
+//   - [Morph] loads a morphTo (rel.MorphTo) with per-type settings
+//     (Laravel's morphWith, constrain, morphWithCount): [On] gives a
+//     target type the relations to load on its rows and, with
+//     OnSpec.Where, a constraint (or an aggregate such as
+//     agg.WithCount) on its statement:
+//     load.Morph(CommentCommentable, load.On[Post](PostAuthor), load.On[Video]().Where(…)).
+//     The morphTo runs one statement per target type present, each
+//     type's relations one per level over that type's targets; given to
+//     [Missing], targets already loaded are kept and only what they miss
+//     is loaded (Laravel's loadMorph).
 //
 // A constraint on a nested level goes inside the chain:
 // load.Nested(UserPosts, load.Where(PostComments, …)).

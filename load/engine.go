@@ -30,11 +30,15 @@ type level struct {
 	first   []int32       // to-one: group → index in rows; -1: no row
 	backing reflect.Value // to-many: []C or []*C with each group's rows together
 	off     []int32       // to-many: group g is backing[off[g]:off[g+1]]
-	sub     []*level
+	sub     []*level      // the levels below; a morphTo's: one per target (nil: no parent of that type)
+	mt, mp  []int32       // a morphTo's: parent → target index (-1: none), place among its parents
 }
 
 // fetch runs the statements of n and its subtree for the parents ps.
 func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level, error) {
+	if isMorph(n) {
+		return fetchMorph(ctx, ex, n, ps)
+	}
 	lv := &level{n: n, parents: ps}
 	m := n.m
 	pf, _ := m.Parent.Column(m.ParentKeyColumn())
@@ -53,6 +57,13 @@ func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level
 	}
 	if cls == keys.Other {
 		cls = probeClass(m, pf, ps)
+	}
+	if m.IDText && m.Kind == relmeta.KindBelongsTo {
+		// A morphTo's target: its keys are of the target's class, the text
+		// ids are cast to it.
+		if of, ok := m.Related.Column(m.OwnerKey); ok {
+			cls = keys.ClassOf(of.Type)
+		}
 	}
 	var err error
 	if cls == keys.String {
@@ -96,6 +107,9 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 	// Keys: deduplicated, NULL skipped (0 and "" are keys); each distinct key is a
 	// group that the children are matched to.
 	read := keys.ReaderFor[K](pf)
+	if m.IDText && m.Kind == relmeta.KindBelongsTo {
+		read = keys.CastReader[K](pf) // a morphTo's text ids, for an integer-keyed target
+	}
 	lv.pg = make([]int32, np)
 	groups := make(map[K]int32, min(np, 4096))
 	var ks []K
@@ -121,9 +135,8 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 	}
 	slices.Sort(ks) // the groups are numbered already; sorted keys read better in logs and indexes
 	args := make([]any, len(ks))
-	blob := m.KeyBytes()
 	for i, k := range ks {
-		args[i] = keys.Bind(k, blob)
+		args[i] = m.BindKey(k)
 	}
 
 	s := &stmt{m: m, cols: n.cols, need: n.need}
@@ -172,6 +185,9 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 	} else {
 		cf, _ := m.Related.Column(m.RelatedKeyColumn())
 		readc := keys.ReaderFor[K](cf)
+		if m.IDText {
+			readc = keys.CastReader[K](cf) // a text id column, for integer keys
+		}
 		for j := 0; j < nc; j++ {
 			k, ok, err := readc(lv.rows.at(j))
 			if err != nil {
@@ -294,6 +310,10 @@ func (lv *level) group(cg []int32, ngroups int) {
 // that a to-one value copied into its parent carries its own relations.
 // Back-references are set afterwards, where the values ended up (adoptAll).
 func (lv *level) assign() {
+	if isMorph(lv.n) {
+		lv.assignMorph()
+		return
+	}
 	for _, s := range lv.sub {
 		s.assign()
 	}
@@ -391,7 +411,11 @@ func pivotExtra[K keys.Key](m *relmeta.Meta, ks *[]K) *schema.Extra {
 				}
 			}
 			uuidText(vals)
-			k, _, err := keys.To[K](vals[at])
+			to := keys.To[K]
+			if m.IDText {
+				to = keys.ToCast[K] // a text id column, for integer keys
+			}
+			k, _, err := to(vals[at])
 			if err != nil {
 				return fmt.Errorf("pivot key %s: %w", m.ForeignPivotKey, err)
 			}

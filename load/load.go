@@ -42,8 +42,8 @@ import (
 // error (rel.ErrNoDestination), as is any malformed spec, before any
 // statement runs. Nothing is written into the parents unless every
 // statement succeeds. A morphTo (rel.MorphTo) runs one statement per
-// target type present among the parents (see rel.MorphTo); nothing can be
-// nested below it.
+// target type present among the parents (see rel.MorphTo); relations of
+// its targets are loaded per type with [Morph].
 func With[P any, S parentset.Of[P]](ctx context.Context, ex sqlt.Executor, parents S, specs ...Of[P]) error {
 	chains := make([][]step, len(specs))
 	for i, s := range specs {
@@ -63,16 +63,7 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 		return err
 	}
 	levels := make([]*level, 0, len(roots))
-	var morphs []func()
 	for _, n := range roots {
-		if isMorph(n) {
-			write, err := fetchMorph(ctx, ex, n, ps)
-			if err != nil {
-				return err
-			}
-			morphs = append(morphs, write)
-			continue
-		}
 		lv, err := fetch(ctx, ex, n, ps)
 		if err != nil {
 			return err
@@ -90,9 +81,6 @@ func run(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type, roo
 			}
 			lv.adoptAll(at)
 		}
-	}
-	for _, write := range morphs {
-		write()
 	}
 	return nil
 }
@@ -122,7 +110,7 @@ func prepare(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Type,
 func ready(d sqlt.Dialect, nodes []*node) error {
 	for _, n := range nodes {
 		if isMorph(n) {
-			if err := readyMorph(d, n); err != nil {
+			if err := ready(d, n.targets); err != nil {
 				return err
 			}
 			continue

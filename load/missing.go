@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 
@@ -28,7 +27,9 @@ import (
 // count as loaded, and Missing does not descend into them (they were
 // never saved).
 //
-// Specs are those of [With] (relations, [Nested], [Where], [Columns]),
+// Specs are those of [With] (relations, [Nested], [Where], [Columns],
+// [Morph]: a morphTo's targets already loaded are kept, its per-type
+// relations loaded where missing, Laravel's loadMorph),
 // checked before any statement. A level runs one statement if at least
 // one of its not-loaded parents has a non-NULL key, none otherwise, so a
 // second Missing of the same specs runs nothing. Nothing is written into
@@ -75,9 +76,6 @@ func runMissing(ctx context.Context, ex sqlt.Executor, parents any, t reflect.Ty
 	}
 	visits := make([]*visit, len(roots))
 	for i, n := range roots {
-		if isMorph(n) {
-			return fmt.Errorf("load missing %s: morphTo is not supported by Missing (use With): %w", n.path, errors.ErrUnsupported)
-		}
 		if visits[i], err = missing(ctx, ex, n, ps); err != nil {
 			return err
 		}
@@ -106,11 +104,18 @@ type visit struct {
 	todo  []int32         // ps index → index in lv's parents; -1: loaded already
 	old   []reflect.Value // the values loaded before, in place: the first parents below
 	below []*visit
+	// A morphTo's: below holds one visit per target (nil: no parent of
+	// that type), over the parents of its type; mt and mp place each
+	// parent in them (see bucketMorph).
+	mt, mp []int32
 }
 
 // missing fetches n (without its subtree) for the parents of ps that have
 // not loaded it, then its children for the values of all of them.
 func missing(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*visit, error) {
+	if isMorph(n) {
+		return missingMorph(ctx, ex, n, ps)
+	}
 	m := n.m
 	v := &visit{n: n, todo: make([]int32, ps.len())}
 	var todo []reflect.Value
@@ -156,6 +161,9 @@ func missing(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*vis
 // assign assigns the levels of v, deepest first.
 func (v *visit) assign() {
 	for _, b := range v.below {
+		if b == nil {
+			continue // a morphTo's target with no parent
+		}
 		b.assign()
 	}
 	if v.lv != nil {
@@ -163,10 +171,38 @@ func (v *visit) assign() {
 	}
 }
 
+// missingMorph is missing for a morphTo node: each target's visit over
+// the parents of its type, which loads the target where its field is not
+// loaded and descends into every target of that type, those loaded before
+// and those loaded now (Laravel's loadMorph).
+func missingMorph(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*visit, error) {
+	v := &visit{n: n, below: make([]*visit, len(n.targets))}
+	order, byType, err := bucketMorph(n, ps, &v.mt, &v.mp)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range order {
+		tv, err := missing(ctx, ex, n.targets[k], pointers(n.m.Parent.Type, byType[k]))
+		if err != nil {
+			return nil, err
+		}
+		v.below[k] = tv
+	}
+	return v, nil
+}
+
 // adoptAll is level.adoptAll for a Missing: at is where the parents of v
 // ended up. Only the values read now get back-references; the parents
 // below are the values loaded before (in place), then the rows read.
 func (v *visit) adoptAll(at []placed) {
+	if isMorph(v.n) {
+		for k, p := range splitPlaced(at, v.mt, v.mp, len(v.below)) {
+			if b := v.below[k]; b != nil && b.n.chaperoned() {
+				b.adoptAll(p)
+			}
+		}
+		return
+	}
 	var mine []placed // where lv's parents ended up
 	if v.lv != nil {
 		for _, p := range at {
@@ -223,6 +259,11 @@ func loadedValues(out []reflect.Value, m *relmeta.Meta, dest reflect.Value) []re
 		}
 		return out
 	case relmeta.DestPtr:
+		if dest.Kind() == reflect.Interface { // a morphTo's interface field
+			if dest = dest.Elem(); dest.Type() != reflect.PointerTo(m.Related.Type) {
+				return out // a target of another type
+			}
+		}
 		dest = dest.Elem()
 	}
 	if pk := m.Related.PK; m.Default != nil && pk != nil && pk.Get(dest).IsZero() {

@@ -18,6 +18,7 @@ type step struct {
 	cols  []string   // chosen columns of the related model (bare names); nil: all
 	where constraint // typed constraint; nil: none
 	err   error      // a construction error (bad column, nil function), returned before any statement
+	morph []onStep   // a morphTo's per-type settings (Morph)
 }
 
 // chainer is implemented by the spec types of this package: a spec is a

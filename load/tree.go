@@ -21,6 +21,7 @@ type node struct {
 	where    constraint
 	cons     *render.Select // where's parts, set before the statements run (prepare)
 	children []*node
+	targets  []*node  // a morphTo's: one belongsTo node per declared target, in order
 	need     []string // columns of the related model that stitching needs
 }
 
@@ -31,63 +32,78 @@ type node struct {
 func buildTree(parent reflect.Type, chains [][]step) ([]*node, error) {
 	var roots []*node
 	for _, chain := range chains {
-		at := parent
-		list := &roots
-		path := ""
-		for i, st := range chain {
-			if st.err != nil {
-				return nil, st.err
-			}
-			m := st.m
-			if err := m.DestErr(); err != nil {
-				return nil, err
-			}
-			if m.Parent.Type != at {
-				if i == 0 {
-					return nil, fmt.Errorf("relation %s is declared on %s, not on %s: %w", m, m.Parent.Type.Name(), at.Name(), rel.ErrBadRelation)
-				}
-				return nil, fmt.Errorf("nested relation %s does not start at %s, where %s ends: %w", m, at.Name(), path, rel.ErrBadRelation)
-			}
-			if path == "" {
-				path = m.Name
-			} else {
-				path += "." + m.Name
-			}
-			var n *node
-			for _, c := range *list {
-				if c.m == m {
-					n = c
-					break
-				}
-			}
-			if n == nil {
-				n = &node{m: m, path: path}
-				*list = append(*list, n)
-			}
-			// A later explicit setting wins; a plain step keeps what an
-			// earlier spec asked for (posts:id,title and posts.comments).
-			if st.cols != nil {
-				n.cols = st.cols
-			}
-			if st.where != nil {
-				n.where = st.where
-			}
-			if m.Kind == relmeta.KindMorphTo {
-				if i < len(chain)-1 {
-					return nil, fmt.Errorf("load %s: %w: %w", path, errMorphNested, rel.ErrBadRelation)
-				}
-				break
-			}
-			at = m.Related.Type
-			list = &n.children
+		if err := addChain(&roots, parent, chain, ""); err != nil {
+			return nil, err
 		}
 	}
 	for _, n := range roots {
-		if !isMorph(n) {
-			n.finish()
-		}
+		n.finish()
 	}
 	return roots, nil
+}
+
+// addChain merges chain, starting at type at, into the nodes *list, whose
+// parent's path is path ("" at the roots).
+func addChain(list *[]*node, at reflect.Type, chain []step, path string) error {
+	for i, st := range chain {
+		if st.err != nil {
+			return st.err
+		}
+		m := st.m
+		if err := m.DestErr(); err != nil {
+			return err
+		}
+		if m.Parent.Type != at {
+			if i == 0 && path == "" {
+				return fmt.Errorf("relation %s is declared on %s, not on %s: %w", m, m.Parent.Type.Name(), at.Name(), rel.ErrBadRelation)
+			}
+			if i == 0 {
+				return fmt.Errorf("relation %s under %s is declared on %s, not on %s: %w", m, path, m.Parent.Type.Name(), at.Name(), rel.ErrBadRelation)
+			}
+			return fmt.Errorf("nested relation %s does not start at %s, where %s ends: %w", m, at.Name(), path, rel.ErrBadRelation)
+		}
+		if path == "" {
+			path = m.Name
+		} else {
+			path += "." + m.Name
+		}
+		var n *node
+		for _, c := range *list {
+			if c.m == m {
+				n = c
+				break
+			}
+		}
+		if n == nil {
+			n = &node{m: m, path: path}
+			if m.Kind == relmeta.KindMorphTo {
+				morphTargets(n)
+			}
+			*list = append(*list, n)
+		}
+		// A later explicit setting wins; a plain step keeps what an
+		// earlier spec asked for (posts:id,title and posts.comments).
+		if st.cols != nil {
+			n.cols = st.cols
+		}
+		if st.where != nil {
+			n.where = st.where
+		}
+		if m.Kind == relmeta.KindMorphTo {
+			if i < len(chain)-1 {
+				return fmt.Errorf("load %s: %w: %w", path, errMorphNested, rel.ErrBadRelation)
+			}
+			for _, o := range st.morph {
+				if err := addOn(n, o); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		at = m.Related.Type
+		list = &n.children
+	}
+	return nil
 }
 
 // finish computes, for the whole subtree, the related columns the loader
@@ -96,6 +112,11 @@ func buildTree(parent reflect.Type, chains [][]step) ([]*node, error) {
 func (n *node) finish() {
 	m := n.m
 	switch m.Kind {
+	case relmeta.KindMorphTo:
+		for _, t := range n.targets {
+			t.finish()
+		}
+		return
 	case relmeta.KindHasOne, relmeta.KindHasMany:
 		n.need = append(n.need, m.ForeignKey)
 	case relmeta.KindBelongsTo:
@@ -109,6 +130,9 @@ func (n *node) finish() {
 	}
 	for _, c := range n.children {
 		n.need = appendUnique(n.need, c.m.ParentKeyColumn())
+		if c.m.Kind == relmeta.KindMorphTo {
+			n.need = appendUnique(n.need, c.m.MorphType)
+		}
 		c.finish()
 	}
 }

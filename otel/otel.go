@@ -20,8 +20,10 @@ package relkitotel
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
+	"github.com/go-sql-driver/mysql"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -88,6 +90,11 @@ func systemName(d sqlt.Dialect) attribute.KeyValue {
 		return semconv.DBSystemNamePostgreSQL
 	case sqlt.SQLite.Name():
 		return semconv.DBSystemNameSQLite
+	case sqlt.MySQL.Name():
+		if d == sqlt.MariaDB {
+			return semconv.DBSystemNameMariaDB
+		}
+		return semconv.DBSystemNameMySQL
 	}
 	return semconv.DBSystemNameKey.String(d.Name())
 }
@@ -142,13 +149,19 @@ func (h *Hook) start(ctx context.Context, name string, attrs []attribute.KeyValu
 }
 
 // end records err on span (error.type and db.response.status_code are the
-// SQLSTATE when the driver gives one) and ends it.
+// SQLSTATE when the driver gives one, MySQL's error number on MySQL, as
+// the semantic conventions ask) and ends it.
 func end(span trace.Span, err error) {
 	if err != nil {
 		var st interface{ SQLState() string }
-		if errors.As(err, &st) && st.SQLState() != "" {
+		var my *mysql.MySQLError
+		switch {
+		case errors.As(err, &my):
+			code := strconv.Itoa(int(my.Number))
+			span.SetAttributes(semconv.DBResponseStatusCode(code), semconv.ErrorTypeKey.String(code))
+		case errors.As(err, &st) && st.SQLState() != "":
 			span.SetAttributes(semconv.DBResponseStatusCode(st.SQLState()), semconv.ErrorTypeKey.String(st.SQLState()))
-		} else {
+		default:
 			span.SetAttributes(semconv.ErrorType(err))
 		}
 		span.RecordError(err)

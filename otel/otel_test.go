@@ -37,8 +37,13 @@ func attrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {
 }
 
 func wantSystem(db *sqlt.DB) string {
-	if db.Dialect() == sqlt.Postgres {
+	switch db.Dialect() {
+	case sqlt.Postgres:
 		return "postgresql"
+	case sqlt.MariaDB:
+		return "mariadb"
+	case sqlt.MySQL:
+		return "mysql"
 	}
 	return "sqlite"
 }
@@ -94,10 +99,14 @@ func TestHookRecordsTheStatementsError(t *testing.T) {
 		require.Len(t, s.Events, 1)
 		assert.Equal(t, "exception", s.Events[0].Name)
 		a := attrs(s)
-		if db.Dialect() == sqlt.Postgres {
+		switch db.Dialect().Name() {
+		case "postgres":
 			assert.Equal(t, "42P01", a[semconv.DBResponseStatusCodeKey].AsString(), "undefined_table")
 			assert.Equal(t, "42P01", a[semconv.ErrorTypeKey].AsString())
-		} else {
+		case "mysql":
+			assert.Equal(t, "1146", a[semconv.DBResponseStatusCodeKey].AsString(), "ER_NO_SUCH_TABLE")
+			assert.Equal(t, "1146", a[semconv.ErrorTypeKey].AsString())
+		default:
 			assert.NotEmpty(t, a[semconv.ErrorTypeKey].AsString())
 		}
 	})

@@ -43,8 +43,10 @@
 // runs its INSERT and its fallback attach in savepoints of their own, so
 // that on PostgreSQL the transaction goes on after a unique violation
 // ([sqlt.IsUniqueViolation]). FirstOrCreate, UpdateOrCreate and
-// CreateOrFirst read before they write: on PostgreSQL they first take the
-// parent's lock (see Concurrency).
+// CreateOrFirst read before they write: on PostgreSQL and MySQL they first
+// take the parent's lock (see Concurrency). On MySQL a failed statement
+// does not abort the transaction, but CreateOrFirst uses the same
+// savepoints there.
 //
 // Where to look, by case (an "unrelated" row exists in the related table
 // but is not attached to the parent):
@@ -85,8 +87,18 @@
 // for a uuid column compare in the uuid's canonical form: any spelling
 // PostgreSQL accepts (upper case, braces, no hyphens) is the stored key,
 // two spellings of one uuid count once, and [Changes] reports the stored
-// form (lower case, 8-4-4-4-12); on SQLite a text key compares as given. A
-// kept key counts as
+// form (lower case, 8-4-4-4-12); on SQLite a text key compares as given.
+// relkit compares the keys it reads with the keys given byte for byte, and
+// the database compares them under the column's collation: on MySQL a
+// varchar is case-insensitive by default (utf8mb4_general_ci,
+// utf8mb4_0900_ai_ci), so 'ABC' and 'abc' are one key to the server but
+// two to relkit. Then [Sync] given 'ABC' for a stored 'abc' detaches 'abc'
+// and attaches 'ABC' (the row now holds the spelling given, as on SQLite
+// and PostgreSQL), [Attach] and [SyncWithoutDetaching] of 'ABC' fail with
+// the unique violation of the pivot's key (1062, [sqlt.IsUniqueViolation];
+// duplicate rows without one), and [Detach] of 'ABC' deletes 'abc'.
+// Declare string key columns with a binary collation (utf8mb4_bin,
+// ascii_bin) for the comparison of the other databases. A kept key counts as
 // updated only when its attributes changed the stored row. Floats, structs of another type and NULL keys fail
 // with [rel.ErrUnsupportedKey]; a parent or model whose key is NULL or
 // zero (never saved) fails with [ErrNoKey]. Nothing runs in either case.
@@ -140,21 +152,22 @@
 // included); [Touch] is one UPDATE of the related table. On PostgreSQL those writes are one
 // statement (data-modifying CTEs). [SyncMany] does the same for many
 // parents in the same number of statements. Large key lists
-// stay one statement: PostgreSQL gets an array parameter and SQLite a JSON
-// array, and inserts are split only to stay under the bound-parameter
+// stay one statement: PostgreSQL gets an array parameter, SQLite and MySQL
+// a JSON array, and inserts are split only to stay under the bound-parameter
 // limit. Every operation that issues more than one statement runs in one
 // transaction, joining the caller's when the executor is a
 // [*sqlt.Transaction], with a savepoint around the writes when there are
 // two or more: a failure part-way leaves the pivot table as it was, and
 // the caller's transaction usable. One write runs without a savepoint (it
-// cannot fail part-way): on SQLite its failure undoes only itself; on
+// cannot fail part-way): on SQLite and MySQL its failure undoes only itself; on
 // PostgreSQL it aborts the caller's transaction, as any failed statement
 // does there, the lock's and the SELECT's included — roll back, and retry
 // if you wish. On PostgreSQL the writes of a sync are one statement, so
 // only a sync split at the bound-parameter limit, or updating kept rows
 // with more than 32 distinct attribute maps, takes a savepoint. On
 // PostgreSQL every write runs in a transaction that first takes the
-// parent's lock (one more statement, see Concurrency).
+// parent's lock (one more statement, see Concurrency), and so on MySQL
+// (see MySQL and MariaDB).
 //
 // # Concurrency
 //
@@ -195,6 +208,39 @@
 // can still fail with a unique violation (23505) that running them in turn
 // would not give. Write one pivot table through one side, or retry on
 // 23505.
+//
+// # MySQL and MariaDB
+//
+// MySQL has no transaction-scoped advisory lock (GET_LOCK's locks belong
+// to the session and outlive a rollback), so there the parent's lock is
+// its row: each write first reads the parents' rows "for update", in the
+// order of their key, one statement as on PostgreSQL, and holds the
+// exclusive row locks until the transaction ends. The parent's table must
+// exist; a parent without a row locks nothing (a foreign key, where
+// declared, then refuses the write). Writers of one parent's pivot rows
+// through other relations wait for each other too. relkit's own
+// transactions are READ COMMITTED (each statement reads the rows committed
+// before it, and InnoDB takes no gap locks, which under its default
+// REPEATABLE READ make writers of neighbouring parents deadlock), and are
+// run again, up to five times, after a deadlock (1213) or a lock wait
+// timeout (1205): InnoDB locks the rows a DELETE or UPDATE scans through
+// the index it picks, which on a pivot table whose key does not begin
+// with the foreign pivot key may hold other parents' rows. In a caller's
+// transaction the read of [Sync] is a locking read ("for update"), so
+// that it sees the rows committed by the writer that held the lock before
+// it whatever the isolation level; a deadlock there rolls the caller's
+// transaction back (retry it with [sqlt.TxOptions].MaxRetries). MySQL has
+// no UPDATE … RETURNING: the read tells which kept rows differ
+// ("not (col <=> ?)", NULLs compared as values), so [Changes] stays exact.
+// Long key lists are one JSON array read by json_table; the DELETE and
+// UPDATE that take one use MySQL's multi-table form, which MariaDB plans
+// as a semi-join. A boolean column is tinyint(1) and reads back as an
+// integer. String keys compare under the column's collation (see Keys),
+// and so do a kept row's attributes: on a case-insensitive column an
+// attribute that differs from the stored value only in case (or, under a
+// PAD SPACE collation, in trailing spaces) is equal, so [Sync] neither
+// writes it nor reports the key as updated; [UpdateExistingPivot] writes
+// it.
 //
 // Keys are compared as the database stores them only where relkit reads
 // them first ([Sync] and its variants canonicalise uuid spellings, see

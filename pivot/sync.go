@@ -137,7 +137,7 @@ func newTarget[C any](t *target, p *plan, parent, ids any, values map[string]any
 	if err != nil {
 		return err
 	}
-	*t = target{parent: keys.Bind(parent, p.parentBytes), norm: parent, recs: recs, want: want}
+	*t = target{parent: p.m.BindKey(parent), norm: parent, recs: recs, want: want}
 	for i := range recs {
 		if len(values) > 0 {
 			recs[i].attrs = overlay(recs[i].attrs, values)
@@ -157,8 +157,29 @@ func newTarget[C any](t *target, p *plan, parent, ids any, values map[string]any
 // InnoDB takes no gap locks, which under its default REPEATABLE READ
 // make two writers of neighbouring parents deadlock.
 func inTx(ctx context.Context, ex sqlt.Executor, fn func(tx sqlt.Executor) error) error {
+	return txOn(ctx, ex, 0, fn)
+}
+
+// mysqlRetries is how many times inTxRetry runs fn again on MySQL.
+const mysqlRetries = 5
+
+// inTxRetry is inTx that, in a transaction of its own on MySQL, runs fn
+// again (up to mysqlRetries times, see sqlt.TxOptions.MaxRetries) after a
+// deadlock (1213) or a lock wait timeout (1205): the parent's lock
+// serializes the writers of one parent, but InnoDB locks the rows a DELETE
+// or UPDATE scans through the index it picks, and on a pivot table without
+// a primary key starting with the foreign pivot key that index (the
+// related key's) holds other parents' rows, which two writers of different
+// parents can lock in opposite orders. fn must be safe to run again. In a
+// caller's transaction there is no retry: the caller's transaction is
+// rolled back, and retrying it is the caller's (sqlt.TxWith's MaxRetries).
+func inTxRetry(ctx context.Context, ex sqlt.Executor, fn func(tx sqlt.Executor) error) error {
+	return txOn(ctx, ex, mysqlRetries, fn)
+}
+
+func txOn(ctx context.Context, ex sqlt.Executor, retries int, fn func(tx sqlt.Executor) error) error {
 	if _, nested := ex.(*sqlt.Transaction); !nested && ex.Dialect().Name() == "mysql" {
-		return sqlt.TxWith(ctx, ex, sqlt.TxOptions{Isolation: sqlt.ReadCommitted}, fn)
+		return sqlt.TxWith(ctx, ex, sqlt.TxOptions{Isolation: sqlt.ReadCommitted, MaxRetries: retries}, fn)
 	}
 	return sqlt.Tx(ctx, ex, fn)
 }
@@ -171,7 +192,7 @@ func (p *plan) sync(ctx context.Context, ex sqlt.Executor, ts []*target, m mode)
 	if tx, ok := ex.(*sqlt.Transaction); ok {
 		return p.syncIn(ctx, tx, ts, m, true)
 	}
-	return inTx(ctx, ex, func(tx sqlt.Executor) error { return p.syncIn(ctx, tx, ts, m, false) })
+	return inTxRetry(ctx, ex, func(tx sqlt.Executor) error { return p.syncIn(ctx, tx, ts, m, false) })
 }
 
 // syncIn locks the targets' parents, reads their current keys (and, for
@@ -311,6 +332,9 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 		for i, t := range ts {
 			norms[i] = t.norm
 		}
+		if p.m.ParentKeyText() {
+			norms = keys.TextAll(norms)
+		}
 		ins := inList(d, p.fpk, p.parentClass, p.parentBytes, norms)
 		if len(ins) > 1 {
 			b.WriteString("(")
@@ -350,8 +374,8 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 		kd   [2]keyDest
 		dest [2]any
 	}{kd: [2]keyDest{
-		{class: p.parentClass, bytes: p.parentBytes, col: p.m.ForeignPivotKey},
-		{class: p.class, bytes: p.relBytes, col: p.m.RelatedPivotKey},
+		{class: p.parentClass, bytes: p.parentBytes, text: p.m.ParentKeyText(), col: p.m.ForeignPivotKey},
+		{class: p.class, bytes: p.relBytes, text: p.relText, col: p.m.RelatedPivotKey},
 	}}
 	fd, rd := &sc.kd[0], &sc.kd[1]
 	flags := make([]int64, len(gs.maps))
@@ -395,6 +419,7 @@ func (p *plan) read(ctx context.Context, tx sqlt.Executor, ts []*target, gs *att
 	n := 0
 	for _, t := range ts {
 		n += len(t.recs)
+		t.detached = nil // a retried transaction reads again (see inTxRetry)
 	}
 	states := make([]uint8, n) // one block for every target
 	for _, t := range ts {

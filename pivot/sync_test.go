@@ -117,8 +117,11 @@ func TestSyncRoundTrips(t *testing.T) {
 			})
 			require.NoError(t, err)
 			want := c.sqlite
-			if pg {
+			switch {
+			case pg:
 				want = c.postgres
+			case db.Name == "mysql": // the parent's row lock, then SQLite's statements
+				want = append([]string{"select 1 from"}, c.sqlite...)
 			}
 			require.Len(t, sent, len(want), "%s: %s", c.name, strings.Join(sent, "\n"))
 			for i, w := range want {
@@ -200,7 +203,11 @@ func TestSyncManyMatchesSync(t *testing.T) {
 			db.Counter.Reset()
 			many, err := pivot.SyncMany(ctx, db, smRoles, parents, func(u *smUser) any { return want[u.ID] })
 			require.NoError(t, err)
-			assert.LessOrEqual(t, db.Counter.Count(), 6, "constant statements: %s", db.Counter)
+			limit := 6
+			if db.Name == "mysql" {
+				limit++ // the parents' row lock, one statement
+			}
+			assert.LessOrEqual(t, db.Counter.Count(), limit, "constant statements: %s", db.Counter)
 			assert.Equal(t, afterEach, smRows(t, db), "round %d: rows", round)
 			require.Len(t, many, len(each))
 			for i := range each {
@@ -321,9 +328,9 @@ func TestFailedWriteInCallerTransaction(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		db.MustExec(t,
-			`create table fw_users (id {{pk}})`,
+			`create table sm_users (id {{pk}})`, // the relation's parents (MySQL locks the parent's row)
 			`create table fw_role_user (user_id bigint not null, role_id bigint not null check (role_id > 0), primary key (user_id, role_id))`,
-			`insert into fw_users (id) values (1)`,
+			`insert into sm_users (id) values (1)`,
 		)
 		roles := rel.BelongsToMany[smUser, smRole]("fw_role_user", "user_id", "role_id")
 		u := &smUser{ID: 1}

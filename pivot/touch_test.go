@@ -118,9 +118,9 @@ type tpLog struct {
 
 func (l *tpLog) BeforeQuery(ctx context.Context, _ sqlt.QueryStart) context.Context { return ctx }
 func (l *tpLog) AfterQuery(_ context.Context, q sqlt.QueryEnd) {
-	f := strings.Fields(strings.NewReplacer("[", "", "]", "", `"`, "").Replace(q.SQL))
-	if f[0] == "select" && strings.Contains(q.SQL, "pg_advisory_xact_lock") {
-		return // PostgreSQL's pivot lock
+	f := strings.Fields(strings.NewReplacer("[", "", "]", "", `"`, "", "`", "").Replace(q.SQL))
+	if f[0] == "select" && isLock(strings.ReplaceAll(q.SQL, "`", `"`)) {
+		return // PostgreSQL's and MySQL's pivot lock
 	}
 	l.add(f[0] + " " + f[1])
 }
@@ -194,10 +194,10 @@ func TestPivotWritesTouchRelated(t *testing.T) {
 	})
 }
 
-// dropTx drops PostgreSQL's transaction around a single pivot statement
+// dropTx drops PostgreSQL's and MySQL's transaction around a single pivot statement
 // (it takes the parent's lock in one).
 func dropTx(db *testdb.DB, ops []string) []string {
-	if db.Name != "postgres" {
+	if db.Name != "postgres" && db.Name != "mysql" {
 		return ops
 	}
 	var out []string
@@ -255,9 +255,12 @@ func TestPivotWritesTouchParent(t *testing.T) {
 		assert.Equal(t, []int64{2}, tpTouched(t, db, "tp_users"))
 
 		// A failing touch rolls the pivot write back.
-		if db.Name == "postgres" {
+		switch db.Name {
+		case "postgres":
 			db.MustExec(t, `alter table tp_users add constraint tp_old check (updated_at < '2001-01-01') not valid`)
-		} else {
+		case "mysql": // MySQL's triggers fail a statement with SIGNAL
+			db.MustExec(t, `create trigger tp_no_touch before update on tp_users for each row signal sqlstate '45000' set message_text = 'no touch'`)
+		default:
 			db.MustExec(t, `create trigger tp_no_touch before update on tp_users begin select raise(abort, 'no touch'); end`)
 		}
 		_, err = pivot.Detach(ctx, db, tpUserRoles, user, []int64{1})

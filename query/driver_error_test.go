@@ -85,6 +85,14 @@ func TestWritesKeepTheDriverError(t *testing.T) {
 			foreignKey(t, query.From[Post]().Save(ctx, db, &Post{UserID: &missingUser, Title: "new"}))
 		})
 		t.Run("Upsert", func(t *testing.T) {
+			if db.Name == "mysql" {
+				// MySQL's upsert takes a conflict on any unique index (see
+				// query.Upsert), so a name that is taken updates that row;
+				// the update of role 2 to the name of role 1 is a conflict
+				// the table cannot take.
+				unique(t, query.From[Role]().Upsert(ctx, db, &Role{ID: 2, Name: "admin"}, []string{"id"}, "name"))
+				return
+			}
 			// No conflict on id, but the name is taken.
 			unique(t, query.From[Role]().Upsert(ctx, db, &Role{ID: 50, Name: "admin"}, []string{"id"}, "name"))
 		})

@@ -3,6 +3,7 @@ package query_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -66,14 +67,15 @@ func TestLockClauseIsRenderedByTheDialect(t *testing.T) {
 			name   string
 			lock   func(q *query.Query[lkJob]) *query.Query[lkJob]
 			clause string // on PostgreSQL
+			mysql  string // MySQL has no key-only locks: the stronger lock
 		}{
-			{"for update", (*query.Query[lkJob]).ForUpdate, " for update"},
-			{"for update skip locked", func(q *query.Query[lkJob]) *query.Query[lkJob] { return q.ForUpdate().SkipLocked() }, " for update skip locked"},
-			{"skip locked before the mode", func(q *query.Query[lkJob]) *query.Query[lkJob] { return q.SkipLocked().ForUpdate() }, " for update skip locked"},
-			{"for no key update nowait", func(q *query.Query[lkJob]) *query.Query[lkJob] { return q.ForNoKeyUpdate().NoWait() }, " for no key update nowait"},
-			{"for share", (*query.Query[lkJob]).ForShare, " for share"},
-			{"for share nowait", func(q *query.Query[lkJob]) *query.Query[lkJob] { return q.ForShare().NoWait() }, " for share nowait"},
-			{"for key share skip locked", func(q *query.Query[lkJob]) *query.Query[lkJob] { return q.ForKeyShare().SkipLocked() }, " for key share skip locked"},
+			{"for update", (*query.Query[lkJob]).ForUpdate, " for update", " for update"},
+			{"for update skip locked", func(q *query.Query[lkJob]) *query.Query[lkJob] { return q.ForUpdate().SkipLocked() }, " for update skip locked", " for update skip locked"},
+			{"skip locked before the mode", func(q *query.Query[lkJob]) *query.Query[lkJob] { return q.SkipLocked().ForUpdate() }, " for update skip locked", " for update skip locked"},
+			{"for no key update nowait", func(q *query.Query[lkJob]) *query.Query[lkJob] { return q.ForNoKeyUpdate().NoWait() }, " for no key update nowait", " for update nowait"},
+			{"for share", (*query.Query[lkJob]).ForShare, " for share", " lock in share mode"},
+			{"for share nowait", func(q *query.Query[lkJob]) *query.Query[lkJob] { return q.ForShare().NoWait() }, " for share nowait", " lock in share mode nowait"},
+			{"for key share skip locked", func(q *query.Query[lkJob]) *query.Query[lkJob] { return q.ForKeyShare().SkipLocked() }, " for key share skip locked", " lock in share mode skip locked"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -87,7 +89,10 @@ func TestLockClauseIsRenderedByTheDialect(t *testing.T) {
 				require.NoError(t, err)
 				assert.Len(t, got, 2)
 				want := base + c.clause
-				if db.Name == "sqlite" {
+				switch db.Name {
+				case "mysql":
+					want = strings.Replace(base, "$1", "?", 1) + c.mysql
+				case "sqlite":
 					want = `select "jobs"."id", "jobs"."status", "jobs"."worker" from "jobs" where "jobs"."status" = ? order by "jobs"."id" asc limit 2` // no row locks: see sqlt.Dialect.RowLock
 				}
 				assert.Contains(t, db.Counter.Statements(), want, db.Counter.String())
@@ -198,7 +203,7 @@ func TestSkipLockedWorkersTakeEveryJobExactlyOnce(t *testing.T) {
 		const jobs, batch = 200, 10
 		lkSchema(t, db, jobs)
 
-		var holding sync.WaitGroup // PostgreSQL: both workers hold a batch
+		var holding sync.WaitGroup // PostgreSQL, MySQL: both workers hold a batch
 		holding.Add(2)
 		claim := func(worker int64, first bool) ([]int64, error) {
 			var ids []int64
@@ -211,7 +216,7 @@ func TestSkipLockedWorkersTakeEveryJobExactlyOnce(t *testing.T) {
 				for _, j := range got {
 					ids = append(ids, j.ID)
 				}
-				if first && db.Name == "postgres" {
+				if first && db.Name != "sqlite" {
 					holding.Done()
 					if !waitTimeout(&holding, 10*time.Second) {
 						t.Error("the other worker did not get a batch while this one held its own")
@@ -254,7 +259,7 @@ func TestSkipLockedWorkersTakeEveryJobExactlyOnce(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, int64(len(ids)), n, "worker %d's claims are in the table", w+1)
 		}
-		if db.Name == "postgres" {
+		if db.Name != "sqlite" {
 			assert.NotEmpty(t, taken[0])
 			assert.NotEmpty(t, taken[1])
 		}
@@ -271,4 +276,47 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 	case <-time.After(d):
 		return false
 	}
+}
+
+// NOWAIT fails at once on a row another transaction has locked, a share
+// lock waits for no other share lock, and SKIP LOCKED passes the locked
+// row, on the servers with row locks (PostgreSQL; MySQL 8 and MariaDB
+// 10.6). SQLite has none: it locks the database for a writer instead,
+// and its lock clause is empty (TestLockClauseIsRenderedByTheDialect).
+func TestNoWaitFailsOnALockedRow(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		if db.Name == "sqlite" {
+			s, err := db.Dialect().RowLock(sqlt.RowLock{Mode: sqlt.LockForUpdate, Wait: sqlt.LockNoWait})
+			require.NoError(t, err)
+			assert.Empty(t, s, "SQLite has no row locks")
+			return
+		}
+		ctx := context.Background()
+		lkSchema(t, db, 2)
+		holder, err := db.Begin(ctx)
+		require.NoError(t, err)
+		defer holder.Rollback(ctx)
+		_, err = query.From[lkJob]().WhereOp("id", "=", 1).ForShare().Get(ctx, holder)
+		require.NoError(t, err)
+
+		other, err := db.Begin(ctx)
+		require.NoError(t, err)
+		defer other.Rollback(ctx)
+		got, err := query.From[lkJob]().WhereOp("id", "=", 1).ForShare().NoWait().Get(ctx, other)
+		require.NoError(t, err, "share locks do not conflict")
+		assert.Len(t, got, 1)
+		start := time.Now()
+		_, err = query.From[lkJob]().WhereOp("id", "=", 1).ForUpdate().NoWait().Get(ctx, other)
+		require.Error(t, err, "the row is share-locked by the holder")
+		assert.Less(t, time.Since(start), 5*time.Second, "NOWAIT does not wait")
+		require.NoError(t, other.Rollback(ctx))
+
+		other, err = db.Begin(ctx)
+		require.NoError(t, err)
+		defer other.Rollback(ctx)
+		got, err = query.From[lkJob]().OrderBy("id").ForUpdate().SkipLocked().Get(ctx, other)
+		require.NoError(t, err)
+		require.Len(t, got, 1, "the locked row is skipped")
+		assert.Equal(t, int64(2), got[0].ID)
+	})
 }

@@ -53,6 +53,13 @@ func GetMorph[P any](ctx context.Context, ex sqlt.Executor, r rel.MorphToRelatio
 	if err != nil || !ok || keys.IsZero(key) {
 		return nil, err
 	}
+	if t.IDText {
+		// A text id for an integer-keyed target: one that spells no
+		// integer has no target (it matches no row on SQLite either).
+		if key, ok, _ = keys.ToCast[int64](key); !ok {
+			return nil, nil
+		}
+	}
 	if err := names.Fit(ex.Dialect(), t.Related, nil); err != nil {
 		return nil, fmt.Errorf("get morph %s: %w", m.Name, err)
 	}
@@ -122,6 +129,11 @@ func RelatedMorph[T, P any](r rel.MorphToRelation[P], child *P) *Query[T] {
 	if err != nil {
 		return q.SetErr(fmt.Errorf("related morph %s: %w", m.Name, err))
 	}
+	if ok && t.IDText {
+		// A text id for an integer-keyed target (see GetMorph): one that
+		// spells no integer has no target.
+		key, ok, _ = keys.ToCast[int64](key)
+	}
 	q = scopeRelation(q, t, key).clone()
 	q.tag = &reltag.Tag{Origin: m.Parent.Type.Name() + "." + m.Name, Key: [2]any{class, key}}
 	q.none = q.none || class != t.MorphClass || !ok || keys.IsZero(key)
@@ -164,7 +176,17 @@ func WhereMorphedTo[P, T any](r rel.MorphToRelation[P], model *T) sq.Sqlizer {
 	}
 	idf, _ := m.Parent.Column(m.ForeignKey)
 	idCol := sqltext.Qualified(m.Parent.Table, m.ForeignKey)
-	return &existence{sql: "(" + typeCol + " = ? and " + idCol + " = ?)", args: []any{t.MorphClass, keys.Bind(key, keys.IsBytes(idf.Type))}}
+	return &existence{sql: "(" + typeCol + " = ? and " + idCol + " = ?)", args: []any{t.MorphClass, bindID(t, key, idf.Type)}}
+}
+
+// bindID returns a morphTo target's key in its bound form for the
+// morphTo's id column (of Go type idType): the text form when that column
+// holds text (Meta.IDText).
+func bindID(t *relmeta.Meta, key any, idType reflect.Type) any {
+	if t.IDText && key != nil {
+		return keys.Text(key)
+	}
+	return keys.Bind(key, keys.IsBytes(idType))
 }
 
 // morphTarget returns the target of the morphTo m of type typ, or an

@@ -225,6 +225,9 @@ func (p *pusher) push(v reflect.Value, m *schema.Model, fk *keyAssign) error {
 			}
 			f, _ := r.Related.Column(r.ForeignKey)
 			mf, _ := r.Related.Column(r.MorphType) // nil unless polymorphic
+			if r.ParentKeyText() {
+				key = keys.Text(key) // a polymorphic id column of type text
+			}
 			if err := p.each(v, r, &keyAssign{field: f, key: key, morph: mf, class: r.MorphClass}); err != nil {
 				return err
 			}

@@ -75,7 +75,7 @@ func Related[P, C any](r rel.Typed[P, C], parent *P) *Query[C] {
 // relation as every relation read renders it (render.Level), and, for
 // hasOne/hasMany, the foreign key that writes through the query set.
 func scopeRelation[C any](q *Query[C], m *relmeta.Meta, key any) *Query[C] {
-	key = keys.Bind(key, m.KeyBytes())
+	key = m.BindKey(key) // the text form for a polymorphic id column of type text
 	return q.with(func(c *Query[C]) error {
 		if c.model.Type != m.Related.Type {
 			return fmt.Errorf("scope %s: query is on %s: %w", m.Name, c.model.Type, ErrBadArgument)

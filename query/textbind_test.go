@@ -52,9 +52,17 @@ func TestWhereAndInsertBindBooleansAndNumbersForTextColumns(t *testing.T) {
 
 		assert.Equal(t, []int64{1}, settingIDs(t, db, query.From[tbSetting]().WhereOp("flag", "=", true)), "WhereOp")
 		// Compared as text, as the column is: "8" and "x" sort after "7".
-		assert.Equal(t, []int64{2, 3}, settingIDs(t, db, query.From[tbSetting]().WhereOp("code", ">", 7)), "WhereOp >")
+		// MySQL compares a string column with a number as numbers ("x" is
+		// 0, "yes" is 0 = false): its own rule, documented in sqlt's
+		// package documentation; strings compare as text there too.
+		greater, notIn := []int64{2, 3}, []int64{3}
+		if db.Name == "mysql" {
+			greater, notIn = []int64{2}, nil
+			assert.Equal(t, []int64{2, 3}, settingIDs(t, db, query.From[tbSetting]().WhereOp("code", ">", "7")), "WhereOp > a string")
+		}
+		assert.Equal(t, greater, settingIDs(t, db, query.From[tbSetting]().WhereOp("code", ">", 7)), "WhereOp >")
 		assert.Equal(t, []int64{1, 2}, settingIDs(t, db, query.From[tbSetting]().WhereIn("code", 7, 8)), "WhereIn")
-		assert.Equal(t, []int64{3}, settingIDs(t, db, query.From[tbSetting]().WhereNotIn("flag", []bool{true, false})), "WhereNotIn")
+		assert.Equal(t, notIn, settingIDs(t, db, query.From[tbSetting]().WhereNotIn("flag", []bool{true, false})), "WhereNotIn")
 		assert.Equal(t, []int64{2}, settingIDs(t, db, query.From[tbSetting]().Where(sq.Eq{"flag": false, "code": []int{8, 9}})), "sq.Eq")
 
 		// Writes: the struct's Go types are the user's choice; its values

@@ -133,7 +133,7 @@ type txLog struct {
 
 func (l *txLog) BeforeQuery(ctx context.Context, _ sqlt.QueryStart) context.Context { return ctx }
 func (l *txLog) AfterQuery(_ context.Context, q sqlt.QueryEnd) {
-	f := strings.Fields(strings.NewReplacer("[", `"`, "]", `"`).Replace(q.SQL))
+	f := strings.Fields(strings.NewReplacer("[", `"`, "]", `"`, "`", `"`).Replace(q.SQL))
 	l.add(f[0] + " " + f[1])
 }
 func (l *txLog) BeforeTx(ctx context.Context, _ sqlt.TxStart) context.Context { return ctx }
@@ -285,9 +285,12 @@ func TestTouchRollsBackWithTheWrite(t *testing.T) {
 		}))
 		assert.Equal(t, []string{"begin", "savepoint", "insert into", `update "tc_posts"`, `update "tc_users"`, "release savepoint", "commit"}, log.take())
 		// A touch that fails rolls the write back.
-		if db.Name == "postgres" {
+		switch db.Name {
+		case "postgres":
 			db.MustExec(t, `alter table tc_posts add constraint tc_not_new check (updated_at < '2001-01-01') not valid`)
-		} else {
+		case "mysql":
+			db.MustExec(t, `create trigger tc_no_touch before update on tc_posts for each row signal sqlstate '45000' set message_text = 'no touch'`)
+		default:
 			db.MustExec(t, `create trigger tc_no_touch before update on tc_posts begin select raise(abort, 'no touch'); end`)
 		}
 		err := query.From[tcComment]().Insert(ctx, db, &tcComment{PostID: ptr(int64(1)), Body: "rolled back"})

@@ -21,6 +21,15 @@ import (
 // or updated row is stored back into v. Column names are validated. If the
 // upsert fails, *v is left as it was before the call, as for
 // [Query.Insert].
+//
+// On MySQL and MariaDB the statement is "insert … on duplicate key update
+// c = values(c), …", which names no conflict columns: the server takes a
+// collision on any unique index of the table (the primary key included)
+// as the conflict, so a row that collides on another unique key than the
+// conflict columns updates the row it collides with, where PostgreSQL and
+// SQLite fail with a unique violation. Give such tables only the unique
+// index you upsert on, or check first. The conflict columns are still
+// validated.
 func (q *Query[T]) Upsert(ctx context.Context, ex sqlt.Executor, v *T, conflict []string, update ...string) error {
 	if err := q.rowWritable("upsert"); err != nil {
 		return err

@@ -302,7 +302,9 @@
 // related type: it is no [Typed]
 // relation, so query.Has, agg.WithCount and query.GetOne do not take it,
 // and found by name it is refused there (ErrBadRelation). Columns other
-// than name+"_type" and name+"_id" are given with Columns.
+// than name+"_type" and name+"_id" are given with Columns. Relations of
+// the targets, constraints and aggregates per type are loaded with
+// load.Morph(CommentCommentable, load.On[Post](PostAuthor), …).
 //
 //	select … from "posts" where "posts"."id" in (?, ?)
 //	select … from "videos" where "videos"."id" in (?)

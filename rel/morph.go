@@ -166,6 +166,12 @@ func morphClass(m *schema.Model) (string, error) {
 //
 // C must map the type column. The result is a HasOneRelation: every
 // function that takes one takes it.
+//
+// An id column of type text (Laravel's $table->string('imageable_id'),
+// shared by integer-keyed and string-keyed parents) is mapped by C as a
+// string: against an integer local key, the declaration takes it for a
+// text column, and every statement compares it in text (see
+// [BelongsToManyRelation.IDText] for what that does).
 func MorphOne[P, C any](name string, keys ...string) HasOneRelation[P, C] {
 	return HasOneRelation[P, C]{base[P, C]{declareMorphOneOrMany[P, C](relmeta.KindHasOne, name, keys)}}
 }
@@ -216,6 +222,17 @@ func declareMorphOneOrMany[P, C any](kind relmeta.Kind, name string, keys []stri
 		if _, ok := m.Related.Column(m.MorphType); !ok {
 			return fmt.Errorf("morph type column: %w", &sqlt.UnknownColumnError{Type: m.Related.Type.String(), Column: m.MorphType})
 		}
+		// A string field for the id column of an integer-keyed parent
+		// says the column holds text, as IDText does.
+		lk := arg(keys, 2)
+		if lk == "" && m.Parent.PK != nil {
+			lk = m.Parent.PK.Column
+		}
+		idf, okID := m.Related.Column(orDefault(arg(keys, 1), name+"_id"))
+		lkf, okLK := m.Parent.Column(lk)
+		if okID && okLK && textID(idf.Type, lkf.Type) {
+			m.IDText = true
+		}
 		var err error
 		m.MorphClass, err = morphClass(m.Parent)
 		return err
@@ -238,7 +255,7 @@ func declareMorphToMany[P, C any](name string, keys []string, inverse bool) *rel
 		if err := morphName(name); err != nil {
 			return err
 		}
-		m.MorphType = name + "_type"
+		m.MorphType, m.MorphInverse = name+"_type", inverse
 		of := m.Parent
 		if inverse {
 			of = m.Related
@@ -283,4 +300,33 @@ func setMorphType(m *relmeta.Meta, child reflect.Value) {
 	if f, ok := m.Related.Column(m.MorphType); ok {
 		_ = schema.Assign(f.Set(child), m.MorphClass)
 	}
+}
+
+// IDText returns a copy of a morphToMany or morphedByMany relation whose
+// pivot id column (name+"_id") holds text (Laravel's
+// $table->string('taggable_id'), which integer-keyed and string-keyed
+// models share). Every statement then compares the column with the keys
+// in their text form: keys are bound as strings, pivot writes store them
+// so, and the integer key column the pivot is joined or correlated with
+// is cast to text ("cast(posts.id as text) = taggables.taggable_id"),
+// which PostgreSQL requires (it has no text = bigint operator). SQLite,
+// which compares with type affinity, finds the same rows either way.
+//
+// The pivot table has no struct to say it; a morphOne, morphMany or
+// morphTo says it with its model's field for the id column: a string
+// field against an integer key is a text column, with the same effects.
+// IDText on a relation that is not polymorphic gives the copy a
+// declaration error matching ErrBadRelation.
+func (r BelongsToManyRelation[P, C]) IDText() BelongsToManyRelation[P, C] {
+	return BelongsToManyRelation[P, C]{base[P, C]{idTextMeta(r.m)}}
+}
+
+func idTextMeta(m *relmeta.Meta) *relmeta.Meta {
+	return derive(m, func(c *relmeta.Meta) {
+		if c.MorphType == "" || c.Kind != relmeta.KindBelongsToMany {
+			c.Invalid = fmt.Errorf("relation %s: IDText is for rel.MorphToMany and rel.MorphedByMany: %w", c.Name, ErrBadRelation)
+			return
+		}
+		c.IDText = true
+	})
 }

@@ -157,3 +157,50 @@ func TestEnforceMorphMap(t *testing.T) {
 	assert.NoError(t, relmeta.Of(rel.MorphedByMany[mmTag, mmPost]("taggable")).Err(), "morphedByMany: the related model's class")
 	assert.False(t, errors.Is(err, rel.ErrBadRelation))
 }
+
+// mmTextComment maps a text id column as a string.
+type mmTextComment struct {
+	ID              int64  `db:"id"`
+	CommentableType string `db:"commentable_type"`
+	CommentableID   string `db:"commentable_id"`
+}
+
+func (mmTextComment) TableName() string { return "comments" }
+
+type mmTextPost struct {
+	ID       int64           `db:"id"`
+	Comments []mmTextComment `db:"-"`
+	Tags     []mmTag         `db:"-"`
+}
+
+func (mmTextPost) TableName() string { return "text_posts" }
+
+// A text id column: inferred from a string field against an integer key
+// (morphMany, morphTo), declared with IDText for a pivot; IDText on a
+// relation that is not polymorphic is a declaration error.
+func TestMorphIDText(t *testing.T) {
+	mm := relmeta.Of(rel.MorphMany[mmTextPost, mmTextComment]("commentable"))
+	require.NoError(t, mm.Err())
+	assert.True(t, mm.IDText, "a string id field for an integer key")
+	assert.True(t, mm.ParentKeyText())
+	assert.Equal(t, "7", mm.BindKey(int64(7)))
+	assert.False(t, relmeta.Of(mmPostComments).IDText, "an integer id field")
+
+	assert.ErrorIs(t, relmeta.Of(rel.HasMany[mmTextPost, mmTextComment]("commentable_id")).Err(), rel.ErrUnsupportedKey,
+		"a plain hasMany keeps refusing the pair")
+
+	tags := relmeta.Of(rel.MorphToMany[mmTextPost, mmTag]("taggable").IDText())
+	require.NoError(t, tags.Err())
+	assert.True(t, tags.ParentKeyText(), "morphToMany: the foreign pivot key is the text column")
+	inv := relmeta.Of(rel.MorphedByMany[mmTag, mmTextPost]("taggable").IDText())
+	require.NoError(t, inv.Err())
+	assert.True(t, inv.IDText && inv.MorphInverse)
+	assert.False(t, inv.ParentKeyText(), "morphedByMany: the related pivot key is the text column")
+	assert.Equal(t, int64(7), inv.BindKey(int64(7)))
+
+	assert.ErrorIs(t, relmeta.Of(rel.BelongsToMany[mmTextPost, mmTag]().IDText()).Err(), rel.ErrBadRelation)
+
+	mt := relmeta.Of(rel.MorphTo[mmTextComment]("commentable", rel.Target[mmTextPost]()))
+	require.NoError(t, mt.Err())
+	assert.True(t, mt.Targets[0].IDText, "a morphTo's string id field for an integer-keyed target")
+}

@@ -106,7 +106,16 @@ func (r MorphToRelation[P]) String() string {
 //	select … from "posts" where "posts"."id" in (?, ?)
 //
 // Rows with an empty type or a NULL id point at nothing; a type that is
-// the alias of no target fails the load (ErrUnknownMorphType). The
+// the alias of no target fails the load (ErrUnknownMorphType).
+//
+// The id column may hold text (Laravel's $table->string('commentable_id'),
+// so that integer-keyed and string-keyed targets share it): P maps it as
+// a string, and each target is read by its own key type. For an
+// integer-keyed target the ids are cast to integers (an id that spells no
+// integer, "abc", has no target: nil, no error, as on SQLite, where it
+// matches no row); whereHasMorph casts the target's key to text and
+// whereMorphedTo and AssociateMorph write it as text. A string-keyed
+// (uuid) target compares the ids as they are. The
 // relation is registered under name. Declaration errors (an unmapped
 // column, a target without an alias under EnforceMorphMap, a target given
 // twice or two targets with one alias, no destination field) match
@@ -224,7 +233,16 @@ func setupMorphTo(m *relmeta.Meta) {
 		seen[t.MorphClass] = t.Related.Type
 		c := t.Clone()
 		c.ForeignKey, c.Wheres = m.ForeignKey, m.Wheres
-		if err := checkPair(m.Parent, c.ForeignKey, c.Related, c.OwnerKey); err != nil {
+		idf, _ := m.Parent.Column(c.ForeignKey)
+		okf, _ := c.Related.Column(c.OwnerKey)
+		check := checkPair
+		if idf != nil && okf != nil && textID(idf.Type, okf.Type) {
+			// A string id column for an integer-keyed target: its keys
+			// are cast to integers to load, the target's key to text to
+			// compare in SQL.
+			c.IDText, check = true, checkTextPair
+		}
+		if err := check(m.Parent, c.ForeignKey, c.Related, c.OwnerKey); err != nil {
 			fail(fmt.Errorf("target %s: %w (%w)", c.Related.Type.Name(), err, ErrBadRelation))
 			return
 		}
@@ -340,6 +358,9 @@ func AssociateMorph[P, T any](r MorphToRelation[P], child *P, target *T) error {
 	}
 	if !ok || keys.IsZero(key) {
 		key = nil
+	}
+	if key != nil && t.IDText {
+		key = keys.Text(key) // an integer key into a string id field
 	}
 	if err := setMorph(m, reflect.ValueOf(child).Elem(), t.MorphClass, key); err != nil {
 		return err

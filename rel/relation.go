@@ -241,6 +241,9 @@ func setKeys(m *relmeta.Meta, keys []string) error {
 			}
 			m.ForeignKey = schema.Snake(P.Type.Name()) + "_" + pk
 		}
+		if m.IDText {
+			return checkTextPair(P, m.LocalKey, C, m.ForeignKey)
+		}
 		return checkPair(P, m.LocalKey, C, m.ForeignKey)
 	case relmeta.KindBelongsTo:
 		m.OwnerKey = arg(keys, 1)
@@ -315,6 +318,28 @@ func checkPair(a *schema.Model, acol string, b *schema.Model, bcol string) error
 		return fmt.Errorf("key column: %w", &sqlt.UnknownColumnError{Type: b.Type.String(), Column: bcol})
 	}
 	return keys.CheckTypes(fa.Type, fb.Type, fmt.Sprintf("keys %s.%s and %s.%s", a.Type.Name(), acol, b.Type.Name(), bcol))
+}
+
+// checkTextPair checks the keys of a polymorphic relation whose id
+// column holds text (Meta.IDText): both columns mapped, and key types, an
+// integer and a string being comparable through the text form.
+func checkTextPair(a *schema.Model, acol string, b *schema.Model, bcol string) error {
+	err := checkPair(a, acol, b, bcol)
+	if err == nil || !errors.Is(err, keys.ErrUnsupported) {
+		return err
+	}
+	fa, _ := a.Column(acol)
+	fb, _ := b.Column(bcol)
+	if ca, cb := keys.ClassOf(fa.Type), keys.ClassOf(fb.Type); ca != keys.Invalid && cb != keys.Invalid {
+		return nil
+	}
+	return err
+}
+
+// textID reports whether a polymorphic id column of Go type id, compared
+// with keys of Go type key, holds text: a string column for integer keys.
+func textID(id, key reflect.Type) bool {
+	return keys.ClassOf(id) == keys.String && keys.ClassOf(key) == keys.Int
 }
 
 // resolveDest finds the destination field: the one named field, or else the

@@ -34,8 +34,16 @@ func FromConn(c *sql.Conn, d Dialect) *DB {
 // fails, it asks the database with a BEGIN whether tx is still open, so
 // that a tx SQLite rolled back on its own is reported (see [ErrTxLost]) as
 // on the other handles.
+//
+// With the SQLite dialect, the handle prepares a statement text it runs a
+// second time and reuses it while tx lasts, as relkit's own SQLite
+// transactions do; database/sql closes those statements when tx ends.
 func FromTx(tx *sql.Tx, d Dialect) *DB {
-	return &DB{conn: &sqlTx{q: tx, outer: true, textBytes: d.Name() == "mysql", state: &txState{probe: d.Name() == "sqlite"}}, dialect: d}
+	st := &txState{probe: d.Name() == "sqlite"}
+	if st.probe {
+		st.stmts = newStmtCache(tx)
+	}
+	return &DB{conn: &sqlTx{q: tx, outer: true, textBytes: d.Name() == "mysql", state: st}, dialect: d}
 }
 
 // sqlConn is a *sql.DB (db set) or a *sql.Conn (c set).
@@ -141,7 +149,11 @@ func (c sqlConn) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
 		}
 		return nil, err
 	}
-	return &sqlTx{q: tx, tx: tx, conn: conn, owned: owned, queryOnly: c.sqlite && opts.ReadOnly, textBytes: c.textBytes, state: &txState{}}, nil
+	st := &txState{}
+	if c.sqlite {
+		st.stmts = newStmtCache(tx)
+	}
+	return &sqlTx{q: tx, tx: tx, conn: conn, owned: owned, queryOnly: c.sqlite && opts.ReadOnly, textBytes: c.textBytes, state: st}, nil
 }
 
 func sqlExec(ctx context.Context, q sqlQuerier, query string, args []any) (Result, error) {
@@ -149,11 +161,16 @@ func sqlExec(ctx context.Context, q sqlQuerier, query string, args []any) (Resul
 	if err != nil {
 		return Result{}, err
 	}
-	// A driver that does not count or has no generated key says so with
-	// an error: not an error for the caller, who gets 0.
+	return sqlResult(res), nil
+}
+
+// sqlResult is a database/sql result's counts. A driver that does not
+// count or has no generated key says so with an error: not an error for
+// the caller, who gets 0.
+func sqlResult(res sql.Result) Result {
 	n, _ := res.RowsAffected()
 	id, _ := res.LastInsertId()
-	return Result{RowsAffected: n, LastInsertID: id}, nil
+	return Result{RowsAffected: n, LastInsertID: id}
 }
 
 // sqlTx is a database/sql transaction, or a savepoint inside one (sp != "").
@@ -175,14 +192,34 @@ type sqlTx struct {
 type txState struct {
 	depth int  // savepoints open
 	probe bool // a caller's SQLite tx: lost asks with a BEGIN
+	// stmts caches the transaction's prepared statements (SQLite only).
+	stmts *stmtCache
 }
 
 func (t *sqlTx) query(ctx context.Context, q string, args []any) (driverRows, error) {
+	if c := t.state.stmts; c != nil {
+		if r, ok, err := c.query(ctx, q, args); ok {
+			return r, err
+		}
+	}
 	return sqlQuery(ctx, t.q, q, args, t.textBytes)
 }
 
 func (t *sqlTx) exec(ctx context.Context, q string, args []any) (Result, error) {
+	if c := t.state.stmts; c != nil {
+		if res, ok, err := c.exec(ctx, q, args); ok {
+			return res, err
+		}
+	}
 	return sqlExec(ctx, t.q, q, args)
+}
+
+// run sends one of the transaction's own statements (SAVEPOINT, RELEASE,
+// ROLLBACK TO), through the statement cache: their texts are constant for
+// a savepoint depth.
+func (t *sqlTx) run(ctx context.Context, q string) error {
+	_, err := t.exec(ctx, q, nil)
+	return err
 }
 
 // lost reports whether the database has ended the transaction on its own.
@@ -223,7 +260,7 @@ func (t *sqlTx) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
 	}
 	t.state.depth++
 	name := "relkit_sp_" + strconv.Itoa(t.state.depth)
-	if _, err := t.q.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+	if err := t.run(ctx, "SAVEPOINT "+name); err != nil {
 		t.state.depth--
 		return nil, err
 	}
@@ -233,7 +270,7 @@ func (t *sqlTx) begin(ctx context.Context, opts TxOptions) (driverTx, error) {
 func (t *sqlTx) commit(ctx context.Context) error {
 	switch {
 	case t.sp != "":
-		_, err := t.q.ExecContext(ctx, "RELEASE SAVEPOINT "+t.sp)
+		err := t.run(ctx, "RELEASE SAVEPOINT "+t.sp)
 		t.state.depth--
 		return savepointErr(err)
 	case t.tx != nil:
@@ -251,9 +288,9 @@ func (t *sqlTx) commit(ctx context.Context) error {
 func (t *sqlTx) rollback(ctx context.Context) error {
 	switch {
 	case t.sp != "":
-		_, err := t.q.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+t.sp)
+		err := t.run(ctx, "ROLLBACK TO SAVEPOINT "+t.sp)
 		if err == nil {
-			_, err = t.q.ExecContext(ctx, "RELEASE SAVEPOINT "+t.sp)
+			err = t.run(ctx, "RELEASE SAVEPOINT "+t.sp)
 		}
 		t.state.depth--
 		return savepointErr(err)

@@ -42,14 +42,22 @@ func (mysqlDialect) Quote(ident string) string {
 }
 
 // Rebind quotes the marked identifiers with backticks; "?" placeholders
-// stay as they are ("??" becomes one literal "?").
+// stay as they are ("??" becomes one literal "?"); relkit's casts to text
+// become casts to char.
 func (mysqlDialect) Rebind(query string) string {
+	if strings.Contains(query, mysqlTextCast) {
+		query = strings.ReplaceAll(query, mysqlTextCast, " as char)")
+	}
 	query = strings.ReplaceAll(query, string(sqltext.Mark), "`")
 	if strings.Contains(query, "??") {
 		query = strings.ReplaceAll(query, "??", "?")
 	}
 	return query
 }
+
+// mysqlTextCast is the end of relkit's neutral cast to text (see
+// sqltext.TextType), which MySQL spells "cast(x as char)".
+const mysqlTextCast = " as " + sqltext.TextType + ")"
 
 func (mysqlDialect) Returning() bool  { return false }
 func (mysqlDialect) MaxIdentLen() int { return mysqlMaxIdent }

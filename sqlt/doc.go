@@ -121,22 +121,71 @@
 //
 // # MySQL and MariaDB
 //
-// Keys: relkit never writes an explicit 0 primary key. An insert whose
-// primary key field is zero leaves the key to the database (query's
-// Insert, InsertMany, Save), so MySQL's sql_mode NO_AUTO_VALUE_ON_ZERO
-// (off by default: an explicit 0 in an auto_increment column generates a
-// new key) only matters to SQL of your own; rows keyed 0 are read and
-// matched like any other. A key list longer than 500 keys is one JSON
-// array parameter read with json_table, so that an eager load stays one
-// statement per relation for any number of parents. String keys that are
-// not valid UTF-8 cannot be stored in a utf8mb4 column (the server
-// refuses them with error 1366, "Incorrect string value"): hold such keys
-// in a varbinary column and a []byte field.
+// sqlt.Open("mysql://user:pw@host:3306/db") runs MySQL 8.0+ and MariaDB
+// 10.6+ through database/sql and go-sql-driver/mysql, with parseTime, UTC,
+// utf8mb4, clientFoundRows and interpolateParams unless the DSN sets them;
+// [FromDB] with [MySQL] or [MariaDB] adapts a *sql.DB of the caller's,
+// which then needs parseTime=true&loc=UTC&clientFoundRows=true. What
+// differs from SQLite and PostgreSQL:
+//
+//   - RETURNING: [MariaDB] has it (INSERT … RETURNING, 10.5+); [MySQL] has
+//     not, so generated keys come from the driver's last insert id, one
+//     row per statement (InsertMany and UpsertMany send one INSERT a row
+//     inside their transaction): a key is never inferred from another
+//     row's, whatever the auto-increment lock mode.
+//   - Upsert is "insert … on duplicate key update c = values(c)": MySQL
+//     names no conflict columns and takes a collision on any unique index
+//     (the primary key included) as the conflict, where PostgreSQL and
+//     SQLite fail with a unique violation (see query.Upsert).
+//   - Row locks: FOR UPDATE and LOCK IN SHARE MODE, with NOWAIT or SKIP
+//     LOCKED (MySQL 8.0, MariaDB 10.6). There are no key-only locks: FOR
+//     NO KEY UPDATE becomes FOR UPDATE and FOR KEY SHARE a share lock.
+//   - No deferrable constraints: a foreign key is checked by its statement.
+//   - A deadlock (1213) rolls back the whole InnoDB transaction: the
+//     error matches [ErrTxLost], and [TxWith] retries it, as it does a
+//     lock wait timeout (1205; [Retryable]).
+//   - A statement cancelled by its context fails with the server's
+//     "query execution was interrupted" or a closed connection; the
+//     error relkit returns also matches ctx's error (errors.Is with
+//     context.Canceled or context.DeadlineExceeded). The driver closes
+//     the connection of a statement cancelled while it runs, which rolls
+//     its transaction back once the server notices (it may go on running
+//     the statement, holding its locks, until then: SLEEP checks every 5 s).
+//   - Collations: text keys and conditions compare under the column's
+//     collation, case-insensitive by default (utf8mb4_general_ci): 'ABC'
+//     and 'abc' are the same key to the server (a unique key refuses the
+//     second, a WHERE finds both), while relkit matches the rows of an
+//     eager load to their parents in Go, by equal values. Use a _bin or
+//     _as_cs collation for keys that differ by case.
+//   - A string column compared with a number or boolean is compared as a
+//     number ('x' = 0, so 'yes' = false): MySQL's rule, which relkit does
+//     not change (it binds the value as given); compare with strings for
+//     a text comparison.
+//   - Zero dates: a DATETIME '0000-00-00 00:00:00' (which MariaDB's
+//     default sql_mode accepts and MySQL 8's refuses) reads as
+//     time.Time{} (IsZero), and a sql.NullTime as Valid with the zero
+//     time, not NULL; a zero time.Time is written as the zero date.
+//   - Identifiers are at most 64 characters: longer names of a read
+//     (an aggregate's alias, a pivot alias) are refused before any
+//     statement with [ErrInvalidIdentifier].
+//   - Invalid UTF-8 cannot be stored in a utf8mb4 text column (error
+//     1366, "Incorrect string value"); use a varbinary column and a
+//     []byte field for such keys.
+//   - relkit never writes an explicit 0 primary key: an insert whose key
+//     field is zero leaves the key to the database (query's Insert,
+//     InsertMany, Save), so sql_mode NO_AUTO_VALUE_ON_ZERO (off by
+//     default: an explicit 0 in an auto_increment column generates a new
+//     key) only matters to SQL of your own; rows keyed 0 are read and
+//     matched like any other.
+//   - A key list longer than 500 keys is one JSON array parameter read
+//     with json_table, so that an eager load or aggregate stays one
+//     statement per relation for any number of parents.
 //
 // # Errors
 //
 // [ErrNotFound] (which also matches sql.ErrNoRows), [ErrUnknownColumn], [ErrUnmappedResultColumn],
 // [ErrInvalidIdentifier], [ErrNoPrimaryKey], [ErrNotStruct], [ErrNilValue]
 // [ErrTxDone] and [ErrTxLost] are matched with errors.Is; driver errors are wrapped with
-// %w, so *pgconn.PgError and sqlite3.Error stay reachable with errors.As.
+// %w, so *pgconn.PgError, sqlite3.Error and *mysql.MySQLError stay
+// reachable with errors.As.
 package sqlt

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/mattn/go-sqlite3"
 	"github.com/stretchr/testify/require"
@@ -24,10 +25,31 @@ func (errItem) TableName() string { return "items" }
 
 func seedItems(t *testing.T, db *testdb.DB) {
 	t.Helper()
+	notes := `create table item_notes (id {{pk}}, item_id bigint not null references items(id) deferrable initially deferred)`
+	if db.Name == "mysql" {
+		// MySQL has no deferrable constraints: its foreign key is checked
+		// by the statement (see killConn for a commit that fails).
+		notes = `create table item_notes (id {{pk}}, item_id bigint not null references items(id))`
+	}
 	db.MustExec(t,
 		`create table items (id {{pk}}, name text not null unique)`,
-		`create table item_notes (id {{pk}}, item_id bigint not null references items(id) deferrable initially deferred)`,
+		notes,
 		`insert into items (name) values ('a'), ('b')`)
+}
+
+// killConn ends, from another connection, the MySQL session that tx runs
+// on, so that tx's Commit fails: MySQL has no deferred constraint to fail
+// at commit, and a killed session is the failure a commit meets in
+// production. go-sql-driver/mysql reports it as mysql.ErrInvalidConn.
+func killConn(t *testing.T, db *testdb.DB, tx sqlt.Executor) {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := tx.Query(ctx, "select connection_id()")
+	require.NoError(t, err)
+	id, err := sqlt.ScanOne[int64](rows)
+	require.NoError(t, err)
+	_, err = db.Exec(ctx, "kill connection ?", id)
+	require.NoError(t, err)
 }
 
 // failingSelect is a select of items that fails while it runs.
@@ -114,6 +136,17 @@ func TestExecutorKeepsTheDriverError(t *testing.T) {
 		t.Run("Transaction.Commit", func(t *testing.T) {
 			tx, err := db.Begin(ctx)
 			require.NoError(t, err)
+			if db.Name == "mysql" {
+				_, err = tx.Exec(ctx, "insert into items (name) values ('c')")
+				require.NoError(t, err)
+				killConn(t, db, tx)
+				err = tx.Commit(ctx)
+				require.ErrorIs(t, err, mysql.ErrInvalidConn, "the driver's own error")
+				n, err := sqlt.ScanOne[int64](must(db.Query(ctx, "select count(*) from items where name = 'c'")))
+				require.NoError(t, err)
+				require.Zero(t, n, "nothing committed")
+				return
+			}
 			_, err = tx.Exec(ctx, "insert into item_notes (item_id) values (99)")
 			require.NoError(t, err, "the foreign key is checked at commit")
 			err = tx.Commit(ctx)
@@ -175,6 +208,9 @@ func TestScanReportsTheStatementErrorBeforeAColumnMismatch(t *testing.T) {
 		s, arg, code := "select id, name, 1/(id-?) as extra from items", any(int64(1)), testdb.PgDivisionByZero
 		if db.Name != "postgres" {
 			s, arg = "select id, name, abs(? * id) as extra from items", int64(math.MinInt64)
+		}
+		if db.Name == "mysql" {
+			code = testdb.PgInvalidText // the overflow's 1690, as FailingCondition's
 		}
 		scan := func(t *testing.T, rows *sqlt.Rows, err error, scan func(*sqlt.Rows) error) {
 			if err == nil {

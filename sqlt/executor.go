@@ -416,7 +416,7 @@ func doQuery(ctx context.Context, c driverConn, d Dialect, hooks []Hook, lax boo
 		if len(hooks) > 0 {
 			hookEnd(ctx, hooks, QueryEnd{SQL: sqlText, Args: args, Duration: time.Since(start), Query: true, Err: err})
 		}
-		return nil, fmt.Errorf("query: %w", err)
+		return nil, fmt.Errorf("query: %w", cancelled(ctx, err))
 	}
 	return &Rows{r: r, hooks: hooks, ctx: ctx, sql: sqlText, args: args, start: start, lax: lax}, nil
 }
@@ -436,9 +436,22 @@ func doExec(ctx context.Context, c driverConn, d Dialect, hooks []Hook, query st
 		hookEnd(ctx, hooks, QueryEnd{SQL: sqlText, Args: args, Duration: time.Since(start), Rows: res.RowsAffected, Err: err})
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("exec: %w", err)
+		return Result{}, fmt.Errorf("exec: %w", cancelled(ctx, err))
 	}
 	return res, nil
+}
+
+// cancelled adds ctx's error to err, the failure of a statement run under
+// ctx, when ctx ended and err does not say so: go-sql-driver/mysql may
+// report a cancelled statement as the server's "query execution was
+// interrupted" (1317, 1931) or as the connection it closed
+// (mysql.ErrInvalidConn), and errors.Is(err, context.Canceled) (or
+// DeadlineExceeded) must hold on every database.
+func cancelled(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w (%w)", err, cerr)
+	}
+	return err
 }
 
 // Rows is the result of a query. Iterate with Next and Scan, and always
@@ -479,26 +492,21 @@ func (r *Rows) ColumnTypeNames() ([]string, error) {
 	switch rr := r.r.(type) {
 	case *pgxRows:
 		return rr.typeNames(), nil
-	case *textRows:
-		return sqlTypeNames(rr.Rows)
-	case *sql.Rows:
-		return sqlTypeNames(rr)
+	case interface { // *sql.Rows, the rows of a cached statement
+		ColumnTypes() ([]*sql.ColumnType, error)
+	}:
+		cts, err := rr.ColumnTypes()
+		if err != nil {
+			return nil, fmt.Errorf("column types: %w", err)
+		}
+		out := make([]string, len(cts))
+		for i, ct := range cts {
+			out[i] = strings.ToUpper(ct.DatabaseTypeName())
+		}
+		return out, nil
 	}
 	cols, err := r.Columns()
 	return make([]string, len(cols)), err
-}
-
-// sqlTypeNames is ColumnTypeNames for database/sql rows.
-func sqlTypeNames(rr *sql.Rows) ([]string, error) {
-	cts, err := rr.ColumnTypes()
-	if err != nil {
-		return nil, fmt.Errorf("column types: %w", err)
-	}
-	out := make([]string, len(cts))
-	for i, ct := range cts {
-		out[i] = strings.ToUpper(ct.DatabaseTypeName())
-	}
-	return out, nil
 }
 
 // IgnoresUnknownColumns reports whether the handle that ran the query was
@@ -526,7 +534,7 @@ func (r *Rows) Scan(dest ...any) error {
 // Err returns the error met while iterating, if any.
 func (r *Rows) Err() error {
 	if err := r.r.Err(); err != nil {
-		return fmt.Errorf("rows: %w", r.check(err))
+		return fmt.Errorf("rows: %w", r.check(cancelled(r.ctx, err)))
 	}
 	return nil
 }
@@ -553,7 +561,7 @@ func (r *Rows) Close() error {
 		hookEnd(r.ctx, r.hooks, QueryEnd{SQL: r.sql, Args: r.args, Duration: time.Since(r.start), Rows: r.n, Query: true, Err: err})
 	}
 	if err != nil {
-		return fmt.Errorf("rows: %w", r.check(err))
+		return fmt.Errorf("rows: %w", r.check(cancelled(r.ctx, err)))
 	}
 	return nil
 }

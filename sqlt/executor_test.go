@@ -25,7 +25,7 @@ type Gadget struct {
 	Price   float64
 	Note    sql.NullString
 	Owner   *string `db:"owner_name"`
-	Blob    []byte
+	Blob    []byte  `db:"data"` // not "blob": a reserved word of MySQL
 	Active  bool
 	Parts   []Gadget `db:"-"`
 	Ignored string   `db:"-"`
@@ -33,7 +33,7 @@ type Gadget struct {
 }
 
 const gadgetDDL = `create table gadgets (id {{pk}}, created_at timestamp not null, name text not null,
-	price double precision not null, note text, owner_name text, blob bytea, active boolean not null)`
+	price double precision not null, note text, owner_name text, data bytea, active boolean not null)`
 
 func TestScanAndHooks(t *testing.T) {
 	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
@@ -41,7 +41,7 @@ func TestScanAndHooks(t *testing.T) {
 		db.MustExec(t, gadgetDDL)
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		owner := "ann"
-		_, err := db.Exec(ctx, `insert into gadgets (created_at, name, price, note, owner_name, blob, active) values (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)`,
+		_, err := db.Exec(ctx, `insert into gadgets (created_at, name, price, note, owner_name, data, active) values (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)`,
 			now, "lamp", 9.5, "bright", owner, []byte{1, 2}, true,
 			now, "desk", 120.0, nil, nil, nil, false)
 		require.NoError(t, err)

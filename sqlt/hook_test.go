@@ -119,14 +119,23 @@ func TestTxHookSeesTheRollbackOfACancelledCommit(t *testing.T) {
 func TestTxHookReportsAFailedBoundary(t *testing.T) {
 	testdb.RunWithFile(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		db.MustExec(t, `create table parents (id {{pk}})`,
-			`create table children (id {{pk}}, parent_id bigint not null references parents (id) deferrable initially deferred)`)
+		if db.Name == "mysql" {
+			// No deferrable constraints: the commit of a killed session
+			// fails instead.
+			db.MustExec(t, `create table children (id {{pk}}, parent_id bigint not null)`)
+		} else {
+			db.MustExec(t, `create table parents (id {{pk}})`,
+				`create table children (id {{pk}}, parent_id bigint not null references parents (id) deferrable initially deferred)`)
+		}
 		h := &traceHook{}
 		err := sqlt.Tx(ctx, db.WithHook(h), func(tx sqlt.Executor) error {
 			_, err := tx.Exec(ctx, `insert into children (parent_id) values (?)`, 42)
+			if err == nil && db.Name == "mysql" {
+				killConn(t, db, tx)
+			}
 			return err
 		})
-		require.Error(t, err, "the deferred foreign key fails at commit")
+		require.Error(t, err, "the commit fails")
 		tr := h.trace()
 		require.NotEmpty(t, tr)
 		assert.Equal(t, "tx:commit", tr[len(tr)-1])

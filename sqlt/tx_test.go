@@ -20,16 +20,23 @@ import (
 // slowQuery returns a statement that runs for seconds, to be cancelled
 // while it runs.
 func slowQuery(db *testdb.DB) string {
-	if db.Name == "postgres" {
+	switch db.Name {
+	case "postgres":
 		return `select pg_sleep(20)`
+	case "mysql":
+		// A recursive CTE stops at max_recursive_iterations (1000).
+		return `select sleep(20)`
 	}
 	return `with recursive c(x) as (select 1 union all select x + 1 from c where x < 2000000000) select count(*) from c`
 }
 
 // slowWrite returns an insert into things that runs for seconds.
 func slowWrite(db *testdb.DB) string {
-	if db.Name == "postgres" {
+	switch db.Name {
+	case "postgres":
 		return `insert into things (name) select 'w' || pg_sleep(20)`
+	case "mysql":
+		return `insert into things (name) select concat('w', sleep(20))`
 	}
 	return `insert into things (name) with recursive c(x) as (select 1 union all select x + 1 from c where x < 2000000000) select 'w' || x from c`
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"github.com/mattn/go-sqlite3"
@@ -356,9 +357,14 @@ func TestTxWithReadOnlyRefusesWrites(t *testing.T) {
 				})
 				require.Error(t, err)
 				assert.Equal(t, n, read, "reads work")
-				if db.Name == "postgres" {
+				switch db.Name {
+				case "postgres":
 					assert.Equal(t, "25006", pgCode(err), "read_only_sql_transaction: %v", err)
-				} else {
+				case "mysql":
+					var myErr *mysql.MySQLError
+					require.ErrorAs(t, err, &myErr)
+					assert.Equal(t, uint16(1792), myErr.Number, "ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION: %v", err)
+				default:
 					assert.Contains(t, err.Error(), "readonly")
 				}
 				// The connection is writable again afterwards (in memory,
@@ -443,6 +449,11 @@ func TestTxWithRefusesBadOptions(t *testing.T) {
 				require.NoError(t, err)
 				defer stx.Rollback()
 				handle = sqlt.FromTx(stx, sqlt.Postgres)
+			} else if db.Name == "mysql" {
+				stx, err := db.MySQLSQLDB(t).BeginTx(ctx, nil)
+				require.NoError(t, err)
+				defer stx.Rollback()
+				handle = sqlt.FromTx(stx, sqlt.MariaDB)
 			} else {
 				sdb, err := sql.Open("sqlite3", db.DSN)
 				require.NoError(t, err)

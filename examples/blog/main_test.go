@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/relkit/relkit/internal/testdb"
 	"github.com/relkit/relkit/relkittest"
 	"github.com/relkit/relkit/sqlt"
 )
@@ -32,7 +33,23 @@ func seeded(t *testing.T) (*sqlt.DB, *demo) {
 }
 
 func TestDemoRuns(t *testing.T) {
-	require.NoError(t, run(context.Background()))
+	require.NoError(t, run(context.Background(), ""))
+}
+
+// The demo runs on every database (its -dsn flag): the schema in each
+// one's SQL, every section's calls.
+func TestDemoRunsOnEveryDatabase(t *testing.T) {
+	testdb.Run(t, func(t *testing.T, db *testdb.DB) {
+		require.NoError(t, demoOn(context.Background(), db.DB))
+	})
+}
+
+// With a server DSN the demo works in a scratch schema or database that
+// it drops at the end.
+func TestDemoRunsInAScratchSchemaOfAServer(t *testing.T) {
+	for _, dsn := range []string{testdb.PostgresDSN(t), testdb.MySQLDSN(t)} {
+		require.NoError(t, run(context.Background(), dsn))
+	}
 }
 
 // The eager-loading, aggregate, existence, graph, Eloquent and owners

@@ -406,6 +406,14 @@ func TestMorphSQLGolden(t *testing.T) {
 			{"eager morphTo with a constraint", func() error {
 				return load.With(ctx, db, comments(), mo.CommentCommentable.Where(sq.Gt{"id": 0}))
 			}},
+			{"eager morphTo with per-type loads, a constraint and a count", func() error {
+				return load.With(ctx, db, comments(), load.Morph(mo.CommentCommentable.Where(sq.Gt{"id": 0}),
+					load.On[mo.Post](load.Nested(mo.PostComments, mo.CommentReplies)).Where(func(q *query.Query[mo.Post]) *query.Query[mo.Post] {
+						return q.Where(sq.NotEq{"title": "x"}).Apply(agg.WithCount(mo.PostComments))
+					}),
+					load.On[mo.Video](mo.VideoTags),
+				))
+			}},
 			{"related morphTo", func() error { _, err := query.GetMorph(ctx, db, mo.CommentCommentable, &comments()[1]); return err }},
 			{"related morphTo query", func() error {
 				_, err := query.RelatedMorph[mo.Video](mo.CommentCommentable, &comments()[1]).Get(ctx, db)

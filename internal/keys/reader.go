@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 
 	"github.com/relkit/relkit/internal/schema"
 )
@@ -137,4 +138,59 @@ func UUIDString(u [16]byte) string {
 	b[23] = '-'
 	hex.Encode(b[24:], u[10:])
 	return string(b[:])
+}
+
+// ToCast is To for a key read from a polymorphic id column of type text
+// (or compared with one): a key of the other class is cast to K, an
+// integer to its decimal text, a string to the integer it spells. A
+// string that spells no integer is no key of an integer column: ok is
+// false, as for NULL (it matches no row, as on SQLite).
+func ToCast[K Key](v any) (K, bool, error) {
+	if k, isK := v.(K); isK {
+		return k, true, nil
+	}
+	var zero K
+	nk, ok, err := Norm(v)
+	if err != nil || !ok {
+		return zero, false, err
+	}
+	if k, isK := nk.(K); isK {
+		return k, true, nil
+	}
+	c := String
+	if _, isInt := any(zero).(int64); isInt {
+		c = Int
+	}
+	ck, err := Cast(nk, c, "")
+	if err != nil {
+		return zero, false, nil
+	}
+	return ck.(K), true, nil
+}
+
+// CastReader is ReaderFor for a field holding a polymorphic id of the
+// other class (see ToCast).
+func CastReader[K Key](f *schema.Field) Reader[K] {
+	return func(v reflect.Value) (K, bool, error) {
+		return ToCast[K](f.Get(v).Interface())
+	}
+}
+
+// Text returns the text form of a normalised key (an integer's decimal
+// digits), the form it is bound in for a polymorphic id column of type
+// text; other keys are returned as they are.
+func Text(k any) any {
+	if n, ok := k.(int64); ok {
+		return strconv.FormatInt(n, 10)
+	}
+	return k
+}
+
+// TextAll is Text over a list of keys (a copy).
+func TextAll(ks []any) []any {
+	out := make([]any, len(ks))
+	for i, k := range ks {
+		out[i] = Text(k)
+	}
+	return out
 }

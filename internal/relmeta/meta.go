@@ -128,6 +128,18 @@ type Meta struct {
 	// morphedByMany). Every statement of the relation filters on it and
 	// every write sets it. Empty for other relations.
 	MorphType, MorphClass string
+	// IDText reports that the polymorphic id column holds text (rel's
+	// IDText, or a string field for it against an integer key): the
+	// column ForeignKey on Related (morphOne/morphMany), ForeignPivotKey
+	// (morphToMany) or RelatedPivotKey (morphedByMany) on the pivot
+	// table, ForeignKey on Parent (morphTo and its targets). Keys compared
+	// with it are bound in their text form, and an integer column
+	// compared with it in a correlated condition is cast to text, which
+	// PostgreSQL requires (text = bigint has no operator).
+	IDText bool
+	// MorphInverse marks a morphedByMany: its morph id column is the
+	// pivot's RelatedPivotKey.
+	MorphInverse bool
 
 	// morphTo (rel.MorphTo): Related is nil; MorphType and ForeignKey are
 	// the type and id columns on Parent; Targets are the declared targets,
@@ -267,6 +279,39 @@ func (m *Meta) KeyBytes() bool {
 	}
 	f, ok := side.Column(col)
 	return ok && keys.IsBytes(f.Type)
+}
+
+// ParentKeyText reports whether the parents' keys are compared with a
+// polymorphic id column of type text (see IDText): the related side's
+// key column of a morphOne/morphMany, the pivot's foreign pivot key of a
+// morphToMany.
+func (m *Meta) ParentKeyText() bool {
+	switch m.Kind {
+	case KindHasOne, KindHasMany:
+		return m.IDText
+	case KindBelongsToMany:
+		return m.IDText && !m.MorphInverse
+	}
+	return false
+}
+
+// BindKey returns the normalised parent key k in the form it is bound in
+// where it is compared with the related rows: its text form for a
+// polymorphic id column of type text (ParentKeyText), []byte for a
+// column of bytes (KeyBytes), else k.
+func (m *Meta) BindKey(k any) any {
+	if m.ParentKeyText() {
+		return keys.Text(k)
+	}
+	return keys.Bind(k, m.KeyBytes())
+}
+
+// BindKeys is BindKey over a list of keys.
+func (m *Meta) BindKeys(ks []any) []any {
+	if m.ParentKeyText() {
+		return keys.TextAll(ks)
+	}
+	return keys.BindAll(ks, m.KeyBytes())
 }
 
 // ParentKeyOf returns the normalised key of the parent (a struct value or

@@ -57,9 +57,24 @@ func PivotJoin(m *relmeta.Meta, kw, name string) string {
 
 // PivotOn is the join condition of the related table (known as name) and
 // the pivot table: "roles"."id" = "role_user"."role_id".
+//
+// The related key of a morphedByMany whose pivot id column holds text
+// (Meta.IDText) is cast to text.
 func PivotOn(m *relmeta.Meta, name string) string {
-	return sqltext.Qualified(name, m.RelatedKey) + " = " + m.PivotColumn(m.RelatedPivotKey)
+	rk := sqltext.Qualified(name, m.RelatedKey)
+	if m.IDText && m.MorphInverse {
+		rk = TextCast(rk)
+	}
+	return rk + " = " + m.PivotColumn(m.RelatedPivotKey)
 }
+
+// TextCast casts a key column to text, to compare it with a polymorphic id
+// column of type text (Meta.IDText): PostgreSQL has no text = bigint
+// operator. SQLite, comparing with type affinity, finds the same rows
+// with or without it. The type name is a marked identifier
+// (sqltext.TextType), which SQLite and PostgreSQL read quoted, and which
+// MySQL's dialect writes as its own text type (char).
+func TextCast(col string) string { return "cast(" + col + " as " + sqltext.TextType + ")" }
 
 // PivotSelects are the pivot columns read with a belongsToMany relation:
 // the two keys, a morphToMany's type column, then WithPivot columns
@@ -261,7 +276,14 @@ func SideOf(m *relmeta.Meta, outer string, alias *Alias, cons Constraint) (Side,
 // "users"."country_id".
 func (side Side) Subquery(m *relmeta.Meta, outer, sel string, more ...sq.Sqlizer) Select {
 	scope := make([]sq.Sqlizer, 0, 1+len(side.Conds)+len(more))
-	scope = append(scope, sq.Expr(sqltext.Qualified(outer, m.ParentKeyColumn())+" = "+side.Key))
+	pk, key := sqltext.Qualified(outer, m.ParentKeyColumn()), side.Key
+	switch {
+	case m.ParentKeyText():
+		pk = TextCast(pk) // cast("posts"."id" as text) = "comments"."commentable_id"
+	case m.IDText && m.Kind == relmeta.KindBelongsTo:
+		key = TextCast(key) // a morphTo's text id column = cast("posts"."id" as text)
+	}
+	scope = append(scope, sq.Expr(pk+" = "+key))
 	scope = append(append(scope, side.Conds...), more...)
 	return Select{Columns: []string{sel}, From: side.From, Joins: side.Joins, Scope: scope}
 }

@@ -29,6 +29,12 @@ func Ident(ident string) string {
 	return mark(ident)
 }
 
+// TextType is the type name of a cast to text, "cast(x as " + TextType +
+// ")", in the neutral form: the identifier text, which SQLite and
+// PostgreSQL read (quoted) as their text type; MySQL, which has no
+// "cast(… as text)", reads it as char (see sqlt's MySQL dialect).
+const TextType = string(Mark) + "text" + string(Mark)
+
 // Qualified renders table.column in the neutral form.
 func Qualified(table, column string) string { return mark(table) + "." + mark(column) }
 

@@ -2,6 +2,7 @@ package testdb
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
 	"os"
 	"regexp"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/relkit/relkit/sqlt"
 )
@@ -147,4 +150,31 @@ func backticksAsRead(q string) string {
 		}
 	}
 	return string(b)
+}
+
+// MySQLSQLDB opens a *sql.DB of go-sql-driver/mysql on db's MySQL
+// database (closed when t ends), with the driver options a user of
+// sqlt.FromDB(sdb, sqlt.MySQL) needs (parseTime, UTC, clientFoundRows)
+// and the test connections' sql_mode (ANSI_QUOTES, NO_AUTO_VALUE_ON_ZERO): the way to run relkit over a
+// handle of the caller's, and to run the [sqlt.MySQL] dialect (no
+// RETURNING) on the MariaDB test server.
+func (db *DB) MySQLSQLDB(t testing.TB) *sql.DB {
+	t.Helper()
+	u, err := url.Parse(db.DSN)
+	if err != nil {
+		t.Fatalf("parse %s: %v", EnvMySQLDSN, err)
+	}
+	cfg := mysql.NewConfig()
+	cfg.User = u.User.Username()
+	cfg.Passwd, _ = u.User.Password()
+	cfg.Net, cfg.Addr, cfg.DBName = "tcp", u.Host, strings.TrimPrefix(u.Path, "/")
+	cfg.ParseTime, cfg.Loc, cfg.ClientFoundRows = true, time.UTC, true
+	cfg.Params = map[string]string{"time_zone": "'+00:00'", "sql_mode": "concat(@@sql_mode, ',ANSI_QUOTES,NO_AUTO_VALUE_ON_ZERO')"}
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		t.Fatalf("mysql connector: %v", err)
+	}
+	sdb := sql.OpenDB(conn)
+	t.Cleanup(func() { sdb.Close() })
+	return sdb
 }

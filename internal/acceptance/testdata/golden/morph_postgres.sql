@@ -74,6 +74,14 @@ select "posts"."id", "posts"."title", "posts"."updated_at" from "posts" where id
 select "videos"."id", "videos"."title" from "videos" where id > $1 and "videos"."id" = any($2);
 select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where id > $1 and "comments"."id" = any($2);
 
+-- eager morphTo with per-type loads, a constraint and a count
+select "posts"."id", "posts"."title", "posts"."updated_at", (select count(*) from "comments" where "posts"."id" = "comments"."commentable_id" and "comments"."commentable_type" = $1) as "comments_count" from "posts" where id > $2 and "posts"."id" = any($3) and (title <> $4);
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where "comments"."commentable_id" = any($1) and "comments"."commentable_type" = $2;
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where "comments"."commentable_id" = any($1) and "comments"."commentable_type" = $2;
+select "videos"."id", "videos"."title" from "videos" where id > $1 and "videos"."id" = any($2);
+select "tags"."id", "tags"."name", "tags"."updated_at", "taggables"."taggable_id" as "pivot_taggable_id", "taggables"."tag_id" as "pivot_tag_id", "taggables"."taggable_type" as "pivot_taggable_type" from "tags" inner join "taggables" on "tags"."id" = "taggables"."tag_id" where "taggables"."taggable_id" = any($1) and "taggables"."taggable_type" = $2;
+select "comments"."id", "comments"."commentable_type", "comments"."commentable_id", "comments"."body" from "comments" where id > $1 and "comments"."id" = any($2);
+
 -- related morphTo
 select "videos"."id", "videos"."title" from "videos" where "videos"."id" = $1 limit 1;
 

@@ -1,0 +1,44 @@
+-- related morphMany
+select "tx_comments"."id", "tx_comments"."commentable_type", "tx_comments"."commentable_id", "tx_comments"."body" from "tx_comments" where "tx_comments"."commentable_id" = $1 and "tx_comments"."commentable_id" is not null and "tx_comments"."commentable_type" = $2;
+
+-- eager morphMany
+select "tx_comments"."id", "tx_comments"."commentable_type", "tx_comments"."commentable_id", "tx_comments"."body" from "tx_comments" where "tx_comments"."commentable_id" = any($1) and "tx_comments"."commentable_type" = $2;
+
+-- has morphMany
+select "tx_posts"."id", "tx_posts"."title" from "tx_posts" where exists (select * from "tx_comments" where cast("tx_posts"."id" as "text") = "tx_comments"."commentable_id" and "tx_comments"."commentable_type" = $1);
+
+-- aggregate morphMany count
+select "tx_posts"."id", "tx_posts"."title", (select count(*) from "tx_comments" where cast("tx_posts"."id" as "text") = "tx_comments"."commentable_id" and "tx_comments"."commentable_type" = $1) as "comments_count" from "tx_posts";
+
+-- deferred morphMany count
+select "tx_comments"."commentable_id", count(*) from "tx_comments" where "tx_comments"."commentable_id" = any($1) and "tx_comments"."commentable_type" = $2 group by "tx_comments"."commentable_id";
+
+-- eager morphToMany
+select "tx_tags"."id", "tx_tags"."name", "tx_taggables"."taggable_id" as "pivot_taggable_id", "tx_taggables"."tag_id" as "pivot_tag_id", "tx_taggables"."taggable_type" as "pivot_taggable_type" from "tx_tags" inner join "tx_taggables" on "tx_tags"."id" = "tx_taggables"."tag_id" where "tx_taggables"."taggable_id" = any($1) and "tx_taggables"."taggable_type" = $2;
+
+-- has morphToMany
+select "tx_posts"."id", "tx_posts"."title" from "tx_posts" where exists (select * from "tx_tags" join "tx_taggables" on "tx_tags"."id" = "tx_taggables"."tag_id" where cast("tx_posts"."id" as "text") = "tx_taggables"."taggable_id" and "tx_taggables"."taggable_type" = $1);
+
+-- related morphedByMany
+select "tx_posts"."id", "tx_posts"."title", "tx_taggables"."tag_id" as "pivot_tag_id", "tx_taggables"."taggable_id" as "pivot_taggable_id", "tx_taggables"."taggable_type" as "pivot_taggable_type" from "tx_posts" inner join "tx_taggables" on cast("tx_posts"."id" as "text") = "tx_taggables"."taggable_id" where "tx_taggables"."tag_id" = $1 and "tx_taggables"."taggable_type" = $2;
+
+-- morphToMany sync many
+select pg_advisory_xact_lock(hashtextextended("k", 0)) from unnest($1::text[]) as "k";
+select "tx_taggables"."taggable_id", "tx_taggables"."tag_id" from "tx_taggables" where "tx_taggables"."taggable_id" = any($1) and "tx_taggables"."taggable_type" = $2;
+delete from "tx_taggables" where ("tx_taggables"."taggable_id", "tx_taggables"."tag_id") in (select * from unnest($1::text[], $2::bigint[])) and "tx_taggables"."taggable_type" = $3;
+
+-- morphedByMany sync many
+select pg_advisory_xact_lock(hashtextextended("k", 0)) from unnest($1::text[]) as "k";
+select "tx_taggables"."tag_id", "tx_taggables"."taggable_id" from "tx_taggables" where "tx_taggables"."tag_id" = any($1) and "tx_taggables"."taggable_type" = $2;
+insert into "tx_taggables" ("taggable_id", "tag_id", "taggable_type") values ($1, $2, $3), ($4, $5, $6), ($7, $8, $9), ($10, $11, $12);
+
+-- eager morphTo
+select "tx_posts"."id", "tx_posts"."title" from "tx_posts" where "tx_posts"."id" = any($1);
+select "tx_docs"."id", "tx_docs"."title" from "tx_docs" where "tx_docs"."id" = any($1);
+
+-- whereHasMorph
+select "tx_comments"."id", "tx_comments"."commentable_type", "tx_comments"."commentable_id", "tx_comments"."body" from "tx_comments" where (("tx_comments"."commentable_type" = $1 and exists (select * from "tx_posts" where "tx_comments"."commentable_id" = cast("tx_posts"."id" as "text"))));
+
+-- whereMorphedTo
+select "tx_comments"."id", "tx_comments"."commentable_type", "tx_comments"."commentable_id", "tx_comments"."body" from "tx_comments" where ("tx_comments"."commentable_type" = $1 and "tx_comments"."commentable_id" = $2);
+
