@@ -155,9 +155,10 @@ func backticksAsRead(q string) string {
 // MySQLSQLDB opens a *sql.DB of go-sql-driver/mysql on db's MySQL
 // database (closed when t ends), with the driver options a user of
 // sqlt.FromDB(sdb, sqlt.MySQL) needs (parseTime, UTC, clientFoundRows)
-// and the test connections' sql_mode (ANSI_QUOTES, NO_AUTO_VALUE_ON_ZERO): the way to run relkit over a
-// handle of the caller's, and to run the [sqlt.MySQL] dialect (no
-// RETURNING) on the MariaDB test server.
+// and the test connections' sql_mode (ANSI_QUOTES,
+// NO_AUTO_VALUE_ON_ZERO): the way to run relkit over a handle of the
+// caller's, and to run the [sqlt.MySQL] dialect (no RETURNING) on the
+// MariaDB test server.
 func (db *DB) MySQLSQLDB(t testing.TB) *sql.DB {
 	t.Helper()
 	u, err := url.Parse(db.DSN)
