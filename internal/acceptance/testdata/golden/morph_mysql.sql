@@ -76,6 +76,14 @@ select `posts`.`id`, `posts`.`title`, `posts`.`updated_at` from `posts` where id
 select `videos`.`id`, `videos`.`title` from `videos` where id > ? and `videos`.`id` in (?);
 select `comments`.`id`, `comments`.`commentable_type`, `comments`.`commentable_id`, `comments`.`body` from `comments` where id > ? and `comments`.`id` in (?);
 
+-- eager morphTo with per-type loads, a constraint and a count
+select `posts`.`id`, `posts`.`title`, `posts`.`updated_at`, (select count(*) from `comments` where `posts`.`id` = `comments`.`commentable_id` and `comments`.`commentable_type` = ?) as `comments_count` from `posts` where id > ? and `posts`.`id` in (?, ?) and (title <> ?);
+select `comments`.`id`, `comments`.`commentable_type`, `comments`.`commentable_id`, `comments`.`body` from `comments` where `comments`.`commentable_id` in (?, ?) and `comments`.`commentable_type` = ?;
+select `comments`.`id`, `comments`.`commentable_type`, `comments`.`commentable_id`, `comments`.`body` from `comments` where `comments`.`commentable_id` in (?, ?, ?) and `comments`.`commentable_type` = ?;
+select `videos`.`id`, `videos`.`title` from `videos` where id > ? and `videos`.`id` in (?);
+select `tags`.`id`, `tags`.`name`, `tags`.`updated_at`, `taggables`.`taggable_id` as `pivot_taggable_id`, `taggables`.`tag_id` as `pivot_tag_id`, `taggables`.`taggable_type` as `pivot_taggable_type` from `tags` inner join `taggables` on `tags`.`id` = `taggables`.`tag_id` where `taggables`.`taggable_id` in (?) and `taggables`.`taggable_type` = ?;
+select `comments`.`id`, `comments`.`commentable_type`, `comments`.`commentable_id`, `comments`.`body` from `comments` where id > ? and `comments`.`id` in (?);
+
 -- related morphTo
 select `videos`.`id`, `videos`.`title` from `videos` where `videos`.`id` = ? limit 1;
 
