@@ -167,6 +167,8 @@ setup_mariadb() {
     need_root "starting MariaDB"
     "${SUDO[@]}" mkdir -p /run/mysqld /var/log/mysql
     "${SUDO[@]}" chown mysql:mysql /run/mysqld /var/log/mysql
+    # A server that was killed leaves its socket behind.
+    "${SUDO[@]}" rm -f "$MYSQL_SOCKET"
     if [ ! -d /var/lib/mysql/mysql ]; then
       log "initialising the MariaDB data directory"
       "${SUDO[@]}" mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null
