@@ -144,6 +144,8 @@
 //	// update "posts" set "updated_at" = ? where "posts"."id" in (?, ?)
 //	// update "videos" set "updated_at" = ? where "videos"."id" = ?
 //
+// Its rules:
+//
 //   - One statement per target type present among the written rows, in
 //     order of first appearance. A row with an empty or NULL type, or a
 //     NULL id, touches nothing; a type that is the alias of no target
