@@ -77,6 +77,17 @@ func fetch(ctx context.Context, ex sqlt.Executor, n *node, ps parentSet) (*level
 	return lv, nil
 }
 
+// skipEmpty wraps a key reader so that an empty string key reads as NULL.
+func skipEmpty[K keys.Key](read keys.Reader[K]) keys.Reader[K] {
+	return func(v reflect.Value) (K, bool, error) {
+		k, ok, err := read(v)
+		if s, isStr := any(k).(string); ok && isStr && s == "" {
+			ok = false
+		}
+		return k, ok, err
+	}
+}
+
 // probeClass decides the key class of a custom key type from the first
 // parent key that is set.
 func probeClass(m *relmeta.Meta, pf *schema.Field, ps parentSet) keys.Class {
@@ -109,6 +120,12 @@ func fetchK[K keys.Key](ctx context.Context, ex sqlt.Executor, lv *level, pf *sc
 	read := keys.ReaderFor[K](pf)
 	if m.IDText && m.Kind == relmeta.KindBelongsTo {
 		read = keys.CastReader[K](pf) // a morphTo's text ids, for an integer-keyed target
+	}
+	if m.MorphTargetKind() {
+		// A morphTo's string-keyed target: an empty id points at nothing
+		// (Laravel's gatherKeysByType drops it), and is not sent, which a
+		// uuid key column on PostgreSQL would refuse.
+		read = skipEmpty(read)
 	}
 	lv.pg = make([]int32, np)
 	groups := make(map[K]int32, min(np, 4096))

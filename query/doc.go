@@ -136,7 +136,31 @@
 //     when its statement matched a row, even with no change (Laravel
 //     touches only when the model was dirty).
 //
+// A morphTo declared with Touches touches the target its type and id
+// columns point at, in the target type's table:
+//
+//	var CommentCommentable = rel.MorphTo[Comment]("commentable", rel.Target[Post](), rel.Target[Video]()).Touches()
+//	// a write of comments on posts 1 and 2 and video 1:
+//	// update "posts" set "updated_at" = ? where "posts"."id" in (?, ?)
+//	// update "videos" set "updated_at" = ? where "videos"."id" = ?
+//
+// Its rules:
+//
+//   - One statement per target type present among the written rows, in
+//     order of first appearance. A row with an empty or NULL type, or a
+//     NULL id, touches nothing; a type that is the alias of no target
+//     fails the write with a *rel.UnknownMorphTypeError, and the write is
+//     rolled back.
+//   - The chain goes on through the target's own touching relations. A
+//     morphTo further down a chain (reply → image → its post or video)
+//     runs one statement per declared target type, selecting by the
+//     touched rows' type column in a subquery; those rows are not read,
+//     so an unknown type there matches no branch instead of failing.
+//   - WithoutTouchingOn[Video] suspends the videos' statement (and what
+//     lies past the videos) only.
+//
 // [WithoutTouching] and [WithoutTouchingOn] suspend touching for the
 // writes under a context (Laravel's Model::withoutTouching, which is a
-// process-wide flag); [Touch] touches a relation's rows explicitly.
+// process-wide flag); [Touch] touches a relation's rows explicitly, and
+// [TouchMorph] a morphTo's target ($comment->commentable()->touch()).
 package query

@@ -88,6 +88,69 @@ func Touch[P, C any](ctx context.Context, ex sqlt.Executor, r rel.Typed[P, C], p
 	return res.RowsAffected, nil
 }
 
+// TouchMorph sets the updated_at column of the row child points at
+// through the morphTo r to the current time, in one statement on the
+// target type's table, and returns the number of rows updated, as
+// Eloquent's $comment->commentable()->touch():
+//
+//	update "posts" set "updated_at" = ? where "posts"."id" = ?
+//
+// The morphTo's own Where applies. An empty or NULL type, a NULL id (or
+// an empty string id for a string-keyed target, a text id that spells no
+// integer for an integer-keyed one) returns 0 and runs no statement, as
+// does a context from [WithoutTouching] or WithoutTouchingOn[T] for the
+// child's target type T. A type that is the alias of no target of r
+// fails with a *rel.UnknownMorphTypeError (rel.ErrUnknownMorphType), a
+// target type without a mapped updated_at time field with
+// [ErrBadArgument], both before any statement. Like [Touch] it is not
+// transitive.
+func TouchMorph[P any](ctx context.Context, ex sqlt.Executor, r rel.MorphToRelation[P], child *P) (int64, error) {
+	m := relmeta.Of(r)
+	if err := m.Err(); err != nil {
+		return 0, fmt.Errorf("touch morph: %w", err)
+	}
+	name := m.String()
+	switch {
+	case child == nil:
+		return 0, fmt.Errorf("touch %s: nil child: %w", name, sqlt.ErrNilValue)
+	case ex == nil:
+		return 0, fmt.Errorf("touch %s: nil executor: %w", name, sqlt.ErrNilValue)
+	}
+	cv := reflect.ValueOf(child)
+	class, err := m.MorphTypeOf(cv)
+	if err != nil || class == "" {
+		if err != nil {
+			err = fmt.Errorf("touch %s: %w", name, err)
+		}
+		return 0, err
+	}
+	t := m.MorphTarget(class)
+	switch {
+	case t == nil:
+		return 0, fmt.Errorf("touch %s: %w", name, &rel.UnknownMorphTypeError{Relation: m.Parent.Type.Name() + "." + m.Name, Type: class})
+	case t.Related.UpdatedAt == nil:
+		return 0, fmt.Errorf("touch %s: %s maps no updated_at time field: %w", name, t.Related.Type.Name(), ErrBadArgument)
+	case relmeta.TouchSuspended(ctx, t.Related.Type):
+		return 0, nil
+	}
+	k, ok, err := touch.MorphKey(t, cv)
+	if err != nil || !ok {
+		if err != nil {
+			err = fmt.Errorf("touch %s: %w", name, err)
+		}
+		return 0, err
+	}
+	q, args, _, err := render.Touch(t, t.Related.UpdatedAt.Column, schema.Now(), render.OwnerKeys(ex.Dialect(), []any{keys.Bind(k, t.KeyBytes())}))
+	if err != nil {
+		return 0, fmt.Errorf("touch %s: %w", name, err)
+	}
+	res, err := ex.Exec(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("touch %s: %w", name, err)
+	}
+	return res.RowsAffected, nil
+}
+
 // touching runs write, which writes rows (addressable structs of model m)
 // with the timestamp now, and then touches their owners (touch.Owners) in
 // the same transaction — a savepoint inside the caller's. A write of a

@@ -148,16 +148,21 @@
 //
 // # Touching owners
 //
-// [BelongsToRelation.Touches] and [BelongsToManyRelation.Touches] declare
-// that writing a P row through relkit updates the owner's (or the related
-// rows') updated_at, transitively, in the write's transaction:
+// [BelongsToRelation.Touches], [BelongsToManyRelation.Touches] and
+// [MorphToRelation.Touches] declare that writing a P row through relkit
+// updates the owner's (or the related rows', or the morphTo's target's)
+// updated_at, transitively, in the write's transaction:
 //
 //	CommentPost = rel.BelongsTo[Comment, Post]().Touches()
+//	CommentCommentable = rel.MorphTo[Comment]("commentable", rel.Target[Post](), rel.Target[Video]()).Touches()
 //
 // Touches records the relation for the write paths of P, apart from the
-// registry of names (it registers no name). The touched model must map an
-// updated_at time field, or the relation fails with ErrBadRelation. See
-// package query, "Touching parents".
+// registry of names (it registers no name). The touched model (every
+// target of a morphTo) must map an updated_at time field, or the relation
+// fails with ErrBadRelation. A morphTo touches one statement per target
+// type present among the written rows; a type that is no target's alias
+// fails the write ([ErrUnknownMorphType]). See package query, "Touching
+// parents".
 //
 // # Through relations
 //

@@ -46,3 +46,34 @@ func touchesMeta(m *relmeta.Meta) *relmeta.Meta {
 	}
 	return c
 }
+
+// Touches returns a copy of the morphTo whose target is touched by every
+// write of a P row through relkit, as for [BelongsToRelation.Touches]:
+// after the write, the rows the written rows' type and id columns point
+// at get updated_at = now, one statement per target type present among
+// the written rows (in order of first appearance),
+//
+//	update "posts" set "updated_at" = ? where "posts"."id" in (?, ?)
+//
+// and, transitively, the owners of those rows through their own touching
+// relations. A row with an empty or NULL type, or a NULL id, touches
+// nothing (no statement). A row whose type is the alias of no target
+// fails the write with a *UnknownMorphTypeError (ErrUnknownMorphType) and
+// the write is rolled back. Every target must map an updated_at time
+// field; otherwise the relation fails with ErrBadRelation. Apply Columns
+// and Where before Touches: the copy touches as the relation it was
+// called on reads.
+func (r MorphToRelation[P]) Touches() MorphToRelation[P] {
+	c := derive(r.m, func(c *relmeta.Meta) {
+		for _, t := range c.Targets {
+			if t.Related.UpdatedAt == nil {
+				c.Invalid = fmt.Errorf("relation %s: Touches: target %s maps no updated_at time field: %w", c.Name, t.Related.Type.Name(), ErrBadRelation)
+				return
+			}
+		}
+	})
+	if c.Invalid == nil {
+		relmeta.AddTouch(c)
+	}
+	return MorphToRelation[P]{c}
+}

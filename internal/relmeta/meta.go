@@ -435,6 +435,10 @@ func (m *Meta) MorphTarget(class string) *Meta {
 	return nil
 }
 
+// MorphTargetKind reports whether m is a target of a morphTo (one of its
+// Targets, or a clone of one): a belongsTo with a morph class.
+func (m *Meta) MorphTargetKind() bool { return m.Kind == KindBelongsTo && m.MorphClass != "" }
+
 // MorphTypeOf returns the value of a morphTo's type column in parent (a
 // struct value or a pointer to one); "" when it is NULL or empty.
 func (m *Meta) MorphTypeOf(parent reflect.Value) (string, error) {

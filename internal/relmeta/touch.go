@@ -18,8 +18,8 @@ var touches struct {
 	m map[reflect.Type][]*Meta
 }
 
-// AddTouch records m (a belongsTo or belongsToMany relation declared
-// with Touches) as touched by every write of a row of m.Parent. The same
+// AddTouch records m (a belongsTo, belongsToMany or morphTo relation
+// declared with Touches) as touched by every write of a row of m.Parent. The same
 // relation declared again (a function run twice) is recorded once.
 func AddTouch(m *Meta) {
 	touches.Lock()
@@ -47,7 +47,7 @@ func Touching(t reflect.Type) []*Meta {
 // TouchingOf returns the relation declared with Touches that equals m
 // (same kind, related type, keys, pivot table and constraints), or nil.
 func TouchingOf(m *Meta) *Meta {
-	if m.Parent == nil {
+	if m.Parent == nil || m.Related == nil && m.Kind != KindMorphTo {
 		return nil
 	}
 	k := touchKey(m)
@@ -82,8 +82,16 @@ func InverseTouching(m *Meta) *Meta {
 // touch statement depends on.
 func touchKey(m *Meta) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%v %v|%s %s|%s %s %s %s %s|%v", m.Kind, m.Related.Type,
-		m.ForeignKey, m.OwnerKey, m.PivotTable, m.ForeignPivotKey, m.RelatedPivotKey, m.ParentKey, m.RelatedKey, m.PivotWheres)
+	if m.Kind == KindMorphTo {
+		// A morphTo has no one related type: its columns and targets.
+		fmt.Fprintf(&b, "%v|%s %s", m.Kind, m.MorphType, m.ForeignKey)
+		for _, t := range m.Targets {
+			fmt.Fprintf(&b, "|%v %s %s", t.Related.Type, t.OwnerKey, t.MorphClass)
+		}
+	} else {
+		fmt.Fprintf(&b, "%v %v|%s %s|%s %s %s %s %s|%v", m.Kind, m.Related.Type,
+			m.ForeignKey, m.OwnerKey, m.PivotTable, m.ForeignPivotKey, m.RelatedPivotKey, m.ParentKey, m.RelatedKey, m.PivotWheres)
+	}
 	for _, w := range m.Wheres {
 		q, args, err := w.ToSql()
 		fmt.Fprintf(&b, "|%s %v %v", q, args, err)

@@ -6,6 +6,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/relkit/relkit/internal/keys"
 	"github.com/relkit/relkit/internal/relmeta"
 	"github.com/relkit/relkit/internal/schema"
 	"github.com/relkit/relkit/internal/sqltext"
@@ -33,12 +34,39 @@ func OwnerKeys(d sqlt.Dialect, ks []any) Owners { return Owners{d: d, keys: ks} 
 // subquery on the parent table.
 func (o Owners) test(m *relmeta.Meta, col string) (string, []any) {
 	switch {
+	case o.where != "" && textMorphID(m):
+		// A morphTo's target, its text id column against the target's
+		// key: cast("posts"."id" as text) in (select …). PostgreSQL has no
+		// text = bigint, nor uuid = varchar, operator.
+		return TextCast(col) + " in (select " + sqltext.Qualified(m.Parent.Table, m.ParentKeyColumn()) + " from " + sqltext.Ident(m.Parent.Table) + " where " + o.where + ")", o.args
 	case o.where != "":
 		return col + " in (select " + sqltext.Qualified(m.Parent.Table, m.ParentKeyColumn()) + " from " + sqltext.Ident(m.Parent.Table) + " where " + o.where + ")", o.args
 	case len(o.keys) == 1:
 		return col + " = ?", o.keys
 	}
 	return o.d.KeyList(col, o.keys)
+}
+
+// textMorphID reports whether m is a morphTo's target whose id column
+// holds text.
+func textMorphID(m *relmeta.Meta) bool {
+	if !m.MorphTargetKind() {
+		return false
+	}
+	f, ok := m.Parent.Column(m.ForeignKey)
+	return m.IDText || ok && keys.ClassOf(f.Type) == keys.String
+}
+
+// MorphOwners narrows rows (rows of the morphTo r's parent table that a
+// condition selects, the rows the previous hop updated) to those whose
+// type column holds the alias of r's target t, as the Owners of t's
+// touch:
+//
+//	update "posts" set "updated_at" = ? where "posts"."id" in
+//	  (select "images"."imageable_id" from "images" where (…) and "images"."imageable_type" = ?)
+func MorphOwners(rows Owners, r, t *relmeta.Meta) Owners {
+	where := "(" + rows.where + ") and " + sqltext.Qualified(r.Parent.Table, r.MorphType) + " = ?"
+	return Owners{d: rows.d, where: where, args: append(append([]any(nil), rows.args...), t.MorphClass)}
 }
 
 // Touch renders the UPDATE setting column (the related model's
