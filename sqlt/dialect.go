@@ -216,16 +216,7 @@ func (postgresDialect) RowLock(l RowLock) (string, error) {
 	default:
 		return "", fmt.Errorf("lock mode %d unknown", l.Mode)
 	}
-	switch l.Wait {
-	case LockWaitBlock:
-	case LockNoWait:
-		s += " nowait"
-	case LockSkipLocked:
-		s += " skip locked"
-	default:
-		return "", fmt.Errorf("lock wait %d unknown", l.Wait)
-	}
-	return s, nil
+	return withLockWait(s, l.Wait)
 }
 
 // LockMode is the strength of the row locks a SELECT takes (see
@@ -345,4 +336,19 @@ func jsonArray(keys []any) string {
 	}
 	b.WriteByte(']')
 	return b.String()
+}
+
+// withLockWait appends the clause of wait to the lock clause s: " nowait"
+// or " skip locked" (PostgreSQL's and MySQL's spelling alike).
+func withLockWait(s string, wait LockWait) (string, error) {
+	switch wait {
+	case LockWaitBlock:
+	case LockNoWait:
+		s += " nowait"
+	case LockSkipLocked:
+		s += " skip locked"
+	default:
+		return "", fmt.Errorf("lock wait %d unknown", wait)
+	}
+	return s, nil
 }

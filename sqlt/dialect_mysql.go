@@ -123,16 +123,7 @@ func (mysqlDialect) RowLock(l RowLock) (string, error) {
 	default:
 		return "", fmt.Errorf("lock mode %d unknown", l.Mode)
 	}
-	switch l.Wait {
-	case LockWaitBlock:
-	case LockNoWait:
-		s += " nowait"
-	case LockSkipLocked:
-		s += " skip locked"
-	default:
-		return "", fmt.Errorf("lock wait %d unknown", l.Wait)
-	}
-	return s, nil
+	return withLockWait(s, l.Wait)
 }
 
 type mariadbDialect struct{ mysqlDialect }
